@@ -1,0 +1,1010 @@
+//! Preparation: a [`Recipe`] says what to predict and how to clean the
+//! features; fitting it on the training rows gives a [`Pipeline`] that turns
+//! any table with the same columns into the same dense `f32` layout.
+//!
+//! Everything learned from data (fill values, scaling, category levels) is
+//! learned from the training rows only, so test metrics are honest, and is
+//! stored in the pipeline, so new customers are transformed identically.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::split::split_rows;
+use super::table::{Column, ColumnData, ColumnKind, Table};
+
+/// Fewest usable rows a recipe accepts: enough for a training and a test side.
+pub const MIN_ROWS: usize = 5;
+
+/// What the network predicts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Problem {
+    /// Probability that the target equals `positive` (e.g. bought = `yes`).
+    Classification { positive: String },
+    /// The target's numeric value (e.g. spend).
+    Regression,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Impute {
+    /// Leave out rows with any missing feature (new data to score is filled
+    /// with the median / most frequent value instead, so no row is lost).
+    DropRows,
+    Mean,
+    Median,
+    /// Most frequent value, for numbers and categories alike.
+    MostFrequent,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scale {
+    /// Min-max to [0, 1] over the training rows.
+    MinMax,
+    /// Zero mean, unit standard deviation over the training rows.
+    Standardize,
+    None,
+}
+
+macro_rules! named_choices {
+    ($ty:ty, $what:literal, $( $variant:path => $name:literal ),+ $(,)?) => {
+        impl $ty {
+            pub fn name(self) -> &'static str {
+                match self { $( $variant => $name ),+ }
+            }
+        }
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+        impl std::str::FromStr for $ty {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+                    $( $name => Ok($variant), )+
+                    _ => Err(format!(
+                        concat!("unknown ", $what, " `{}`; choose one of {}"),
+                        s,
+                        [$( $name ),+].join(", ")
+                    )),
+                }
+            }
+        }
+    };
+}
+
+named_choices!(Impute, "missing-value strategy",
+    Impute::DropRows => "drop_rows",
+    Impute::Mean => "mean",
+    Impute::Median => "median",
+    Impute::MostFrequent => "most_frequent",
+);
+
+named_choices!(Scale, "scaling",
+    Scale::MinMax => "minmax",
+    Scale::Standardize => "standardize",
+    Scale::None => "none",
+);
+
+/// Everything needed to turn a table into training matrices.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recipe {
+    pub target: String,
+    pub problem: Problem,
+    pub features: Vec<String>,
+    pub impute: Impute,
+    pub scale: Scale,
+    /// Share of rows held out for testing, in (0, 1).
+    pub test_fraction: f64,
+    pub seed: u64,
+}
+
+impl Recipe {
+    /// Every other column as a feature, median fill, min-max scaling, an
+    /// 80/20 split with seed 42.
+    pub fn new(table: &Table, target: &str, problem: Problem) -> Recipe {
+        Recipe {
+            target: target.to_owned(),
+            problem,
+            features: table
+                .column_names()
+                .filter(|n| *n != target)
+                .map(str::to_owned)
+                .collect(),
+            impute: Impute::Median,
+            scale: Scale::MinMax,
+            test_fraction: 0.2,
+            seed: 42,
+        }
+    }
+}
+
+#[derive(Debug, Error, PartialEq)]
+pub enum PrepError {
+    #[error("there is no column `{name}` to predict; the columns are: {available}")]
+    TargetMissing { name: String, available: String },
+    #[error("feature column `{0}` is not in the data")]
+    FeatureMissing(String),
+    #[error("`{0}` is the target, so it cannot also be a feature; untick it")]
+    TargetIsFeature(String),
+    #[error("no feature columns are selected; tick at least one")]
+    NoFeatures,
+    #[error("the target `{target}` has values in no row")]
+    TargetEmpty { target: String },
+    #[error(
+        "the target `{target}` has only one class (`{label}`); a classifier needs at least two"
+    )]
+    SingleClass { target: String, label: String },
+    #[error(
+        "the positive label `{positive}` does not occur in `{target}`; its values are: {labels}"
+    )]
+    PositiveAbsent {
+        target: String,
+        positive: String,
+        labels: String,
+    },
+    #[error(
+        "the target `{0}` is not numeric, so it cannot be a regression target; choose classification"
+    )]
+    RegressionTargetNotNumeric(String),
+    #[error("the test share must be between 0 and 1 (exclusive), not {0}")]
+    TestFraction(f64),
+    #[error(
+        "only {rows} usable rows ({dropped} dropped for missing values); at least {MIN_ROWS} are needed to split into training and test sets"
+    )]
+    TooFewRows { rows: usize, dropped: usize },
+    #[error("feature `{0}` has no values in the training rows; untick it")]
+    FeatureEmpty(String),
+    #[error(
+        "feature `{feature}` becomes too large for 32-bit numbers after scaling; choose min-max scaling or standardize"
+    )]
+    NotFinite { feature: String },
+    #[error("the data lacks the column{} the model needs: {}", if .0.len() == 1 { "" } else { "s" }, .0.join(", "))]
+    MissingColumns(Vec<String>),
+    #[error(
+        "column `{column}` was numeric when the model was trained but holds text here (e.g. `{example}`)"
+    )]
+    ExpectedNumeric { column: String, example: String },
+}
+
+/// A dense row-major `f32` matrix.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Matrix {
+    pub data: Vec<f32>,
+    pub rows: usize,
+    pub cols: usize,
+}
+
+impl Matrix {
+    pub fn row(&self, r: usize) -> &[f32] {
+        &self.data[r * self.cols..(r + 1) * self.cols]
+    }
+}
+
+/// One side of the split: features, targets (1/0 or the value), and which
+/// rows of the source table they came from.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Dataset {
+    pub x: Matrix,
+    pub y: Vec<f32>,
+    pub source_rows: Vec<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared {
+    pub pipeline: Pipeline,
+    pub train: Dataset,
+    pub test: Dataset,
+    /// Rows left out because the target (or, with `DropRows`, a feature) was
+    /// missing.
+    pub dropped_rows: usize,
+}
+
+/// How a numeric value is scaled: `(x - offset) * factor`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Affine {
+    pub offset: f64,
+    pub factor: f64,
+}
+
+impl Affine {
+    const IDENTITY: Affine = Affine {
+        offset: 0.0,
+        factor: 1.0,
+    };
+
+    fn apply(self, x: f64) -> f64 {
+        (x - self.offset) * self.factor
+    }
+}
+
+/// One input column's fitted transformation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FeatureStep {
+    Numeric {
+        column: String,
+        /// Replaces a missing value.
+        fill: f64,
+        scale: Affine,
+        /// Median of the training rows: the value held fixed when the
+        /// decision surface varies two other features.
+        typical: f64,
+        min: f64,
+        max: f64,
+    },
+    Categorical {
+        column: String,
+        /// One output column per level, in this order; unseen levels give
+        /// all zeros.
+        levels: Vec<String>,
+        /// Replaces a missing value (the most frequent training level).
+        fill: String,
+    },
+}
+
+impl FeatureStep {
+    pub fn column(&self) -> &str {
+        match self {
+            FeatureStep::Numeric { column, .. } | FeatureStep::Categorical { column, .. } => column,
+        }
+    }
+
+    pub fn width(&self) -> usize {
+        match self {
+            FeatureStep::Numeric { .. } => 1,
+            FeatureStep::Categorical { levels, .. } => levels.len(),
+        }
+    }
+
+    pub fn kind(&self) -> ColumnKind {
+        match self {
+            FeatureStep::Numeric { .. } => ColumnKind::Numeric,
+            FeatureStep::Categorical { .. } => ColumnKind::Categorical,
+        }
+    }
+
+    /// The value a "typical customer" has: median or most frequent level.
+    pub fn typical_text(&self) -> String {
+        match self {
+            FeatureStep::Numeric { typical, .. } => super::table::format_number(*typical),
+            FeatureStep::Categorical { fill, .. } => fill.clone(),
+        }
+    }
+}
+
+/// How the target was encoded for the network.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TargetEncoding {
+    /// `y = 1` for `positive`, `0` for any other label (`negatives` lists
+    /// those seen in training, for display).
+    Classification {
+        positive: String,
+        negatives: Vec<String>,
+    },
+    /// Training-row mean and standard deviation of the raw target, so the
+    /// engine can train on a standardized target and report raw units.
+    Regression { mean: f64, std: f64 },
+}
+
+/// A fitted recipe: transforms any table with the input columns into the
+/// exact feature layout the model was trained on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pipeline {
+    pub target: String,
+    pub encoding: TargetEncoding,
+    pub impute: Impute,
+    pub scale: Scale,
+    pub steps: Vec<FeatureStep>,
+}
+
+impl Pipeline {
+    /// Names of the encoded features: `age`, `region=north`, …
+    pub fn feature_names(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        for step in &self.steps {
+            match step {
+                FeatureStep::Numeric { column, .. } => names.push(column.clone()),
+                FeatureStep::Categorical { column, levels, .. } => {
+                    names.extend(levels.iter().map(|l| format!("{column}={l}")));
+                }
+            }
+        }
+        names
+    }
+
+    pub fn n_features(&self) -> usize {
+        self.steps.iter().map(FeatureStep::width).sum()
+    }
+
+    /// The input columns the pipeline reads, in order.
+    pub fn input_columns(&self) -> impl Iterator<Item = &str> {
+        self.steps.iter().map(FeatureStep::column)
+    }
+
+    pub fn step(&self, column: &str) -> Option<&FeatureStep> {
+        self.steps.iter().find(|s| s.column() == column)
+    }
+
+    /// Transforms every row of `table` (missing cells filled, unseen
+    /// categories all-zero); extra columns are ignored.
+    pub fn transform(&self, table: &Table) -> Result<Matrix, PrepError> {
+        let rows: Vec<usize> = (0..table.n_rows()).collect();
+        self.transform_rows(table, &rows)
+    }
+
+    /// Transforms the given rows of `table`, in that order.
+    pub fn transform_rows(&self, table: &Table, rows: &[usize]) -> Result<Matrix, PrepError> {
+        let missing: Vec<String> = self
+            .input_columns()
+            .filter(|c| table.column(c).is_none())
+            .map(str::to_owned)
+            .collect();
+        if !missing.is_empty() {
+            return Err(PrepError::MissingColumns(missing));
+        }
+        let mut m = Matrix {
+            data: vec![0.0; rows.len() * self.n_features()],
+            rows: rows.len(),
+            cols: self.n_features(),
+        };
+        let mut offset = 0;
+        for step in &self.steps {
+            // Checked above: every input column exists.
+            let Some(column) = table.column(step.column()) else {
+                continue;
+            };
+            write_step(step, column, rows, &mut m, offset)?;
+            offset += step.width();
+        }
+        Ok(m)
+    }
+}
+
+/// Writes one step's output columns, starting at column `offset` of `m`.
+fn write_step(
+    step: &FeatureStep,
+    column: &Column,
+    rows: &[usize],
+    m: &mut Matrix,
+    offset: usize,
+) -> Result<(), PrepError> {
+    let cols = m.cols;
+    match step {
+        FeatureStep::Numeric {
+            column: name,
+            fill,
+            scale,
+            ..
+        } => {
+            let ColumnData::Numeric(values) = &column.data else {
+                let example = rows
+                    .iter()
+                    .find_map(|&r| column.text(r))
+                    .map_or_else(String::new, |t| t.into_owned());
+                return Err(PrepError::ExpectedNumeric {
+                    column: name.clone(),
+                    example,
+                });
+            };
+            for (i, &r) in rows.iter().enumerate() {
+                let x = if values[r].is_nan() { *fill } else { values[r] };
+                let v = scale.apply(x) as f32;
+                if !v.is_finite() {
+                    return Err(PrepError::NotFinite {
+                        feature: name.clone(),
+                    });
+                }
+                m.data[i * cols + offset] = v;
+            }
+        }
+        FeatureStep::Categorical { levels, fill, .. } => {
+            for (i, &r) in rows.iter().enumerate() {
+                let text = column.text(r);
+                let label = text.as_deref().unwrap_or(fill);
+                if let Ok(k) = levels.binary_search_by(|l| l.as_str().cmp(label)) {
+                    m.data[i * cols + offset + k] = 1.0;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks the recipe, drops unusable rows, splits, fits the pipeline on the
+/// training rows and transforms both sides.
+pub fn prepare(table: &Table, recipe: &Recipe) -> Result<Prepared, PrepError> {
+    if !(recipe.test_fraction > 0.0 && recipe.test_fraction < 1.0) {
+        return Err(PrepError::TestFraction(recipe.test_fraction));
+    }
+    let target = table
+        .column(&recipe.target)
+        .ok_or_else(|| PrepError::TargetMissing {
+            name: recipe.target.clone(),
+            available: table.column_names().collect::<Vec<_>>().join(", "),
+        })?;
+    if recipe.features.is_empty() {
+        return Err(PrepError::NoFeatures);
+    }
+    let mut features = Vec::with_capacity(recipe.features.len());
+    for name in &recipe.features {
+        if *name == recipe.target {
+            return Err(PrepError::TargetIsFeature(name.clone()));
+        }
+        let column = table
+            .column(name)
+            .ok_or_else(|| PrepError::FeatureMissing(name.clone()))?;
+        features.push(column);
+    }
+
+    // Usable rows: a known target, and with DropRows no missing feature.
+    let usable: Vec<usize> = (0..table.n_rows())
+        .filter(|&r| !target.is_missing(r))
+        .filter(|&r| recipe.impute != Impute::DropRows || features.iter().all(|c| !c.is_missing(r)))
+        .collect();
+    if usable.is_empty() && target.missing_count() == table.n_rows() {
+        return Err(PrepError::TargetEmpty {
+            target: recipe.target.clone(),
+        });
+    }
+
+    let (y_all, classes) = encode_target(target, &recipe.target, &recipe.problem, &usable)?;
+    let dropped = table.n_rows() - usable.len();
+    if usable.len() < MIN_ROWS {
+        return Err(PrepError::TooFewRows {
+            rows: usable.len(),
+            dropped,
+        });
+    }
+    let split = split_rows(
+        &usable,
+        classes.as_deref(),
+        recipe.test_fraction,
+        recipe.seed,
+    );
+
+    let mut steps = Vec::with_capacity(features.len());
+    for column in &features {
+        steps.push(fit_step(column, &split.train, recipe)?);
+    }
+    let encoding = match &recipe.problem {
+        Problem::Classification { positive } => {
+            let mut negatives: Vec<String> = usable
+                .iter()
+                .filter_map(|&r| target.text(r).map(|t| t.into_owned()))
+                .filter(|t| !label_matches(target, t, positive))
+                .collect();
+            negatives.sort();
+            negatives.dedup();
+            TargetEncoding::Classification {
+                positive: positive.clone(),
+                negatives,
+            }
+        }
+        Problem::Regression => {
+            let ys: Vec<f64> = split
+                .train
+                .iter()
+                .map(|r| f64::from(y_all[usable_index(&usable, *r)]))
+                .collect();
+            let (mean, std) = mean_std(&ys);
+            TargetEncoding::Regression { mean, std }
+        }
+    };
+    let pipeline = Pipeline {
+        target: recipe.target.clone(),
+        encoding,
+        impute: recipe.impute,
+        scale: recipe.scale,
+        steps,
+    };
+
+    let side = |rows: Vec<usize>| -> Result<Dataset, PrepError> {
+        let x = pipeline.transform_rows(table, &rows)?;
+        let y = rows
+            .iter()
+            .map(|r| y_all[usable_index(&usable, *r)])
+            .collect();
+        Ok(Dataset {
+            x,
+            y,
+            source_rows: rows,
+        })
+    };
+    let train = side(split.train)?;
+    let test = side(split.test)?;
+    Ok(Prepared {
+        pipeline,
+        train,
+        test,
+        dropped_rows: dropped,
+    })
+}
+
+/// Position of source row `r` in the ascending `usable` list.
+fn usable_index(usable: &[usize], r: usize) -> usize {
+    usable.binary_search(&r).unwrap_or_else(|i| i)
+}
+
+/// Target values for the usable rows, and the class of each (for a
+/// stratified split) when classifying.
+fn encode_target(
+    target: &Column,
+    name: &str,
+    problem: &Problem,
+    usable: &[usize],
+) -> Result<(Vec<f32>, Option<Vec<usize>>), PrepError> {
+    match problem {
+        Problem::Regression => {
+            let ColumnData::Numeric(values) = &target.data else {
+                return Err(PrepError::RegressionTargetNotNumeric(name.to_owned()));
+            };
+            Ok((usable.iter().map(|&r| values[r] as f32).collect(), None))
+        }
+        Problem::Classification { positive } => {
+            let labels: Vec<bool> = usable
+                .iter()
+                .map(|&r| {
+                    target
+                        .text(r)
+                        .is_some_and(|t| label_matches(target, &t, positive))
+                })
+                .collect();
+            let n_pos = labels.iter().filter(|&&b| b).count();
+            if n_pos == 0 {
+                let summary = target.summary();
+                let labels = match summary.stats {
+                    super::table::SummaryStats::Categorical { top, .. } => {
+                        top.into_iter().map(|(l, _)| l).collect::<Vec<_>>()
+                    }
+                    super::table::SummaryStats::Numeric { .. } => {
+                        let mut seen: Vec<String> = usable
+                            .iter()
+                            .filter_map(|&r| target.text(r).map(|t| t.into_owned()))
+                            .take(1000)
+                            .collect();
+                        seen.sort();
+                        seen.dedup();
+                        seen.truncate(8);
+                        seen
+                    }
+                };
+                if labels.len() == 1 {
+                    return Err(PrepError::SingleClass {
+                        target: name.to_owned(),
+                        label: labels[0].clone(),
+                    });
+                }
+                return Err(PrepError::PositiveAbsent {
+                    target: name.to_owned(),
+                    positive: positive.clone(),
+                    labels: labels.join(", "),
+                });
+            }
+            if n_pos == labels.len() {
+                return Err(PrepError::SingleClass {
+                    target: name.to_owned(),
+                    label: positive.clone(),
+                });
+            }
+            let y = labels.iter().map(|&b| if b { 1.0 } else { 0.0 }).collect();
+            let classes = labels.iter().map(|&b| usize::from(b)).collect();
+            Ok((y, Some(classes)))
+        }
+    }
+}
+
+/// Whether a target cell's text is the positive label. A numeric target
+/// compares as numbers, so `1` matches `1.0`.
+fn label_matches(target: &Column, text: &str, positive: &str) -> bool {
+    if target.kind() == ColumnKind::Numeric
+        && let (Ok(a), Ok(b)) = (text.parse::<f64>(), positive.trim().parse::<f64>())
+    {
+        return a == b;
+    }
+    text == positive.trim()
+}
+
+fn mean_std(xs: &[f64]) -> (f64, f64) {
+    if xs.is_empty() {
+        return (0.0, 1.0);
+    }
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
+    (mean, var.sqrt())
+}
+
+fn median(sorted: &[f64]) -> f64 {
+    let n = sorted.len();
+    if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+    }
+}
+
+/// Most frequent value of a sorted slice; ties go to the smallest.
+fn mode(sorted: &[f64]) -> f64 {
+    let mut best = (sorted[0], 0usize);
+    let mut i = 0;
+    while i < sorted.len() {
+        let j = sorted[i..].partition_point(|&x| x == sorted[i]) + i;
+        if j - i > best.1 {
+            best = (sorted[i], j - i);
+        }
+        i = j;
+    }
+    best.0
+}
+
+fn fit_step(column: &Column, train: &[usize], recipe: &Recipe) -> Result<FeatureStep, PrepError> {
+    match &column.data {
+        ColumnData::Numeric(values) => {
+            let mut known: Vec<f64> = train
+                .iter()
+                .map(|&r| values[r])
+                .filter(|x| !x.is_nan())
+                .collect();
+            if known.is_empty() {
+                return Err(PrepError::FeatureEmpty(column.name.clone()));
+            }
+            known.sort_by(f64::total_cmp);
+            let (mean, _) = mean_std(&known);
+            let med = median(&known);
+            let fill = match recipe.impute {
+                Impute::Mean => mean,
+                Impute::Median | Impute::DropRows => med,
+                Impute::MostFrequent => mode(&known),
+            };
+            // Scaling statistics include the filled cells, as the network
+            // will see them.
+            let n_missing = train.len() - known.len();
+            let filled = known
+                .iter()
+                .copied()
+                .chain(std::iter::repeat_n(fill, n_missing));
+            let (min, max) = (known[0], known[known.len() - 1]);
+            let scale = match recipe.scale {
+                Scale::None => Affine::IDENTITY,
+                Scale::MinMax => {
+                    let (lo, hi) = (min.min(fill), max.max(fill));
+                    let range = hi - lo;
+                    Affine {
+                        offset: lo,
+                        // A constant column maps to 0 rather than dividing by 0.
+                        factor: if range > 0.0 { 1.0 / range } else { 0.0 },
+                    }
+                }
+                Scale::Standardize => {
+                    let all: Vec<f64> = filled.collect();
+                    let (m, s) = mean_std(&all);
+                    Affine {
+                        offset: m,
+                        factor: if s > 0.0 { 1.0 / s } else { 0.0 },
+                    }
+                }
+            };
+            Ok(FeatureStep::Numeric {
+                column: column.name.clone(),
+                fill,
+                scale,
+                typical: med,
+                min,
+                max,
+            })
+        }
+        ColumnData::Categorical { codes, levels } => {
+            let mut counts = vec![0usize; levels.len()];
+            for &r in train {
+                if let Some(c) = counts.get_mut(codes[r] as usize) {
+                    *c += 1;
+                }
+            }
+            let mut seen: Vec<(String, usize)> = levels
+                .iter()
+                .cloned()
+                .zip(counts)
+                .filter(|(_, n)| *n > 0)
+                .collect();
+            if seen.is_empty() {
+                return Err(PrepError::FeatureEmpty(column.name.clone()));
+            }
+            // The most frequent level fills gaps whatever the strategy: a
+            // category has no mean or median.
+            let fill = seen
+                .iter()
+                .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+                .map(|(l, _)| l.clone())
+                .unwrap_or_default();
+            seen.sort_by(|a, b| a.0.cmp(&b.0));
+            Ok(FeatureStep::Categorical {
+                column: column.name.clone(),
+                levels: seen.into_iter().map(|(l, _)| l).collect(),
+                fill,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::csv::parse_csv;
+
+    fn table(text: &str) -> Table {
+        parse_csv(text.as_bytes()).unwrap()
+    }
+
+    fn classify(positive: &str) -> Problem {
+        Problem::Classification {
+            positive: positive.to_owned(),
+        }
+    }
+
+    const SMALL: &str = "\
+x,c,y
+1,a,yes
+2,b,no
+3,a,yes
+4,,no
+,b,yes
+6,a,no
+7,b,yes
+8,a,no
+9,b,yes
+10,a,no
+";
+
+    #[test]
+    fn median_mean_and_mode_fill() {
+        let known = [1.0, 2.0, 2.0, 9.0];
+        assert_eq!(median(&known), 2.0);
+        assert_eq!(mode(&known), 2.0);
+        assert_eq!(mean_std(&known).0, 3.5);
+        assert_eq!(median(&[1.0, 5.0, 7.0]), 5.0);
+    }
+
+    #[test]
+    fn minmax_scales_training_rows_into_unit_range() {
+        let t = table(SMALL);
+        let mut r = Recipe::new(&t, "y", classify("yes"));
+        r.features = vec!["x".into()];
+        let p = prepare(&t, &r).unwrap();
+        let xs = &p.train.x.data;
+        let lo = xs.iter().copied().fold(f32::INFINITY, f32::min);
+        let hi = xs.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        assert_eq!((lo, hi), (0.0, 1.0));
+    }
+
+    #[test]
+    fn standardize_gives_zero_mean_unit_std_on_training_rows() {
+        let t = table(SMALL);
+        let mut r = Recipe::new(&t, "y", classify("yes"));
+        r.features = vec!["x".into()];
+        r.scale = Scale::Standardize;
+        let p = prepare(&t, &r).unwrap();
+        let xs: Vec<f64> = p.train.x.data.iter().map(|&v| f64::from(v)).collect();
+        let (m, s) = mean_std(&xs);
+        assert!(m.abs() < 1e-6 && (s - 1.0).abs() < 1e-6, "{m} {s}");
+    }
+
+    #[test]
+    fn one_hot_levels_are_sorted_and_unseen_is_all_zero() {
+        let t = table(SMALL);
+        let mut r = Recipe::new(&t, "y", classify("yes"));
+        r.features = vec!["c".into()];
+        let p = prepare(&t, &r).unwrap();
+        assert_eq!(p.pipeline.feature_names(), ["c=a", "c=b"]);
+        let later = table("c,other\nb,1\nzzz,2\n,3\n");
+        let m = p.pipeline.transform(&later).unwrap();
+        assert_eq!(m.row(0), [0.0, 1.0]);
+        assert_eq!(m.row(1), [0.0, 0.0], "unseen level must be all zero");
+        // Missing takes the most frequent training level.
+        let StepFill(fill) = fill_of(&p.pipeline, "c");
+        let expected: [f32; 2] = if fill == "a" { [1.0, 0.0] } else { [0.0, 1.0] };
+        assert_eq!(m.row(2), expected);
+    }
+
+    struct StepFill(String);
+    fn fill_of(p: &Pipeline, column: &str) -> StepFill {
+        match p.step(column) {
+            Some(FeatureStep::Categorical { fill, .. }) => StepFill(fill.clone()),
+            Some(FeatureStep::Numeric { fill, .. }) => StepFill(fill.to_string()),
+            None => panic!("no step for {column}"),
+        }
+    }
+
+    #[test]
+    fn drop_rows_leaves_out_rows_with_missing_features() {
+        let t = table(SMALL);
+        let mut r = Recipe::new(&t, "y", classify("yes"));
+        r.impute = Impute::DropRows;
+        let p = prepare(&t, &r).unwrap();
+        assert_eq!(p.dropped_rows, 2);
+        assert_eq!(p.train.x.rows + p.test.x.rows, 8);
+        assert!(!p.train.source_rows.contains(&3) && !p.test.source_rows.contains(&3));
+    }
+
+    #[test]
+    fn fill_values_are_learned_from_training_rows_only() {
+        // The test side holds the huge value; the fill must not see it.
+        let mut text = String::from("x,y\n");
+        for i in 0..40 {
+            text.push_str(&format!(
+                "{},{}\n",
+                i % 4,
+                if i % 2 == 0 { "a" } else { "b" }
+            ));
+        }
+        let t = table(&text);
+        let mut r = Recipe::new(&t, "y", classify("a"));
+        r.impute = Impute::Mean;
+        r.scale = Scale::None;
+        let p = prepare(&t, &r).unwrap();
+        let train_mean: f64 = p
+            .train
+            .source_rows
+            .iter()
+            .map(|&row| (row % 4) as f64)
+            .sum::<f64>()
+            / p.train.source_rows.len() as f64;
+        match p.pipeline.step("x") {
+            Some(FeatureStep::Numeric { fill, .. }) => assert!((fill - train_mean).abs() < 1e-9),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn classification_targets_are_one_for_the_positive_label() {
+        let t = table(SMALL);
+        let p = prepare(&t, &Recipe::new(&t, "y", classify("yes"))).unwrap();
+        for (side, y) in [(&p.train, &p.train.y), (&p.test, &p.test.y)] {
+            for (&row, &v) in side.source_rows.iter().zip(y) {
+                let label = t.column("y").unwrap().text(row).unwrap();
+                assert_eq!(v, if label == "yes" { 1.0 } else { 0.0 });
+            }
+        }
+    }
+
+    #[test]
+    fn numeric_target_matches_positive_numerically() {
+        let t = table("x,y\n1,0\n2,1\n3,0\n4,1\n5,0\n6,1\n");
+        let p = prepare(&t, &Recipe::new(&t, "y", classify("1.0"))).unwrap();
+        let total: f32 = p.train.y.iter().chain(&p.test.y).sum();
+        assert_eq!(total, 3.0);
+    }
+
+    #[test]
+    fn regression_keeps_raw_target_and_its_training_stats() {
+        let t = table("x,y\n1,10\n2,20\n3,30\n4,40\n5,50\n6,60\n");
+        let p = prepare(&t, &Recipe::new(&t, "y", Problem::Regression)).unwrap();
+        for (&row, &v) in p.train.source_rows.iter().zip(&p.train.y) {
+            assert_eq!(v, 10.0 * (row + 1) as f32);
+        }
+        assert!(matches!(
+            p.pipeline.encoding,
+            TargetEncoding::Regression { mean, .. } if mean > 0.0
+        ));
+    }
+
+    #[test]
+    fn recipe_errors_name_the_problem() {
+        let t = table(SMALL);
+        let err = |r: Recipe| prepare(&t, &r).unwrap_err().to_string();
+        let base = Recipe::new(&t, "y", classify("yes"));
+        assert_eq!(
+            err(Recipe {
+                target: "nope".into(),
+                ..base.clone()
+            }),
+            "there is no column `nope` to predict; the columns are: x, c, y"
+        );
+        assert_eq!(
+            err(Recipe {
+                problem: classify("maybe"),
+                ..base.clone()
+            }),
+            "the positive label `maybe` does not occur in `y`; its values are: no, yes"
+        );
+        assert_eq!(
+            err(Recipe {
+                features: vec![],
+                ..base.clone()
+            }),
+            "no feature columns are selected; tick at least one"
+        );
+        assert_eq!(
+            err(Recipe {
+                features: vec!["y".into()],
+                ..base.clone()
+            }),
+            "`y` is the target, so it cannot also be a feature; untick it"
+        );
+        assert_eq!(
+            err(Recipe {
+                problem: Problem::Regression,
+                ..base.clone()
+            }),
+            "the target `y` is not numeric, so it cannot be a regression target; choose classification"
+        );
+        for bad in [0.0, 1.0, -0.5, f64::NAN] {
+            assert!(
+                err(Recipe {
+                    test_fraction: bad,
+                    ..base.clone()
+                })
+                .starts_with("the test share must be between 0 and 1")
+            );
+        }
+    }
+
+    #[test]
+    fn single_class_target_is_refused() {
+        let t = table("x,y\n1,yes\n2,yes\n3,yes\n4,yes\n5,yes\n");
+        let e = prepare(&t, &Recipe::new(&t, "y", classify("yes"))).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the target `y` has only one class (`yes`); a classifier needs at least two"
+        );
+        let e = prepare(&t, &Recipe::new(&t, "y", classify("no"))).unwrap_err();
+        assert!(matches!(e, PrepError::SingleClass { .. }));
+    }
+
+    #[test]
+    fn too_few_rows_is_refused() {
+        let t = table("x,y\n1,a\n2,b\n3,a\n,b\n");
+        let e = prepare(&t, &Recipe::new(&t, "y", classify("a"))).unwrap_err();
+        assert_eq!(
+            e,
+            PrepError::TooFewRows {
+                rows: 4,
+                dropped: 0
+            }
+        );
+    }
+
+    #[test]
+    fn transform_names_missing_columns_and_type_changes() {
+        let t = table(SMALL);
+        let p = prepare(&t, &Recipe::new(&t, "y", classify("yes"))).unwrap();
+        let e = p.pipeline.transform(&table("z\n1\n")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the data lacks the columns the model needs: x, c"
+        );
+        let e = p.pipeline.transform(&table("x,c\nlots,a\n")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "column `x` was numeric when the model was trained but holds text here (e.g. `lots`)"
+        );
+    }
+
+    #[test]
+    fn pipeline_survives_a_serde_round_trip() {
+        let t = table(SMALL);
+        let p = prepare(&t, &Recipe::new(&t, "y", classify("yes"))).unwrap();
+        let json = serde_json::to_string(&p.pipeline).unwrap();
+        let back: Pipeline = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, p.pipeline);
+        assert_eq!(
+            back.transform(&t).unwrap(),
+            p.pipeline.transform(&t).unwrap()
+        );
+    }
+
+    #[test]
+    fn choices_parse_from_text() {
+        assert_eq!("most-frequent".parse::<Impute>(), Ok(Impute::MostFrequent));
+        assert_eq!("MinMax".parse::<Scale>(), Ok(Scale::MinMax));
+        assert!(
+            "loud"
+                .parse::<Scale>()
+                .unwrap_err()
+                .contains("minmax, standardize, none")
+        );
+    }
+}

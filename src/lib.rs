@@ -1,0 +1,9 @@
+//! Purchase Lab: see a neural network learn which customers will buy.
+//!
+//! Layers, top to bottom (data flows down, never back up): [`data`] knows
+//! tables and preparation; `model` knows Burn; `worker` runs training on its
+//! own thread; `app` and [`cli`] are two faces on the same engine.
+
+pub mod cli;
+pub mod data;
+pub mod model;
