@@ -7,3 +7,4 @@
 pub mod cli;
 pub mod data;
 pub mod model;
+pub mod worker;

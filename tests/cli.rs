@@ -135,3 +135,216 @@ fn shipped_assets_are_what_generate_makes() {
         );
     }
 }
+
+fn shipped(name: &str) -> String {
+    format!("{}/assets/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn train_json_then_predict_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.plab");
+    let history = dir.path().join("h.csv");
+    let o = purchase_lab(&[
+        "train",
+        "--data",
+        &shipped("visits.csv"),
+        "--target",
+        "purchased",
+        "--positive",
+        "yes",
+        "--hidden",
+        "16,16",
+        "--lr",
+        "0.01",
+        "--epochs",
+        "30",
+        "--backend",
+        "cpu",
+        "--json",
+        "--out",
+        model.to_str().unwrap(),
+        "--history",
+        history.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(json["task"], "classification");
+    assert_eq!(json["backend"], "cpu");
+    assert_eq!(json["epochs"], 30);
+    let acc = json["test"]["accuracy"].as_f64().unwrap();
+    assert!(acc > 0.8, "{json}");
+    let confusion = &json["test"]["confusion"];
+    let total: u64 = (0..2)
+        .flat_map(|i| (0..2).map(move |j| (i, j)))
+        .map(|(i, j)| confusion[i][j].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 200);
+    let h = load_csv(&history).unwrap();
+    assert_eq!(h.n_rows(), 30);
+    assert!(h.column("valid_loss").is_some());
+
+    let out = dir.path().join("scored.csv");
+    let o = purchase_lab(&[
+        "predict",
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        &shipped("visits.csv"),
+        "-o",
+        out.to_str().unwrap(),
+        "--backend",
+        "cpu",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let scored = load_csv(&out).unwrap();
+    assert_eq!(scored.n_rows(), 1000);
+    let names: Vec<&str> = scored.column_names().collect();
+    assert_eq!(
+        names,
+        [
+            "visit_minutes",
+            "pages_visited",
+            "purchased",
+            "probability",
+            "prediction"
+        ]
+    );
+    let truth = scored.column("purchased").unwrap();
+    let predicted = scored.column("prediction").unwrap();
+    let agree = (0..1000)
+        .filter(|&r| truth.text(r) == predicted.text(r))
+        .count();
+    assert!(agree > 800, "{agree} of 1000 agree");
+}
+
+#[test]
+fn train_and_predict_bad_inputs_give_one_line_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let visits = shipped("visits.csv");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec![
+                "train",
+                "--data",
+                &visits,
+                "--target",
+                "nope",
+                "--positive",
+                "yes",
+            ],
+            "there is no column `nope` to predict",
+        ),
+        (
+            vec![
+                "train",
+                "--data",
+                &visits,
+                "--target",
+                "purchased",
+                "--positive",
+                "maybe",
+            ],
+            "the positive label `maybe` does not occur in `purchased`; its values are: ",
+        ),
+        (
+            vec![
+                "train",
+                "--data",
+                &visits,
+                "--target",
+                "purchased",
+                "--regression",
+            ],
+            "the target `purchased` is not numeric",
+        ),
+        (
+            vec![
+                "train",
+                "--data",
+                &visits,
+                "--target",
+                "purchased",
+                "--positive",
+                "yes",
+                "--lr",
+                "50",
+            ],
+            "learning rate 50 is outside",
+        ),
+        (
+            vec![
+                "train",
+                "--data",
+                &visits,
+                "--target",
+                "purchased",
+                "--positive",
+                "yes",
+                "--hidden",
+                "16,x",
+            ],
+            "--hidden: `x` is not a number of neurons",
+        ),
+        (
+            vec![
+                "train",
+                "--data",
+                &visits,
+                "--target",
+                "purchased",
+                "--positive",
+                "yes",
+                "--features",
+                "visit_minutes,shoe_size",
+            ],
+            "feature column `shoe_size` is not in the data",
+        ),
+        (
+            vec!["predict", "--model", &visits, "--data", &visits],
+            "this is not a Purchase Lab model file",
+        ),
+    ];
+    for (args, expected) in cases {
+        let o = purchase_lab(&args);
+        assert!(!o.status.success(), "{args:?} succeeded");
+        let err = stderr(&o);
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
+
+    // A model asked to score data without its columns names them.
+    let model = dir.path().join("m.plab");
+    let o = purchase_lab(&[
+        "train",
+        "--data",
+        &visits,
+        "--target",
+        "purchased",
+        "--positive",
+        "yes",
+        "--epochs",
+        "1",
+        "--backend",
+        "cpu",
+        "--out",
+        model.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = purchase_lab(&[
+        "predict",
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        &shipped("spiral.csv"),
+        "--backend",
+        "cpu",
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o)
+            .contains("the data lacks the columns the model needs: visit_minutes, pages_visited"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -121,7 +121,7 @@ impl Recipe {
     }
 }
 
-#[derive(Debug, Error, PartialEq)]
+#[derive(Debug, Clone, Error, PartialEq)]
 pub enum PrepError {
     #[error("there is no column `{name}` to predict; the columns are: {available}")]
     TargetMissing { name: String, available: String },
@@ -266,6 +266,18 @@ impl FeatureStep {
         }
     }
 
+    /// A raw numeric value as the network sees it (filled and scaled);
+    /// `None` for a categorical step.
+    pub fn encode_number(&self, x: f64) -> Option<f32> {
+        match self {
+            FeatureStep::Numeric { fill, scale, .. } => {
+                let x = if x.is_nan() { *fill } else { x };
+                Some(scale.apply(x) as f32)
+            }
+            FeatureStep::Categorical { .. } => None,
+        }
+    }
+
     /// The value a "typical customer" has: median or most frequent level.
     pub fn typical_text(&self) -> String {
         match self {
@@ -327,6 +339,38 @@ impl Pipeline {
 
     pub fn step(&self, column: &str) -> Option<&FeatureStep> {
         self.steps.iter().find(|s| s.column() == column)
+    }
+
+    /// Index of the first encoded feature that `column` produces.
+    pub fn feature_offset(&self, column: &str) -> Option<usize> {
+        let mut offset = 0;
+        for step in &self.steps {
+            if step.column() == column {
+                return Some(offset);
+            }
+            offset += step.width();
+        }
+        None
+    }
+
+    /// One row holding a typical customer: the training median of every
+    /// numeric input and the most frequent level of every categorical one.
+    pub fn typical_table(&self) -> Table {
+        let columns = self
+            .steps
+            .iter()
+            .map(|step| match step {
+                FeatureStep::Numeric {
+                    column, typical, ..
+                } => Column::numeric(column.clone(), vec![*typical]),
+                FeatureStep::Categorical { column, fill, .. } => {
+                    Column::categorical(column.clone(), &[Some(fill.as_str())])
+                }
+            })
+            .collect();
+        // Step columns are unique (they come from a table) and each holds
+        // one row, so this cannot fail; an empty table is the safe fallback.
+        Table::new(columns).unwrap_or_default()
     }
 
     /// Transforms every row of `table` (missing cells filled, unseen

@@ -326,7 +326,7 @@ fn short(x: f64) -> String {
 }
 
 /// Named, typed columns of equal length.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Table {
     columns: Vec<Column>,
     n_rows: usize,

@@ -1,0 +1,324 @@
+//! A trained model as one file: weights, fitted pipeline, network spec,
+//! training settings and final metrics, so it can score new customers
+//! without the data it was trained on.
+//!
+//! Layout (little-endian):
+//!
+//! ```text
+//! "PLABMODL"            8 bytes  magic
+//! format version        u32
+//! metadata length       u64, then that many bytes of JSON (BundleMeta)
+//! weights length        u64, then that many bytes (Burn's burnpack)
+//! checksum              u64  FNV-1a of every byte before it
+//! ```
+//!
+//! The lengths make truncation detectable and the checksum catches a file
+//! that was altered; the version lets a later app refuse or migrate.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::device::SelectedDevice;
+use super::run::{Metrics, RunError, TrainingRun};
+use super::spec::{NetworkSpec, Task, TrainSettings};
+use super::train::{TrainError, Trainer};
+use crate::data::prep::{Pipeline, PrepError, Recipe};
+use crate::data::table::Table;
+
+const MAGIC: &[u8; 8] = b"PLABMODL";
+pub const FORMAT_VERSION: u32 = 1;
+/// Refuse absurd length fields before allocating for them.
+const MAX_SECTION: u64 = 1 << 32;
+
+#[derive(Debug, Error)]
+pub enum BundleError {
+    #[error("cannot read `{path}`: {message}")]
+    Read { path: String, message: String },
+    #[error("cannot write `{path}`: {message}")]
+    Write { path: String, message: String },
+    #[error("this is not a Purchase Lab model file (it does not start with the model header)")]
+    NotAModel,
+    #[error(
+        "this model file has format version {found}, but this Purchase Lab reads version {FORMAT_VERSION}; open it with the version that saved it"
+    )]
+    Version { found: u32 },
+    #[error("the model file is truncated: {0}")]
+    Truncated(String),
+    #[error("the model file is damaged (its checksum does not match)")]
+    Corrupt,
+    #[error("the model file's description cannot be read: {0}")]
+    Meta(String),
+    #[error(transparent)]
+    Train(#[from] TrainError),
+    #[error(transparent)]
+    Run(#[from] RunError),
+    #[error(transparent)]
+    Prep(#[from] PrepError),
+}
+
+/// Everything about a model except its weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BundleMeta {
+    /// Version of the app that wrote the file.
+    pub app_version: String,
+    pub task: Task,
+    pub recipe: Recipe,
+    pub pipeline: Pipeline,
+    pub spec: NetworkSpec,
+    pub settings: TrainSettings,
+    pub epochs_trained: usize,
+    /// `(mean, std)` that map regression outputs back to target units.
+    pub target_scale: Option<(f64, f64)>,
+    /// Test-split metrics at the end of training.
+    pub metrics: Option<Metrics>,
+    /// The device it was trained on, as shown to the user.
+    pub device: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bundle {
+    pub meta: BundleMeta,
+    pub weights: Vec<u8>,
+}
+
+impl Bundle {
+    /// Captures a run's current network and what it was trained with.
+    pub fn from_run(run: &TrainingRun, recipe: &Recipe) -> Result<Bundle, BundleError> {
+        let trainer = run.trainer();
+        Ok(Bundle {
+            meta: BundleMeta {
+                app_version: env!("CARGO_PKG_VERSION").to_owned(),
+                task: trainer.task(),
+                recipe: recipe.clone(),
+                pipeline: run.prepared().pipeline.clone(),
+                spec: trainer.spec().clone(),
+                settings: trainer.settings().clone(),
+                epochs_trained: trainer.epoch(),
+                target_scale: run.target_scale(),
+                metrics: run.history().last().map(|r| r.metrics.clone()),
+                device: run.device_description().to_owned(),
+            },
+            weights: trainer.weights_to_bytes()?,
+        })
+    }
+
+    pub fn to_bytes(&self) -> Result<Vec<u8>, BundleError> {
+        let meta = serde_json::to_vec(&self.meta).map_err(|e| BundleError::Meta(e.to_string()))?;
+        let mut out = Vec::with_capacity(40 + meta.len() + self.weights.len());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&(meta.len() as u64).to_le_bytes());
+        out.extend_from_slice(&meta);
+        out.extend_from_slice(&(self.weights.len() as u64).to_le_bytes());
+        out.extend_from_slice(&self.weights);
+        let sum = fnv1a(&out);
+        out.extend_from_slice(&sum.to_le_bytes());
+        Ok(out)
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Bundle, BundleError> {
+        let mut r = Reader { bytes, pos: 0 };
+        if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+            return Err(BundleError::NotAModel);
+        }
+        r.pos = MAGIC.len();
+        let version = u32::from_le_bytes(r.array::<4>("the version")?);
+        if version != FORMAT_VERSION {
+            return Err(BundleError::Version { found: version });
+        }
+        let meta_len = r.length("the description length")?;
+        let meta_bytes = r.take(meta_len, "the description")?;
+        let weights_len = r.length("the weights length")?;
+        let weights = r.take(weights_len, "the weights")?.to_vec();
+        let body_end = r.pos;
+        let sum = u64::from_le_bytes(r.array::<8>("the checksum")?);
+        if r.pos != bytes.len() {
+            return Err(BundleError::Corrupt);
+        }
+        if fnv1a(&bytes[..body_end]) != sum {
+            return Err(BundleError::Corrupt);
+        }
+        let meta: BundleMeta =
+            serde_json::from_slice(meta_bytes).map_err(|e| BundleError::Meta(e.to_string()))?;
+        Ok(Bundle { meta, weights })
+    }
+
+    pub fn save(&self, path: &Path) -> Result<(), BundleError> {
+        let bytes = self.to_bytes()?;
+        // Write beside the target and rename, so a failed save never leaves
+        // half a model where a good one was.
+        let tmp = path.with_extension("plab.partial");
+        let write_err = |e: std::io::Error| BundleError::Write {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        };
+        std::fs::write(&tmp, bytes).map_err(write_err)?;
+        std::fs::rename(&tmp, path).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            write_err(e)
+        })
+    }
+
+    pub fn load(path: &Path) -> Result<Bundle, BundleError> {
+        let bytes = std::fs::read(path).map_err(|e| BundleError::Read {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        Bundle::from_bytes(&bytes)
+    }
+}
+
+/// A loaded model, ready to score tables.
+#[derive(Debug)]
+pub struct LoadedModel {
+    pub meta: BundleMeta,
+    trainer: Trainer,
+}
+
+impl LoadedModel {
+    pub fn new(bundle: Bundle, device: &SelectedDevice) -> Result<LoadedModel, BundleError> {
+        let meta = bundle.meta;
+        let mut trainer = Trainer::new(
+            &meta.spec,
+            &meta.settings,
+            meta.task,
+            meta.pipeline.n_features(),
+            &device.device,
+        )?;
+        trainer.load_weights(&bundle.weights)?;
+        Ok(LoadedModel { meta, trainer })
+    }
+
+    /// Scores every row of `table`: probabilities of the positive class, or
+    /// values in the target's units. Missing columns are named in the error.
+    pub fn predict_table(&self, table: &Table) -> Result<Vec<f32>, BundleError> {
+        let x = self.meta.pipeline.transform(table)?;
+        let mut out = self.trainer.predict(&x.data, x.rows)?;
+        if let Some((mean, std)) = self.meta.target_scale {
+            for v in &mut out {
+                *v = (f64::from(*v) * std + mean) as f32;
+            }
+        }
+        Ok(out)
+    }
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: u64, what: &str) -> Result<&'a [u8], BundleError> {
+        let left = (self.bytes.len() - self.pos) as u64;
+        if n > left {
+            return Err(BundleError::Truncated(format!(
+                "{what} needs {n} bytes, only {left} remain"
+            )));
+        }
+        let start = self.pos;
+        self.pos += n as usize;
+        Ok(&self.bytes[start..self.pos])
+    }
+
+    fn array<const N: usize>(&mut self, what: &str) -> Result<[u8; N], BundleError> {
+        let slice = self.take(N as u64, what)?;
+        let mut out = [0u8; N];
+        out.copy_from_slice(slice);
+        Ok(out)
+    }
+
+    fn length(&mut self, what: &str) -> Result<u64, BundleError> {
+        let n = u64::from_le_bytes(self.array::<8>(what)?);
+        if n > MAX_SECTION {
+            return Err(BundleError::Corrupt);
+        }
+        Ok(n)
+    }
+}
+
+/// 64-bit FNV-1a: tiny, dependency-free, enough to notice accidental damage.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample_meta() -> BundleMeta {
+        let table = crate::data::parse_csv(b"x,y\n1,a\n2,b\n3,a\n4,b\n5,a\n6,b\n").unwrap();
+        let recipe = Recipe::new(
+            &table,
+            "y",
+            crate::data::Problem::Classification {
+                positive: "a".into(),
+            },
+        );
+        let prepared = crate::data::prepare(&table, &recipe).unwrap();
+        BundleMeta {
+            app_version: "0.1.0".into(),
+            task: Task::Classification,
+            recipe,
+            pipeline: prepared.pipeline,
+            spec: NetworkSpec::default(),
+            settings: TrainSettings::default(),
+            epochs_trained: 3,
+            target_scale: None,
+            metrics: None,
+            device: "CPU".into(),
+        }
+    }
+
+    fn sample() -> Bundle {
+        Bundle {
+            meta: sample_meta(),
+            weights: vec![1, 2, 3, 4, 5],
+        }
+    }
+
+    #[test]
+    fn bytes_round_trip() {
+        let b = sample();
+        assert_eq!(Bundle::from_bytes(&b.to_bytes().unwrap()).unwrap(), b);
+    }
+
+    #[test]
+    fn every_truncation_is_reported_never_a_panic() {
+        let bytes = sample().to_bytes().unwrap();
+        for cut in 0..bytes.len() {
+            let err = Bundle::from_bytes(&bytes[..cut]).unwrap_err();
+            assert!(
+                matches!(err, BundleError::NotAModel | BundleError::Truncated(_)),
+                "cut at {cut}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn other_files_and_versions_are_refused_clearly() {
+        assert_eq!(
+            Bundle::from_bytes(b"age,income\n1,2\n")
+                .unwrap_err()
+                .to_string(),
+            "this is not a Purchase Lab model file (it does not start with the model header)"
+        );
+        let mut bytes = sample().to_bytes().unwrap();
+        bytes[8] = 9;
+        assert_eq!(
+            Bundle::from_bytes(&bytes).unwrap_err().to_string(),
+            "this model file has format version 9, but this Purchase Lab reads version 1; open it with the version that saved it"
+        );
+        let mut bytes = sample().to_bytes().unwrap();
+        let mid = bytes.len() / 2;
+        bytes[mid] ^= 0x55;
+        assert!(matches!(
+            Bundle::from_bytes(&bytes),
+            Err(BundleError::Corrupt | BundleError::Truncated(_))
+        ));
+    }
+}

@@ -1,0 +1,200 @@
+//! The network: a multilayer perceptron as a Burn module.
+//!
+//! Weights are drawn on the host from a ChaCha stream seeded by the user's
+//! seed, not by Burn's initializers: Burn draws lazily from a process-wide
+//! RNG (`Device::seed` is global on flex and CubeCL), so two networks built at
+//! once (a sweep beside a live run, or parallel tests) would steal each
+//! other's random numbers. Host-side init is also identical on every backend.
+//!
+//! Dropout masks come from the trainer for the same reason, so the module
+//! itself is deterministic: `forward` never drops anything.
+
+use burn::module::{Module, Param};
+use burn::nn::Linear;
+use burn::tensor::{Device, Tensor, TensorData, activation};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::spec::{Activation, LEAKY_RELU_SLOPE, NetworkSpec};
+
+/// Hidden layers with one activation, then a single output unit (a logit for
+/// classification, the prediction itself for regression).
+#[derive(Module, Debug)]
+pub struct Mlp {
+    hidden: Vec<Linear>,
+    output: Linear,
+    #[module(skip)]
+    activation: Activation,
+}
+
+impl Mlp {
+    /// A freshly initialized network on `device` for `n_features` inputs.
+    ///
+    /// Hidden layers use He (Kaiming) uniform bounds for the ReLU family and
+    /// Glorot (Xavier) uniform for tanh and sigmoid, the inits each family is
+    /// known to train well from; the output layer uses Glorot. Biases start at
+    /// zero. The caller validates `spec` and `n_features >= 1`.
+    pub fn new(spec: &NetworkSpec, n_features: usize, seed: u64, device: &Device) -> Self {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let he = matches!(spec.activation, Activation::Relu | Activation::LeakyRelu);
+        let mut n_in = n_features;
+        let mut hidden = Vec::with_capacity(spec.hidden.len());
+        for &n_out in &spec.hidden {
+            let bound = if he {
+                (6.0 / n_in as f64).sqrt()
+            } else {
+                (6.0 / (n_in + n_out) as f64).sqrt()
+            };
+            hidden.push(linear(&mut rng, n_in, n_out, bound, device));
+            n_in = n_out;
+        }
+        let bound = (6.0 / (n_in + 1) as f64).sqrt();
+        let output = linear(&mut rng, n_in, 1, bound, device);
+        Self {
+            hidden,
+            output,
+            activation: spec.activation,
+        }
+    }
+
+    /// Output `[rows, 1]` for input `[rows, n_features]`, without dropout.
+    pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        self.forward_masked(x, &[])
+    }
+
+    /// Like [`forward`](Self::forward), multiplying hidden layer `i`'s
+    /// activations by `masks[i]` (already scaled by `1 / keep`) where given.
+    pub fn forward_masked(&self, x: Tensor<2>, masks: &[Tensor<2>]) -> Tensor<2> {
+        let mut x = x;
+        for (index, layer) in self.hidden.iter().enumerate() {
+            x = self.activate(layer.forward(x));
+            if let Some(mask) = masks.get(index) {
+                x = x * mask.clone();
+            }
+        }
+        self.output.forward(x)
+    }
+
+    /// Every hidden layer's activations for `x`, input side first.
+    pub fn hidden_outputs(&self, x: Tensor<2>) -> Vec<Tensor<2>> {
+        let mut outputs = Vec::with_capacity(self.hidden.len());
+        let mut x = x;
+        for layer in &self.hidden {
+            x = self.activate(layer.forward(x));
+            outputs.push(x.clone());
+        }
+        outputs
+    }
+
+    /// Hidden layers then the output layer, input side first.
+    pub fn layers(&self) -> impl Iterator<Item = &Linear> {
+        self.hidden.iter().chain(std::iter::once(&self.output))
+    }
+
+    /// Widths of the hidden layers.
+    pub fn hidden_widths(&self) -> Vec<usize> {
+        self.hidden
+            .iter()
+            .map(|layer| layer.weight.lazy_shape().dims::<2>()[1])
+            .collect()
+    }
+
+    /// A single-element tensor that is 0 when every parameter is finite and
+    /// NaN otherwise (`x * 0` is NaN exactly for NaN and ±inf, and cannot
+    /// overflow the way a plain sum of large weights could). It lets the
+    /// trainer check the weights in the same read-back as the epoch loss.
+    pub fn finiteness_probe(&self) -> Tensor<1> {
+        let mut terms = Vec::new();
+        for layer in self.layers() {
+            terms.push(layer.weight.val().mul_scalar(0.0).sum());
+            if let Some(bias) = &layer.bias {
+                terms.push(bias.val().mul_scalar(0.0).sum());
+            }
+        }
+        // Never empty: there is always an output layer with a weight.
+        Tensor::cat(terms, 0).sum()
+    }
+
+    fn activate(&self, x: Tensor<2>) -> Tensor<2> {
+        match self.activation {
+            Activation::Relu => activation::relu(x),
+            Activation::Tanh => activation::tanh(x),
+            Activation::Sigmoid => activation::sigmoid(x),
+            Activation::LeakyRelu => activation::leaky_relu(x, LEAKY_RELU_SLOPE),
+        }
+    }
+}
+
+/// A linear layer with weights uniform in `[-bound, bound)` and zero bias,
+/// in Burn's row layout: weight `[n_in, n_out]`.
+fn linear(rng: &mut ChaCha8Rng, n_in: usize, n_out: usize, bound: f64, device: &Device) -> Linear {
+    let bound = bound as f32;
+    let weights: Vec<f32> = (0..n_in * n_out)
+        .map(|_| rng.random_range(-bound..bound))
+        .collect();
+    Linear {
+        weight: Param::from_data(TensorData::new(weights, [n_in, n_out]), device),
+        bias: Some(Param::from_data(
+            TensorData::new(vec![0.0f32; n_out], [n_out]),
+            device,
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(hidden: Vec<usize>) -> NetworkSpec {
+        NetworkSpec {
+            hidden,
+            ..NetworkSpec::default()
+        }
+    }
+
+    fn weights(model: &Mlp) -> Vec<Vec<f32>> {
+        model
+            .layers()
+            .map(|l| l.weight.val().try_into_vec_as::<f32>().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn shapes_and_widths() {
+        let device = Device::flex();
+        let model = Mlp::new(&spec(vec![5, 3]), 4, 1, &device);
+        assert_eq!(model.hidden_widths(), vec![5, 3]);
+        let x = Tensor::<2>::ones([7, 4], &device);
+        assert_eq!(model.forward(x.clone()).dims(), [7, 1]);
+        let hidden = model.hidden_outputs(x);
+        assert_eq!(hidden.len(), 2);
+        assert_eq!(hidden[0].dims(), [7, 5]);
+        assert_eq!(hidden[1].dims(), [7, 3]);
+        assert_eq!(model.num_params(), 4 * 5 + 5 + 5 * 3 + 3 + 3 + 1);
+    }
+
+    #[test]
+    fn same_seed_same_weights_other_seed_other_weights() {
+        let device = Device::flex();
+        let a = weights(&Mlp::new(&spec(vec![6]), 3, 7, &device));
+        let b = weights(&Mlp::new(&spec(vec![6]), 3, 7, &device));
+        let c = weights(&Mlp::new(&spec(vec![6]), 3, 8, &device));
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        let bound = (6.0f32 / 3.0).sqrt();
+        assert!(a[0].iter().all(|w| w.abs() <= bound));
+    }
+
+    #[test]
+    fn probe_detects_non_finite_weights() {
+        let device = Device::flex();
+        let model = Mlp::new(&spec(vec![2]), 2, 0, &device);
+        let probe = model.finiteness_probe().try_into_vec_as::<f32>().unwrap();
+        assert_eq!(probe, vec![0.0]);
+        let mut broken = model.clone();
+        broken.output.weight =
+            Param::from_data(TensorData::new(vec![f32::INFINITY, 1.0], [2, 1]), &device);
+        let probe = broken.finiteness_probe().try_into_vec_as::<f32>().unwrap();
+        assert!(probe[0].is_nan());
+    }
+}

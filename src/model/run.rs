@@ -1,0 +1,201 @@
+//! A training run on prepared data: the [`Trainer`] plus what turns its raw
+//! numbers into what a user reads (metrics on the test split, regression
+//! values in the target's own units). The worker thread and the `train`
+//! command both drive this, so the app and the CLI train identically.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::device::SelectedDevice;
+use super::metrics::{ClassificationMetrics, MetricsError, RegressionMetrics};
+use super::spec::{NetworkSpec, Task, TrainSettings};
+use super::train::{TrainError, Trainer};
+use crate::data::prep::{Matrix, Prepared, TargetEncoding};
+
+/// Default decision threshold for classification metrics.
+pub const DEFAULT_THRESHOLD: f64 = 0.5;
+
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Train(#[from] TrainError),
+    #[error("cannot compute metrics: {0}")]
+    Metrics(#[from] MetricsError),
+}
+
+/// Test-split quality after an epoch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "task", rename_all = "lowercase")]
+pub enum Metrics {
+    Classification(ClassificationMetrics),
+    Regression(RegressionMetrics),
+}
+
+impl Metrics {
+    /// The headline number: accuracy, or RMSE for regression.
+    pub fn headline(&self) -> (&'static str, f64) {
+        match self {
+            Metrics::Classification(m) => ("accuracy", m.accuracy),
+            Metrics::Regression(m) => ("RMSE", m.rmse),
+        }
+    }
+}
+
+/// What one epoch produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochReport {
+    /// 1-based.
+    pub epoch: usize,
+    /// Mean loss over the epoch's training batches (BCE, or MSE on the
+    /// standardized target for regression).
+    pub train_loss: f64,
+    /// The same loss on the test split, after the epoch.
+    pub valid_loss: f64,
+    pub metrics: Metrics,
+    /// Seconds this epoch took, training and evaluation.
+    pub seconds: f64,
+}
+
+/// One network learning one prepared data set.
+#[derive(Debug)]
+pub struct TrainingRun {
+    trainer: Trainer,
+    prepared: Arc<Prepared>,
+    /// Training targets as the network sees them (regression standardized).
+    train_y: Vec<f32>,
+    test_y: Vec<f32>,
+    /// `(mean, std)` mapping network outputs back to target units.
+    target_scale: Option<(f64, f64)>,
+    device_description: String,
+    history: Vec<EpochReport>,
+}
+
+impl TrainingRun {
+    pub fn new(
+        prepared: Arc<Prepared>,
+        spec: &NetworkSpec,
+        settings: &TrainSettings,
+        device: &SelectedDevice,
+    ) -> Result<TrainingRun, RunError> {
+        let (task, target_scale) = match prepared.pipeline.encoding {
+            TargetEncoding::Classification { .. } => (Task::Classification, None),
+            TargetEncoding::Regression { mean, std } => {
+                // A constant target has std 0: train on the centred value.
+                let std = if std > 0.0 && std.is_finite() {
+                    std
+                } else {
+                    1.0
+                };
+                (Task::Regression, Some((mean, std)))
+            }
+        };
+        let scale_y = |y: &[f32]| -> Vec<f32> {
+            match target_scale {
+                None => y.to_vec(),
+                Some((mean, std)) => y
+                    .iter()
+                    .map(|&v| ((f64::from(v) - mean) / std) as f32)
+                    .collect(),
+            }
+        };
+        let trainer = Trainer::new(
+            spec,
+            settings,
+            task,
+            prepared.pipeline.n_features(),
+            &device.device,
+        )?;
+        Ok(TrainingRun {
+            train_y: scale_y(&prepared.train.y),
+            test_y: scale_y(&prepared.test.y),
+            trainer,
+            prepared,
+            target_scale,
+            device_description: device.description.clone(),
+            history: Vec::new(),
+        })
+    }
+
+    pub fn trainer(&self) -> &Trainer {
+        &self.trainer
+    }
+
+    pub fn trainer_mut(&mut self) -> &mut Trainer {
+        &mut self.trainer
+    }
+
+    pub fn prepared(&self) -> &Arc<Prepared> {
+        &self.prepared
+    }
+
+    pub fn history(&self) -> &[EpochReport] {
+        &self.history
+    }
+
+    pub fn device_description(&self) -> &str {
+        &self.device_description
+    }
+
+    pub fn task(&self) -> Task {
+        self.trainer.task()
+    }
+
+    /// `(mean, std)` of the regression target; `None` when classifying.
+    pub fn target_scale(&self) -> Option<(f64, f64)> {
+        self.target_scale
+    }
+
+    /// Trains one more epoch and evaluates on the test split.
+    pub fn run_epoch(&mut self) -> Result<EpochReport, RunError> {
+        let start = Instant::now();
+        let train = &self.prepared.train;
+        let train_loss = self
+            .trainer
+            .run_epoch(&train.x.data, &self.train_y, train.x.rows)?;
+        let test = &self.prepared.test;
+        let valid_loss = self
+            .trainer
+            .evaluate_loss(&test.x.data, &self.test_y, test.x.rows)?;
+        let metrics = self.test_metrics(DEFAULT_THRESHOLD)?;
+        let report = EpochReport {
+            epoch: self.trainer.epoch(),
+            train_loss,
+            valid_loss,
+            metrics,
+            seconds: start.elapsed().as_secs_f64(),
+        };
+        self.history.push(report.clone());
+        Ok(report)
+    }
+
+    /// Predictions for an encoded matrix: probabilities of the positive
+    /// class, or values in the target's units.
+    pub fn predict(&self, x: &Matrix) -> Result<Vec<f32>, RunError> {
+        let mut out = self.trainer.predict(&x.data, x.rows)?;
+        if let Some((mean, std)) = self.target_scale {
+            for v in &mut out {
+                *v = (f64::from(*v) * std + mean) as f32;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Metrics on the test split at `threshold` (ignored for regression).
+    pub fn test_metrics(&self, threshold: f64) -> Result<Metrics, RunError> {
+        let test = &self.prepared.test;
+        let predictions = self.predict(&test.x)?;
+        Ok(match self.task() {
+            Task::Classification => Metrics::Classification(ClassificationMetrics::compute(
+                &predictions,
+                &test.y,
+                threshold,
+            )?),
+            Task::Regression => {
+                Metrics::Regression(RegressionMetrics::compute(&predictions, &test.y)?)
+            }
+        })
+    }
+}

@@ -1,0 +1,206 @@
+//! The decision surface: the model's output over a grid spanning two numeric
+//! features, every other feature held at a typical value (median, or most
+//! frequent level), all in the features' original units. Returns plain
+//! values for the UI; the grid is evaluated in one batched forward pass.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::run::{RunError, TrainingRun};
+use super::train::LayerWeights;
+use crate::data::prep::{FeatureStep, Matrix, Pipeline, PrepError};
+
+pub const DEFAULT_RESOLUTION: usize = 100;
+/// Resolution of each hidden unit's thumbnail.
+pub const UNIT_RESOLUTION: usize = 24;
+/// Share of the data range added on each side so points are not on the edge.
+const MARGIN: f64 = 0.05;
+
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum SurfaceError {
+    #[error("`{0}` is not a feature of this model")]
+    UnknownFeature(String),
+    #[error("`{0}` is categorical; the surface needs two numeric features")]
+    NotNumeric(String),
+    #[error("choose two different features for the axes")]
+    SameFeature,
+    #[error("the grid must be between 2 and 1000 cells wide, not {0}")]
+    Resolution(usize),
+    #[error(transparent)]
+    Run(#[from] RunError),
+    #[error(transparent)]
+    Prep(#[from] PrepError),
+}
+
+/// What to draw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SurfaceRequest {
+    pub x_feature: String,
+    pub y_feature: String,
+    pub resolution: usize,
+    /// Also compute each hidden unit's activation over a coarser grid, and
+    /// the layer weights, for the network diagram.
+    pub with_units: bool,
+}
+
+impl SurfaceRequest {
+    pub fn new(x_feature: impl Into<String>, y_feature: impl Into<String>) -> SurfaceRequest {
+        SurfaceRequest {
+            x_feature: x_feature.into(),
+            y_feature: y_feature.into(),
+            resolution: DEFAULT_RESOLUTION,
+            with_units: false,
+        }
+    }
+}
+
+/// An axis of the grid, in the feature's original units.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Axis {
+    pub feature: String,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Axis {
+    /// Value at cell `i` of `n` (cell centres).
+    pub fn value(&self, i: usize, n: usize) -> f64 {
+        self.min + (self.max - self.min) * (i as f64 + 0.5) / n as f64
+    }
+}
+
+/// The model's output on the grid, row-major with `y` rows from `y.min`
+/// upwards and `x` columns from `x.min` rightwards.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Surface {
+    pub x: Axis,
+    pub y: Axis,
+    pub resolution: usize,
+    /// Probabilities (classification) or values in target units.
+    pub values: Vec<f32>,
+    /// Per hidden layer, per unit: a `UNIT_RESOLUTION²` grid of activations.
+    pub units: Vec<Vec<Vec<f32>>>,
+    /// Every layer's weights (hidden layers, then the output), when asked.
+    pub weights: Vec<LayerWeights>,
+    /// How the other features were held, e.g. `income = 48200`.
+    pub held: Vec<(String, String)>,
+}
+
+/// Numeric features a surface can use as axes, in pipeline order.
+pub fn numeric_features(pipeline: &Pipeline) -> Vec<String> {
+    pipeline
+        .steps
+        .iter()
+        .filter(|s| matches!(s, FeatureStep::Numeric { .. }))
+        .map(|s| s.column().to_owned())
+        .collect()
+}
+
+pub fn compute_surface(
+    run: &TrainingRun,
+    request: &SurfaceRequest,
+) -> Result<Surface, SurfaceError> {
+    let pipeline = &run.prepared().pipeline;
+    if !(2..=1000).contains(&request.resolution) {
+        return Err(SurfaceError::Resolution(request.resolution));
+    }
+    if request.x_feature == request.y_feature {
+        return Err(SurfaceError::SameFeature);
+    }
+    let x = axis(pipeline, &request.x_feature)?;
+    let y = axis(pipeline, &request.y_feature)?;
+    let values = run.predict(&grid(pipeline, &x, &y, request.resolution)?)?;
+
+    let (units, weights) = if request.with_units {
+        let coarse = grid(pipeline, &x, &y, UNIT_RESOLUTION)?;
+        let layers = run
+            .trainer()
+            .hidden_activations(&coarse.data, coarse.rows)
+            .map_err(RunError::from)?;
+        let units = layers
+            .into_iter()
+            .map(|layer| {
+                let n_units = if coarse.rows == 0 {
+                    0
+                } else {
+                    layer.len() / coarse.rows
+                };
+                (0..n_units)
+                    .map(|u| (0..coarse.rows).map(|r| layer[r * n_units + u]).collect())
+                    .collect()
+            })
+            .collect();
+        let weights = run.trainer().layer_weights().map_err(RunError::from)?;
+        (units, weights)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+
+    let held = pipeline
+        .steps
+        .iter()
+        .filter(|s| s.column() != x.feature && s.column() != y.feature)
+        .map(|s| (s.column().to_owned(), s.typical_text()))
+        .collect();
+    Ok(Surface {
+        x,
+        y,
+        resolution: request.resolution,
+        values,
+        units,
+        weights,
+        held,
+    })
+}
+
+fn axis(pipeline: &Pipeline, feature: &str) -> Result<Axis, SurfaceError> {
+    match pipeline.step(feature) {
+        None => Err(SurfaceError::UnknownFeature(feature.to_owned())),
+        Some(FeatureStep::Categorical { .. }) => Err(SurfaceError::NotNumeric(feature.to_owned())),
+        Some(FeatureStep::Numeric { min, max, .. }) => {
+            let span = (max - min).abs();
+            // A constant feature still gets a visible range around its value.
+            let pad = if span > 0.0 {
+                span * MARGIN
+            } else {
+                min.abs().max(1.0) * 0.5
+            };
+            Ok(Axis {
+                feature: feature.to_owned(),
+                min: min - pad,
+                max: max + pad,
+            })
+        }
+    }
+}
+
+/// The encoded grid: a typical row repeated, with the two axis features
+/// replaced by the cell centres.
+fn grid(pipeline: &Pipeline, x: &Axis, y: &Axis, n: usize) -> Result<Matrix, SurfaceError> {
+    let base = pipeline.transform(&pipeline.typical_table())?;
+    let cols = base.cols;
+    let encoder = |axis: &Axis| -> Result<(usize, &FeatureStep), SurfaceError> {
+        let unknown = || SurfaceError::UnknownFeature(axis.feature.clone());
+        let offset = pipeline.feature_offset(&axis.feature).ok_or_else(unknown)?;
+        let step = pipeline.step(&axis.feature).ok_or_else(unknown)?;
+        Ok((offset, step))
+    };
+    let (x_col, x_step) = encoder(x)?;
+    let (y_col, y_step) = encoder(y)?;
+    let mut data = Vec::with_capacity(n * n * cols);
+    for j in 0..n {
+        let yv = y_step.encode_number(y.value(j, n)).unwrap_or(0.0);
+        for i in 0..n {
+            let xv = x_step.encode_number(x.value(i, n)).unwrap_or(0.0);
+            let start = data.len();
+            data.extend_from_slice(&base.data);
+            data[start + x_col] = xv;
+            data[start + y_col] = yv;
+        }
+    }
+    Ok(Matrix {
+        data,
+        rows: n * n,
+        cols,
+    })
+}

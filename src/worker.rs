@@ -1,0 +1,390 @@
+//! The training thread: owns the device, the network and the optimizer;
+//! takes [`Command`]s, sends back [`Event`]s made of plain values.
+//!
+//! The UI never blocks on it: commands go through a bounded channel with
+//! `try_send`, events are drained with `try_recv`, and a callback (the app's
+//! `request_repaint`) is called after each event. Dropping the
+//! [`WorkerHandle`] disconnects both channels and joins the thread.
+
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{
+    Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError, sync_channel,
+};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::data::prep::{Prepared, Recipe};
+use crate::model::bundle::Bundle;
+use crate::model::device::{BackendChoice, select_device};
+use crate::model::run::{EpochReport, TrainingRun};
+use crate::model::spec::{NetworkSpec, TrainSettings};
+use crate::model::surface::{Surface, SurfaceRequest, compute_surface};
+
+/// Surfaces are sent at most this often while training (and always after
+/// the last epoch), so the heatmap moves smoothly without costing epochs.
+const SURFACE_INTERVAL: Duration = Duration::from_millis(150);
+const COMMAND_CAPACITY: usize = 64;
+const EVENT_CAPACITY: usize = 256;
+
+/// Everything a run needs.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub prepared: Arc<Prepared>,
+    pub recipe: Recipe,
+    pub spec: NetworkSpec,
+    pub settings: TrainSettings,
+    pub backend: BackendChoice,
+    /// Train until this many epochs; `None` trains until paused.
+    pub epochs: Option<usize>,
+    pub surface: Option<SurfaceRequest>,
+    /// Start paused (the user pressed Step or only changed settings).
+    pub paused: bool,
+}
+
+#[derive(Debug)]
+pub enum Command {
+    /// Replace any current run with a fresh network for this job.
+    Start(Box<Job>),
+    Pause,
+    Resume,
+    /// Train exactly one epoch, then pause.
+    Step,
+    /// End the current run; its network is kept for saving and surfaces.
+    Stop,
+    /// Applies from the next batch on.
+    SetLearningRate(f64),
+    /// Which features the surface shows (and whether with unit thumbnails).
+    SetSurface(Option<SurfaceRequest>),
+    /// Write the current network and its pipeline as a model file.
+    Save(PathBuf),
+}
+
+#[derive(Debug, Clone)]
+pub enum Event {
+    Started {
+        device: String,
+        /// Why the GPU was not used, when it was not.
+        fallback: Option<String>,
+    },
+    Epoch(EpochReport),
+    Surface(Arc<Surface>),
+    /// Playing stopped: the epoch target was reached, or Pause/Stop/Step.
+    Paused {
+        epoch: usize,
+    },
+    Finished {
+        epoch: usize,
+    },
+    Saved(PathBuf),
+    /// A readable error; the previous network (if any) is kept.
+    Failed(String),
+}
+
+/// The UI's side of the worker.
+pub struct WorkerHandle {
+    commands: Option<SyncSender<Command>>,
+    events: Option<Receiver<Event>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for WorkerHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkerHandle")
+            .field("running", &self.thread.is_some())
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    #[error("the training thread is busy; try again")]
+    Busy,
+    #[error("the training thread has stopped")]
+    Gone,
+}
+
+impl WorkerHandle {
+    /// Starts the named training thread; `notify` is called after every event.
+    pub fn spawn(notify: impl Fn() + Send + 'static) -> std::io::Result<WorkerHandle> {
+        let (command_tx, command_rx) = sync_channel(COMMAND_CAPACITY);
+        let (event_tx, event_rx) = sync_channel(EVENT_CAPACITY);
+        let thread = std::thread::Builder::new()
+            .name("purchase-lab-training".into())
+            .spawn(move || {
+                Worker {
+                    commands: command_rx,
+                    events: event_tx,
+                    notify: Box::new(notify),
+                    active: None,
+                    surface: None,
+                }
+                .run();
+            })?;
+        Ok(WorkerHandle {
+            commands: Some(command_tx),
+            events: Some(event_rx),
+            thread: Some(thread),
+        })
+    }
+
+    /// Sends without blocking.
+    pub fn send(&self, command: Command) -> Result<(), SendError> {
+        let tx = self.commands.as_ref().ok_or(SendError::Gone)?;
+        tx.try_send(command).map_err(|e| match e {
+            TrySendError::Full(_) => SendError::Busy,
+            TrySendError::Disconnected(_) => SendError::Gone,
+        })
+    }
+
+    /// The next event, if one is waiting.
+    pub fn try_recv(&self) -> Option<Event> {
+        self.events.as_ref()?.try_recv().ok()
+    }
+
+    /// Waits up to `timeout` for the next event (tests and the CLI).
+    pub fn recv_timeout(&self, timeout: Duration) -> Option<Event> {
+        self.events.as_ref()?.recv_timeout(timeout).ok()
+    }
+}
+
+impl Drop for WorkerHandle {
+    fn drop(&mut self) {
+        // Disconnect both ways: a worker waiting for a command or blocked on
+        // a full event channel wakes up and returns.
+        self.commands.take();
+        self.events.take();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+struct Active {
+    run: TrainingRun,
+    recipe: Recipe,
+    playing: bool,
+    /// Stop after this epoch (`None`: until paused).
+    target: Option<usize>,
+    /// Epochs per press of Play once the target is reached.
+    epochs: Option<usize>,
+    last_surface: Option<Instant>,
+    /// The network changed since the last surface was sent.
+    surface_stale: bool,
+}
+
+struct Worker {
+    commands: Receiver<Command>,
+    events: SyncSender<Event>,
+    notify: Box<dyn Fn() + Send>,
+    active: Option<Active>,
+    surface: Option<SurfaceRequest>,
+}
+
+/// The UI went away; stop working.
+struct Disconnected;
+
+impl Worker {
+    fn run(mut self) {
+        let _ = self.serve();
+    }
+
+    fn serve(&mut self) -> Result<(), Disconnected> {
+        loop {
+            let playing = self.active.as_ref().is_some_and(|a| a.playing);
+            // While playing, only look for commands between epochs; idle,
+            // wait for one (with a timeout so stale surfaces still go out).
+            let command = if playing {
+                match self.commands.try_recv() {
+                    Ok(c) => Some(c),
+                    Err(TryRecvError::Empty) => None,
+                    Err(TryRecvError::Disconnected) => return Err(Disconnected),
+                }
+            } else {
+                match self.commands.recv_timeout(Duration::from_millis(200)) {
+                    Ok(c) => Some(c),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => return Err(Disconnected),
+                }
+            };
+            if let Some(command) = command {
+                self.handle(command)?;
+            }
+            if self.active.as_ref().is_some_and(|a| a.playing) {
+                self.train_one_epoch()?;
+            }
+            self.maybe_send_surface()?;
+        }
+    }
+
+    fn emit(&self, event: Event) -> Result<(), Disconnected> {
+        self.events.send(event).map_err(|_| Disconnected)?;
+        (self.notify)();
+        Ok(())
+    }
+
+    fn handle(&mut self, command: Command) -> Result<(), Disconnected> {
+        match command {
+            Command::Start(job) => {
+                self.surface = job.surface.clone();
+                self.start(*job)?;
+            }
+            Command::Pause | Command::Stop => self.pause()?,
+            Command::Resume => {
+                if let Some(a) = &mut self.active {
+                    let epoch = a.run.trainer().epoch();
+                    if a.target.is_some_and(|t| epoch >= t) {
+                        a.target = a.epochs.map(|n| epoch + n);
+                    }
+                    a.playing = true;
+                }
+            }
+            Command::Step => {
+                if let Some(a) = &mut self.active {
+                    a.playing = false;
+                }
+                if self.active.is_some() {
+                    self.train_one_epoch()?;
+                    let epoch = self.epoch();
+                    self.emit(Event::Paused { epoch })?;
+                }
+            }
+            Command::SetLearningRate(lr) => {
+                if let Some(a) = &mut self.active
+                    && let Err(e) = a.run.trainer_mut().set_learning_rate(lr)
+                {
+                    self.emit(Event::Failed(e.to_string()))?;
+                }
+            }
+            Command::SetSurface(request) => {
+                self.surface = request;
+                if let Some(a) = &mut self.active {
+                    a.surface_stale = true;
+                    a.last_surface = None;
+                }
+            }
+            Command::Save(path) => {
+                let result = match &self.active {
+                    None => Err("there is no trained network to save yet".to_owned()),
+                    Some(a) => Bundle::from_run(&a.run, &a.recipe)
+                        .and_then(|b| b.save(&path))
+                        .map_err(|e| e.to_string()),
+                };
+                match result {
+                    Ok(()) => self.emit(Event::Saved(path))?,
+                    Err(e) => self.emit(Event::Failed(e))?,
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn epoch(&self) -> usize {
+        self.active.as_ref().map_or(0, |a| a.run.trainer().epoch())
+    }
+
+    fn pause(&mut self) -> Result<(), Disconnected> {
+        if let Some(a) = &mut self.active
+            && a.playing
+        {
+            a.playing = false;
+            let epoch = a.run.trainer().epoch();
+            self.emit(Event::Paused { epoch })?;
+        }
+        Ok(())
+    }
+
+    fn start(&mut self, job: Job) -> Result<(), Disconnected> {
+        let device = match select_device(job.backend) {
+            Ok(d) => d,
+            Err(e) => return self.emit(Event::Failed(e.to_string())),
+        };
+        let built = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            TrainingRun::new(job.prepared.clone(), &job.spec, &job.settings, &device)
+        }));
+        let run = match built {
+            Ok(Ok(run)) => run,
+            Ok(Err(e)) => return self.emit(Event::Failed(e.to_string())),
+            Err(panic) => return self.emit(Event::Failed(panic_message(&*panic))),
+        };
+        self.active = Some(Active {
+            run,
+            recipe: job.recipe,
+            playing: !job.paused,
+            target: job.epochs,
+            epochs: job.epochs,
+            last_surface: None,
+            surface_stale: true,
+        });
+        self.emit(Event::Started {
+            device: device.description.clone(),
+            fallback: device.fallback_reason.clone(),
+        })
+    }
+
+    fn train_one_epoch(&mut self) -> Result<(), Disconnected> {
+        let Some(a) = &mut self.active else {
+            return Ok(());
+        };
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| a.run.run_epoch()));
+        a.surface_stale = true;
+        match result {
+            Ok(Ok(report)) => {
+                let done = a.target.is_some_and(|t| report.epoch >= t);
+                let epoch = report.epoch;
+                if done {
+                    a.playing = false;
+                    // The last epoch's surface goes out before Finished.
+                    a.last_surface = None;
+                }
+                self.emit(Event::Epoch(report))?;
+                if done {
+                    self.maybe_send_surface()?;
+                    self.emit(Event::Finished { epoch })?;
+                }
+                Ok(())
+            }
+            Ok(Err(e)) => {
+                a.playing = false;
+                self.emit(Event::Failed(e.to_string()))
+            }
+            Err(panic) => {
+                a.playing = false;
+                self.emit(Event::Failed(panic_message(&*panic)))
+            }
+        }
+    }
+
+    /// Sends a fresh surface when the network changed and the last one is
+    /// old enough (or was reset to force one).
+    fn maybe_send_surface(&mut self) -> Result<(), Disconnected> {
+        let (Some(a), Some(request)) = (&mut self.active, &self.surface) else {
+            return Ok(());
+        };
+        let due = a
+            .last_surface
+            .is_none_or(|t| t.elapsed() >= SURFACE_INTERVAL);
+        if !a.surface_stale || !due {
+            return Ok(());
+        }
+        a.surface_stale = false;
+        a.last_surface = Some(Instant::now());
+        let result =
+            std::panic::catch_unwind(AssertUnwindSafe(|| compute_surface(&a.run, request)));
+        match result {
+            Ok(Ok(surface)) => self.emit(Event::Surface(Arc::new(surface))),
+            Ok(Err(e)) => self.emit(Event::Failed(e.to_string())),
+            Err(panic) => self.emit(Event::Failed(panic_message(&*panic))),
+        }
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    let detail = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown cause".to_owned());
+    format!("training stopped on an internal error: {detail}")
+}

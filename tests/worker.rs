@@ -1,0 +1,179 @@
+//! The training thread driven as the app drives it: start, play, pause,
+//! step, change the learning rate, save; events arrive in order and the
+//! thread is joined when the handle is dropped.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use purchase_lab::data::{Preset, Problem, Recipe, SynthSettings, generate, prepare};
+use purchase_lab::model::surface::SurfaceRequest;
+use purchase_lab::model::{BackendChoice, NetworkSpec, TrainSettings};
+use purchase_lab::worker::{Command, Event, Job, WorkerHandle};
+
+fn job(epochs: Option<usize>, paused: bool) -> Job {
+    let table = generate(&SynthSettings {
+        preset: Preset::Visits,
+        rows: 300,
+        ..SynthSettings::default()
+    })
+    .unwrap();
+    let recipe = Recipe::new(
+        &table,
+        "purchased",
+        Problem::Classification {
+            positive: "yes".into(),
+        },
+    );
+    Job {
+        prepared: Arc::new(prepare(&table, &recipe).unwrap()),
+        recipe,
+        spec: NetworkSpec {
+            hidden: vec![8, 8],
+            ..NetworkSpec::default()
+        },
+        settings: TrainSettings {
+            learning_rate: 0.01,
+            ..TrainSettings::default()
+        },
+        backend: BackendChoice::Cpu,
+        epochs,
+        surface: Some(SurfaceRequest {
+            resolution: 30,
+            with_units: true,
+            ..SurfaceRequest::new("visit_minutes", "pages_visited")
+        }),
+        paused,
+    }
+}
+
+/// Collects events until `stop` says so, or fails after a generous timeout.
+fn collect_until(worker: &WorkerHandle, mut stop: impl FnMut(&Event) -> bool) -> Vec<Event> {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut events = Vec::new();
+    while Instant::now() < deadline {
+        if let Some(e) = worker.recv_timeout(Duration::from_millis(100)) {
+            let done = stop(&e);
+            events.push(e);
+            if done {
+                return events;
+            }
+        }
+    }
+    panic!("timed out; events so far: {events:?}");
+}
+
+#[test]
+fn a_run_reports_epochs_surfaces_and_finishes() {
+    let repaints = Arc::new(AtomicUsize::new(0));
+    let counter = repaints.clone();
+    let worker = WorkerHandle::spawn(move || {
+        counter.fetch_add(1, Ordering::Relaxed);
+    })
+    .unwrap();
+    worker
+        .send(Command::Start(Box::new(job(Some(5), false))))
+        .unwrap();
+    let events = collect_until(&worker, |e| {
+        matches!(e, Event::Finished { .. } | Event::Failed(_))
+    });
+
+    assert!(
+        matches!(events[0], Event::Started { .. }),
+        "{:?}",
+        events[0]
+    );
+    let epochs: Vec<usize> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Epoch(r) => Some(r.epoch),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(epochs, [1, 2, 3, 4, 5]);
+    assert!(matches!(events.last(), Some(Event::Finished { epoch: 5 })));
+    // The surface after the last epoch comes right before Finished.
+    let Event::Surface(surface) = &events[events.len() - 2] else {
+        panic!("no surface before Finished: {events:?}");
+    };
+    assert_eq!(surface.values.len(), 30 * 30);
+    assert!(surface.values.iter().all(|p| (0.0..=1.0).contains(p)));
+    assert_eq!(surface.units.len(), 2, "two hidden layers of thumbnails");
+    assert_eq!(surface.units[0].len(), 8);
+    assert_eq!(surface.weights.len(), 3);
+    // The repaint callback runs right after each send; give the last one a
+    // moment to land.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while repaints.load(Ordering::Relaxed) < events.len() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(repaints.load(Ordering::Relaxed), events.len());
+}
+
+#[test]
+fn pause_step_resume_and_live_learning_rate() {
+    let worker = WorkerHandle::spawn(|| {}).unwrap();
+    worker
+        .send(Command::Start(Box::new(job(None, true))))
+        .unwrap();
+    collect_until(&worker, |e| matches!(e, Event::Started { .. }));
+
+    worker.send(Command::Step).unwrap();
+    let events = collect_until(&worker, |e| matches!(e, Event::Paused { .. }));
+    let epochs: Vec<_> = events
+        .iter()
+        .filter(|e| matches!(e, Event::Epoch(_)))
+        .collect();
+    assert_eq!(epochs.len(), 1, "Step trains exactly one epoch");
+    assert!(matches!(events.last(), Some(Event::Paused { epoch: 1 })));
+
+    worker.send(Command::SetLearningRate(0.001)).unwrap();
+    worker.send(Command::Resume).unwrap();
+    collect_until(&worker, |e| matches!(e, Event::Epoch(r) if r.epoch >= 4));
+    worker.send(Command::Pause).unwrap();
+    let events = collect_until(&worker, |e| matches!(e, Event::Paused { .. }));
+    assert!(
+        events.iter().all(|e| !matches!(e, Event::Failed(_))),
+        "{events:?}"
+    );
+
+    // An absurd rate is refused with a message; training state is kept.
+    worker.send(Command::SetLearningRate(f64::NAN)).unwrap();
+    let events = collect_until(&worker, |e| matches!(e, Event::Failed(_)));
+    let Some(Event::Failed(message)) = events.last() else {
+        unreachable!()
+    };
+    assert!(message.contains("learning rate"), "{message}");
+}
+
+#[test]
+fn save_writes_a_model_file_and_reports_failure_without_a_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let worker = WorkerHandle::spawn(|| {}).unwrap();
+    worker
+        .send(Command::Save(dir.path().join("early.plab")))
+        .unwrap();
+    let events = collect_until(&worker, |e| matches!(e, Event::Failed(_)));
+    assert!(matches!(events.last(), Some(Event::Failed(m)) if m.contains("no trained network")));
+
+    worker
+        .send(Command::Start(Box::new(job(Some(2), false))))
+        .unwrap();
+    collect_until(&worker, |e| matches!(e, Event::Finished { .. }));
+    let path = dir.path().join("model.plab");
+    worker.send(Command::Save(path.clone())).unwrap();
+    collect_until(&worker, |e| matches!(e, Event::Saved(_)));
+    assert!(purchase_lab::model::bundle::Bundle::load(&path).is_ok());
+}
+
+#[test]
+fn dropping_the_handle_mid_run_joins_the_thread() {
+    let worker = WorkerHandle::spawn(|| {}).unwrap();
+    worker
+        .send(Command::Start(Box::new(job(None, false))))
+        .unwrap();
+    collect_until(&worker, |e| matches!(e, Event::Epoch(_)));
+    let start = Instant::now();
+    drop(worker);
+    assert!(start.elapsed() < Duration::from_secs(30));
+}
