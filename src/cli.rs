@@ -64,12 +64,12 @@ pub struct TrainArgs {
     #[arg(long, value_delimiter = ',', value_name = "a,b,c")]
     pub features: Option<Vec<String>>,
     /// Neurons per hidden layer, comma-separated; `0` or `none` for no hidden layer.
-    #[arg(long, default_value = "64,32", value_name = "64,32")]
+    #[arg(long, default_value = "32,16", value_name = "32,16")]
     pub hidden: String,
     /// relu, tanh, sigmoid or leaky_relu.
     #[arg(long, default_value = "relu", value_parser = parse_activation)]
     pub activation: Activation,
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = NetworkSpec::default().dropout)]
     pub dropout: f64,
     /// adam or sgd (with momentum 0.9).
     #[arg(long, default_value = "adam", value_parser = parse_optimizer)]
@@ -81,7 +81,7 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = TrainSettings::default().epochs)]
     pub epochs: usize,
     /// L2 weight decay.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = TrainSettings::default().l2)]
     pub l2: f64,
     /// Share of rows held out for testing.
     #[arg(long, default_value_t = 0.2)]

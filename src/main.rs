@@ -11,6 +11,7 @@ use purchase_lab::cli::{self, Cli};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    ensure_runtime_dir();
     let cli = Cli::parse();
     let result = match cli.command {
         Some(command) => cli::run(command),
@@ -28,5 +29,29 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Mesa's Vulkan driver prints "XDG_RUNTIME_DIR is invalid or not set" on
+/// every device probe when the variable is missing (headless machines, CI,
+/// `sudo`). Point it at a private directory so the user sees only our output.
+fn ensure_runtime_dir() {
+    let valid = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(std::path::PathBuf::from)
+        .is_some_and(|p| p.is_dir());
+    if valid {
+        return;
+    }
+    let user = std::env::var("USER").unwrap_or_else(|_| "user".to_owned());
+    let dir = std::env::temp_dir().join(format!("purchase-lab-runtime-{user}"));
+    if std::fs::create_dir_all(&dir).is_ok() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700));
+        }
+        // SAFETY: called first thing in `main`, before any thread exists, so
+        // nothing can read the environment concurrently.
+        unsafe { std::env::set_var("XDG_RUNTIME_DIR", &dir) };
     }
 }

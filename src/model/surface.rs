@@ -120,11 +120,7 @@ pub fn compute_surface(
         let units = layers
             .into_iter()
             .map(|layer| {
-                let n_units = if coarse.rows == 0 {
-                    0
-                } else {
-                    layer.len() / coarse.rows
-                };
+                let n_units = layer.len().checked_div(coarse.rows).unwrap_or(0);
                 (0..n_units)
                     .map(|u| (0..coarse.rows).map(|r| layer[r * n_units + u]).collect())
                     .collect()

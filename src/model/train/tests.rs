@@ -272,7 +272,7 @@ fn learning_rate_changes_are_validated() {
         &Device::flex(),
     )
     .unwrap();
-    assert_eq!(trainer.learning_rate(), 0.003);
+    assert_eq!(trainer.learning_rate(), TrainSettings::default().learning_rate);
     trainer.set_learning_rate(0.1).unwrap();
     assert_eq!(trainer.learning_rate(), 0.1);
     assert!(matches!(
