@@ -272,7 +272,10 @@ fn learning_rate_changes_are_validated() {
         &Device::flex(),
     )
     .unwrap();
-    assert_eq!(trainer.learning_rate(), TrainSettings::default().learning_rate);
+    assert_eq!(
+        trainer.learning_rate(),
+        TrainSettings::default().learning_rate
+    );
     trainer.set_learning_rate(0.1).unwrap();
     assert_eq!(trainer.learning_rate(), 0.1);
     assert!(matches!(
@@ -455,12 +458,20 @@ fn weights_round_trip_through_bytes() {
 }
 
 /// The wgpu path end to end. Host-side init and shuffling make a run on wgpu
-/// follow the same trajectory as on flex, up to float rounding.
+/// follow the same trajectory as on flex, up to float rounding. Without an
+/// adapter it says so on stderr, and fails where CI requires wgpu.
 #[test]
-#[ignore = "compiles wgpu shaders (about 35 s on llvmpipe); run with --ignored"]
 fn wgpu_follows_the_flex_trajectory() {
-    use crate::model::device::{BackendChoice, ComputeKind, select_device};
-    let gpu = select_device(BackendChoice::Gpu).expect("a wgpu adapter");
+    use crate::model::device::{BackendChoice, ComputeKind, REQUIRE_WGPU_ENV, select_device};
+    let gpu = match select_device(BackendChoice::Gpu) {
+        Ok(gpu) => gpu,
+        Err(e) => {
+            let required = std::env::var(REQUIRE_WGPU_ENV).is_ok_and(|v| v == "1");
+            assert!(!required, "wgpu is required but unavailable: {e}");
+            eprintln!("NOTE: wgpu trajectory not checked on this machine: {e}");
+            return;
+        }
+    };
     assert_eq!(gpu.kind, ComputeKind::Gpu);
     let (x, y) = separable(200);
     let run = |device: &Device| {
