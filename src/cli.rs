@@ -574,9 +574,13 @@ fn predict(args: &PredictArgs) -> Result<()> {
                 })
                 .collect();
             let name = free_name(&table, "probability");
+            // Six decimals: more would only show f32 rounding noise.
             table.push_column(Column::numeric(
                 name,
-                scores.iter().map(|&p| f64::from(p)).collect(),
+                scores
+                    .iter()
+                    .map(|&p| (f64::from(p) * 1e6).round() / 1e6)
+                    .collect(),
             ))?;
             let name = free_name(&table, "prediction");
             table.push_column(Column::categorical(name, &labels))?;

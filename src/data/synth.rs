@@ -182,8 +182,15 @@ fn normal(mean: f64, std: f64) -> Normal<f64> {
     Normal::new(mean, std).unwrap_or_else(|_| unreachable!("invalid normal({mean}, {std})"))
 }
 
+/// Rounds to a multiple of `step`. Steps below 1 divide by the exact
+/// integer `1 / step`, so 7.3 prints as `7.3`, not `7.300000000000001`.
 fn round_to(x: f64, step: f64) -> f64 {
-    (x / step).round() * step
+    if step < 1.0 {
+        let per_unit = (1.0 / step).round();
+        (x * per_unit).round() / per_unit
+    } else {
+        (x / step).round() * step
+    }
 }
 
 /// Labels the `balance` share of highest scores positive, then flips
@@ -459,6 +466,26 @@ mod tests {
         let b = noisy.column("purchased").unwrap();
         let flipped = (0..4000).filter(|&r| a.text(r) != b.text(r)).count() as f64 / 4000.0;
         assert!((0.15..0.25).contains(&flipped), "flipped {flipped}");
+    }
+
+    #[test]
+    fn generated_numbers_print_short() {
+        assert_eq!(round_to(7.3000001, 0.1).to_string(), "7.3");
+        assert_eq!(round_to(280.7812, 0.01).to_string(), "280.78");
+        assert_eq!(round_to(48_149.0, 100.0).to_string(), "48100");
+        let t = generate(&SynthSettings {
+            preset: Preset::Customers,
+            rows: 300,
+            ..SynthSettings::default()
+        })
+        .unwrap();
+        let mut csv = Vec::new();
+        crate::data::write::write_table(&t, &mut csv).unwrap();
+        let text = String::from_utf8(csv).unwrap();
+        assert!(
+            !text.contains("0000000"),
+            "long float tails in generated data"
+        );
     }
 
     #[test]
