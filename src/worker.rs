@@ -70,6 +70,10 @@ pub enum Event {
     },
     Epoch(EpochReport),
     Surface(Arc<Surface>),
+    /// The current network's predictions on the test split (probabilities,
+    /// or values in target units), sent with each surface: the app computes
+    /// metrics at any threshold from them without touching a tensor.
+    TestPredictions(Arc<Vec<f32>>),
     /// Playing stopped: the epoch target was reached, or Pause/Stop/Step.
     Paused {
         epoch: usize,
@@ -356,10 +360,10 @@ impl Worker {
         }
     }
 
-    /// Sends a fresh surface when the network changed and the last one is
-    /// old enough (or was reset to force one).
+    /// Sends a fresh surface and test predictions when the network changed
+    /// and the last ones are old enough (or were reset to force them).
     fn maybe_send_surface(&mut self) -> Result<(), Disconnected> {
-        let (Some(a), Some(request)) = (&mut self.active, &self.surface) else {
+        let Some(a) = &mut self.active else {
             return Ok(());
         };
         let due = a
@@ -370,12 +374,22 @@ impl Worker {
         }
         a.surface_stale = false;
         a.last_surface = Some(Instant::now());
-        let result =
-            std::panic::catch_unwind(AssertUnwindSafe(|| compute_surface(&a.run, request)));
-        match result {
-            Ok(Ok(surface)) => self.emit(Event::Surface(Arc::new(surface))),
-            Ok(Err(e)) => self.emit(Event::Failed(e.to_string())),
-            Err(panic) => self.emit(Event::Failed(panic_message(&*panic))),
+        let run = &a.run;
+        let predictions =
+            std::panic::catch_unwind(AssertUnwindSafe(|| run.predict(&run.prepared().test.x)));
+        let surface = self.surface.as_ref().map(|request| {
+            std::panic::catch_unwind(AssertUnwindSafe(|| compute_surface(run, request)))
+        });
+        match predictions {
+            Ok(Ok(p)) => self.emit(Event::TestPredictions(Arc::new(p)))?,
+            Ok(Err(e)) => self.emit(Event::Failed(e.to_string()))?,
+            Err(panic) => self.emit(Event::Failed(panic_message(&*panic)))?,
+        }
+        match surface {
+            None => Ok(()),
+            Some(Ok(Ok(surface))) => self.emit(Event::Surface(Arc::new(surface))),
+            Some(Ok(Err(e))) => self.emit(Event::Failed(e.to_string())),
+            Some(Err(panic)) => self.emit(Event::Failed(panic_message(&*panic))),
         }
     }
 }

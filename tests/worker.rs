@@ -92,10 +92,15 @@ fn a_run_reports_epochs_surfaces_and_finishes() {
         .collect();
     assert_eq!(epochs, [1, 2, 3, 4, 5]);
     assert!(matches!(events.last(), Some(Event::Finished { epoch: 5 })));
-    // The surface after the last epoch comes right before Finished.
+    // The surface after the last epoch comes right before Finished, after
+    // the test predictions.
     let Event::Surface(surface) = &events[events.len() - 2] else {
         panic!("no surface before Finished: {events:?}");
     };
+    let Event::TestPredictions(predictions) = &events[events.len() - 3] else {
+        panic!("no predictions before the surface: {events:?}");
+    };
+    assert_eq!(predictions.len(), 60, "one per test row (20% of 300)");
     assert_eq!(surface.values.len(), 30 * 30);
     assert!(surface.values.iter().all(|p| (0.0..=1.0).contains(p)));
     assert_eq!(surface.units.len(), 2, "two hidden layers of thumbnails");
