@@ -24,9 +24,13 @@ use crate::model::{
     long_about = "Purchase Lab loads or generates customer data, prepares it, and trains a small \
                   neural network on it. These subcommands run the same engine without a window."
 )]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Without a subcommand: open the window, with this CSV file loaded.
+    #[arg(value_name = "FILE.csv")]
+    pub file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

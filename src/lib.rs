@@ -4,6 +4,7 @@
 //! tables and preparation; `model` knows Burn; `worker` runs training on its
 //! own thread; `app` and [`cli`] are two faces on the same engine.
 
+pub mod app;
 pub mod cli;
 pub mod data;
 pub mod model;

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::Parser;
 use purchase_lab::cli::{self, Cli};
 
 // Training small networks is dominated by allocation; mimalloc halves the
@@ -15,12 +15,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(command) => cli::run(command),
-        None => {
-            // The desktop window arrives with the app; until then, show what
-            // the command line offers.
-            let _ = Cli::command().print_help();
-            Ok(())
-        }
+        None => purchase_lab::app::run(cli.file),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,118 @@
+//! Work the UI thread must not wait for: loading or generating a table, and
+//! native file dialogs. Each runs on a named thread whose result arrives
+//! through a channel; the thread is joined when its result is collected or
+//! when the task is dropped.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, TryRecvError, sync_channel};
+use std::thread::JoinHandle;
+
+use crate::data::table::Table;
+use crate::data::{load_csv, synth};
+
+use super::settings::Source;
+
+/// A result being computed on its own thread.
+pub struct Task<T> {
+    result: Receiver<T>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl<T: Send + 'static> Task<T> {
+    pub fn spawn(
+        name: &str,
+        notify: impl Fn() + Send + 'static,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<Task<T>, String> {
+        let (tx, rx) = sync_channel(1);
+        let thread = std::thread::Builder::new()
+            .name(name.to_owned())
+            .spawn(move || {
+                let _ = tx.send(work());
+                notify();
+            })
+            .map_err(|e| format!("cannot start a background thread: {e}"))?;
+        Ok(Task {
+            result: rx,
+            thread: Some(thread),
+        })
+    }
+
+    /// The result once it is ready (then the thread is joined).
+    pub fn poll(&mut self) -> Option<T> {
+        match self.result.try_recv() {
+            Ok(value) => {
+                self.join();
+                Some(value)
+            }
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Disconnected) => {
+                self.join();
+                None
+            }
+        }
+    }
+
+    /// Whether the thread ended without a result (it panicked).
+    pub fn is_lost(&self) -> bool {
+        self.thread.is_none()
+    }
+
+    fn join(&mut self) {
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl<T> Drop for Task<T> {
+    fn drop(&mut self) {
+        // A file dialog may still be open; detach rather than freeze the UI
+        // on exit. Loads finish on their own and the OS reclaims the thread.
+        self.thread.take();
+    }
+}
+
+/// A table loaded (or generated) from a source, or a readable error.
+pub type Loaded = (Source, Result<Table, String>);
+
+pub fn load(source: Source, notify: impl Fn() + Send + 'static) -> Result<Task<Loaded>, String> {
+    Task::spawn("purchase-lab-loader", notify, move || {
+        let result = match &source {
+            Source::Generated(s) => synth::generate(s).map_err(|e| e.to_string()),
+            Source::File(path) => load_csv(path).map_err(|e| {
+                let name = path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                );
+                format!("{name}: {e}")
+            }),
+        };
+        (source, result)
+    })
+}
+
+pub enum Dialog {
+    OpenCsv,
+    SaveModel,
+}
+
+pub fn file_dialog(
+    kind: Dialog,
+    notify: impl Fn() + Send + 'static,
+) -> Result<Task<(Dialog, Option<PathBuf>)>, String> {
+    Task::spawn("purchase-lab-dialog", notify, move || {
+        let path = match kind {
+            Dialog::OpenCsv => rfd::FileDialog::new()
+                .set_title("Open customer data")
+                .add_filter("CSV", &["csv", "txt", "tsv"])
+                .pick_file(),
+            Dialog::SaveModel => rfd::FileDialog::new()
+                .set_title("Save model")
+                .add_filter("Purchase Lab model", &["plab"])
+                .set_file_name("model.plab")
+                .save_file(),
+        };
+        (kind, path)
+    })
+}

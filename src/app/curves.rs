@@ -1,0 +1,75 @@
+//! Loss and quality per epoch, growing live.
+
+use eframe::egui;
+use egui_plot::{Legend, Line, Plot};
+
+use super::PurchaseLabApp;
+use crate::model::run::Metrics;
+
+const TRAIN_COLOR: egui::Color32 = egui::Color32::from_rgb(8, 119, 189);
+const VALID_COLOR: egui::Color32 = egui::Color32::from_rgb(230, 110, 20);
+
+pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
+    ui.horizontal(|ui| {
+        ui.strong("Loss");
+        ui.checkbox(&mut app.settings.log_loss, "log scale")
+            .on_hover_text("Show log₁₀ of the loss, to see small improvements late in training");
+    });
+    let history = &app.run.history;
+    let log = app.settings.log_loss;
+    let tf = |v: f64| if log { v.max(1e-12).log10() } else { v };
+    let train: Vec<[f64; 2]> = history
+        .iter()
+        .map(|r| [r.epoch as f64, tf(r.train_loss)])
+        .collect();
+    let valid: Vec<[f64; 2]> = history
+        .iter()
+        .map(|r| [r.epoch as f64, tf(r.valid_loss)])
+        .collect();
+    Plot::new("loss_plot")
+        .height(150.0)
+        .legend(Legend::default())
+        .x_axis_label("epoch")
+        .y_axis_label(if log { "log₁₀ loss" } else { "loss" })
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            plot.line(Line::new("training", train).color(TRAIN_COLOR).width(2.0));
+            plot.line(Line::new("validation (test rows)", valid).color(VALID_COLOR).width(2.0));
+        })
+        .response
+        .on_hover_text("Training loss falls as the network fits its rows; when validation loss turns up while training loss still falls, the network is overfitting");
+
+    let (name, values): (&str, Vec<[f64; 2]>) = match history.first().map(|r| &r.metrics) {
+        Some(Metrics::Regression(_)) => (
+            "RMSE (test rows)",
+            history
+                .iter()
+                .filter_map(|r| match &r.metrics {
+                    Metrics::Regression(m) => Some([r.epoch as f64, m.rmse]),
+                    Metrics::Classification(_) => None,
+                })
+                .collect(),
+        ),
+        _ => (
+            "accuracy (test rows)",
+            history
+                .iter()
+                .filter_map(|r| match &r.metrics {
+                    Metrics::Classification(m) => Some([r.epoch as f64, m.accuracy]),
+                    Metrics::Regression(_) => None,
+                })
+                .collect(),
+        ),
+    };
+    ui.strong(name);
+    let mut plot = Plot::new("quality_plot")
+        .height(120.0)
+        .x_axis_label("epoch")
+        .allow_scroll(false);
+    if name.starts_with("accuracy") {
+        plot = plot.include_y(0.0).include_y(1.0);
+    }
+    plot.show(ui, |plot| {
+        plot.line(Line::new(name, values).color(VALID_COLOR).width(2.0));
+    });
+}

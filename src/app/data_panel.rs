@@ -1,0 +1,312 @@
+//! Get data (generate or open a CSV), see it (preview, column summary) and
+//! choose the problem (target, positive label, features, preparation).
+//! Problems are shown next to the controls that fix them; the previous data
+//! stays usable.
+
+use eframe::egui;
+
+use super::PurchaseLabApp;
+use super::background::Dialog;
+use super::settings::{Source, labels};
+use crate::data::prep::{Impute, Scale};
+use crate::data::synth::Preset;
+use crate::data::table::{ColumnKind, Table};
+
+const PREVIEW_ROWS: usize = 8;
+
+pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
+    ui.heading("Data");
+    source_controls(app, ui);
+    if let Some(loading) = &app.loading {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(format!("loading {loading}…"));
+        });
+    }
+    if let Some(error) = &app.data_error {
+        ui.colored_label(ui.visuals().error_fg_color, format!("⚠ {error}"))
+            .on_hover_text("The data you had before is still loaded and usable.");
+    }
+    let Some(table) = app.table.clone() else {
+        return;
+    };
+    ui.label(format!(
+        "{}: {} rows × {} columns",
+        app.settings.source.label(),
+        table.n_rows(),
+        table.n_cols()
+    ));
+    egui::CollapsingHeader::new("Preview")
+        .default_open(false)
+        .show(ui, |ui| preview(&table, ui));
+    egui::CollapsingHeader::new("Columns")
+        .default_open(false)
+        .show(ui, |ui| column_summary(&table, ui));
+    ui.separator();
+    problem_controls(app, &table, ui);
+}
+
+fn source_controls(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
+    egui::CollapsingHeader::new("Generate customers")
+        .default_open(matches!(app.settings.source, Source::Generated(_)))
+        .show(ui, |ui| {
+            let synth = &mut app.settings.synth;
+            let before = synth.preset;
+            egui::ComboBox::from_label("preset")
+                .selected_text(synth.preset.name())
+                .show_ui(ui, |ui| {
+                    for p in Preset::ALL {
+                        ui.selectable_value(&mut synth.preset, p, p.name())
+                            .on_hover_text(p.description());
+                    }
+                })
+                .response
+                .on_hover_text(synth.preset.description());
+            ui.add(egui::Slider::new(&mut synth.rows, 50..=20_000).logarithmic(true).text("rows"))
+                .on_hover_text("How many customers to generate");
+            ui.add(egui::Slider::new(&mut synth.noise, 0.0..=1.0).text("noise"))
+                .on_hover_text("0 = clean labels; higher flips labels (customers) or jitters points (shapes), so even a perfect model makes mistakes");
+            ui.add(egui::Slider::new(&mut synth.balance, 0.05..=0.95).text("share positive"))
+                .on_hover_text("Share of rows in the positive class (buyers); real buyers are often rare");
+            if synth.preset == Preset::Customers {
+                ui.add(egui::Slider::new(&mut synth.missing, 0.0..=0.5).text("missing cells"))
+                    .on_hover_text("Share of feature cells left empty, to practise missing-value strategies");
+            }
+            ui.add(egui::DragValue::new(&mut synth.seed).prefix("seed "))
+                .on_hover_text("The same seed always generates the same customers");
+            let changed_preset = synth.preset != before;
+            if ui
+                .button("Regenerate")
+                .on_hover_text("Generate the data with these settings")
+                .clicked()
+                || changed_preset
+            {
+                let source = Source::Generated(app.settings.synth.clone());
+                app.load(source);
+            }
+        });
+    egui::CollapsingHeader::new("Open a CSV file")
+        .default_open(matches!(app.settings.source, Source::File(_)))
+        .show(ui, |ui| {
+            if ui
+                .button("Open CSV…")
+                .on_hover_text("Choose a customer file: a header row, then one row per customer (`,` `;` or tab)")
+                .clicked()
+            {
+                app.open_dialog(Dialog::OpenCsv);
+            }
+            ui.weak("…or drop a file onto the window, or type its path:");
+            ui.horizontal(|ui| {
+                let field = ui.add(
+                    egui::TextEdit::singleline(&mut app.path_field)
+                        .hint_text("/path/to/customers.csv")
+                        .desired_width(200.0),
+                );
+                let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                if (ui.button("Load").clicked() || enter) && !app.path_field.trim().is_empty() {
+                    let path = std::path::PathBuf::from(app.path_field.trim());
+                    app.load(Source::File(path));
+                }
+            });
+        });
+}
+
+fn preview(table: &Table, ui: &mut egui::Ui) {
+    egui::ScrollArea::horizontal()
+        .id_salt("preview")
+        .show(ui, |ui| {
+            egui::Grid::new("preview_grid")
+                .striped(true)
+                .show(ui, |ui| {
+                    for c in table.columns() {
+                        ui.strong(&c.name);
+                    }
+                    ui.end_row();
+                    for r in 0..table.n_rows().min(PREVIEW_ROWS) {
+                        for c in table.columns() {
+                            match c.text(r) {
+                                Some(t) => ui.label(t.as_ref()),
+                                None => ui.weak("·"),
+                            };
+                        }
+                        ui.end_row();
+                    }
+                });
+        });
+}
+
+fn column_summary(table: &Table, ui: &mut egui::Ui) {
+    egui::Grid::new("summary_grid")
+        .striped(true)
+        .show(ui, |ui| {
+            ui.strong("column");
+            ui.strong("type");
+            ui.strong("missing");
+            ui.end_row();
+            for s in table.summary() {
+                ui.label(&s.name).on_hover_text(s.describe());
+                ui.label(s.kind.to_string());
+                ui.label(s.missing.to_string());
+                ui.end_row();
+            }
+        });
+}
+
+fn problem_controls(app: &mut PurchaseLabApp, table: &Table, ui: &mut egui::Ui) {
+    let Some(problem) = app.settings.problem.as_mut() else {
+        return;
+    };
+    ui.strong("What to predict");
+    let before_target = problem.target.clone();
+    egui::ComboBox::from_label("target")
+        .selected_text(&problem.target)
+        .show_ui(ui, |ui| {
+            for name in table.column_names() {
+                ui.selectable_value(&mut problem.target, name.to_owned(), name);
+            }
+        })
+        .response
+        .on_hover_text("The column the network learns to predict");
+    if problem.target != before_target {
+        // The old target becomes a feature again; the new one stops being one.
+        let target = problem.target.clone();
+        problem.features.retain(|f| *f != target);
+        if table.column(&before_target).is_some() && !problem.features.contains(&before_target) {
+            problem.features.push(before_target);
+        }
+        let found = labels(table, &target);
+        problem.positive = found.last().cloned().unwrap_or_default();
+        problem.regression = false;
+    }
+    let numeric_target = table
+        .column(&problem.target)
+        .is_some_and(|c| c.kind() == ColumnKind::Numeric);
+    ui.horizontal(|ui| {
+        ui.radio_value(&mut problem.regression, false, "classification")
+            .on_hover_text(
+                "Predict the probability that the target has the positive label (will buy: yes)",
+            );
+        ui.add_enabled_ui(numeric_target, |ui| {
+            ui.radio_value(&mut problem.regression, true, "regression")
+                .on_hover_text("Predict the target's number (e.g. spend); needs a numeric target");
+        });
+    });
+    if !problem.regression {
+        let found = labels(table, &problem.target);
+        egui::ComboBox::from_label("positive label")
+            .selected_text(&problem.positive)
+            .show_ui(ui, |ui| {
+                for l in &found {
+                    ui.selectable_value(&mut problem.positive, l.clone(), l);
+                }
+            })
+            .response
+            .on_hover_text(
+                "Which target value counts as a purchase (the class whose probability is shown)",
+            );
+    }
+
+    ui.strong("Features");
+    let names: Vec<String> = table
+        .column_names()
+        .filter(|n| *n != problem.target)
+        .map(str::to_owned)
+        .collect();
+    ui.horizontal_wrapped(|ui| {
+        for name in &names {
+            let mut on = problem.features.contains(name);
+            let kind = table.column(name).map(|c| c.kind());
+            let hint = match kind {
+                Some(ColumnKind::Categorical) => "categorical: one input per category (one-hot)",
+                _ => "numeric: one input, scaled",
+            };
+            if ui
+                .checkbox(&mut on, name.as_str())
+                .on_hover_text(hint)
+                .changed()
+            {
+                if on {
+                    // Keep table order so the layout is stable.
+                    problem.features.push(name.clone());
+                    problem
+                        .features
+                        .sort_by_key(|f| names.iter().position(|n| n == f));
+                } else {
+                    problem.features.retain(|f| f != name);
+                }
+            }
+        }
+    });
+
+    ui.strong("Preparation");
+    egui::ComboBox::from_label("missing values")
+        .selected_text(impute_label(problem.impute))
+        .show_ui(ui, |ui| {
+            for i in [
+                Impute::Median,
+                Impute::Mean,
+                Impute::MostFrequent,
+                Impute::DropRows,
+            ] {
+                ui.selectable_value(&mut problem.impute, i, impute_label(i));
+            }
+        })
+        .response
+        .on_hover_text("How empty cells are filled (values learned from the training rows only)");
+    egui::ComboBox::from_label("scaling")
+        .selected_text(scale_label(problem.scale))
+        .show_ui(ui, |ui| {
+            for s in [Scale::MinMax, Scale::Standardize, Scale::None] {
+                ui.selectable_value(&mut problem.scale, s, scale_label(s));
+            }
+        })
+        .response
+        .on_hover_text(
+            "Numbers on similar scales help the network learn evenly from every feature",
+        );
+    let mut test_pct = problem.test_fraction * 100.0;
+    if ui
+        .add(
+            egui::Slider::new(&mut test_pct, 5.0..=50.0)
+                .step_by(5.0)
+                .suffix(" % test"),
+        )
+        .on_hover_text("Rows held back to test the network on customers it never trained on")
+        .changed()
+    {
+        problem.test_fraction = test_pct / 100.0;
+    }
+    if let Some(error) = &app.prep_error {
+        ui.colored_label(ui.visuals().error_fg_color, format!("⚠ {error}"));
+    }
+    if let Some(p) = &app.prepared {
+        ui.weak(format!(
+            "{} training rows, {} test rows, {} network inputs{}",
+            p.train.x.rows,
+            p.test.x.rows,
+            p.pipeline.n_features(),
+            if p.dropped_rows > 0 {
+                format!(", {} rows dropped", p.dropped_rows)
+            } else {
+                String::new()
+            }
+        ));
+    }
+}
+
+fn impute_label(i: Impute) -> &'static str {
+    match i {
+        Impute::Median => "median",
+        Impute::Mean => "mean",
+        Impute::MostFrequent => "most frequent",
+        Impute::DropRows => "drop rows",
+    }
+}
+
+fn scale_label(s: Scale) -> &'static str {
+    match s {
+        Scale::MinMax => "min-max to [0, 1]",
+        Scale::Standardize => "standardize",
+        Scale::None => "none",
+    }
+}

@@ -1,0 +1,576 @@
+//! The desktop window (eframe + egui_plot). It holds only plain values:
+//! tables and prepared matrices on the data side, and curves, grids and
+//! metrics received from the training thread. No tensor ever lives here.
+//!
+//! One file per view: [`data_panel`], [`network_panel`], [`training_bar`],
+//! [`surface_view`], [`curves`], [`evaluation`].
+
+mod background;
+pub mod curves;
+pub mod data_panel;
+pub mod evaluation;
+pub mod network_panel;
+pub mod settings;
+pub mod surface_view;
+pub mod training_bar;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use eframe::egui;
+
+use crate::data::prep::{Prepared, prepare};
+use crate::data::table::{ColumnKind, Table};
+use crate::model::metrics::ClassificationMetrics;
+use crate::model::run::EpochReport;
+use crate::model::surface::{Surface, SurfaceRequest};
+use crate::worker::{Command, Event, Job, WorkerHandle};
+use background::{Dialog, Loaded, Task};
+use settings::{ProblemChoice, Settings, Source};
+
+const STORAGE_KEY: &str = "purchase-lab-settings";
+/// Most events handled per frame, so a flood never stalls drawing.
+const EVENTS_PER_FRAME: usize = 200;
+
+/// What the training thread last told us, as plain values.
+#[derive(Debug, Default)]
+pub struct RunView {
+    pub device: String,
+    pub fallback: Option<String>,
+    pub history: Vec<EpochReport>,
+    pub surface: Option<Arc<Surface>>,
+    pub predictions: Option<Arc<Vec<f32>>>,
+    pub playing: bool,
+    pub finished: bool,
+    pub error: Option<String>,
+    pub notice: Option<String>,
+}
+
+impl RunView {
+    /// Epochs per second over the last few epochs.
+    pub fn epochs_per_second(&self) -> Option<f64> {
+        let recent: Vec<f64> = self
+            .history
+            .iter()
+            .rev()
+            .take(10)
+            .map(|r| r.seconds)
+            .collect();
+        let total: f64 = recent.iter().sum();
+        (total > 0.0).then(|| recent.len() as f64 / total)
+    }
+}
+
+/// What the last restart was built from; a difference means "restart".
+#[derive(Debug, Clone, PartialEq)]
+struct Applied {
+    problem: Option<ProblemChoice>,
+    spec: crate::model::NetworkSpec,
+    train: crate::model::TrainSettings,
+    until_paused: bool,
+    backend: crate::model::BackendChoice,
+    data_version: u64,
+}
+
+pub struct PurchaseLabApp {
+    pub settings: Settings,
+    pub table: Option<Arc<Table>>,
+    /// Problems with the data source (a bad file), shown in the data panel.
+    pub data_error: Option<String>,
+    /// Problems with the recipe (single-class target…), shown in the panel.
+    pub prep_error: Option<String>,
+    pub prepared: Option<Arc<Prepared>>,
+    pub run: RunView,
+    pub path_field: String,
+    pub loading: Option<String>,
+    /// Test metrics at the chosen threshold, recomputed when inputs change.
+    pub metrics: Option<ClassificationMetrics>,
+    metrics_key: Option<(usize, u64)>,
+    loader: Option<Task<Loaded>>,
+    dialog: Option<Task<(Dialog, Option<PathBuf>)>>,
+    worker: Option<WorkerHandle>,
+    applied: Option<Applied>,
+    data_version: u64,
+    surface_sent: Option<Option<SurfaceRequest>>,
+    learning_rate_sent: f64,
+    pub surface_texture: surface_view::SurfaceTexture,
+    /// UI-thread CPU seconds of recent frames (eframe's `cpu_usage`).
+    pub frame_times: Vec<f32>,
+    frames_seen: u64,
+    report_frame_times: bool,
+    ctx: egui::Context,
+}
+
+impl PurchaseLabApp {
+    /// The app, its settings restored from `storage` when there are any;
+    /// `file` (from the command line) replaces the remembered source.
+    pub fn new(
+        ctx: &egui::Context,
+        storage: Option<&dyn eframe::Storage>,
+        file: Option<PathBuf>,
+    ) -> PurchaseLabApp {
+        let mut settings: Settings = storage
+            .and_then(|s| eframe::get_value(s, STORAGE_KEY))
+            .unwrap_or_default();
+        if let Some(file) = file {
+            settings.source = Source::File(file);
+            settings.problem = None;
+        }
+        let repaint = ctx.clone();
+        let (worker, worker_error) = match WorkerHandle::spawn(move || repaint.request_repaint()) {
+            Ok(w) => (Some(w), None),
+            Err(e) => (None, Some(format!("cannot start the training thread: {e}"))),
+        };
+        let mut app = PurchaseLabApp {
+            learning_rate_sent: settings.train.learning_rate,
+            settings,
+            table: None,
+            data_error: None,
+            prep_error: None,
+            prepared: None,
+            run: RunView {
+                error: worker_error,
+                ..RunView::default()
+            },
+            path_field: String::new(),
+            loading: None,
+            metrics: None,
+            metrics_key: None,
+            loader: None,
+            dialog: None,
+            worker,
+            applied: None,
+            data_version: 0,
+            surface_sent: None,
+            surface_texture: surface_view::SurfaceTexture::default(),
+            frame_times: Vec::new(),
+            frames_seen: 0,
+            report_frame_times: std::env::var("PURCHASE_LAB_FRAME_STATS").is_ok_and(|v| v == "1"),
+            ctx: ctx.clone(),
+        };
+        app.load(app.settings.source.clone());
+        app
+    }
+
+    /// Starts loading `source` in the background; the current data stays
+    /// usable until it succeeds.
+    pub fn load(&mut self, source: Source) {
+        let repaint = self.ctx.clone();
+        self.loading = Some(source.label());
+        match background::load(source, move || repaint.request_repaint()) {
+            Ok(task) => self.loader = Some(task),
+            Err(e) => {
+                self.loading = None;
+                self.data_error = Some(e);
+            }
+        }
+    }
+
+    pub fn open_dialog(&mut self, kind: Dialog) {
+        if self.dialog.is_some() {
+            return;
+        }
+        let repaint = self.ctx.clone();
+        match background::file_dialog(kind, move || repaint.request_repaint()) {
+            Ok(task) => self.dialog = Some(task),
+            Err(e) => self.data_error = Some(e),
+        }
+    }
+
+    pub fn send(&mut self, command: Command) {
+        let result = match &self.worker {
+            Some(w) => w.send(command).map_err(|e| e.to_string()),
+            None => Err("the training thread is not running".to_owned()),
+        };
+        if let Err(e) = result {
+            self.run.error = Some(e);
+        }
+    }
+
+    pub fn play(&mut self) {
+        self.run.playing = true;
+        self.run.finished = false;
+        self.send(Command::Resume);
+    }
+
+    pub fn pause(&mut self) {
+        self.run.playing = false;
+        self.send(Command::Pause);
+    }
+
+    pub fn step(&mut self) {
+        self.run.playing = false;
+        self.send(Command::Step);
+    }
+
+    /// A fresh network with the current settings, paused.
+    pub fn reset(&mut self) {
+        self.run.playing = false;
+        self.applied = None;
+    }
+
+    /// Numeric input features, the candidates for the surface's axes.
+    pub fn numeric_features(&self) -> Vec<String> {
+        let (Some(table), Some(problem)) = (&self.table, &self.settings.problem) else {
+            return Vec::new();
+        };
+        problem
+            .features
+            .iter()
+            .filter(|f| {
+                table
+                    .column(f)
+                    .is_some_and(|c| c.kind() == ColumnKind::Numeric)
+            })
+            .cloned()
+            .collect()
+    }
+
+    fn surface_request(&self) -> Option<SurfaceRequest> {
+        let numeric = self.numeric_features();
+        let x = &self.settings.x_feature;
+        let y = &self.settings.y_feature;
+        (numeric.contains(x) && numeric.contains(y) && x != y).then(|| SurfaceRequest {
+            resolution: 100,
+            with_units: false,
+            ..SurfaceRequest::new(x.clone(), y.clone())
+        })
+    }
+
+    /// Picks surface axes when the current ones are not usable: for known
+    /// data the meaningful pair, else the first two numeric features.
+    fn fix_axes(&mut self) {
+        let numeric = self.numeric_features();
+        let ok = |f: &String| numeric.contains(f);
+        if ok(&self.settings.x_feature)
+            && ok(&self.settings.y_feature)
+            && self.settings.x_feature != self.settings.y_feature
+        {
+            return;
+        }
+        let preferred = [
+            ("LoyalCH", "PriceDiff"),
+            ("tenure", "monthly_charges"),
+            ("visit_minutes", "pages_visited"),
+            ("income", "visit_minutes"),
+        ];
+        for (x, y) in preferred {
+            if numeric.iter().any(|f| f == x) && numeric.iter().any(|f| f == y) {
+                self.settings.x_feature = x.to_owned();
+                self.settings.y_feature = y.to_owned();
+                return;
+            }
+        }
+        if numeric.len() >= 2 {
+            self.settings.x_feature = numeric[0].clone();
+            self.settings.y_feature = numeric[1].clone();
+        }
+    }
+
+    /// Background results and training events; non-drawing work only.
+    fn poll(&mut self) {
+        if let Some(task) = &mut self.loader {
+            if let Some((source, result)) = task.poll() {
+                self.loader = None;
+                self.loading = None;
+                match result {
+                    Ok(table) => self.accept_table(source, table),
+                    Err(e) => self.data_error = Some(e),
+                }
+            } else if task.is_lost() {
+                self.loader = None;
+                self.loading = None;
+                self.data_error = Some("loading stopped on an internal error".to_owned());
+            }
+        }
+        if let Some(task) = &mut self.dialog
+            && let Some((kind, path)) = task.poll()
+        {
+            self.dialog = None;
+            match (kind, path) {
+                (Dialog::OpenCsv, Some(path)) => self.load(Source::File(path)),
+                (Dialog::SaveModel, Some(path)) => self.send(Command::Save(path)),
+                (_, None) => {}
+            }
+        }
+        let mut events = Vec::new();
+        if let Some(worker) = &self.worker {
+            while events.len() < EVENTS_PER_FRAME {
+                match worker.try_recv() {
+                    Some(e) => events.push(e),
+                    None => break,
+                }
+            }
+        }
+        if events.len() == EVENTS_PER_FRAME {
+            self.ctx.request_repaint();
+        }
+        for event in events {
+            self.on_event(event);
+        }
+    }
+
+    fn accept_table(&mut self, source: Source, table: Table) {
+        let preferred = match &source {
+            Source::Generated(s) => Some(s.preset.target()),
+            Source::File(_) => None,
+        };
+        // Keep the problem when the new table still has its columns (a
+        // regenerated data set); otherwise choose afresh.
+        let keep = self.settings.problem.as_ref().is_some_and(|p| {
+            table.column(&p.target).is_some()
+                && p.features.iter().all(|f| table.column(f).is_some())
+        }) && self.settings.source == source;
+        if !keep {
+            self.settings.problem = Some(ProblemChoice::for_table(&table, preferred));
+        }
+        self.settings.source = source;
+        self.table = Some(Arc::new(table));
+        self.data_error = None;
+        self.data_version += 1;
+        self.fix_axes();
+    }
+
+    fn on_event(&mut self, event: Event) {
+        match event {
+            Event::Started { device, fallback } => {
+                self.run.device = device;
+                self.run.fallback = fallback;
+                self.run.error = None;
+            }
+            Event::Epoch(report) => self.run.history.push(report),
+            Event::Surface(surface) => {
+                self.surface_texture.invalidate();
+                self.run.surface = Some(surface);
+            }
+            Event::TestPredictions(p) => self.run.predictions = Some(p),
+            Event::Paused { .. } => self.run.playing = false,
+            Event::Finished { .. } => {
+                self.run.playing = false;
+                self.run.finished = true;
+            }
+            Event::Saved(path) => {
+                self.run.notice = Some(format!("model saved to {}", path.display()));
+            }
+            Event::Failed(message) => {
+                self.run.playing = false;
+                self.run.error = Some(message);
+            }
+        }
+    }
+
+    /// Restarts the network when data, recipe or architecture changed, and
+    /// forwards live knobs (learning rate, surface axes) without a restart.
+    fn apply(&mut self) {
+        let Some(table) = self.table.clone() else {
+            return;
+        };
+        let applied = Applied {
+            problem: self.settings.problem.clone(),
+            spec: self.settings.spec.clone(),
+            train: crate::model::TrainSettings {
+                learning_rate: 0.0,
+                ..self.settings.train.clone()
+            },
+            until_paused: self.settings.until_paused,
+            backend: self.settings.backend,
+            data_version: self.data_version,
+        };
+        if self.applied.as_ref() != Some(&applied) {
+            self.applied = Some(applied);
+            self.restart(&table);
+            return;
+        }
+        let lr = self.settings.train.learning_rate;
+        if lr != self.learning_rate_sent {
+            self.learning_rate_sent = lr;
+            self.send(Command::SetLearningRate(lr));
+        }
+        let request = self.surface_request();
+        if self.surface_sent.as_ref() != Some(&request) {
+            self.surface_sent = Some(request.clone());
+            self.send(Command::SetSurface(request));
+        }
+    }
+
+    fn restart(&mut self, table: &Table) {
+        let Some(problem) = self.settings.problem.clone() else {
+            return;
+        };
+        let recipe = problem.recipe();
+        let prepared = match prepare(table, &recipe) {
+            Ok(p) => Arc::new(p),
+            Err(e) => {
+                self.prep_error = Some(e.to_string());
+                self.run.playing = false;
+                self.send(Command::Stop);
+                return;
+            }
+        };
+        if let Err(e) = self
+            .settings
+            .spec
+            .validate()
+            .and(self.settings.train.validate())
+        {
+            self.prep_error = Some(e.to_string());
+            return;
+        }
+        self.prep_error = None;
+        self.fix_axes();
+        let surface = self.surface_request();
+        self.surface_sent = Some(surface.clone());
+        self.learning_rate_sent = self.settings.train.learning_rate;
+        self.prepared = Some(prepared.clone());
+        self.run.history.clear();
+        self.run.predictions = None;
+        self.run.surface = None;
+        self.run.finished = false;
+        self.run.error = None;
+        self.metrics_key = None;
+        let job = Job {
+            prepared,
+            recipe,
+            spec: self.settings.spec.clone(),
+            settings: self.settings.train.clone(),
+            backend: self.settings.backend,
+            epochs: (!self.settings.until_paused).then_some(self.settings.train.epochs),
+            surface,
+            paused: !self.run.playing,
+        };
+        self.send(Command::Start(Box::new(job)));
+    }
+
+    fn refresh_metrics(&mut self) {
+        let (Some(prepared), Some(predictions)) = (&self.prepared, &self.run.predictions) else {
+            self.metrics = None;
+            return;
+        };
+        if self.settings.problem.as_ref().is_some_and(|p| p.regression) {
+            self.metrics = None;
+            return;
+        }
+        let key = (
+            Arc::as_ptr(predictions) as usize,
+            self.settings.threshold.to_bits(),
+        );
+        if self.metrics_key == Some(key) {
+            return;
+        }
+        self.metrics_key = Some(key);
+        self.metrics =
+            ClassificationMetrics::compute(predictions, &prepared.test.y, self.settings.threshold)
+                .ok();
+    }
+
+    fn handle_dropped_files(&mut self, ctx: &egui::Context) {
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
+        if let Some(path) = dropped.into_iter().next() {
+            self.load(Source::File(path));
+        }
+    }
+
+    /// `PURCHASE_LAB_FRAME_STATS=1` prints the UI thread's own time per
+    /// frame every 100 frames (how the 16 ms budget is measured).
+    fn print_frame_stats(&self) {
+        let mut t = self.frame_times.clone();
+        t.sort_by(f32::total_cmp);
+        if let (Some(median), Some(&p95)) = (self.median_frame_ms(), t.get(t.len() * 95 / 100)) {
+            eprintln!(
+                "UI thread CPU time per frame (last {} frames, epoch {}): median {median:.2} ms, 95th percentile {:.2} ms",
+                t.len(),
+                self.run.history.last().map_or(0, |r| r.epoch),
+                p95 * 1000.0
+            );
+        }
+    }
+
+    /// The median UI-thread CPU time per frame over recent frames, in ms.
+    pub fn median_frame_ms(&self) -> Option<f32> {
+        let mut t = self.frame_times.clone();
+        if t.is_empty() {
+            return None;
+        }
+        t.sort_by(f32::total_cmp);
+        Some(t[t.len() / 2] * 1000.0)
+    }
+}
+
+impl eframe::App for PurchaseLabApp {
+    fn logic(&mut self, ctx: &egui::Context, frame: &mut eframe::Frame) {
+        if let Some(cpu) = frame.info().cpu_usage {
+            if self.frame_times.len() >= 600 {
+                self.frame_times.remove(0);
+            }
+            self.frame_times.push(cpu);
+            self.frames_seen += 1;
+            if self.frames_seen.is_multiple_of(100) && self.report_frame_times {
+                self.print_frame_stats();
+            }
+        }
+        self.handle_dropped_files(ctx);
+        self.poll();
+        self.apply();
+        self.refresh_metrics();
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        egui::Panel::top("training_bar").show(ui, |ui| training_bar::show(self, ui));
+        egui::Panel::left("controls")
+            .resizable(true)
+            .default_size(310.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    data_panel::show(self, ui);
+                    ui.separator();
+                    network_panel::show(self, ui);
+                });
+            });
+        egui::Panel::right("results")
+            .resizable(true)
+            .default_size(340.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    curves::show(self, ui);
+                    ui.separator();
+                    evaluation::show(self, ui);
+                });
+            });
+        egui::CentralPanel::default().show(ui, |ui| surface_view::show(self, ui));
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, STORAGE_KEY, &self.settings);
+    }
+}
+
+/// Opens the window (blocking until it is closed).
+pub fn run(file: Option<PathBuf>) -> anyhow::Result<()> {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Purchase Lab")
+            .with_inner_size([1280.0, 800.0])
+            .with_min_inner_size([900.0, 600.0])
+            .with_drag_and_drop(true),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "Purchase Lab",
+        options,
+        Box::new(move |cc| {
+            Ok(Box::new(PurchaseLabApp::new(
+                &cc.egui_ctx,
+                cc.storage,
+                file,
+            )))
+        }),
+    )
+    .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
+}

@@ -1,0 +1,126 @@
+//! Shape the network and how it trains. Changing the shape restarts the
+//! network (and keeps playing if it was); the learning rate applies live.
+
+use eframe::egui;
+
+use super::PurchaseLabApp;
+use crate::model::spec::{MAX_HIDDEN_LAYERS, MAX_NEURONS};
+use crate::model::{Activation, BackendChoice, OptimizerKind};
+
+pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
+    ui.heading("Network");
+    let spec = &mut app.settings.spec;
+    ui.horizontal(|ui| {
+        ui.label(format!("{} hidden layers", spec.hidden.len()));
+        if ui
+            .add_enabled(spec.hidden.len() < MAX_HIDDEN_LAYERS, egui::Button::new("+"))
+            .on_hover_text("Add a hidden layer: deeper networks can bend the boundary in more ways")
+            .clicked()
+        {
+            let width = spec.hidden.last().copied().unwrap_or(8);
+            spec.hidden.push(width);
+        }
+        if ui
+            .add_enabled(!spec.hidden.is_empty(), egui::Button::new("−"))
+            .on_hover_text("Remove the last hidden layer; with none, the network is logistic regression (a straight boundary)")
+            .clicked()
+        {
+            spec.hidden.pop();
+        }
+    });
+    for (i, width) in spec.hidden.iter_mut().enumerate() {
+        ui.add(
+            egui::Slider::new(width, 1..=MAX_NEURONS)
+                .logarithmic(true)
+                .text(format!("layer {} neurons", i + 1)),
+        )
+        .on_hover_text("More neurons let a layer learn more shapes, but can memorise noise");
+    }
+    egui::ComboBox::from_label("activation")
+        .selected_text(spec.activation.label())
+        .show_ui(ui, |ui| {
+            for a in Activation::ALL {
+                ui.selectable_value(&mut spec.activation, a, a.label());
+            }
+        })
+        .response
+        .on_hover_text("The bend each neuron applies to its input; without it, layers stack into a straight line");
+    ui.add(egui::Slider::new(&mut spec.dropout, 0.0..=0.8).text("dropout"))
+        .on_hover_text("Randomly silence this share of neurons while training, so no single neuron is relied on (fights overfitting)");
+
+    ui.heading("Training");
+    let train = &mut app.settings.train;
+    egui::ComboBox::from_label("optimizer")
+        .selected_text(train.optimizer.label())
+        .show_ui(ui, |ui| {
+            for o in [OptimizerKind::Adam, OptimizerKind::Sgd] {
+                ui.selectable_value(&mut train.optimizer, o, o.label());
+            }
+        })
+        .response
+        .on_hover_text("How weights are nudged: Adam adapts its step per weight; SGD with momentum rolls downhill");
+    ui.add(
+        egui::Slider::new(&mut train.learning_rate, 1e-5..=10.0)
+            .logarithmic(true)
+            .custom_formatter(|v, _| format!("{v:.1e}"))
+            .text("learning rate"),
+    )
+    .on_hover_text("Step size of each update; applies at once. Too small: slow. Too large: the loss jumps around or explodes");
+    ui.add(
+        egui::Slider::new(&mut train.batch_size, 1..=1024)
+            .logarithmic(true)
+            .text("batch size"),
+    )
+    .on_hover_text(
+        "Customers per update: small batches are noisy but quick, large ones smooth but slow",
+    );
+    ui.horizontal(|ui| {
+        ui.add_enabled(
+            !app.settings.until_paused,
+            egui::Slider::new(&mut train.epochs, 1..=5000)
+                .logarithmic(true)
+                .text("epochs"),
+        )
+        .on_hover_text("Passes over the training rows before training stops");
+        ui.checkbox(&mut app.settings.until_paused, "until paused")
+            .on_hover_text("Keep training until you press Pause");
+    });
+    let mut l2_on = train.l2 > 0.0;
+    ui.horizontal(|ui| {
+        if ui
+            .checkbox(&mut l2_on, "L2")
+            .on_hover_text("Weight decay: pulls weights towards zero, for smoother boundaries that overfit less")
+            .changed()
+        {
+            train.l2 = if l2_on { 1e-3 } else { 0.0 };
+        }
+        if l2_on {
+            ui.add(
+                egui::Slider::new(&mut train.l2, 1e-6..=1.0)
+                    .logarithmic(true)
+                    .custom_formatter(|v, _| format!("{v:.0e}")),
+            );
+        }
+    });
+    ui.add(egui::DragValue::new(&mut train.seed).prefix("seed "))
+        .on_hover_text(
+            "Seeds the starting weights, the batch order and dropout: same seed, same run",
+        );
+    egui::ComboBox::from_label("device")
+        .selected_text(backend_label(app.settings.backend))
+        .show_ui(ui, |ui| {
+            for b in BackendChoice::ALL {
+                ui.selectable_value(&mut app.settings.backend, b, backend_label(b));
+            }
+        })
+        .response
+        .on_hover_text("Auto uses a real GPU when there is one and the CPU otherwise (faster for small networks without a GPU)");
+}
+
+fn backend_label(b: BackendChoice) -> &'static str {
+    match b {
+        BackendChoice::Auto => "auto",
+        BackendChoice::Gpu => "GPU (wgpu)",
+        BackendChoice::Cpu => "CPU (flex)",
+    }
+}

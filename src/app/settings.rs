@@ -1,0 +1,235 @@
+//! What the user chose, as plain serde values: persisted between launches
+//! (eframe storage) and turned into a `Recipe` and a `Job` on demand.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::prep::{Impute, Problem, Recipe, Scale};
+use crate::data::synth::SynthSettings;
+use crate::data::table::{ColumnKind, Table};
+use crate::model::{BackendChoice, NetworkSpec, TrainSettings};
+
+/// Where the data comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Source {
+    Generated(SynthSettings),
+    File(PathBuf),
+}
+
+impl Source {
+    pub fn label(&self) -> String {
+        match self {
+            Source::Generated(s) => {
+                format!("generated `{}`, {} rows, seed {}", s.preset, s.rows, s.seed)
+            }
+            Source::File(path) => path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            ),
+        }
+    }
+}
+
+/// The problem as the data panel edits it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProblemChoice {
+    pub target: String,
+    pub regression: bool,
+    pub positive: String,
+    /// Feature columns ticked (in table order when applied).
+    pub features: Vec<String>,
+    pub impute: Impute,
+    pub scale: Scale,
+    pub test_fraction: f64,
+    pub split_seed: u64,
+}
+
+impl ProblemChoice {
+    /// A sensible default for a freshly loaded table: the preferred target
+    /// (or the last categorical column with two values, else the last
+    /// column), its least frequent label as positive, all others as features.
+    pub fn for_table(table: &Table, preferred: Option<(&str, &str)>) -> ProblemChoice {
+        let (target, positive) = match preferred.filter(|(t, _)| table.column(t).is_some()) {
+            Some((t, p)) => (t.to_owned(), p.to_owned()),
+            None => {
+                let target = guess_target(table);
+                let positive = default_positive(table, &target);
+                (target, positive)
+            }
+        };
+        let regression = table
+            .column(&target)
+            .is_some_and(|c| c.kind() == ColumnKind::Numeric && labels(table, &target).len() > 10);
+        ProblemChoice {
+            features: table
+                .column_names()
+                .filter(|n| *n != target)
+                .map(str::to_owned)
+                .collect(),
+            target,
+            regression,
+            positive,
+            impute: Impute::Median,
+            scale: Scale::MinMax,
+            test_fraction: 0.2,
+            split_seed: 42,
+        }
+    }
+
+    pub fn recipe(&self) -> Recipe {
+        Recipe {
+            target: self.target.clone(),
+            problem: if self.regression {
+                Problem::Regression
+            } else {
+                Problem::Classification {
+                    positive: self.positive.clone(),
+                }
+            },
+            features: self.features.clone(),
+            impute: self.impute,
+            scale: self.scale,
+            test_fraction: self.test_fraction,
+            seed: self.split_seed,
+        }
+    }
+}
+
+/// Distinct labels of a column, most frequent first (at most 50).
+pub fn labels(table: &Table, column: &str) -> Vec<String> {
+    let Some(c) = table.column(column) else {
+        return Vec::new();
+    };
+    let mut counts: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for r in 0..c.len() {
+        if let Some(t) = c.text(r) {
+            if counts.len() > 5000 && !counts.contains_key(t.as_ref()) {
+                continue;
+            }
+            *counts.entry(t.into_owned()).or_default() += 1;
+        }
+    }
+    let mut ranked: Vec<(String, usize)> = counts.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    ranked.truncate(50);
+    ranked.into_iter().map(|(l, _)| l).collect()
+}
+
+/// The column most likely meant as the target: a two-valued column whose
+/// name says so (purchase, churn, buy, target, label, class…), else the
+/// first two-valued categorical column, else the last column.
+fn guess_target(table: &Table) -> String {
+    const HINTS: [&str; 9] = [
+        "purchase",
+        "purchased",
+        "churn",
+        "buy",
+        "bought",
+        "target",
+        "label",
+        "class",
+        "outcome",
+    ];
+    let binary: Vec<&str> = table
+        .columns()
+        .iter()
+        .filter(|c| {
+            c.kind() == ColumnKind::Categorical
+                && matches!(
+                    c.summary().stats,
+                    crate::data::table::SummaryStats::Categorical { distinct: 2, .. }
+                )
+        })
+        .map(|c| c.name.as_str())
+        .collect();
+    binary
+        .iter()
+        .find(|n| HINTS.iter().any(|h| n.to_ascii_lowercase().contains(h)))
+        .or_else(|| binary.first())
+        .map(|n| (*n).to_owned())
+        .or_else(|| table.columns().last().map(|c| c.name.clone()))
+        .unwrap_or_default()
+}
+
+/// The rarer of the labels: usually the interesting one (buyers, churners).
+fn default_positive(table: &Table, target: &str) -> String {
+    let ranked = labels(table, target);
+    for yes in ["yes", "Yes", "YES", "1", "true", "True"] {
+        if ranked.iter().any(|l| l == yes) {
+            return yes.to_owned();
+        }
+    }
+    ranked.last().cloned().unwrap_or_default()
+}
+
+/// Everything that survives a restart of the app.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub source: Source,
+    /// The generator settings being edited (applied by Regenerate).
+    pub synth: SynthSettings,
+    pub problem: Option<ProblemChoice>,
+    pub spec: NetworkSpec,
+    pub train: TrainSettings,
+    /// Train until paused instead of for `train.epochs`.
+    pub until_paused: bool,
+    pub backend: BackendChoice,
+    pub x_feature: String,
+    pub y_feature: String,
+    pub show_test_points: bool,
+    pub discretize: bool,
+    pub log_loss: bool,
+    pub threshold: f64,
+}
+
+impl Default for Settings {
+    /// The classroom default: the curved `visits` data and a small network
+    /// at a lively learning rate, so a boundary forms within seconds.
+    fn default() -> Self {
+        Settings {
+            source: Source::Generated(SynthSettings::default()),
+            synth: SynthSettings::default(),
+            problem: None,
+            spec: NetworkSpec {
+                hidden: vec![8, 8],
+                dropout: 0.0,
+                ..NetworkSpec::default()
+            },
+            train: TrainSettings {
+                learning_rate: 0.01,
+                l2: 0.0,
+                epochs: 200,
+                ..TrainSettings::default()
+            },
+            until_paused: false,
+            backend: BackendChoice::Auto,
+            x_feature: String::new(),
+            y_feature: String::new(),
+            show_test_points: true,
+            discretize: false,
+            log_loss: false,
+            threshold: 0.5,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::parse_csv;
+
+    #[test]
+    fn guesses_the_target_a_user_means() {
+        let oj = parse_csv(b"Purchase,Price,Store7\nCH,1,No\nMM,2,Yes\nCH,3,No\n").unwrap();
+        let p = ProblemChoice::for_table(&oj, None);
+        assert_eq!((p.target.as_str(), p.positive.as_str()), ("Purchase", "MM"));
+        assert_eq!(p.features, ["Price", "Store7"]);
+        let t = parse_csv(b"gender,tenure,Churn\nf,1,Yes\nm,2,No\nm,3,No\n").unwrap();
+        let p = ProblemChoice::for_table(&t, None);
+        assert_eq!((p.target.as_str(), p.positive.as_str()), ("Churn", "Yes"));
+        let numeric = parse_csv(b"a,b\n1,2\n3,4\n").unwrap();
+        assert_eq!(ProblemChoice::for_table(&numeric, None).target, "b");
+    }
+}
