@@ -13,7 +13,7 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
     ui.horizontal(|ui| {
         ui.strong("Loss");
         ui.checkbox(&mut app.settings.log_loss, "log scale")
-            .on_hover_text("Show log₁₀ of the loss, to see small improvements late in training");
+            .on_hover_text("Show log10 of the loss, to see small improvements late in training");
     });
     let history = &app.run.history;
     let log = app.settings.log_loss;
@@ -30,7 +30,7 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
         .height(150.0)
         .legend(Legend::default())
         .x_axis_label("epoch")
-        .y_axis_label(if log { "log₁₀ loss" } else { "loss" })
+        .y_axis_label(if log { "log10 loss" } else { "loss" })
         .allow_scroll(false)
         .show(ui, |plot| {
             plot.line(Line::new("training", train).color(TRAIN_COLOR).width(2.0));

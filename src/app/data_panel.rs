@@ -24,7 +24,7 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
         });
     }
     if let Some(error) = &app.data_error {
-        ui.colored_label(ui.visuals().error_fg_color, format!("⚠ {error}"))
+        ui.colored_label(ui.visuals().error_fg_color, error.as_str())
             .on_hover_text("The data you had before is still loaded and usable.");
     }
     let Some(table) = app.table.clone() else {
@@ -277,7 +277,7 @@ fn problem_controls(app: &mut PurchaseLabApp, table: &Table, ui: &mut egui::Ui) 
         problem.test_fraction = test_pct / 100.0;
     }
     if let Some(error) = &app.prep_error {
-        ui.colored_label(ui.visuals().error_fg_color, format!("⚠ {error}"));
+        ui.colored_label(ui.visuals().error_fg_color, error.as_str());
     }
     if let Some(p) = &app.prepared {
         ui.weak(format!(

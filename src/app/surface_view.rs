@@ -209,7 +209,7 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
             ui.weak(if numeric.len() < 2 {
                 "The surface needs two numeric features: tick them in the data panel."
             } else {
-                "Press ▶ Play (or ⏭ Step) to train; the network's decisions appear here."
+                "Press Play (or Step) to train; the network's decisions appear here."
             });
         });
         return;

@@ -22,7 +22,7 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
                 app.pause();
             }
         } else if ui
-            .add_enabled(ready, egui::Button::new("▶ Play"))
+            .add_enabled(ready, egui::Button::new("Play"))
             .on_hover_text("Train epoch after epoch and watch the boundary move")
             .clicked()
         {
@@ -86,14 +86,14 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
     });
     if let Some(error) = app.run.error.clone() {
         ui.horizontal(|ui| {
-            ui.colored_label(ui.visuals().error_fg_color, format!("⚠ {error}"));
+            ui.colored_label(ui.visuals().error_fg_color, error.clone());
             if ui.small_button("dismiss").clicked() {
                 app.run.error = None;
             }
         });
     } else if let Some(notice) = app.run.notice.clone() {
         ui.horizontal(|ui| {
-            ui.label(format!("✔ {notice}"));
+            ui.label(notice.clone());
             if ui.small_button("dismiss").clicked() {
                 app.run.notice = None;
             }

@@ -1,0 +1,149 @@
+//! The window driven as a user would, through egui_kittest: widgets are
+//! found by their labels and clicked; training runs on the real worker.
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use purchase_lab::app::PurchaseLabApp;
+use purchase_lab::model::run::Metrics;
+
+fn harness() -> Harness<'static, PurchaseLabApp> {
+    let mut h = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_eframe(|cc| PurchaseLabApp::new(&cc.egui_ctx, None, None));
+    wait_until(&mut h, "the generated data to load", |app| {
+        app.table.is_some() && app.prepared.is_some()
+    });
+    h
+}
+
+/// Steps frames (the app polls its background threads each frame) until
+/// `done` holds, failing after a generous timeout.
+fn wait_until(
+    h: &mut Harness<'static, PurchaseLabApp>,
+    what: &str,
+    mut done: impl FnMut(&PurchaseLabApp) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !done(h.state()) {
+        let app = h.state();
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; loading {:?}, data error {:?}, recipe error {:?}, run error {:?}",
+            app.loading,
+            app.data_error,
+            app.prep_error,
+            app.run.error
+        );
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.step();
+}
+
+#[test]
+fn play_trains_and_the_curves_and_surface_update() {
+    let mut h = harness();
+    assert!(h.state().run.history.is_empty());
+    h.get_by_label("Play").click();
+    wait_until(&mut h, "three epochs", |app| app.run.history.len() >= 3);
+    wait_until(&mut h, "a decision surface", |app| {
+        app.run.surface.is_some()
+    });
+    let surface = h.state().run.surface.clone().unwrap();
+    assert_eq!(surface.x.feature, "visit_minutes");
+    assert_eq!(surface.y.feature, "pages_visited");
+    assert!(surface.values.iter().all(|p| (0.0..=1.0).contains(p)));
+    wait_until(&mut h, "test metrics", |app| app.metrics.is_some());
+    // The evaluation panel shows what a user reads.
+    assert!(h.query_by_label("accuracy").is_some());
+    assert!(h.query_by_label("ROC AUC").is_some());
+}
+
+#[test]
+fn step_trains_exactly_one_epoch_and_learning_rate_applies_live() {
+    let mut h = harness();
+    h.get_by_label("Step").click();
+    wait_until(&mut h, "one epoch", |app| !app.run.history.is_empty());
+    for _ in 0..20 {
+        h.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(h.state().run.history.len(), 1);
+
+    // A new learning rate does not restart the network: history continues.
+    h.state_mut().settings.train.learning_rate = 0.001;
+    h.step();
+    h.get_by_label("Step").click();
+    wait_until(&mut h, "a second epoch", |app| app.run.history.len() >= 2);
+    assert_eq!(h.state().run.history[1].epoch, 2);
+    assert!(h.state().run.error.is_none(), "{:?}", h.state().run.error);
+}
+
+#[test]
+fn a_bad_csv_shows_its_error_and_keeps_the_previous_data() {
+    let mut h = harness();
+    let before = h.state().table.clone().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("ragged.csv");
+    std::fs::write(&bad, "age,spend\n31,10\n42\n").unwrap();
+
+    h.get_by_label("Open a CSV file").click();
+    h.run_steps(2);
+    h.state_mut().path_field = bad.display().to_string();
+    h.step();
+    h.get_by_label("Load").click();
+    wait_until(&mut h, "the load to fail", |app| app.data_error.is_some());
+    let error = h.state().data_error.clone().unwrap();
+    assert_eq!(
+        error,
+        "ragged.csv: line 3: 1 fields, but the header has 2 columns"
+    );
+    assert!(h.query_by_label_contains("line 3: 1 fields").is_some());
+    assert_eq!(h.state().table.as_ref().unwrap().n_rows(), before.n_rows());
+    assert!(h.state().prepared.is_some());
+}
+
+#[test]
+fn switching_to_a_regression_target_shows_regression_metrics() {
+    let mut h = harness();
+    // Generate the richer customers preset, whose `spend` is numeric.
+    h.state_mut().settings.synth.preset = purchase_lab::data::Preset::Customers;
+    h.state_mut().settings.synth.rows = 400;
+    // One frame first: the customers preset adds a slider, moving the button.
+    h.step();
+    h.get_by_label("Regenerate").click();
+    wait_until(&mut h, "customers", |app| {
+        app.table
+            .as_ref()
+            .is_some_and(|t| t.column("spend").is_some())
+    });
+    {
+        let app = h.state_mut();
+        let problem = app.settings.problem.as_mut().unwrap();
+        problem.target = "spend".into();
+        problem.regression = true;
+        problem.features.retain(|f| f != "spend");
+        problem.features.push("purchased".into());
+    }
+    h.step();
+    wait_until(&mut h, "the regression recipe", |app| {
+        app.prepared.as_ref().is_some_and(|p| {
+            matches!(
+                p.pipeline.encoding,
+                purchase_lab::data::prep::TargetEncoding::Regression { .. }
+            )
+        })
+    });
+    h.get_by_label("Step").click();
+    wait_until(&mut h, "a regression epoch", |app| {
+        app.run
+            .history
+            .last()
+            .is_some_and(|r| matches!(r.metrics, Metrics::Regression(_)))
+    });
+    wait_until(&mut h, "predictions", |app| app.run.predictions.is_some());
+    assert!(h.query_by_label("MAE").is_some());
+    assert!(h.query_by_label("RMSE").is_some());
+}
