@@ -320,7 +320,7 @@ impl PurchaseLabApp {
         let keep = self.settings.problem.as_ref().is_some_and(|p| {
             table.column(&p.target).is_some()
                 && p.features.iter().all(|f| table.column(f).is_some())
-        }) && self.settings.source == source;
+        }) && same_kind(&self.settings.source, &source);
         if !keep {
             self.settings.problem = Some(ProblemChoice::for_table(&table, preferred));
         }
@@ -548,6 +548,15 @@ impl eframe::App for PurchaseLabApp {
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, STORAGE_KEY, &self.settings);
+    }
+}
+
+/// Whether two sources hold the same kind of data: the same file, or the
+/// same generator preset (a regenerated data set keeps the user's choices).
+fn same_kind(a: &Source, b: &Source) -> bool {
+    match (a, b) {
+        (Source::Generated(x), Source::Generated(y)) => x.preset == y.preset,
+        _ => a == b,
     }
 }
 
