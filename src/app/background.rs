@@ -1,7 +1,7 @@
 //! Work the UI thread must not wait for: loading or generating a table, and
 //! native file dialogs. Each runs on a named thread whose result arrives
-//! through a channel; the thread is joined when its result is collected or
-//! when the task is dropped.
+//! through a channel; the thread is joined when its result is collected, and
+//! a load also when the task is dropped.
 
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, TryRecvError, sync_channel};
@@ -16,11 +16,15 @@ use super::settings::Source;
 pub struct Task<T> {
     result: Receiver<T>,
     thread: Option<JoinHandle<()>>,
+    /// Loads are joined on drop; a native dialog is not, since it may wait
+    /// for the user indefinitely (it closes with the process).
+    join_on_drop: bool,
 }
 
 impl<T: Send + 'static> Task<T> {
     pub fn spawn(
         name: &str,
+        join_on_drop: bool,
         notify: impl Fn() + Send + 'static,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<Task<T>, String> {
@@ -35,6 +39,7 @@ impl<T: Send + 'static> Task<T> {
         Ok(Task {
             result: rx,
             thread: Some(thread),
+            join_on_drop,
         })
     }
 
@@ -67,9 +72,11 @@ impl<T: Send + 'static> Task<T> {
 
 impl<T> Drop for Task<T> {
     fn drop(&mut self) {
-        // A file dialog may still be open; detach rather than freeze the UI
-        // on exit. Loads finish on their own and the OS reclaims the thread.
-        self.thread.take();
+        if let Some(thread) = self.thread.take()
+            && self.join_on_drop
+        {
+            let _ = thread.join();
+        }
     }
 }
 
@@ -77,7 +84,7 @@ impl<T> Drop for Task<T> {
 pub type Loaded = (Source, Result<Table, String>);
 
 pub fn load(source: Source, notify: impl Fn() + Send + 'static) -> Result<Task<Loaded>, String> {
-    Task::spawn("purchase-lab-loader", notify, move || {
+    Task::spawn("purchase-lab-loader", true, notify, move || {
         let result = match &source {
             Source::Generated(s) => synth::generate(s).map_err(|e| e.to_string()),
             Source::File(path) => load_csv(path).map_err(|e| {
@@ -101,7 +108,7 @@ pub fn file_dialog(
     kind: Dialog,
     notify: impl Fn() + Send + 'static,
 ) -> Result<Task<(Dialog, Option<PathBuf>)>, String> {
-    Task::spawn("purchase-lab-dialog", notify, move || {
+    Task::spawn("purchase-lab-dialog", false, notify, move || {
         let path = match kind {
             Dialog::OpenCsv => rfd::FileDialog::new()
                 .set_title("Open customer data")
