@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 
-use crate::data::prep::{Impute, Problem, Recipe, Scale, TargetEncoding};
+use crate::data::prep::{Impute, Problem, Recipe, Scale};
 use crate::data::table::Column;
 use crate::data::{self, ColumnSummary, Preset, SynthSettings, Table};
 use crate::model::bundle::{Bundle, LoadedModel};
@@ -494,45 +494,15 @@ fn write_history(history: &[EpochReport], path: &Path) -> Result<()> {
         Column::numeric("train_loss", history.iter().map(|r| r.train_loss).collect()),
         Column::numeric("valid_loss", history.iter().map(|r| r.valid_loss).collect()),
     ];
-    let metric = |f: &dyn Fn(&Metrics) -> Option<f64>| -> Vec<f64> {
-        history
-            .iter()
-            .map(|r| f(&r.metrics).unwrap_or(f64::NAN))
-            .collect()
-    };
-    if history
-        .first()
-        .is_some_and(|r| matches!(r.metrics, Metrics::Regression(_)))
-    {
-        columns.push(Column::numeric(
-            "mae",
-            metric(&|m| match m {
-                Metrics::Regression(m) => Some(m.mae),
-                Metrics::Classification(_) => None,
-            }),
-        ));
-        columns.push(Column::numeric(
-            "rmse",
-            metric(&|m| match m {
-                Metrics::Regression(m) => Some(m.rmse),
-                Metrics::Classification(_) => None,
-            }),
-        ));
-    } else {
-        columns.push(Column::numeric(
-            "accuracy",
-            metric(&|m| match m {
-                Metrics::Classification(m) => Some(m.accuracy),
-                Metrics::Regression(_) => None,
-            }),
-        ));
-        columns.push(Column::numeric(
-            "auc",
-            metric(&|m| match m {
-                Metrics::Classification(m) => m.auc,
-                Metrics::Regression(_) => None,
-            }),
-        ));
+    // The per-epoch metric columns of this task (named by the first epoch).
+    if let Some(first) = history.first() {
+        for (i, (name, _)) in first.metrics.history_columns().into_iter().enumerate() {
+            let values = history
+                .iter()
+                .map(|r| r.metrics.history_columns()[i].1.unwrap_or(f64::NAN))
+                .collect();
+            columns.push(Column::numeric(name, values));
+        }
     }
     columns.push(Column::numeric(
         "seconds",
@@ -558,20 +528,13 @@ fn predict(args: &PredictArgs) -> Result<()> {
         }
         name
     };
-    match &model.meta.pipeline.encoding {
-        TargetEncoding::Classification {
-            positive,
-            negatives,
-        } => {
-            let negative = match negatives.as_slice() {
-                [only] => only.clone(),
-                _ => format!("not {positive}"),
-            };
+    match model.meta.pipeline.encoding.class_names() {
+        Some((positive, negative)) => {
             let labels: Vec<Option<&str>> = scores
                 .iter()
                 .map(|&p| {
                     Some(if f64::from(p) >= args.threshold {
-                        positive.as_str()
+                        positive
                     } else {
                         negative.as_str()
                     })
@@ -589,7 +552,7 @@ fn predict(args: &PredictArgs) -> Result<()> {
             let name = free_name(&table, "prediction");
             table.push_column(Column::categorical(name, &labels))?;
         }
-        TargetEncoding::Regression { .. } => {
+        None => {
             let name = free_name(&table, "prediction");
             table.push_column(Column::numeric(
                 name,

@@ -240,20 +240,12 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
     } else {
         Vec::new()
     };
-    let class_names = match &prepared.pipeline.encoding {
-        crate::data::prep::TargetEncoding::Classification {
-            positive,
-            negatives,
-        } => (
-            positive.clone(),
-            if negatives.len() == 1 {
-                negatives[0].clone()
-            } else {
-                format!("not {positive}")
-            },
-        ),
-        crate::data::prep::TargetEncoding::Regression { .. } => (String::new(), String::new()),
-    };
+    let class_names = prepared
+        .pipeline
+        .encoding
+        .class_names()
+        .map(|(p, n)| (p.to_owned(), n))
+        .unwrap_or_default();
     Plot::new("surface_plot")
         .height(plot_height)
         .x_axis_label(x.feature.clone())

@@ -302,6 +302,27 @@ pub enum TargetEncoding {
     Regression { mean: f64, std: f64 },
 }
 
+impl TargetEncoding {
+    /// The two class names to show: the positive label and the one other
+    /// label seen in training (or `not <positive>` when there were several).
+    /// `None` for regression.
+    pub fn class_names(&self) -> Option<(&str, String)> {
+        match self {
+            TargetEncoding::Classification {
+                positive,
+                negatives,
+            } => Some((
+                positive.as_str(),
+                match negatives.as_slice() {
+                    [only] => only.clone(),
+                    _ => format!("not {positive}"),
+                },
+            )),
+            TargetEncoding::Regression { .. } => None,
+        }
+    }
+}
+
 /// A fitted recipe: transforms any table with the input columns into the
 /// exact feature layout the model was trained on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::device::SelectedDevice;
-use super::run::{Metrics, RunError, TrainingRun};
+use super::run::{Metrics, RunError, TrainingRun, to_target_units};
 use super::spec::{NetworkSpec, Task, TrainSettings};
 use super::train::{TrainError, Trainer};
 use crate::data::prep::{Pipeline, PrepError, Recipe};
@@ -196,11 +196,7 @@ impl LoadedModel {
     pub fn predict_table(&self, table: &Table) -> Result<Vec<f32>, BundleError> {
         let x = self.meta.pipeline.transform(table)?;
         let mut out = self.trainer.predict(&x.data, x.rows)?;
-        if let Some((mean, std)) = self.meta.target_scale {
-            for v in &mut out {
-                *v = (f64::from(*v) * std + mean) as f32;
-            }
-        }
+        to_target_units(&mut out, self.meta.target_scale);
         Ok(out)
     }
 }

@@ -35,6 +35,15 @@ pub enum Metrics {
 }
 
 impl Metrics {
+    /// The per-epoch figures a history file records: accuracy and AUC, or
+    /// MAE and RMSE (`None` where undefined, e.g. AUC with one class).
+    pub fn history_columns(&self) -> [(&'static str, Option<f64>); 2] {
+        match self {
+            Metrics::Classification(m) => [("accuracy", Some(m.accuracy)), ("auc", m.auc)],
+            Metrics::Regression(m) => [("mae", Some(m.mae)), ("rmse", Some(m.rmse))],
+        }
+    }
+
     /// The headline number: accuracy, or RMSE for regression.
     pub fn headline(&self) -> (&'static str, f64) {
         match self {
@@ -57,6 +66,17 @@ pub struct EpochReport {
     pub metrics: Metrics,
     /// Seconds this epoch took, training and evaluation.
     pub seconds: f64,
+}
+
+/// Maps network outputs for a standardized regression target back to the
+/// target's units (`scale` is its training `(mean, std)`); classification
+/// (`None`) is left as probabilities.
+pub fn to_target_units(values: &mut [f32], scale: Option<(f64, f64)>) {
+    if let Some((mean, std)) = scale {
+        for v in values {
+            *v = (f64::from(*v) * std + mean) as f32;
+        }
+    }
 }
 
 /// One network learning one prepared data set.
@@ -175,11 +195,7 @@ impl TrainingRun {
     /// class, or values in the target's units.
     pub fn predict(&self, x: &Matrix) -> Result<Vec<f32>, RunError> {
         let mut out = self.trainer.predict(&x.data, x.rows)?;
-        if let Some((mean, std)) = self.target_scale {
-            for v in &mut out {
-                *v = (f64::from(*v) * std + mean) as f32;
-            }
-        }
+        to_target_units(&mut out, self.target_scale);
         Ok(out)
     }
 
