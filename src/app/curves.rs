@@ -4,7 +4,6 @@ use eframe::egui;
 use egui_plot::{Legend, Line, Plot};
 
 use super::PurchaseLabApp;
-use crate::model::run::Metrics;
 
 const TRAIN_COLOR: egui::Color32 = egui::Color32::from_rgb(8, 119, 189);
 const VALID_COLOR: egui::Color32 = egui::Color32::from_rgb(230, 110, 20);
@@ -39,37 +38,28 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
         .response
         .on_hover_text("Training loss falls as the network fits its rows; when validation loss turns up while training loss still falls, the network is overfitting");
 
-    let (name, values): (&str, Vec<[f64; 2]>) = match history.first().map(|r| &r.metrics) {
-        Some(Metrics::Regression(_)) => (
-            "RMSE (test rows)",
-            history
-                .iter()
-                .filter_map(|r| match &r.metrics {
-                    Metrics::Regression(m) => Some([r.epoch as f64, m.rmse]),
-                    Metrics::Classification(_) => None,
-                })
-                .collect(),
-        ),
-        _ => (
-            "accuracy (test rows)",
-            history
-                .iter()
-                .filter_map(|r| match &r.metrics {
-                    Metrics::Classification(m) => Some([r.epoch as f64, m.accuracy]),
-                    Metrics::Regression(_) => None,
-                })
-                .collect(),
-        ),
-    };
-    ui.strong(name);
+    // Accuracy, or RMSE for regression, on the test rows.
+    let headline = history
+        .first()
+        .map_or("accuracy", |r| r.metrics.headline().0);
+    let name = format!("{headline} (test rows)");
+    let values: Vec<[f64; 2]> = history
+        .iter()
+        .map(|r| [r.epoch as f64, r.metrics.headline().1])
+        .collect();
+    ui.strong(&name);
     let mut plot = Plot::new("quality_plot")
         .height(120.0)
         .x_axis_label("epoch")
         .allow_scroll(false);
-    if name.starts_with("accuracy") {
+    if headline == "accuracy" {
         plot = plot.include_y(0.0).include_y(1.0);
     }
     plot.show(ui, |plot| {
-        plot.line(Line::new(name, values).color(VALID_COLOR).width(2.0));
+        plot.line(
+            Line::new(name.as_str(), values)
+                .color(VALID_COLOR)
+                .width(2.0),
+        );
     });
 }
