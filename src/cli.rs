@@ -7,14 +7,17 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 
-use crate::data::prep::{Impute, Problem, Recipe, Scale};
+use crate::data::prep::{Impute, Prepared, Problem, Recipe, Scale};
 use crate::data::table::Column;
 use crate::data::{self, ColumnSummary, Preset, SynthSettings, Table};
 use crate::model::bundle::{Bundle, LoadedModel};
-use crate::model::run::{EpochReport, Metrics, TrainingRun};
+use crate::model::run::{Metrics, TrainingRun};
 use crate::model::{
     Activation, BackendChoice, NetworkSpec, OptimizerKind, TrainSettings, select_device,
 };
+use crate::tune::history::METRICS;
+use crate::tune::sweep::{SweepEvent, SweepGrid, SweepJob, SweepOutcome, rank, run_sweep};
+use crate::tune::{self, higher_is_better};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -41,12 +44,15 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Train a network on a CSV file, print test metrics, save the model.
     Train(Box<TrainArgs>),
+    /// Train one network per combination of settings and rank them by a test metric.
+    Sweep(Box<SweepArgs>),
     /// Score a CSV file of customers with a saved model.
     Predict(PredictArgs),
 }
 
+/// The data and the problem: shared by `train` and `sweep`.
 #[derive(Debug, Args)]
-pub struct TrainArgs {
+pub struct ProblemArgs {
     /// The training data (CSV).
     #[arg(long, value_name = "FILE.csv")]
     pub data: PathBuf,
@@ -67,6 +73,43 @@ pub struct TrainArgs {
     /// Feature columns, comma-separated (default: every other column).
     #[arg(long, value_delimiter = ',', value_name = "a,b,c")]
     pub features: Option<Vec<String>>,
+    /// Share of rows held out for testing.
+    #[arg(long, default_value_t = 0.2)]
+    pub test_fraction: f64,
+    /// Missing values: drop_rows, mean, median or most_frequent.
+    #[arg(long, default_value = "median")]
+    pub impute: Impute,
+    /// Numeric scaling: minmax, standardize or none.
+    #[arg(long, default_value = "minmax")]
+    pub scale: Scale,
+}
+
+impl ProblemArgs {
+    /// The recipe for `table`: every other column as a feature unless
+    /// `--features` names them; the split seeded with `seed`.
+    fn recipe(&self, table: &Table, seed: u64) -> Recipe {
+        let problem = match (&self.positive, self.regression) {
+            (Some(positive), false) => Problem::Classification {
+                positive: positive.clone(),
+            },
+            _ => Problem::Regression,
+        };
+        let mut recipe = Recipe::new(table, &self.target, problem);
+        if let Some(features) = &self.features {
+            recipe.features = features.iter().map(|f| f.trim().to_owned()).collect();
+        }
+        recipe.impute = self.impute;
+        recipe.scale = self.scale;
+        recipe.test_fraction = self.test_fraction;
+        recipe.seed = seed;
+        recipe
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub problem: ProblemArgs,
     /// Neurons per hidden layer, comma-separated; `0` or `none` for no hidden layer.
     #[arg(long, default_value = "32,16", value_name = "32,16")]
     pub hidden: String,
@@ -87,15 +130,9 @@ pub struct TrainArgs {
     /// L2 weight decay.
     #[arg(long, default_value_t = TrainSettings::default().l2)]
     pub l2: f64,
-    /// Share of rows held out for testing.
-    #[arg(long, default_value_t = 0.2)]
-    pub test_fraction: f64,
-    /// Missing values: drop_rows, mean, median or most_frequent.
-    #[arg(long, default_value = "median")]
-    pub impute: Impute,
-    /// Numeric scaling: minmax, standardize or none.
-    #[arg(long, default_value = "minmax")]
-    pub scale: Scale,
+    /// Early stopping: stop once validation loss has not improved for N epochs.
+    #[arg(long, value_name = "N")]
+    pub patience: Option<usize>,
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// auto (GPU when a real one exists), gpu or cpu.
@@ -128,6 +165,60 @@ pub struct PredictArgs {
     pub threshold: f64,
     #[arg(long, default_value = "auto")]
     pub backend: BackendChoice,
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub problem: ProblemArgs,
+    /// Learning rates to try, comma-separated (e.g. 1e-3,1e-2,1e-1).
+    #[arg(long, value_delimiter = ',', value_name = "a,b,c")]
+    pub lr: Vec<f64>,
+    /// Hidden layouts to try, `;`-separated, each comma-separated (e.g. `16;64;64,32`; `0` = none).
+    #[arg(long, value_name = "16;64,32", conflicts_with_all = ["widths", "depths"])]
+    pub hidden: Option<String>,
+    /// Neurons per hidden layer to try (with --depths: every width × depth).
+    #[arg(long, value_delimiter = ',', value_name = "8,32")]
+    pub widths: Vec<usize>,
+    /// Numbers of hidden layers to try (0 = no hidden layer).
+    #[arg(long, value_delimiter = ',', value_name = "1,2")]
+    pub depths: Vec<usize>,
+    /// Batch sizes to try.
+    #[arg(long, value_delimiter = ',', value_name = "32,128")]
+    pub batch: Vec<usize>,
+    /// Dropout rates to try.
+    #[arg(long, value_delimiter = ',', value_name = "0,0.2")]
+    pub dropout: Vec<f64>,
+    /// Epochs per run (fewer when early stopping ends a run).
+    #[arg(long, default_value_t = TrainSettings::default().epochs)]
+    pub epochs: usize,
+    /// Early stopping: end a run once validation loss has not improved for N epochs.
+    #[arg(long, value_name = "N", default_value_t = tune::sweep::DEFAULT_SWEEP_PATIENCE)]
+    pub patience: usize,
+    /// Train every run for all its epochs.
+    #[arg(long, conflicts_with = "patience")]
+    pub no_early_stop: bool,
+    /// Rank by this test metric: auc, accuracy, precision, recall, f1, rmse, mae, r2,
+    /// valid_loss… (default: auc, or rmse for regression).
+    #[arg(long)]
+    pub metric: Option<String>,
+    /// relu, tanh, sigmoid or leaky_relu (for every run).
+    #[arg(long, default_value = "relu", value_parser = parse_activation)]
+    pub activation: Activation,
+    /// adam or sgd (with momentum 0.9).
+    #[arg(long, default_value = "adam", value_parser = parse_optimizer)]
+    pub optimizer: OptimizerKind,
+    /// L2 weight decay (for every run).
+    #[arg(long, default_value_t = TrainSettings::default().l2)]
+    pub l2: f64,
+    #[arg(long, default_value = "auto")]
+    pub backend: BackendChoice,
+    /// Seeds the split, the weights and the shuffling (the same for every run).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Print one JSON object per run, best first, instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 fn parse_activation(s: &str) -> Result<Activation, String> {
@@ -214,6 +305,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Inspect(args) => inspect(&args),
         Command::Generate(args) => generate(&args),
         Command::Train(args) => train(&args),
+        Command::Sweep(args) => sweep(&args),
         Command::Predict(args) => predict(&args),
     }
 }
@@ -322,21 +414,8 @@ fn generate(args: &GenerateArgs) -> Result<()> {
 }
 
 fn train(args: &TrainArgs) -> Result<()> {
-    let table = load(&args.data)?;
-    let problem = match (&args.positive, args.regression) {
-        (Some(positive), false) => Problem::Classification {
-            positive: positive.clone(),
-        },
-        _ => Problem::Regression,
-    };
-    let mut recipe = Recipe::new(&table, &args.target, problem);
-    if let Some(features) = &args.features {
-        recipe.features = features.iter().map(|f| f.trim().to_owned()).collect();
-    }
-    recipe.impute = args.impute;
-    recipe.scale = args.scale;
-    recipe.test_fraction = args.test_fraction;
-    recipe.seed = args.seed;
+    let table = load(&args.problem.data)?;
+    let recipe = args.problem.recipe(&table, args.seed);
     let spec = NetworkSpec {
         hidden: parse_hidden(&args.hidden)?,
         activation: args.activation,
@@ -349,6 +428,7 @@ fn train(args: &TrainArgs) -> Result<()> {
         epochs: args.epochs,
         l2: args.l2,
         seed: args.seed,
+        early_stopping: args.patience,
         ..TrainSettings::default()
     };
     spec.validate()?;
@@ -357,20 +437,7 @@ fn train(args: &TrainArgs) -> Result<()> {
     let device = select_device(args.backend)?;
     if !args.json {
         eprintln!("device: {}", device.description);
-        eprintln!(
-            "data: {} training rows, {} test rows, {} features{}",
-            prepared.train.x.rows,
-            prepared.test.x.rows,
-            prepared.pipeline.n_features(),
-            if prepared.dropped_rows > 0 {
-                format!(
-                    " ({} rows dropped for missing values)",
-                    prepared.dropped_rows
-                )
-            } else {
-                String::new()
-            }
-        );
+        eprintln!("data: {}", describe_prepared(&prepared));
     }
     let mut run = TrainingRun::new(prepared, &spec, &settings, &device)?;
 
@@ -396,6 +463,9 @@ fn train(args: &TrainArgs) -> Result<()> {
                     report.train_loss, report.valid_loss
                 ));
                 bar.inc(1);
+                if run.stopped_early() {
+                    break;
+                }
             }
             Err(e) => {
                 failure = Some(e);
@@ -407,7 +477,7 @@ fn train(args: &TrainArgs) -> Result<()> {
     bar.finish_and_clear();
 
     if let Some(path) = &args.history {
-        write_history(run.history(), path)?;
+        tune::write_history_csv(run.history(), path)?;
     }
     if let Some(e) = failure {
         return Err(e.into());
@@ -447,6 +517,8 @@ fn train(args: &TrainArgs) -> Result<()> {
             "features": run.prepared().pipeline.n_features(),
             "train_loss": last.map(|r| r.train_loss),
             "valid_loss": last.map(|r| r.valid_loss),
+            "stopped_early": run.stopped_early(),
+            "best_epoch": run.best_epoch(),
             "test": test,
             "model": args.out,
         });
@@ -456,6 +528,9 @@ fn train(args: &TrainArgs) -> Result<()> {
             "trained {} epochs in {train_seconds:.2} s",
             run.trainer().epoch()
         );
+        if let Some(stop) = run.early_stop() {
+            println!("{stop}");
+        }
         print!("{}", format_metrics(&metrics));
         if let Some(path) = &args.out {
             println!("model saved to {}", path.display());
@@ -486,31 +561,6 @@ pub fn format_metrics(metrics: &Metrics) -> String {
             m.r2.map_or_else(|| "n/a (constant target)".to_owned(), |r| format!("{r:.3}"))
         ),
     }
-}
-
-fn write_history(history: &[EpochReport], path: &Path) -> Result<()> {
-    let mut columns = vec![
-        Column::numeric("epoch", history.iter().map(|r| r.epoch as f64).collect()),
-        Column::numeric("train_loss", history.iter().map(|r| r.train_loss).collect()),
-        Column::numeric("valid_loss", history.iter().map(|r| r.valid_loss).collect()),
-    ];
-    // The per-epoch metric columns of this task (named by the first epoch).
-    if let Some(first) = history.first() {
-        for (i, (name, _)) in first.metrics.history_columns().into_iter().enumerate() {
-            let values = history
-                .iter()
-                .map(|r| r.metrics.history_columns()[i].1.unwrap_or(f64::NAN))
-                .collect();
-            columns.push(Column::numeric(name, values));
-        }
-    }
-    columns.push(Column::numeric(
-        "seconds",
-        history.iter().map(|r| r.seconds).collect(),
-    ));
-    let table = Table::new(columns)?;
-    data::write_csv(&table, path)?;
-    Ok(())
 }
 
 fn predict(args: &PredictArgs) -> Result<()> {
@@ -569,4 +619,263 @@ fn predict(args: &PredictArgs) -> Result<()> {
             .context("cannot write to standard output")?,
     }
     Ok(())
+}
+
+/// `1234 training rows, 309 test rows, 12 features (3 rows dropped …)`.
+fn describe_prepared(prepared: &Prepared) -> String {
+    format!(
+        "{} training rows, {} test rows, {} features{}",
+        prepared.train.x.rows,
+        prepared.test.x.rows,
+        prepared.pipeline.n_features(),
+        if prepared.dropped_rows > 0 {
+            format!(
+                " ({} rows dropped for missing values)",
+                prepared.dropped_rows
+            )
+        } else {
+            String::new()
+        }
+    )
+}
+
+fn sweep(args: &SweepArgs) -> Result<()> {
+    let table = load(&args.problem.data)?;
+    let recipe = args.problem.recipe(&table, args.seed);
+    let metric = match &args.metric {
+        Some(m) => {
+            let m = m.trim().to_ascii_lowercase();
+            if !METRICS.contains(&m.as_str()) {
+                anyhow::bail!(
+                    "--metric: unknown metric `{m}`; choose one of {}",
+                    METRICS.join(", ")
+                );
+            }
+            m
+        }
+        None if args.problem.regression => "rmse".to_owned(),
+        None => "auc".to_owned(),
+    };
+    let grid = SweepGrid {
+        learning_rates: args.lr.clone(),
+        hidden: match &args.hidden {
+            Some(text) => text.split(';').map(parse_hidden).collect::<Result<_>>()?,
+            None => Vec::new(),
+        },
+        widths: args.widths.clone(),
+        depths: args.depths.clone(),
+        batch_sizes: args.batch.clone(),
+        dropouts: args.dropout.clone(),
+    };
+    let base_spec = NetworkSpec {
+        activation: args.activation,
+        ..NetworkSpec::default()
+    };
+    let base_train = TrainSettings {
+        optimizer: args.optimizer,
+        epochs: args.epochs,
+        l2: args.l2,
+        seed: args.seed,
+        ..TrainSettings::default()
+    };
+    let points = grid.expand(&base_spec, &base_train)?;
+    let prepared = std::sync::Arc::new(data::prepare(&table, &recipe)?);
+    if !args.json {
+        eprintln!("data: {}", describe_prepared(&prepared));
+    }
+    let mut job = SweepJob::new(
+        prepared,
+        data::Source::File(args.problem.data.clone()),
+        recipe,
+        tune::fingerprint(&table),
+        points,
+        args.backend,
+    );
+    job.patience = (!args.no_early_stop).then_some(args.patience);
+    if let Some(p) = job.patience {
+        // Checked here so the message names the flag.
+        TrainSettings {
+            early_stopping: Some(p),
+            ..base_train.clone()
+        }
+        .validate()
+        .context("--patience")?;
+    }
+
+    use std::io::IsTerminal;
+    let show_progress = !args.json && std::io::stderr().is_terminal();
+    let total = job.points.len();
+    let bar = if show_progress {
+        indicatif::ProgressBar::new((total * args.epochs) as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} {bar:30} [{elapsed} < {eta}]")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut outcomes: Vec<SweepOutcome> = Vec::with_capacity(total);
+    let never = std::sync::atomic::AtomicBool::new(false);
+    run_sweep(&job, &never, |event| match event {
+        SweepEvent::Started { device, .. } if !args.json => {
+            bar.suspend(|| eprintln!("device: {device}\nsweep: {total} runs, ranked by {metric}"));
+        }
+        SweepEvent::Progress {
+            done,
+            current_epoch,
+            epochs,
+            ..
+        } => {
+            bar.set_position((done * epochs + current_epoch) as u64);
+            bar.set_message(format!(
+                "run {}/{total} epoch {current_epoch}/{epochs}",
+                done + 1
+            ));
+        }
+        SweepEvent::RunDone(outcome) => outcomes.push(*outcome),
+        _ => {}
+    })?;
+    bar.finish_and_clear();
+
+    let ranked = rank(&outcomes, &metric);
+    if ranked.iter().all(|o| o.result.is_err()) {
+        let first = ranked
+            .first()
+            .and_then(|o| o.result.as_ref().err())
+            .map_or("no runs", String::as_str);
+        anyhow::bail!("every run of the sweep failed; the first: {first}");
+    }
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        for (i, o) in ranked.iter().enumerate() {
+            writeln!(out, "{}", sweep_json(i + 1, o, &metric))?;
+        }
+    } else {
+        write!(out, "{}", format_sweep(&ranked, &metric))?;
+    }
+    Ok(())
+}
+
+/// One run of a sweep as a JSON object.
+fn sweep_json(rank: usize, o: &SweepOutcome, metric: &str) -> serde_json::Value {
+    let params: serde_json::Map<String, serde_json::Value> = o
+        .point
+        .params
+        .iter()
+        .map(|(p, v)| {
+            (
+                p.key().to_owned(),
+                serde_json::to_value(v).unwrap_or(serde_json::Value::Null),
+            )
+        })
+        .collect();
+    let record = o.record();
+    let metrics: serde_json::Map<String, serde_json::Value> = METRICS
+        .iter()
+        // Epochs and seconds have their own fields.
+        .filter(|&&name| name != "epochs" && name != "wall_seconds")
+        .filter_map(|&name| Some((name.to_owned(), serde_json::json!(o.metric(name)?))))
+        .collect();
+    serde_json::json!({
+        "rank": rank,
+        "index": o.index,
+        "params": params,
+        "hidden": o.point.spec.hidden,
+        "dropout": o.point.spec.dropout,
+        "learning_rate": o.point.train.learning_rate,
+        "batch_size": o.point.train.batch_size,
+        "metric": metric,
+        "value": o.metric(metric),
+        "metrics": metrics,
+        "epochs": record.map(|r| r.epochs_trained()),
+        "best_epoch": record.and_then(|r| r.best_epoch),
+        "stopped_early": record.map(|r| r.stopped_early),
+        "seconds": record.map(|r| r.wall_seconds),
+        "device": record.map(|r| r.device.as_str()),
+        "error": o.result.as_ref().err(),
+    })
+}
+
+/// The ranked runs as an aligned text table, best first, then any failures
+/// and the best settings.
+pub fn format_sweep(ranked: &[&SweepOutcome], metric: &str) -> String {
+    let params: Vec<tune::SweepParam> = ranked
+        .first()
+        .map(|o| o.point.params.iter().map(|(p, _)| *p).collect())
+        .unwrap_or_default();
+    let task_metrics: &[&str] = match ranked
+        .iter()
+        .find_map(|o| o.record()?.final_metrics.as_ref())
+    {
+        Some(Metrics::Regression(_)) => &["rmse", "mae", "r2"],
+        _ => &["auc", "accuracy", "f1"],
+    };
+    let mut shown: Vec<&str> = vec![metric];
+    shown.extend(task_metrics.iter().filter(|m| **m != metric));
+    if metric != "valid_loss" {
+        shown.push("valid_loss");
+    }
+    let mut header: Vec<String> = vec!["rank".to_owned()];
+    header.extend(params.iter().map(|p| p.key().to_owned()));
+    header.extend(shown.iter().map(|m| (*m).to_owned()));
+    header.extend(["epochs".to_owned(), "seconds".to_owned()]);
+    let mut rows = vec![header];
+    let mut failures = Vec::new();
+    for (i, o) in ranked.iter().enumerate() {
+        let mut row = vec![(i + 1).to_string()];
+        row.extend(params.iter().map(|p| {
+            o.point
+                .param(*p)
+                .map_or_else(|| "-".to_owned(), ToString::to_string)
+        }));
+        match &o.result {
+            Ok(record) => {
+                row.extend(shown.iter().map(|m| {
+                    tune::metric_value(record, m)
+                        .map_or_else(|| "n/a".to_owned(), |v| format!("{v:.4}"))
+                }));
+                row.push(match (record.stopped_early, record.best_epoch) {
+                    (true, Some(best)) => format!("{} (best {best})", record.epochs_trained()),
+                    _ => record.epochs_trained().to_string(),
+                });
+                row.push(format!("{:.2}", record.wall_seconds));
+            }
+            Err(message) => {
+                row.extend(shown.iter().map(|_| "failed".to_owned()));
+                row.extend(["-".to_owned(), "-".to_owned()]);
+                failures.push(format!("run {} ({}): {message}", i + 1, o.point.label()));
+            }
+        }
+        rows.push(row);
+    }
+    let columns = rows.first().map_or(0, Vec::len);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut text = String::new();
+    for row in &rows {
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        text.push_str(line.join("  ").trim_end());
+        text.push('\n');
+    }
+    for failure in failures {
+        text.push_str(&failure);
+        text.push('\n');
+    }
+    if let Some(best) = ranked.first().filter(|o| o.metric(metric).is_some()) {
+        let direction = if higher_is_better(metric) {
+            "highest"
+        } else {
+            "lowest"
+        };
+        text.push_str(&format!(
+            "best ({direction} {metric}): {}\n",
+            best.point.label()
+        ));
+    }
+    text
 }

@@ -16,9 +16,12 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::data::prep::{Prepared, Recipe};
-use crate::model::bundle::Bundle;
-use crate::model::device::{BackendChoice, select_device};
-use crate::model::run::{EpochReport, TrainingRun};
+use crate::data::table::Table;
+use crate::model::bundle::{Bundle, BundleMeta, LoadedModel};
+use crate::model::device::{
+    BackendChoice, ComputeKind, DeviceError, SelectedDevice, select_device,
+};
+use crate::model::run::{EpochReport, RunError, TrainingRun};
 use crate::model::spec::{NetworkSpec, TrainSettings};
 use crate::model::surface::{Surface, SurfaceRequest, compute_surface};
 
@@ -59,6 +62,28 @@ pub enum Command {
     SetSurface(Option<SurfaceRequest>),
     /// Write the current network and its pipeline as a model file.
     Save(PathBuf),
+    /// Test hook: fail on purpose in the current run (or the next one).
+    #[doc(hidden)]
+    InjectFault(Fault),
+    /// Read a model file; it answers what-if questions until another is
+    /// opened (training is not affected).
+    OpenModel(PathBuf),
+    /// Score one customer (a one-row table of original columns) with the
+    /// current network or the opened model.
+    WhatIf {
+        id: u64,
+        customer: Box<Table>,
+        model: WhatIfModel,
+    },
+}
+
+/// Which network answers a what-if question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhatIfModel {
+    /// The network being trained.
+    Current,
+    /// The model file last opened with [`Command::OpenModel`].
+    Opened,
 }
 
 #[derive(Debug, Clone)]
@@ -81,7 +106,21 @@ pub enum Event {
     Finished {
         epoch: usize,
     },
+    /// Early stopping ended the run before its epoch target (validation
+    /// loss stopped improving); sent right before `Finished`.
+    StoppedEarly(crate::model::run::EarlyStop),
     Saved(PathBuf),
+    /// A model file was read: what it was trained on, for the what-if form.
+    ModelOpened {
+        path: PathBuf,
+        meta: Box<BundleMeta>,
+    },
+    /// The answer to [`Command::WhatIf`] `id`: a probability of the
+    /// positive class, or a value in target units.
+    WhatIf {
+        id: u64,
+        result: Result<f32, String>,
+    },
     /// A readable error; the previous network (if any) is kept.
     Failed(String),
 }
@@ -123,6 +162,9 @@ impl WorkerHandle {
                     notify: Box::new(notify),
                     active: None,
                     surface: None,
+                    opened: None,
+                    fault: None,
+                    gpu_failed: None,
                 }
                 .run();
             })?;
@@ -167,6 +209,10 @@ impl Drop for WorkerHandle {
 
 struct Active {
     run: TrainingRun,
+    /// What the run was started with, to restart it on the CPU when the
+    /// GPU fails.
+    job: Job,
+    kind: ComputeKind,
     recipe: Recipe,
     playing: bool,
     /// Stop after this epoch (`None`: until paused).
@@ -184,6 +230,12 @@ struct Worker {
     notify: Box<dyn Fn() + Send>,
     active: Option<Active>,
     surface: Option<SurfaceRequest>,
+    /// The model file last opened, for what-if questions.
+    opened: Option<LoadedModel>,
+    /// A failure armed by [`Command::InjectFault`], not yet triggered.
+    fault: Option<Fault>,
+    /// Why the GPU failed in this session; later runs go to the CPU.
+    gpu_failed: Option<String>,
 }
 
 /// The UI went away; stop working.
@@ -237,6 +289,9 @@ impl Worker {
             Command::Pause | Command::Stop => self.pause()?,
             Command::Resume => {
                 if let Some(a) = &mut self.active {
+                    // Play after an early stop trains on for another
+                    // `patience` epochs rather than stopping at once.
+                    a.run.continue_after_early_stop();
                     let epoch = a.run.trainer().epoch();
                     if a.target.is_some_and(|t| epoch >= t) {
                         a.target = a.epochs.map(|n| epoch + n);
@@ -268,6 +323,7 @@ impl Worker {
                     a.last_surface = None;
                 }
             }
+            Command::InjectFault(fault) => self.fault = Some(fault),
             Command::Save(path) => {
                 let result = match &self.active {
                     None => Err("there is no trained network to save yet".to_owned()),
@@ -280,8 +336,58 @@ impl Worker {
                     Err(e) => self.emit(Event::Failed(e))?,
                 }
             }
+            Command::OpenModel(path) => {
+                let opened = std::panic::catch_unwind(AssertUnwindSafe(|| open_model(&path)));
+                match opened {
+                    Ok(Ok(model)) => {
+                        let meta = Box::new(model.meta.clone());
+                        self.opened = Some(model);
+                        self.emit(Event::ModelOpened { path, meta })?;
+                    }
+                    Ok(Err(e)) => self.emit(Event::Failed(e))?,
+                    Err(panic) => self.emit(Event::Failed(panic_message(&*panic)))?,
+                }
+            }
+            Command::WhatIf {
+                id,
+                customer,
+                model,
+            } => {
+                let result =
+                    std::panic::catch_unwind(AssertUnwindSafe(|| self.what_if(&customer, model)))
+                        .unwrap_or_else(|panic| Err(panic_message(&*panic)));
+                self.emit(Event::WhatIf { id, result })?;
+            }
         }
         Ok(())
+    }
+
+    fn what_if(&self, customer: &Table, model: WhatIfModel) -> Result<f32, String> {
+        let scores = match model {
+            WhatIfModel::Current => {
+                let a = self
+                    .active
+                    .as_ref()
+                    .ok_or("there is no network yet: press Play or Step")?;
+                let x = a
+                    .run
+                    .prepared()
+                    .pipeline
+                    .transform(customer)
+                    .map_err(|e| e.to_string())?;
+                a.run.predict(&x).map_err(|e| e.to_string())?
+            }
+            WhatIfModel::Opened => self
+                .opened
+                .as_ref()
+                .ok_or("no model file is open")?
+                .predict_table(customer)
+                .map_err(|e| e.to_string())?,
+        };
+        scores
+            .first()
+            .copied()
+            .ok_or_else(|| "the customer has no row to score".to_owned())
     }
 
     fn epoch(&self) -> usize {
@@ -300,7 +406,7 @@ impl Worker {
     }
 
     fn start(&mut self, job: Job) -> Result<(), Disconnected> {
-        let device = match select_device(job.backend) {
+        let device = match self.choose_device(job.backend) {
             Ok(d) => d,
             Err(e) => return self.emit(Event::Failed(e.to_string())),
         };
@@ -314,6 +420,8 @@ impl Worker {
         };
         self.active = Some(Active {
             run,
+            job: job.clone(),
+            kind: device.kind,
             recipe: job.recipe,
             playing: !job.paused,
             target: job.epochs,
@@ -331,11 +439,27 @@ impl Worker {
         let Some(a) = &mut self.active else {
             return Ok(());
         };
-        let result = std::panic::catch_unwind(AssertUnwindSafe(|| a.run.run_epoch()));
+        // An armed fault fires when its epoch is about to be trained.
+        let next_epoch = a.run.trainer().epoch() + 1;
+        let fault = self.fault.filter(|f| f.epoch() == next_epoch);
+        if fault.is_some() {
+            self.fault = None;
+        }
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            match fault {
+                Some(Fault::PanicAtEpoch(n)) => panic!("injected fault: panic at epoch {n}"),
+                Some(Fault::DeviceErrorAtEpoch(n)) => {
+                    panic!("injected fault: the device was lost at epoch {n}")
+                }
+                None => {}
+            }
+            a.run.run_epoch()
+        }));
         a.surface_stale = true;
         match result {
             Ok(Ok(report)) => {
-                let done = a.target.is_some_and(|t| report.epoch >= t);
+                let early_stop = a.run.early_stop();
+                let done = a.target.is_some_and(|t| report.epoch >= t) || early_stop.is_some();
                 let epoch = report.epoch;
                 if done {
                     a.playing = false;
@@ -345,19 +469,98 @@ impl Worker {
                 self.emit(Event::Epoch(report))?;
                 if done {
                     self.maybe_send_surface()?;
+                    if let Some(stop) = early_stop {
+                        self.emit(Event::StoppedEarly(stop))?;
+                    }
                     self.emit(Event::Finished { epoch })?;
                 }
                 Ok(())
             }
             Ok(Err(e)) => {
+                if a.kind == ComputeKind::Gpu
+                    && matches!(e, RunError::Train(crate::model::TrainError::Backend(_)))
+                {
+                    return self.fall_back_to_cpu(next_epoch, &e.to_string());
+                }
                 a.playing = false;
                 self.emit(Event::Failed(e.to_string()))
             }
             Err(panic) => {
+                // On the GPU a panic is almost always the device or its
+                // driver (cubecl panics on a lost device); the simulated
+                // device fault stands in for one on machines without a GPU.
+                let simulated = matches!(fault, Some(Fault::DeviceErrorAtEpoch(_)));
+                if a.kind == ComputeKind::Gpu || simulated {
+                    return self.fall_back_to_cpu(next_epoch, &panic_detail(&*panic));
+                }
+                // The network stays as it was after the last finished batch
+                // (each update replaces it whole), so it can be resumed or
+                // reset.
                 a.playing = false;
                 self.emit(Event::Failed(panic_message(&*panic)))
             }
         }
+    }
+
+    /// The device for a new run. After a GPU failure in this session the CPU
+    /// is used straight away; an explicit GPU request without an adapter
+    /// trains on the CPU with the reason shown, unless
+    /// `PURCHASE_LAB_REQUIRE_WGPU` makes that an error (CI).
+    fn choose_device(&self, choice: BackendChoice) -> Result<SelectedDevice, DeviceError> {
+        if choice != BackendChoice::Cpu
+            && let Some(reason) = &self.gpu_failed
+        {
+            return cpu_with_reason(format!(
+                "the GPU failed earlier ({reason}), so training stays on the CPU"
+            ));
+        }
+        match select_device(choice) {
+            Err(DeviceError::NoWgpu { reason }) => cpu_with_reason(format!(
+                "no GPU adapter ({reason}), so training uses the CPU"
+            )),
+            other => other,
+        }
+    }
+
+    /// The GPU failed while training epoch `epoch`: start the same job again
+    /// on the CPU, from the beginning (the GPU's weights cannot be trusted
+    /// or read back), keep playing as before, and say why in `Started`.
+    fn fall_back_to_cpu(&mut self, epoch: usize, detail: &str) -> Result<(), Disconnected> {
+        let Some(old) = self.active.take() else {
+            return Ok(());
+        };
+        self.gpu_failed = Some(format!("at epoch {epoch}: {detail}"));
+        let notice = format!(
+            "the GPU failed at epoch {epoch} ({detail}); the run restarted from the beginning on the CPU"
+        );
+        let device = match cpu_with_reason(notice) {
+            Ok(d) => d,
+            Err(e) => return self.emit(Event::Failed(e.to_string())),
+        };
+        let job = old.job;
+        let built = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            TrainingRun::new(job.prepared.clone(), &job.spec, &job.settings, &device)
+        }));
+        let run = match built {
+            Ok(Ok(run)) => run,
+            Ok(Err(e)) => return self.emit(Event::Failed(e.to_string())),
+            Err(panic) => return self.emit(Event::Failed(panic_message(&*panic))),
+        };
+        self.active = Some(Active {
+            run,
+            job: job.clone(),
+            kind: device.kind,
+            recipe: job.recipe,
+            playing: old.playing,
+            target: job.epochs,
+            epochs: job.epochs,
+            last_surface: None,
+            surface_stale: true,
+        });
+        self.emit(Event::Started {
+            device: device.description.clone(),
+            fallback: device.fallback_reason.clone(),
+        })
     }
 
     /// Sends a fresh surface and test predictions when the network changed
@@ -394,11 +597,53 @@ impl Worker {
     }
 }
 
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    let detail = panic
+/// Reads a model file onto the CPU backend: scoring one customer at a time
+/// is faster there than on any GPU, and it leaves the GPU to training.
+fn open_model(path: &std::path::Path) -> Result<LoadedModel, String> {
+    let bundle = Bundle::load(path).map_err(|e| e.to_string())?;
+    let device = select_device(BackendChoice::Cpu).map_err(|e| e.to_string())?;
+    LoadedModel::new(bundle, &device).map_err(|e| e.to_string())
+}
+
+/// Deliberate failures, for tests of the worker's recovery
+/// ([`Command::InjectFault`]); nothing in the app sends them.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Panic inside training when this epoch (1-based) is trained.
+    PanicAtEpoch(usize),
+    /// Fail as a lost GPU would while training this epoch, whatever the
+    /// device: the worker restarts the run on the CPU.
+    DeviceErrorAtEpoch(usize),
+}
+
+impl Fault {
+    fn epoch(self) -> usize {
+        match self {
+            Fault::PanicAtEpoch(n) | Fault::DeviceErrorAtEpoch(n) => n,
+        }
+    }
+}
+
+/// The CPU backend, described with why it is used.
+fn cpu_with_reason(reason: String) -> Result<SelectedDevice, DeviceError> {
+    let mut device = select_device(BackendChoice::Cpu)?;
+    device.description = format!("{}: {reason}", device.description);
+    device.fallback_reason = Some(reason);
+    Ok(device)
+}
+
+fn panic_detail(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())
         .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown cause".to_owned());
-    format!("training stopped on an internal error: {detail}")
+        .unwrap_or_else(|| "unknown cause".to_owned())
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    format!(
+        "training stopped on an internal error: {}",
+        panic_detail(panic)
+    )
 }

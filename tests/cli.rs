@@ -99,7 +99,7 @@ fn bad_input_exits_non_zero_with_one_line() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.starts_with("error: "), "{err}");
     assert!(
-        err.contains("line 3: 1 fields, but the header has 2 columns"),
+        err.contains("line 3: 1 field, but the header has 2 columns"),
         "{err}"
     );
 

@@ -92,7 +92,7 @@ fn invalid_utf8_names_line_and_column() {
     let e = Scratch::new().error(b"name,city\nann,paris\nbob,s\xe9te\n");
     assert_eq!(
         e.to_string(),
-        "line 3, column 2: the text is not valid UTF-8; save the file as UTF-8"
+        "line 3, column 2: the text is not valid UTF-8 (perhaps Latin-1 or Windows-1252); save the file as UTF-8"
     );
 }
 

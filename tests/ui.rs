@@ -98,9 +98,9 @@ fn a_bad_csv_shows_its_error_and_keeps_the_previous_data() {
     let error = h.state().data_error.clone().unwrap();
     assert_eq!(
         error,
-        "ragged.csv: line 3: 1 fields, but the header has 2 columns"
+        "ragged.csv: line 3: 1 field, but the header has 2 columns"
     );
-    assert!(h.query_by_label_contains("line 3: 1 fields").is_some());
+    assert!(h.query_by_label_contains("line 3: 1 field,").is_some());
     assert_eq!(h.state().table.as_ref().unwrap().n_rows(), before.n_rows());
     assert!(h.state().prepared.is_some());
 }
@@ -146,4 +146,136 @@ fn switching_to_a_regression_target_shows_regression_metrics() {
     wait_until(&mut h, "predictions", |app| app.run.predictions.is_some());
     assert!(h.query_by_label("MAE").is_some());
     assert!(h.query_by_label("RMSE").is_some());
+}
+
+#[test]
+fn a_lesson_sets_data_and_network_and_plays_with_its_explanation() {
+    let mut h = harness();
+    h.get_by_label("Lessons").click();
+    h.run_steps(2);
+    h.get_by_label("A straight line cannot separate XOR")
+        .click();
+    wait_until(&mut h, "the XOR data to train", |app| {
+        app.table.as_ref().is_some_and(|t| t.column("x1").is_some()) && app.run.history.len() >= 2
+    });
+    let app = h.state();
+    assert_eq!(
+        app.settings.synth.preset,
+        purchase_lab::data::Preset::Xor,
+        "the lesson's data"
+    );
+    assert!(app.settings.spec.hidden.is_empty(), "a linear model");
+    assert!(app.run.playing || app.run.finished, "it plays by itself");
+    // The one-line explanation is on screen.
+    assert!(h.query_by_label_contains("no line splits XOR").is_some());
+    h.get_by_label("end lesson").click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("no line splits XOR").is_none());
+}
+
+#[test]
+fn the_network_diagram_gets_unit_thumbnails_and_weights_while_training() {
+    let mut h = harness();
+    // The diagram's caption describes the architecture drawn.
+    assert!(
+        h.query_by_label_contains("2 inputs, hidden layers 8-8, 1 output")
+            .is_some()
+    );
+    h.get_by_label("Step").click();
+    wait_until(&mut h, "a surface with units", |app| {
+        app.run
+            .surface
+            .as_ref()
+            .is_some_and(|s| !s.units.is_empty())
+    });
+    let surface = h.state().run.surface.clone().unwrap();
+    // One thumbnail per hidden unit, and every layer's weights.
+    assert_eq!(surface.units.len(), 2);
+    assert!(surface.units.iter().all(|layer| layer.len() == 8));
+    assert_eq!(surface.weights.len(), 3);
+    assert_eq!((surface.weights[0].n_in, surface.weights[0].n_out), (2, 8));
+
+    // Adding a layer redraws the caption from the new spec.
+    h.get_by_label("+").click();
+    h.step();
+    assert!(
+        h.query_by_label_contains("2 inputs, hidden layers 8-8-8, 1 output")
+            .is_some()
+    );
+}
+
+/// The what-if answer once it differs from `not` (or is the first one).
+fn what_if_answer(h: &mut Harness<'static, PurchaseLabApp>, not: Option<f32>) -> f32 {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !matches!(h.state().what_if.answer, Some(Ok(p)) if Some(p) != not) {
+        assert!(
+            Instant::now() < deadline,
+            "no new what-if answer: {:?}, by {:?}, run error {:?}",
+            h.state().what_if.answer,
+            h.state().what_if.answered_by(),
+            h.state().run.error
+        );
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    match h.state().what_if.answer.clone() {
+        Some(Ok(p)) => p,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_what_if_form_predicts_as_fields_change_and_an_opened_model_answers() {
+    let mut h = harness();
+    h.get_by_label("Play").click();
+    wait_until(&mut h, "the run to finish", |app| app.run.finished);
+    // Prefilled with a typical customer; the answer is a probability.
+    let typical = what_if_answer(&mut h, None);
+    assert!((0.0..=1.0).contains(&typical));
+    assert!(h.query_by_label_contains("chance of `yes`").is_some());
+
+    // A customer who stays a long time and reads many pages buys.
+    use purchase_lab::app::model_panel::FieldValue;
+    h.state_mut()
+        .what_if
+        .values
+        .insert("visit_minutes".into(), FieldValue::Number(20.0));
+    h.state_mut()
+        .what_if
+        .values
+        .insert("pages_visited".into(), FieldValue::Number(20.0));
+    let keen = what_if_answer(&mut h, Some(typical));
+    assert!(keen > 0.8, "{keen}");
+
+    // Save the network, open it again, and it gives the same answer.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("visits.plab");
+    h.state_mut()
+        .send(purchase_lab::worker::Command::Save(path.clone()));
+    wait_until(&mut h, "the model file", |app| {
+        app.run
+            .notice
+            .as_deref()
+            .is_some_and(|n| n.contains("saved"))
+    });
+    h.state_mut()
+        .send(purchase_lab::worker::Command::OpenModel(path.clone()));
+    wait_until(&mut h, "the model to open", |app| {
+        app.what_if.opened.is_some()
+    });
+    assert!(h.state().what_if.use_opened);
+    assert!(h.query_by_label_contains("model visits.plab").is_some());
+    wait_until(&mut h, "the opened model's answer", |app| {
+        app.what_if.answered_by() == Some(purchase_lab::worker::WhatIfModel::Opened)
+    });
+    let opened = what_if_answer(&mut h, None);
+    assert!((opened - keen).abs() < 1e-5, "{opened} vs {keen}");
+
+    // A file that is not a model: a readable error, the opened model stays.
+    let bogus = dir.path().join("bogus.plab");
+    std::fs::write(&bogus, "age,spend\n1,2\n").unwrap();
+    h.state_mut()
+        .send(purchase_lab::worker::Command::OpenModel(bogus));
+    wait_until(&mut h, "the error", |app| app.run.error.is_some());
+    assert!(h.state().what_if.opened.as_ref().unwrap().path == path);
 }

@@ -102,6 +102,7 @@ pub fn load(source: Source, notify: impl Fn() + Send + 'static) -> Result<Task<L
 pub enum Dialog {
     OpenCsv,
     SaveModel,
+    OpenModel,
 }
 
 pub fn file_dialog(
@@ -119,6 +120,10 @@ pub fn file_dialog(
                 .add_filter("Purchase Lab model", &["plab"])
                 .set_file_name("model.plab")
                 .save_file(),
+            Dialog::OpenModel => rfd::FileDialog::new()
+                .set_title("Open model")
+                .add_filter("Purchase Lab model", &["plab"])
+                .pick_file(),
         };
         (kind, path)
     })

@@ -24,12 +24,14 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
     };
     let [[tn, fp], [fn_, tp]] = m.confusion;
     let total = (tn + fp + fn_ + tp).max(1) as f32;
+    // Matrix and figures side by side, so the what-if form stays in view.
+    ui.horizontal_top(|ui| {
     egui::Grid::new("confusion")
         .spacing([6.0, 4.0])
         .show(ui, |ui| {
             ui.label("");
-            ui.weak("predicted no");
-            ui.weak("predicted yes");
+            ui.weak("pred. no");
+            ui.weak("pred. yes");
             ui.end_row();
             let cell = |ui: &mut egui::Ui, n: u64, correct: bool, tip: &str| {
                 let strength = n as f32 / total;
@@ -46,7 +48,7 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
                     .response
                     .on_hover_text(tip.to_owned());
             };
-            ui.weak("actually no");
+            ui.weak("real no");
             cell(
                 ui,
                 tn,
@@ -60,11 +62,12 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
                 "false positives: predicted to buy, but did not",
             );
             ui.end_row();
-            ui.weak("actually yes");
+            ui.weak("real yes");
             cell(ui, fn_, false, "false negatives: buyers the network missed");
             cell(ui, tp, true, "true positives: buyers correctly found");
             ui.end_row();
         });
+    ui.add_space(14.0);
     egui::Grid::new("metrics").show(ui, |ui| {
         let row = |ui: &mut egui::Ui, name: &str, v: f64, tip: &str| {
             ui.label(name).on_hover_text(tip);
@@ -84,9 +87,10 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
             }
         }
     });
+    });
     let roc: Vec<[f64; 2]> = m.roc.iter().map(|&(f, t)| [f, t]).collect();
     Plot::new("roc_plot")
-        .height(170.0)
+        .height(140.0)
         .data_aspect(1.0)
         .x_axis_label("false positive rate")
         .y_axis_label("true positive rate")

@@ -9,7 +9,10 @@ mod background;
 pub mod curves;
 pub mod data_panel;
 pub mod evaluation;
+pub mod lessons;
+pub mod model_panel;
 pub mod network_panel;
+pub mod network_view;
 pub mod settings;
 pub mod surface_view;
 pub mod training_bar;
@@ -94,6 +97,10 @@ pub struct PurchaseLabApp {
     surface_sent: Option<Option<SurfaceRequest>>,
     learning_rate_sent: f64,
     pub surface_texture: surface_view::SurfaceTexture,
+    pub unit_textures: network_view::UnitTextures,
+    pub what_if: model_panel::WhatIf,
+    /// The classroom lesson being shown, with its explanation in a banner.
+    pub lesson: Option<lessons::Lesson>,
     /// UI-thread CPU seconds of recent frames (eframe's `cpu_usage`).
     pub frame_times: Vec<f32>,
     frames_seen: u64,
@@ -143,6 +150,9 @@ impl PurchaseLabApp {
             data_version: 0,
             surface_sent: None,
             surface_texture: surface_view::SurfaceTexture::default(),
+            unit_textures: network_view::UnitTextures::default(),
+            what_if: model_panel::WhatIf::default(),
+            lesson: None,
             frame_times: Vec::new(),
             frames_seen: 0,
             report_frame_times: std::env::var("PURCHASE_LAB_FRAME_STATS").is_ok_and(|v| v == "1"),
@@ -203,6 +213,15 @@ impl PurchaseLabApp {
         self.send(Command::Step);
     }
 
+    /// Sets up a classroom lesson (its data and network) and plays it as
+    /// soon as the data is ready.
+    pub fn start_lesson(&mut self, lesson: lessons::Lesson) {
+        lesson.apply(&mut self.settings);
+        self.load(self.settings.source.clone());
+        self.run.playing = true;
+        self.lesson = Some(lesson);
+    }
+
     /// A fresh network with the current settings, paused.
     pub fn reset(&mut self) {
         self.run.playing = false;
@@ -232,7 +251,8 @@ impl PurchaseLabApp {
         let y = &self.settings.y_feature;
         (numeric.contains(x) && numeric.contains(y) && x != y).then(|| SurfaceRequest {
             resolution: 100,
-            with_units: false,
+            // The network diagram's thumbnails and links.
+            with_units: true,
             ..SurfaceRequest::new(x.clone(), y.clone())
         })
     }
@@ -290,6 +310,7 @@ impl PurchaseLabApp {
             match (kind, path) {
                 (Dialog::OpenCsv, Some(path)) => self.load(Source::File(path)),
                 (Dialog::SaveModel, Some(path)) => self.send(Command::Save(path)),
+                (Dialog::OpenModel, Some(path)) => self.send(Command::OpenModel(path)),
                 (_, None) => {}
             }
         }
@@ -337,6 +358,10 @@ impl PurchaseLabApp {
                 self.run.device = device;
                 self.run.fallback = fallback;
                 self.run.error = None;
+                // A fresh network: also after a GPU failure restarted the
+                // run on the CPU, whose curves begin again at epoch 1.
+                self.run.history.clear();
+                self.run.predictions = None;
             }
             Event::Epoch(report) => self.run.history.push(report),
             Event::Surface(surface) => {
@@ -345,6 +370,7 @@ impl PurchaseLabApp {
             }
             Event::TestPredictions(p) => self.run.predictions = Some(p),
             Event::Paused { .. } => self.run.playing = false,
+            Event::StoppedEarly(stop) => self.run.notice = Some(stop.to_string()),
             Event::Finished { .. } => {
                 self.run.playing = false;
                 self.run.finished = true;
@@ -352,6 +378,17 @@ impl PurchaseLabApp {
             Event::Saved(path) => {
                 self.run.notice = Some(format!("model saved to {}", path.display()));
             }
+            Event::ModelOpened { path, meta } => {
+                self.run.notice = Some(format!(
+                    "opened model {}: predicts `{}` from {} features, trained {} epochs; ask it in What if…",
+                    path.display(),
+                    meta.recipe.target,
+                    meta.pipeline.steps.len(),
+                    meta.epochs_trained
+                ));
+                self.what_if.model_opened(path, meta);
+            }
+            Event::WhatIf { id, result } => self.what_if.receive(id, result),
             Event::Failed(message) => {
                 self.run.playing = false;
                 self.run.error = Some(message);
@@ -473,7 +510,14 @@ impl PurchaseLabApp {
                 .collect()
         });
         if let Some(path) = dropped.into_iter().next() {
-            self.load(Source::File(path));
+            if path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("plab"))
+            {
+                self.send(Command::OpenModel(path));
+            } else {
+                self.load(Source::File(path));
+            }
         }
     }
 
@@ -517,6 +561,7 @@ impl eframe::App for PurchaseLabApp {
         self.poll();
         self.apply();
         self.refresh_metrics();
+        model_panel::ask(self);
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
@@ -539,9 +584,18 @@ impl eframe::App for PurchaseLabApp {
                     curves::show(self, ui);
                     ui.separator();
                     evaluation::show(self, ui);
+                    ui.separator();
+                    model_panel::show(self, ui);
                 });
             });
-        egui::CentralPanel::default().show(ui, |ui| surface_view::show(self, ui));
+        egui::CentralPanel::default().show(ui, |ui| {
+            egui::Panel::bottom("network_diagram")
+                .resizable(true)
+                .default_size(network_view::HEIGHT)
+                .size_range(140.0..=520.0)
+                .show(ui, |ui| network_view::show(self, ui));
+            surface_view::show(self, ui);
+        });
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

@@ -99,7 +99,26 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
                 egui::Slider::new(&mut train.l2, 1e-6..=1.0)
                     .logarithmic(true)
                     .custom_formatter(|v, _| format!("{v:.0e}")),
-            );
+            )
+            .on_hover_text("How hard weights are pulled towards zero: more gives a smoother, simpler boundary; too much and the network learns nothing");
+        }
+    });
+    let mut early = train.early_stopping.is_some();
+    ui.horizontal(|ui| {
+        if ui
+            .checkbox(&mut early, "stop early")
+            .on_hover_text("Stop by itself once the validation loss has not improved for this many epochs: it quits before it overfits")
+            .changed()
+        {
+            train.early_stopping = early.then_some(20);
+        }
+        if let Some(patience) = &mut train.early_stopping {
+            ui.add(
+                egui::DragValue::new(patience)
+                    .range(1..=1000)
+                    .suffix(" epochs patience"),
+            )
+            .on_hover_text("How many epochs without a new best validation loss to wait before stopping");
         }
     });
     ui.add(egui::DragValue::new(&mut train.seed).prefix("seed "))

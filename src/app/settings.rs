@@ -1,8 +1,6 @@
 //! What the user chose, as plain serde values: persisted between launches
 //! (eframe storage) and turned into a `Recipe` and a `Job` on demand.
 
-use std::path::PathBuf;
-
 use serde::{Deserialize, Serialize};
 
 use crate::data::prep::{Impute, Problem, Recipe, Scale};
@@ -10,26 +8,9 @@ use crate::data::synth::SynthSettings;
 use crate::data::table::{ColumnKind, Table};
 use crate::model::{BackendChoice, NetworkSpec, TrainSettings};
 
-/// Where the data comes from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum Source {
-    Generated(SynthSettings),
-    File(PathBuf),
-}
-
-impl Source {
-    pub fn label(&self) -> String {
-        match self {
-            Source::Generated(s) => {
-                format!("generated `{}`, {} rows, seed {}", s.preset, s.rows, s.seed)
-            }
-            Source::File(path) => path.file_name().map_or_else(
-                || path.display().to_string(),
-                |n| n.to_string_lossy().into_owned(),
-            ),
-        }
-    }
-}
+// Lives in the data layer now (history and session files record it too);
+// re-exported so the app's paths keep working.
+pub use crate::data::source::Source;
 
 /// The problem as the data panel edits it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

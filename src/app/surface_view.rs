@@ -31,6 +31,11 @@ impl SurfaceTexture {
         self.dirty = true;
     }
 
+    /// The texture last drawn, for the output node of the network diagram.
+    pub fn id(&self) -> Option<egui::TextureId> {
+        self.handle.as_ref().map(TextureHandle::id)
+    }
+
     fn get(
         &mut self,
         ctx: &egui::Context,
@@ -76,7 +81,7 @@ fn sample(surface: &Surface, fx: f32, fy: f32) -> f32 {
     top * (1.0 - ty) + bottom * ty
 }
 
-fn mix(a: Color32, b: Color32, t: f32) -> Color32 {
+pub fn mix(a: Color32, b: Color32, t: f32) -> Color32 {
     let t = t.clamp(0.0, 1.0);
     let l = |x: u8, y: u8| (f32::from(x) * (1.0 - t) + f32::from(y) * t).round() as u8;
     Color32::from_rgb(l(a.r(), b.r()), l(a.g(), b.g()), l(a.b(), b.b()))

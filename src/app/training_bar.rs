@@ -42,6 +42,22 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
         {
             app.reset();
         }
+        ui.menu_button("Lessons", |ui| {
+            for lesson in super::lessons::all() {
+                if ui
+                    .button(lesson.title)
+                    .on_hover_text(lesson.explanation)
+                    .clicked()
+                {
+                    app.start_lesson(lesson);
+                    ui.close();
+                }
+            }
+        })
+        .response
+        .on_hover_text(
+            "One-click classroom lessons: each sets the data and the network to show one idea",
+        );
         ui.separator();
         let epoch = app.run.history.last().map_or(0, |r| r.epoch);
         let of = if app.settings.until_paused {
@@ -67,6 +83,16 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
         {
             app.open_dialog(Dialog::SaveModel);
         }
+        if ui
+            .button("Open model…")
+            .on_hover_text(
+                "Open a saved .plab model and ask it about customers in What if… \
+                 (you can also drop the file on the window)",
+            )
+            .clicked()
+        {
+            app.open_dialog(Dialog::OpenModel);
+        }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             // The short name in the bar; the full description (adapter,
             // or why the CPU was chosen) on hover.
@@ -84,6 +110,15 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
             label.on_hover_text(tip);
         });
     });
+    if let Some(lesson) = app.lesson.clone() {
+        ui.horizontal_wrapped(|ui| {
+            ui.strong(format!("Lesson: {}.", lesson.title));
+            ui.label(lesson.explanation);
+            if ui.small_button("end lesson").clicked() {
+                app.lesson = None;
+            }
+        });
+    }
     if let Some(error) = app.run.error.clone() {
         ui.horizontal(|ui| {
             ui.colored_label(ui.visuals().error_fg_color, error.clone());

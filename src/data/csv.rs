@@ -16,6 +16,7 @@ use std::path::Path;
 
 use thiserror::Error;
 
+use super::limits::{BadLimit, CsvLimits, LimitSource, format_bytes};
 use super::table::{CategoricalBuilder, Column, ColumnData, Table};
 
 /// How much of the file is inspected up front for the delimiter, a BOM, a
@@ -34,6 +35,19 @@ pub enum CsvError {
         #[source]
         source: io::Error,
     },
+    #[error(
+        "`{path}` is {}, more than the limit of {} for a CSV file ({set_by}); set PURCHASE_LAB_MAX_CSV_BYTES to a larger size (e.g. 8G) to open it anyway",
+        format_bytes(*.size), format_bytes(*.limit)
+    )]
+    TooLarge {
+        path: String,
+        size: u64,
+        limit: u64,
+        /// Where the limit came from (said in the message).
+        set_by: LimitSource,
+    },
+    #[error(transparent)]
+    BadLimit(#[from] BadLimit),
     #[error("the file is empty")]
     Empty,
     #[error("line 1 holds the column names, but there are no data rows")]
@@ -48,14 +62,28 @@ pub enum CsvError {
         column: usize,
         first: usize,
     },
-    #[error("line {line}: {found} fields, but the header has {expected} columns")]
+    #[error(
+        "line {line}: {found} field{}, but the header has {expected} columns",
+        if *.found == 1 { "" } else { "s" }
+    )]
     FieldCount {
         line: u64,
         found: usize,
         expected: usize,
     },
-    #[error("line {line}, column {column}: the text is not valid UTF-8; save the file as UTF-8")]
+    #[error(
+        "line {line}, column {column}: the text is not valid UTF-8 (perhaps Latin-1 or Windows-1252); save the file as UTF-8"
+    )]
     InvalidUtf8 { line: u64, column: usize },
+    #[error(
+        "line {line}: the row is longer than {}, so this does not look like a table of customers (one row per line); is it the right file?",
+        format_bytes(*.limit)
+    )]
+    RowTooLong { line: u64, limit: u64 },
+    #[error(
+        "line {line}, column {column}: a quoted value starts here but its closing `\"` is missing (it runs to the end of the file)"
+    )]
+    UnclosedQuote { line: u64, column: usize },
     #[error("this is not a CSV text file: it contains a NUL byte (line {line})")]
     Binary { line: u64 },
     #[error("the file is UTF-16 encoded; save it as UTF-8 and open it again")]
@@ -85,30 +113,57 @@ impl CsvError {
             | CsvError::InvalidUtf8 { line, .. }
             | CsvError::Binary { line }
             | CsvError::NonFinite { line, .. }
+            | CsvError::RowTooLong { line, .. }
+            | CsvError::UnclosedQuote { line, .. }
             | CsvError::Malformed { line, .. } => Some(*line),
-            CsvError::Io { .. } | CsvError::Empty | CsvError::Utf16 => None,
+            CsvError::Io { .. }
+            | CsvError::TooLarge { .. }
+            | CsvError::BadLimit(_)
+            | CsvError::Empty
+            | CsvError::Utf16 => None,
         }
     }
 }
 
-/// Reads a CSV file from disk.
+/// Reads a CSV file from disk, within the limits for this computer
+/// ([`CsvLimits::from_env`]: a quarter of memory unless
+/// `PURCHASE_LAB_MAX_CSV_BYTES` says otherwise).
 pub fn load_csv(path: &Path) -> Result<Table, CsvError> {
+    load_csv_with(path, &CsvLimits::from_env()?)
+}
+
+/// Reads a CSV file from disk within explicit limits.
+pub fn load_csv_with(path: &Path, limits: &CsvLimits) -> Result<Table, CsvError> {
     let io_err = |source| CsvError::Io {
         path: path.display().to_string(),
         source,
     };
-    if path.is_dir() {
+    let metadata = std::fs::metadata(path).map_err(io_err)?;
+    if metadata.is_dir() {
         return Err(io_err(io::Error::other("it is a folder, not a file")));
     }
+    // Refused before a byte is read: the table would take several times the
+    // file's size in memory. (A file that grows while being read is still
+    // bounded per row by the row limit.)
+    if metadata.len() > limits.max_file_bytes {
+        return Err(CsvError::TooLarge {
+            path: path.display().to_string(),
+            size: metadata.len(),
+            limit: limits.max_file_bytes,
+            set_by: limits.source.clone(),
+        });
+    }
     let label = path.display().to_string();
-    read_table(&label, || {
+    read_table(&label, limits.max_row_bytes, || {
         File::open(path).map(BufReader::new).map_err(io_err)
     })
 }
 
-/// Reads CSV text held in memory.
+/// Reads CSV text held in memory (no file-size limit: it is already read;
+/// the row limit still applies).
 pub fn parse_csv(bytes: &[u8]) -> Result<Table, CsvError> {
-    read_table("the text", || Ok(Cursor::new(bytes)))
+    let limits = CsvLimits::unlimited_file();
+    read_table("the text", limits.max_row_bytes, || Ok(Cursor::new(bytes)))
 }
 
 /// Whether a trimmed cell text means "missing".
@@ -118,20 +173,23 @@ pub fn is_missing_marker(text: &str) -> bool {
 
 fn read_table<R: Read>(
     label: &str,
+    max_row_bytes: u64,
     mut open: impl FnMut() -> Result<R, CsvError>,
 ) -> Result<Table, CsvError> {
-    let first = read_pass(label, open()?, None)?;
+    let first = read_pass(label, open()?, max_row_bytes, None)?;
     match first {
         PassOutcome::Done(table) => Ok(table),
-        PassOutcome::Retry(force_text) => match read_pass(label, open()?, Some(&force_text))? {
-            PassOutcome::Done(table) => Ok(table),
-            // A forced-text column never demotes, and the others see the same
-            // values as in the first pass, so a second retry cannot happen.
-            PassOutcome::Retry(_) => Err(CsvError::Malformed {
-                line: 0,
-                message: "the file changed while it was being read".to_owned(),
-            }),
-        },
+        PassOutcome::Retry(force_text) => {
+            match read_pass(label, open()?, max_row_bytes, Some(&force_text))? {
+                PassOutcome::Done(table) => Ok(table),
+                // A forced-text column never demotes, and the others see the same
+                // values as in the first pass, so a second retry cannot happen.
+                PassOutcome::Retry(_) => Err(CsvError::Malformed {
+                    line: 0,
+                    message: "the file changed while it was being read".to_owned(),
+                }),
+            }
+        }
     }
 }
 
@@ -149,6 +207,8 @@ enum ColumnBuilder {
         any_value: bool,
         /// First value that parsed but is not finite (`inf`, `1e400`).
         first_non_finite: Option<(u64, String)>,
+        /// The file's delimiter decides how a comma inside a number reads.
+        delimiter: u8,
     },
     Text(CategoricalBuilder),
 }
@@ -166,13 +226,14 @@ impl ColumnBuilder {
                 values,
                 any_value,
                 first_non_finite,
+                delimiter,
             } => {
                 if missing {
                     values.push(f64::NAN);
                     return Demotion::None;
                 }
-                match cell.parse::<f64>() {
-                    Ok(x) => {
+                match parse_number(cell, *delimiter) {
+                    Some(x) => {
                         if !x.is_finite() && first_non_finite.is_none() {
                             *first_non_finite = Some((line, cell.to_owned()));
                         }
@@ -180,7 +241,7 @@ impl ColumnBuilder {
                         *any_value = true;
                         Demotion::None
                     }
-                    Err(_) => {
+                    None => {
                         let lossy = *any_value;
                         // Earlier cells were all missing (or are re-read in a
                         // second pass), so they become missing labels.
@@ -211,6 +272,7 @@ enum Demotion {
 fn read_pass<R: Read>(
     label: &str,
     mut source: R,
+    max_row_bytes: u64,
     force_text: Option<&[bool]>,
 ) -> Result<PassOutcome, CsvError> {
     let mut sniff = Vec::with_capacity(SNIFF_BYTES);
@@ -233,7 +295,7 @@ fn read_pass<R: Read>(
     let delimiter = detect_delimiter(&sniff[body_start..]);
     let mut sniffed = Cursor::new(sniff);
     sniffed.set_position(body_start as u64);
-    let reader = sniffed.chain(source);
+    let reader = RowGuard::new(sniffed.chain(source), delimiter, max_row_bytes);
     let mut csv = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
@@ -252,6 +314,7 @@ fn read_pass<R: Read>(
                     values: Vec::new(),
                     any_value: false,
                     first_non_finite: None,
+                    delimiter,
                 }
             }
         })
@@ -370,14 +433,218 @@ fn cell_text(field: &[u8], line: u64, index: usize) -> Result<&str, CsvError> {
 fn malformed(label: &str, e: &csv::Error) -> CsvError {
     let line = e.position().map_or(0, |p| p.line());
     match e.kind() {
-        csv::ErrorKind::Io(io) => CsvError::Io {
-            path: label.to_owned(),
-            source: io::Error::new(io.kind(), io.to_string()),
+        csv::ErrorKind::Io(io) => match io.get_ref().and_then(|e| e.downcast_ref::<GuardError>()) {
+            Some(GuardError::RowTooLong { line, limit }) => CsvError::RowTooLong {
+                line: *line,
+                limit: *limit,
+            },
+            Some(GuardError::UnclosedQuote { line, column }) => CsvError::UnclosedQuote {
+                line: *line,
+                column: *column,
+            },
+            None => CsvError::Io {
+                path: label.to_owned(),
+                source: io::Error::new(io.kind(), io.to_string()),
+            },
         },
         _ => CsvError::Malformed {
             line,
             message: e.to_string(),
         },
+    }
+}
+
+/// A cell as a number, if it is one. Besides Rust's own syntax (`-3.5`,
+/// `1e6`, `inf`), spreadsheet exports write numbers the local way:
+///
+/// - in a `,` file a quoted `"1,234"` or `"1,234,567.89"` uses commas to
+///   group thousands (only well-formed groups of three count, so `"3,5"`
+///   stays text rather than becoming 35);
+/// - in a `;` or tab file (the European convention) `3,5` and `1.234,5`
+///   use a decimal comma.
+fn parse_number(cell: &str, delimiter: u8) -> Option<f64> {
+    if let Ok(x) = cell.parse::<f64>() {
+        return Some(x);
+    }
+    if !cell.contains(',') {
+        return None;
+    }
+    let (sign, body) = match cell.as_bytes().first() {
+        Some(b'-') => ("-", &cell[1..]),
+        Some(b'+') => ("", &cell[1..]),
+        _ => ("", cell),
+    };
+    let plain = if delimiter == b',' {
+        let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+        if !(grouped_thousands(int, ',') && (frac.is_empty() || all_digits(frac))) {
+            return None;
+        }
+        let mut plain = int.replace(',', "");
+        if !frac.is_empty() {
+            plain.push('.');
+            plain.push_str(frac);
+        }
+        plain
+    } else {
+        let (int, frac) = body.split_once(',')?;
+        let int_ok = all_digits(int) || grouped_thousands(int, '.');
+        if !(int_ok && all_digits(frac)) {
+            return None;
+        }
+        format!("{}.{frac}", int.replace('.', ""))
+    };
+    format!("{sign}{plain}").parse().ok()
+}
+
+fn all_digits(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `1,234,567`: one to three digits, then groups of exactly three.
+fn grouped_thousands(text: &str, separator: char) -> bool {
+    let mut groups = text.split(separator);
+    let first_ok = groups.next().is_some_and(|g| all_digits(g) && g.len() <= 3);
+    let mut rest = 0;
+    for group in groups {
+        if !(all_digits(group) && group.len() == 3) {
+            return false;
+        }
+        rest += 1;
+    }
+    first_ok && rest > 0
+}
+
+/// What [`RowGuard`] found wrong; travels inside an `io::Error` through the
+/// CSV parser and becomes a [`CsvError`] in [`malformed`].
+#[derive(Debug, Error)]
+enum GuardError {
+    #[error("row at line {line} longer than {limit} bytes")]
+    RowTooLong { line: u64, limit: u64 },
+    #[error("quote opened at line {line}, column {column} is never closed")]
+    UnclosedQuote { line: u64, column: usize },
+}
+
+/// Where [`RowGuard`] is within a record; mirrors the CSV parser's own
+/// quoting rules (a quote opens a quoted value only at the start of a field,
+/// `""` inside one is a literal quote) so both agree on where rows end.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum QuoteState {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    /// Just after a `"` inside a quoted value: either `""` or the close.
+    QuoteInQuoted,
+}
+
+/// Passes the file's bytes through to the CSV parser while bounding the
+/// length of one row, so a file without line breaks (or a 200 MB binary
+/// blob) is refused after a few MB instead of being collected into one
+/// record, and noticing a quoted value that never closes (the parser would
+/// silently swallow the rest of the file into it).
+struct RowGuard<R> {
+    inner: R,
+    delimiter: u8,
+    max_row_bytes: u64,
+    state: QuoteState,
+    /// Line the current byte is on (1-based, counting `\n`).
+    line: u64,
+    row_start_line: u64,
+    row_bytes: u64,
+    /// 1-based field of the current row.
+    field: usize,
+    /// Where the open quoted value started.
+    quote_at: (u64, usize),
+}
+
+impl<R: Read> RowGuard<R> {
+    fn new(inner: R, delimiter: u8, max_row_bytes: u64) -> RowGuard<R> {
+        RowGuard {
+            inner,
+            delimiter,
+            max_row_bytes,
+            state: QuoteState::FieldStart,
+            line: 1,
+            row_start_line: 1,
+            row_bytes: 0,
+            field: 1,
+            quote_at: (1, 1),
+        }
+    }
+
+    fn end_row(&mut self) {
+        self.state = QuoteState::FieldStart;
+        self.field = 1;
+        self.row_bytes = 0;
+        // The next row starts on the next line (a `\r\n` pair's `\n` ends
+        // an empty row, which the parser skips too).
+        self.row_start_line = self.line;
+    }
+
+    fn scan(&mut self, bytes: &[u8]) -> Result<(), GuardError> {
+        for &b in bytes {
+            if b == b'\n' {
+                self.line += 1;
+            }
+            self.row_bytes += 1;
+            let ends_row = b == b'\n' || b == b'\r';
+            match self.state {
+                QuoteState::FieldStart | QuoteState::Unquoted => {
+                    if ends_row {
+                        self.end_row();
+                        continue;
+                    } else if b == self.delimiter {
+                        self.field += 1;
+                        self.state = QuoteState::FieldStart;
+                    } else if b == b'"' && self.state == QuoteState::FieldStart {
+                        self.quote_at = (self.line, self.field);
+                        self.state = QuoteState::Quoted;
+                    } else {
+                        self.state = QuoteState::Unquoted;
+                    }
+                }
+                QuoteState::Quoted => {
+                    if b == b'"' {
+                        self.state = QuoteState::QuoteInQuoted;
+                    }
+                }
+                QuoteState::QuoteInQuoted => {
+                    if b == b'"' {
+                        self.state = QuoteState::Quoted;
+                    } else if ends_row {
+                        self.end_row();
+                        continue;
+                    } else if b == self.delimiter {
+                        self.field += 1;
+                        self.state = QuoteState::FieldStart;
+                    } else {
+                        self.state = QuoteState::Unquoted;
+                    }
+                }
+            }
+            if self.row_bytes > self.max_row_bytes {
+                return Err(GuardError::RowTooLong {
+                    line: self.row_start_line,
+                    limit: self.max_row_bytes,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for RowGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && self.state == QuoteState::Quoted {
+            let (line, column) = self.quote_at;
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                GuardError::UnclosedQuote { line, column },
+            ));
+        }
+        self.scan(&buf[..n])
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        Ok(n)
     }
 }
 
@@ -401,10 +668,10 @@ fn check_encoding(sniff: &[u8]) -> Result<(), CsvError> {
     Ok(())
 }
 
-/// Picks `,`, `;` or tab: whichever occurs most often, outside quotes, in
-/// the header line. A single-column file has none and reads as `,`.
+/// Picks `,`, `;`, tab or `|`: whichever occurs most often, outside
+/// quotes, in the header line. A single-column file has none and reads as `,`.
 fn detect_delimiter(text: &[u8]) -> u8 {
-    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
+    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0), (b'|', 0)];
     let mut in_quotes = false;
     for &b in text {
         match b {
@@ -489,9 +756,12 @@ mod tests {
 
     #[test]
     fn detects_semicolon_and_tab_delimiters() {
+        // In a `;` file a comma is a decimal comma.
         let t = parse_csv(b"a;b;c\n1,5;2;x\n").unwrap();
         assert_eq!(t.n_cols(), 3);
-        assert_eq!(t.column("a").unwrap().text(0).as_deref(), Some("1,5"));
+        assert_eq!(numeric(&t, "a"), vec![1.5]);
+        let t = parse_csv(b"a|b\n1|2\n").unwrap();
+        assert_eq!(numeric(&t, "b"), vec![2.0]);
         let t = parse_csv(b"a\tb\n1\t2\n").unwrap();
         assert_eq!(numeric(&t, "b"), vec![2.0]);
     }
@@ -532,6 +802,47 @@ mod tests {
             .flat_map(u16::to_le_bytes)
             .collect();
         assert!(matches!(parse_csv(&text), Err(CsvError::Utf16)));
+    }
+
+    #[test]
+    fn local_number_formats() {
+        assert_eq!(parse_number("1,234", b','), Some(1234.0));
+        assert_eq!(parse_number("-1,234,567.25", b','), Some(-1_234_567.25));
+        assert_eq!(parse_number("3,5", b','), None, "not a thousands group");
+        assert_eq!(parse_number("1,23,456", b','), None);
+        assert_eq!(parse_number(",123", b','), None);
+        assert_eq!(parse_number("3,5", b';'), Some(3.5));
+        assert_eq!(parse_number("-1.234,5", b'\t'), Some(-1234.5));
+        assert_eq!(parse_number("1.23,5", b';'), None);
+        assert_eq!(parse_number("3,", b';'), None);
+        assert_eq!(parse_number("a,b", b';'), None);
+        assert_eq!(parse_number("1e400", b','), Some(f64::INFINITY));
+    }
+
+    #[test]
+    fn row_guard_bounds_rows_and_finds_unclosed_quotes() {
+        let read = |text: &[u8], limit: u64| -> Result<(), GuardError> {
+            let mut guard = RowGuard::new(text, b',', limit);
+            let mut sink = Vec::new();
+            match guard.read_to_end(&mut sink) {
+                Ok(_) => Ok(()),
+                Err(e) => match e.into_inner().map(|e| e.downcast::<GuardError>()) {
+                    Some(Ok(g)) => Err(*g),
+                    other => panic!("unexpected {other:?}"),
+                },
+            }
+        };
+        assert!(read(b"a,b\r\n\"x\ny\",\"say \"\"hi\"\"\"\r\n1,2\n", 100).is_ok());
+        assert!(matches!(
+            read(b"a,b\n1,2\n333333333,4\n", 8),
+            Err(GuardError::RowTooLong { line: 3, limit: 8 })
+        ));
+        assert!(matches!(
+            read(b"a,b\n1,2\n3,\"4\n5,6\n", 100),
+            Err(GuardError::UnclosedQuote { line: 3, column: 2 })
+        ));
+        // A quote inside an unquoted value is literal, as for the parser.
+        assert!(read(b"a,b\n1,2\"\n3,4\n", 100).is_ok());
     }
 
     #[test]

@@ -2,16 +2,20 @@
 //! preparation and splitting. Knows nothing of Burn or egui.
 
 pub mod csv;
+pub mod limits;
 pub mod prep;
+pub mod source;
 pub mod split;
 pub mod synth;
 pub mod table;
 pub mod write;
 
-pub use self::csv::{CsvError, load_csv, parse_csv};
+pub use self::csv::{CsvError, load_csv, load_csv_with, parse_csv};
+pub use limits::{CsvLimits, MAX_CSV_BYTES_ENV};
 pub use prep::{
     Dataset, Impute, Matrix, Pipeline, PrepError, Prepared, Problem, Recipe, Scale, prepare,
 };
+pub use source::{Source, SourceError};
 pub use synth::{Preset, SynthError, SynthSettings, generate};
 pub use table::{Column, ColumnData, ColumnKind, ColumnSummary, Table};
 pub use write::{WriteError, write_csv};

@@ -149,6 +149,15 @@ pub enum PrepError {
         "the target `{0}` is not numeric, so it cannot be a regression target; choose classification"
     )]
     RegressionTargetNotNumeric(String),
+    #[error(
+        "the target `{target}` holds {value:e} in data row {row}, too large for the network's 32-bit numbers; rescale the column (e.g. thousands instead of units)"
+    )]
+    TargetTooLarge {
+        target: String,
+        /// 1-based data row (the header is not counted).
+        row: usize,
+        value: f64,
+    },
     #[error("the test share must be between 0 and 1 (exclusive), not {0}")]
     TestFraction(f64),
     #[error(
@@ -516,7 +525,8 @@ pub fn prepare(table: &Table, recipe: &Recipe) -> Result<Prepared, PrepError> {
         });
     }
 
-    let (y_all, classes) = encode_target(target, &recipe.target, &recipe.problem, &usable)?;
+    // Counted before the target is encoded: with every row dropped, the
+    // target would otherwise seem to lack the positive label.
     let dropped = table.n_rows() - usable.len();
     if usable.len() < MIN_ROWS {
         return Err(PrepError::TooFewRows {
@@ -524,6 +534,7 @@ pub fn prepare(table: &Table, recipe: &Recipe) -> Result<Prepared, PrepError> {
             dropped,
         });
     }
+    let (y_all, classes) = encode_target(target, &recipe.target, &recipe.problem, &usable)?;
     let split = split_rows(
         &usable,
         classes.as_deref(),
@@ -607,6 +618,15 @@ fn encode_target(
             let ColumnData::Numeric(values) = &target.data else {
                 return Err(PrepError::RegressionTargetNotNumeric(name.to_owned()));
             };
+            // A finite f64 beyond f32's range would reach the network as
+            // infinity; say which value instead.
+            if let Some(&r) = usable.iter().find(|&&r| !(values[r] as f32).is_finite()) {
+                return Err(PrepError::TargetTooLarge {
+                    target: name.to_owned(),
+                    row: r + 1,
+                    value: values[r],
+                });
+            }
             Ok((usable.iter().map(|&r| values[r] as f32).collect(), None))
         }
         Problem::Classification { positive } => {
@@ -622,8 +642,15 @@ fn encode_target(
             if n_pos == 0 {
                 let summary = target.summary();
                 let labels = match summary.stats {
-                    super::table::SummaryStats::Categorical { top, .. } => {
-                        top.into_iter().map(|(l, _)| l).collect::<Vec<_>>()
+                    super::table::SummaryStats::Categorical { top, distinct, .. } => {
+                        let shown = top.len();
+                        let mut labels: Vec<String> = top.into_iter().map(|(l, _)| l).collect();
+                        // Say the list is cut short, or a 1,000-class target
+                        // looks like it has eight.
+                        if distinct > shown {
+                            labels.push(format!("… and {} more", distinct - shown));
+                        }
+                        labels
                     }
                     super::table::SummaryStats::Numeric { .. } => {
                         let mut seen: Vec<String> = usable

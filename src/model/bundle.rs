@@ -38,6 +38,8 @@ pub enum BundleError {
     Read { path: String, message: String },
     #[error("cannot write `{path}`: {message}")]
     Write { path: String, message: String },
+    #[error("the model file is empty; it was probably not saved or copied completely")]
+    Empty,
     #[error("this is not a Purchase Lab model file (it does not start with the model header)")]
     NotAModel,
     #[error(
@@ -120,6 +122,9 @@ impl Bundle {
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Bundle, BundleError> {
         let mut r = Reader { bytes, pos: 0 };
+        if bytes.is_empty() {
+            return Err(BundleError::Empty);
+        }
         if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
             return Err(BundleError::NotAModel);
         }
@@ -211,7 +216,7 @@ impl<'a> Reader<'a> {
         let left = (self.bytes.len() - self.pos) as u64;
         if n > left {
             return Err(BundleError::Truncated(format!(
-                "{what} needs {n} bytes, only {left} remain"
+                "{what} should take {n} bytes but only {left} remain; it was probably not saved or copied completely"
             )));
         }
         let start = self.pos;
@@ -237,9 +242,33 @@ impl<'a> Reader<'a> {
 
 /// 64-bit FNV-1a: tiny, dependency-free, enough to notice accidental damage.
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+    let mut hasher = Fnv1a::default();
+    hasher.write(bytes);
+    hasher.finish()
+}
+
+/// Streaming 64-bit FNV-1a, so large inputs (a whole table for the run
+/// history's data fingerprint) are hashed without first being copied into
+/// one buffer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fnv1a(u64);
+
+impl Default for Fnv1a {
+    fn default() -> Self {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv1a {
+    pub(crate) fn write(&mut self, bytes: &[u8]) {
+        self.0 = bytes.iter().fold(self.0, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+    }
+
+    pub(crate) fn finish(self) -> u64 {
+        self.0
+    }
 }
 
 #[cfg(test)]
@@ -289,7 +318,10 @@ mod tests {
         for cut in 0..bytes.len() {
             let err = Bundle::from_bytes(&bytes[..cut]).unwrap_err();
             assert!(
-                matches!(err, BundleError::NotAModel | BundleError::Truncated(_)),
+                matches!(
+                    err,
+                    BundleError::Empty | BundleError::NotAModel | BundleError::Truncated(_)
+                ),
                 "cut at {cut}: {err}"
             );
         }

@@ -79,7 +79,37 @@ pub fn to_target_units(values: &mut [f32], scale: Option<(f64, f64)>) {
     }
 }
 
+/// Why a run stopped before its epoch target: its validation loss had not
+/// improved for `patience` epochs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct EarlyStop {
+    /// The last epoch trained.
+    pub epoch: usize,
+    /// The epoch with the lowest validation loss.
+    pub best_epoch: usize,
+    pub best_valid_loss: f64,
+}
+
+impl std::fmt::Display for EarlyStop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "stopped early at epoch {} (best validation loss {:.4} at epoch {})",
+            self.epoch, self.best_valid_loss, self.best_epoch
+        )
+    }
+}
+
 /// One network learning one prepared data set.
+///
+/// With early stopping ([`TrainSettings::early_stopping`]) the run tracks
+/// its best validation loss; once `patience` epochs in a row brought no new
+/// best, [`stopped_early`](Self::stopped_early) turns true and the driver
+/// (worker, CLI, sweep) stops calling [`run_epoch`](Self::run_epoch). The
+/// network keeps the weights of the *last* epoch, not the best one: they
+/// match the last point of the curves and the metrics the user saw, and no
+/// weight snapshot is taken on every improvement. The best epoch is
+/// recorded so the user can retrain to exactly that many epochs.
 #[derive(Debug)]
 pub struct TrainingRun {
     trainer: Trainer,
@@ -91,6 +121,12 @@ pub struct TrainingRun {
     target_scale: Option<(f64, f64)>,
     device_description: String,
     history: Vec<EpochReport>,
+    /// Epochs without improvement before stopping; `None`: never stop early.
+    patience: Option<usize>,
+    /// `(epoch, validation loss)` of the lowest validation loss so far.
+    best: Option<(usize, f64)>,
+    /// Epochs trained since `best`.
+    since_best: usize,
 }
 
 impl TrainingRun {
@@ -136,6 +172,9 @@ impl TrainingRun {
             target_scale,
             device_description: device.description.clone(),
             history: Vec::new(),
+            patience: settings.early_stopping,
+            best: None,
+            since_best: 0,
         })
     }
 
@@ -163,6 +202,44 @@ impl TrainingRun {
         self.trainer.task()
     }
 
+    /// Whether early stopping ran out of patience: the last `patience`
+    /// epochs brought no new best validation loss. Always false without
+    /// early stopping.
+    pub fn stopped_early(&self) -> bool {
+        self.patience.is_some_and(|p| self.since_best >= p)
+    }
+
+    /// The epoch with the lowest validation loss so far (tracked with or
+    /// without early stopping); `None` before the first epoch.
+    pub fn best_epoch(&self) -> Option<usize> {
+        self.best.map(|(epoch, _)| epoch)
+    }
+
+    /// The lowest validation loss so far.
+    pub fn best_valid_loss(&self) -> Option<f64> {
+        self.best.map(|(_, loss)| loss)
+    }
+
+    /// Details of the early stop, once [`stopped_early`](Self::stopped_early).
+    pub fn early_stop(&self) -> Option<EarlyStop> {
+        let (best_epoch, best_valid_loss) = self.best?;
+        self.stopped_early().then(|| EarlyStop {
+            epoch: self.trainer.epoch(),
+            best_epoch,
+            best_valid_loss,
+        })
+    }
+
+    /// Lets a run that stopped early train on: the patience counter starts
+    /// again, so it stops after another `patience` epochs without a new best
+    /// (the user pressed Play after an early stop). Does nothing to a run
+    /// that has not stopped, so a pause does not reset the count.
+    pub fn continue_after_early_stop(&mut self) {
+        if self.stopped_early() {
+            self.since_best = 0;
+        }
+    }
+
     /// `(mean, std)` of the regression target; `None` when classifying.
     pub fn target_scale(&self) -> Option<(f64, f64)> {
         self.target_scale
@@ -187,6 +264,13 @@ impl TrainingRun {
             metrics,
             seconds: start.elapsed().as_secs_f64(),
         };
+        // Strictly lower counts as progress; a NaN loss never does.
+        if self.best.is_none_or(|(_, best)| valid_loss < best) && valid_loss.is_finite() {
+            self.best = Some((report.epoch, valid_loss));
+            self.since_best = 0;
+        } else {
+            self.since_best += 1;
+        }
         self.history.push(report.clone());
         Ok(report)
     }

@@ -151,6 +151,11 @@ pub struct TrainSettings {
     pub l2: f64,
     /// Seeds the weight initialization, the batch shuffling and dropout.
     pub seed: u64,
+    /// Early stopping on validation loss: stop once this many epochs in a
+    /// row brought no new best validation loss. `None` trains every epoch.
+    /// Missing in files written before it existed, hence the default.
+    #[serde(default)]
+    pub early_stopping: Option<usize>,
 }
 
 impl Default for TrainSettings {
@@ -167,6 +172,7 @@ impl Default for TrainSettings {
             epochs: 50,
             l2: 0.001,
             seed: 42,
+            early_stopping: None,
         }
     }
 }
@@ -189,6 +195,9 @@ impl TrainSettings {
         }
         if !self.l2.is_finite() || !(0.0..=MAX_L2).contains(&self.l2) {
             return Err(SpecError::L2(self.l2));
+        }
+        if self.early_stopping == Some(0) {
+            return Err(SpecError::Patience);
         }
         Ok(())
     }
@@ -228,6 +237,8 @@ pub enum SpecError {
     Epochs(usize),
     #[error("L2 weight decay {0} is outside 0..={MAX_L2}")]
     L2(f64),
+    #[error("early-stopping patience must be at least 1 epoch (or early stopping off)")]
+    Patience,
 }
 
 #[cfg(test)]
@@ -384,6 +395,28 @@ mod tests {
         assert!(json.contains("\"sgd\""), "{json}");
         let back: TrainSettings = serde_json::from_str(&json).unwrap();
         assert_eq!(back, settings);
+
+        // Settings saved before early stopping existed still load, with it off.
+        let old: TrainSettings =
+            serde_json::from_str(r#"{"optimizer":"adam","learning_rate":0.01,"epochs":7}"#)
+                .unwrap();
+        assert_eq!(old.early_stopping, None);
+        assert_eq!(old.epochs, 7);
+        let patient = TrainSettings {
+            early_stopping: Some(5),
+            ..TrainSettings::default()
+        };
+        let back: TrainSettings =
+            serde_json::from_str(&serde_json::to_string(&patient).unwrap()).unwrap();
+        assert_eq!(back.early_stopping, Some(5));
+        assert_eq!(
+            TrainSettings {
+                early_stopping: Some(0),
+                ..TrainSettings::default()
+            }
+            .validate(),
+            Err(SpecError::Patience)
+        );
 
         let spec: NetworkSpec =
             serde_json::from_str(r#"{"hidden":[3],"activation":"leakyrelu"}"#).unwrap();

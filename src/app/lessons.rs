@@ -1,0 +1,118 @@
+//! Classroom lessons: one click sets the data and the network to show one
+//! idea, with a line saying what to watch. Each lesson's claim is checked
+//! by training it in `tests/lessons.rs`, so the lesson shows what it says.
+
+use crate::data::synth::{Preset, SynthSettings};
+use crate::model::{Activation, NetworkSpec, OptimizerKind, TrainSettings};
+
+use super::settings::{Settings, Source};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lesson {
+    pub title: &'static str,
+    /// What to watch, in one line.
+    pub explanation: &'static str,
+    pub data: SynthSettings,
+    pub spec: NetworkSpec,
+    pub train: TrainSettings,
+}
+
+impl Lesson {
+    /// Puts the lesson's data and network into the controls; the app loads
+    /// the data and starts a fresh network from them.
+    pub fn apply(&self, settings: &mut Settings) {
+        settings.source = Source::Generated(self.data.clone());
+        settings.synth = self.data.clone();
+        // Chosen afresh for the new data (target, positive label, features).
+        settings.problem = None;
+        settings.spec = self.spec.clone();
+        settings.train = self.train.clone();
+        settings.until_paused = false;
+        settings.x_feature.clear();
+        settings.y_feature.clear();
+    }
+}
+
+fn data(preset: Preset, rows: usize, noise: f64) -> SynthSettings {
+    SynthSettings {
+        preset,
+        rows,
+        noise,
+        seed: 7,
+        ..SynthSettings::default()
+    }
+}
+
+fn network(hidden: &[usize], activation: Activation, dropout: f64) -> NetworkSpec {
+    NetworkSpec {
+        hidden: hidden.to_vec(),
+        activation,
+        dropout,
+    }
+}
+
+fn training(learning_rate: f64, epochs: usize, l2: f64) -> TrainSettings {
+    TrainSettings {
+        optimizer: OptimizerKind::Adam,
+        learning_rate,
+        batch_size: 32,
+        epochs,
+        l2,
+        seed: 42,
+        ..TrainSettings::default()
+    }
+}
+
+/// The big network on little noisy data that the overfitting lessons share.
+fn overfitting_data() -> SynthSettings {
+    data(Preset::Circle, 200, 0.6)
+}
+
+pub fn all() -> Vec<Lesson> {
+    vec![
+        Lesson {
+            title: "A straight line cannot separate XOR",
+            explanation: "With no hidden layer the network can only draw a straight line, and no \
+                          line splits XOR's four corners: accuracy stays near a coin flip. Add a \
+                          hidden layer (+) and watch it bend.",
+            data: data(Preset::Xor, 400, 0.1),
+            spec: network(&[], Activation::Tanh, 0.0),
+            train: training(0.03, 150, 0.0),
+        },
+        Lesson {
+            title: "Too few neurons underfit a spiral",
+            explanation: "Two neurons can bend the boundary only a little, so the spiral's arms \
+                          stay mixed. Give it two layers of 32 neurons and it winds.",
+            data: data(Preset::Spiral, 600, 0.1),
+            spec: network(&[2], Activation::Tanh, 0.0),
+            train: training(0.03, 300, 0.0),
+        },
+        Lesson {
+            title: "A big network on little noisy data overfits",
+            explanation: "Watch the loss curves: training loss keeps falling while validation \
+                          loss turns up. The network is memorising noise, and the boundary grows \
+                          islands around single customers.",
+            data: overfitting_data(),
+            spec: network(&[128, 128, 128], Activation::Relu, 0.0),
+            train: training(0.01, 300, 0.0),
+        },
+        Lesson {
+            title: "A learning rate that is too high diverges",
+            explanation: "Each step jumps clean over the valley, so the loss jumps about instead \
+                          of falling. Drag the learning rate down to 0.01 while it plays and \
+                          watch it settle.",
+            data: data(Preset::Visits, 1000, 0.1),
+            spec: network(&[8, 8], Activation::Relu, 0.0),
+            train: training(3.0, 100, 0.0),
+        },
+        Lesson {
+            title: "Dropout and L2 tame overfitting",
+            explanation: "The same big network and little noisy data as the overfitting lesson, \
+                          now with dropout 0.5 and L2 0.01: validation loss stays low and the \
+                          boundary stays smooth.",
+            data: overfitting_data(),
+            spec: network(&[128, 128, 128], Activation::Relu, 0.5),
+            train: training(0.01, 300, 0.01),
+        },
+    ]
+}

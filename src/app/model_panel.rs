@@ -1,0 +1,315 @@
+//! The model section: which network answers (the one training, or a model
+//! file opened with Open model…) and a what-if form with one field per
+//! original feature, prefilled with a typical customer, showing the
+//! predicted purchase probability as the user edits. Questions go to the
+//! training thread; the UI holds only the answer.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+
+use super::PurchaseLabApp;
+use super::surface_view::{NEGATIVE, POSITIVE};
+use crate::data::prep::{FeatureStep, Pipeline, TargetEncoding};
+use crate::data::table::{Column, Table};
+use crate::model::bundle::BundleMeta;
+use crate::worker::{Command, WhatIfModel};
+
+/// How long to wait for an answer before asking again.
+const ANSWER_PATIENCE: Duration = Duration::from_secs(2);
+
+/// A model file the training thread has loaded.
+#[derive(Debug, Clone)]
+pub struct OpenedModel {
+    pub path: PathBuf,
+    pub meta: Box<BundleMeta>,
+}
+
+/// One field of the form.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldValue {
+    Number(f64),
+    Level(String),
+}
+
+/// What a question was asked about; a new question goes out when it changes.
+#[derive(Debug, Clone, PartialEq)]
+struct Question {
+    model: WhatIfModel,
+    /// Changes whenever the training network has moved on.
+    network_version: usize,
+    values: Vec<(String, FieldValue)>,
+}
+
+#[derive(Debug, Default)]
+pub struct WhatIf {
+    pub opened: Option<OpenedModel>,
+    /// Answer with the opened model instead of the network being trained.
+    pub use_opened: bool,
+    pub values: BTreeMap<String, FieldValue>,
+    pub answer: Option<Result<f32, String>>,
+    pending: Option<(u64, Question, Instant)>,
+    answered: Option<Question>,
+    next_id: u64,
+}
+
+impl WhatIf {
+    /// An answer arrived; stale ones (for an older question) are dropped.
+    pub fn receive(&mut self, id: u64, result: Result<f32, String>) {
+        if let Some((pending_id, question, sent)) = self.pending.take() {
+            if pending_id == id {
+                self.answer = Some(result);
+                self.answered = Some(question);
+            } else {
+                self.pending = Some((pending_id, question, sent));
+            }
+        }
+    }
+
+    /// Which network gave the current answer.
+    pub fn answered_by(&self) -> Option<WhatIfModel> {
+        self.answered.as_ref().map(|q| q.model)
+    }
+
+    pub fn model_opened(&mut self, path: PathBuf, meta: Box<BundleMeta>) {
+        self.opened = Some(OpenedModel { path, meta });
+        self.use_opened = true;
+        self.answer = None;
+        self.answered = None;
+    }
+}
+
+/// The pipeline whose original columns the form asks for.
+fn pipeline(app: &PurchaseLabApp) -> Option<&Pipeline> {
+    match (&app.what_if.opened, app.what_if.use_opened) {
+        (Some(opened), true) => Some(&opened.meta.pipeline),
+        _ => app.prepared.as_ref().map(|p| &p.pipeline),
+    }
+}
+
+fn typical(step: &FeatureStep) -> FieldValue {
+    match step {
+        FeatureStep::Numeric { typical, .. } => FieldValue::Number(*typical),
+        FeatureStep::Categorical { fill, .. } => FieldValue::Level(fill.clone()),
+    }
+}
+
+/// The form's customer as a one-row table of original columns.
+pub fn customer(pipeline: &Pipeline, values: &BTreeMap<String, FieldValue>) -> Option<Table> {
+    let columns = pipeline
+        .steps
+        .iter()
+        .map(|step| {
+            let value = values
+                .get(step.column())
+                .cloned()
+                .unwrap_or_else(|| typical(step));
+            let name = step.column().to_owned();
+            match value {
+                FieldValue::Number(x) => Column::numeric(name, vec![x]),
+                FieldValue::Level(l) => Column::categorical(name, &[Some(l.as_str())]),
+            }
+        })
+        .collect();
+    Table::new(columns).ok()
+}
+
+/// Sends a question when the form, the model or the network changed and no
+/// answer is outstanding (at most one question in flight).
+pub fn ask(app: &mut PurchaseLabApp) {
+    // One question in flight; one unanswered for long (the training thread
+    // was restarted or busy with a long epoch) is asked again.
+    if app
+        .what_if
+        .pending
+        .as_ref()
+        .is_some_and(|(_, _, sent)| sent.elapsed() < ANSWER_PATIENCE)
+    {
+        return;
+    }
+    let model = if app.what_if.use_opened && app.what_if.opened.is_some() {
+        WhatIfModel::Opened
+    } else {
+        WhatIfModel::Current
+    };
+    let Some(pipeline) = pipeline(app).cloned() else {
+        return;
+    };
+    // Fields for columns this pipeline has start at a typical value.
+    for step in &pipeline.steps {
+        app.what_if
+            .values
+            .entry(step.column().to_owned())
+            .or_insert_with(|| typical(step));
+    }
+    if model == WhatIfModel::Current && app.run.history.is_empty() && app.run.surface.is_none() {
+        return;
+    }
+    let values: Vec<(String, FieldValue)> = pipeline
+        .steps
+        .iter()
+        .filter_map(|s| {
+            app.what_if
+                .values
+                .get(s.column())
+                .map(|v| (s.column().to_owned(), v.clone()))
+        })
+        .collect();
+    let network_version = match model {
+        WhatIfModel::Current => app
+            .run
+            .predictions
+            .as_ref()
+            .map_or(0, |p| std::sync::Arc::as_ptr(p) as usize),
+        WhatIfModel::Opened => 0,
+    };
+    let question = Question {
+        model,
+        network_version,
+        values,
+    };
+    if app.what_if.answered.as_ref() == Some(&question) {
+        return;
+    }
+    let Some(table) = customer(&pipeline, &app.what_if.values) else {
+        return;
+    };
+    app.what_if.next_id += 1;
+    let id = app.what_if.next_id;
+    app.what_if.pending = Some((id, question, Instant::now()));
+    app.send(Command::WhatIf {
+        id,
+        customer: Box::new(table),
+        model,
+    });
+}
+
+pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
+    ui.strong("What if…")
+        .on_hover_text("Describe one customer and see what the network predicts for them");
+    if let Some(opened) = app.what_if.opened.clone() {
+        let name = opened.path.file_name().map_or_else(
+            || opened.path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        ui.horizontal(|ui| {
+            ui.radio_value(&mut app.what_if.use_opened, false, "network in training")
+                .on_hover_text("Ask the network you are training right now");
+            ui.radio_value(&mut app.what_if.use_opened, true, format!("model {name}"))
+                .on_hover_text(format!(
+                    "Ask the model opened from {}: trained {} epochs on `{}`",
+                    opened.path.display(),
+                    opened.meta.epochs_trained,
+                    opened.meta.recipe.target
+                ));
+        });
+    }
+    let Some(pipeline) = pipeline(app).cloned() else {
+        ui.weak("Load data or open a model to ask about a customer.");
+        return;
+    };
+
+    answer_line(app, ui, &pipeline.encoding);
+
+    ui.horizontal(|ui| {
+        if ui
+            .small_button("typical customer")
+            .on_hover_text("Put every field back to the median or most frequent value")
+            .clicked()
+        {
+            app.what_if.values.clear();
+        }
+    });
+    egui::Grid::new("what_if_form")
+        .num_columns(2)
+        .striped(true)
+        .show(ui, |ui| {
+            for step in &pipeline.steps {
+                let name = step.column();
+                let value = app
+                    .what_if
+                    .values
+                    .entry(name.to_owned())
+                    .or_insert_with(|| typical(step));
+                ui.label(name);
+                match (step, value) {
+                    (FeatureStep::Numeric { min, max, .. }, FieldValue::Number(x)) => {
+                        let (lo, hi) = if max > min { (*min, *max) } else { (0.0, 1.0) };
+                        ui.add(
+                            egui::Slider::new(x, lo..=hi)
+                                .clamping(egui::SliderClamping::Never)
+                                .max_decimals(2),
+                        )
+                        .on_hover_text(format!(
+                            "{name}: training customers ranged from {} to {}; \
+                             type any value to go beyond",
+                            crate::data::table::format_number(*min),
+                            crate::data::table::format_number(*max)
+                        ));
+                    }
+                    (FeatureStep::Categorical { levels, .. }, FieldValue::Level(l)) => {
+                        egui::ComboBox::from_id_salt(("what_if", name))
+                            .selected_text(l.as_str())
+                            .show_ui(ui, |ui| {
+                                for level in levels {
+                                    ui.selectable_value(l, level.clone(), level);
+                                }
+                            })
+                            .response
+                            .on_hover_text(format!("{name}: one of the values seen in training"));
+                    }
+                    // The column changed kind (another model): start over.
+                    (step, value) => *value = typical(step),
+                }
+                ui.end_row();
+            }
+        });
+}
+
+fn answer_line(app: &PurchaseLabApp, ui: &mut egui::Ui, encoding: &TargetEncoding) {
+    match &app.what_if.answer {
+        None => {
+            ui.weak("Press Play or Step to get a prediction.");
+        }
+        Some(Err(e)) => {
+            ui.colored_label(ui.visuals().error_fg_color, e);
+        }
+        Some(Ok(p)) => match encoding.class_names() {
+            Some((positive, negative)) => {
+                let p = p.clamp(0.0, 1.0);
+                let verdict = if f64::from(p) >= app.settings.threshold {
+                    positive.to_owned()
+                } else {
+                    negative
+                };
+                ui.horizontal(|ui| {
+                    ui.heading(format!("{:.0}%", p * 100.0));
+                    ui.label(format!("chance of `{positive}`: predicted `{verdict}`"));
+                });
+                let colour = if p >= 0.5 { POSITIVE } else { NEGATIVE };
+                ui.add(
+                    egui::ProgressBar::new(p)
+                        .fill(colour)
+                        .desired_height(8.0)
+                        .desired_width(ui.available_width().min(260.0)),
+                );
+            }
+            None => {
+                let target = app
+                    .what_if
+                    .opened
+                    .as_ref()
+                    .filter(|_| app.what_if.use_opened)
+                    .map(|o| o.meta.recipe.target.clone())
+                    .or_else(|| app.settings.problem.as_ref().map(|p| p.target.clone()))
+                    .unwrap_or_default();
+                ui.horizontal(|ui| {
+                    ui.heading(crate::data::table::format_number(f64::from(*p)));
+                    ui.label(format!("predicted {target}"));
+                });
+            }
+        },
+    }
+}

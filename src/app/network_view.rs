@@ -1,0 +1,431 @@
+//! The network diagram: inputs, hidden units and the output drawn from the
+//! spec, each hidden unit showing what it has learned (its activation over
+//! the same 2-D slice as the decision surface), links as thick as their
+//! weight and coloured by sign. Wide layers show their strongest units.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use eframe::egui::{self, Color32, ColorImage, Pos2, Rect, Stroke, TextureHandle, TextureOptions};
+
+use super::PurchaseLabApp;
+use super::surface_view::{NEGATIVE, POSITIVE, mix};
+use crate::model::surface::{Surface, UNIT_RESOLUTION};
+use crate::model::train::LayerWeights;
+
+/// Side of a unit's thumbnail in the diagram (largest, smallest), and when
+/// hovered: thumbnails shrink so up to [`WANTED`] units of a layer fit.
+const NODE_MAX: f32 = 30.0;
+const NODE_MIN: f32 = 14.0;
+const WANTED: f32 = 8.0;
+const HOVER_SIDE: f32 = 180.0;
+const GAP: f32 = 4.0;
+/// Room on the left for input names.
+const LABEL_WIDTH: f32 = 120.0;
+pub const HEIGHT: f32 = 250.0;
+
+/// Thumbnails of the units on screen, rebuilt only when a new surface
+/// arrives (never every frame).
+#[derive(Default)]
+pub struct UnitTextures {
+    textures: HashMap<(usize, usize), (usize, TextureHandle)>,
+}
+
+impl UnitTextures {
+    fn get(
+        &mut self,
+        ctx: &egui::Context,
+        surface: &Arc<Surface>,
+        layer: usize,
+        unit: usize,
+    ) -> Option<egui::TextureId> {
+        let values = surface.units.get(layer)?.get(unit)?;
+        let version = Arc::as_ptr(surface) as usize;
+        match self.textures.get_mut(&(layer, unit)) {
+            Some((seen, handle)) if *seen == version => {}
+            Some((seen, handle)) => {
+                handle.set(unit_image(values), TextureOptions::LINEAR);
+                *seen = version;
+            }
+            None => {
+                let handle = ctx.load_texture(
+                    format!("unit-{layer}-{unit}"),
+                    unit_image(values),
+                    TextureOptions::LINEAR,
+                );
+                self.textures.insert((layer, unit), (version, handle));
+            }
+        }
+        self.textures.get(&(layer, unit)).map(|(_, h)| h.id())
+    }
+}
+
+/// A unit's activation grid as an image: white where it is silent, orange
+/// where it fires positively, blue negatively, scaled to its own range.
+fn unit_image(values: &[f32]) -> ColorImage {
+    let n = UNIT_RESOLUTION;
+    let peak = values
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold(0.0f32, |m, v| m.max(v.abs()));
+    let scale = if peak > 0.0 { 1.0 / peak } else { 0.0 };
+    let pixels = (0..n * n)
+        .map(|i| {
+            // Image row 0 is the top of the slice: the largest y.
+            let (px, py) = (i % n, n - 1 - i / n);
+            let v = values.get(py * n + px).copied().unwrap_or(0.0) * scale;
+            if !v.is_finite() {
+                Color32::GRAY
+            } else if v >= 0.0 {
+                mix(Color32::WHITE, POSITIVE, v)
+            } else {
+                mix(Color32::WHITE, NEGATIVE, -v)
+            }
+        })
+        .collect();
+    ColorImage::new([n, n], pixels)
+}
+
+/// The units of one column of the diagram that are drawn.
+struct Column {
+    /// Indices of the drawn units, in their network order.
+    shown: Vec<usize>,
+    total: usize,
+    /// Centre of each drawn unit.
+    centres: Vec<Pos2>,
+}
+
+/// The `keep` most important of `n` units (by the summed magnitude of the
+/// weights leaving them), in network order; all of them when they fit.
+fn strongest(n: usize, keep: usize, outgoing: Option<&LayerWeights>) -> Vec<usize> {
+    if n <= keep {
+        return (0..n).collect();
+    }
+    let importance = |u: usize| -> f32 {
+        outgoing.map_or(0.0, |w| {
+            (0..w.n_out)
+                .map(|o| w.weights.get(o * w.n_in + u).map_or(0.0, |x| x.abs()))
+                .sum()
+        })
+    };
+    let mut ranked: Vec<(usize, f32)> = (0..n).map(|u| (u, importance(u))).collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut shown: Vec<usize> = ranked.into_iter().take(keep).map(|(u, _)| u).collect();
+    shown.sort_unstable();
+    shown
+}
+
+/// Weights that match the drawn architecture (a surface from a previous
+/// network is ignored until the new one sends its own).
+fn matching_weights<'a>(
+    surface: Option<&'a Surface>,
+    sizes: &[usize],
+) -> Option<&'a [LayerWeights]> {
+    let weights = &surface?.weights;
+    let fits = weights.len() + 1 == sizes.len()
+        && weights
+            .iter()
+            .zip(sizes.windows(2))
+            .all(|(w, pair)| w.n_in == pair[0] && w.n_out == pair[1]);
+    fits.then_some(weights.as_slice())
+}
+
+pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
+    let Some(prepared) = app.prepared.clone() else {
+        ui.weak("The network diagram appears once the data is ready.");
+        return;
+    };
+    let inputs = prepared.pipeline.feature_names();
+    let hidden = app.settings.spec.hidden.clone();
+    let mut sizes = vec![inputs.len()];
+    sizes.extend(&hidden);
+    sizes.push(1);
+    let surface = app.run.surface.clone();
+    let weights = matching_weights(surface.as_deref(), &sizes);
+    let units_ready = surface
+        .as_ref()
+        .is_some_and(|s| weights.is_some() && s.units.len() == hidden.len());
+
+    ui.horizontal(|ui| {
+        ui.strong("Network");
+        // Plain ASCII: the bundled font has no arrow glyphs.
+        ui.weak(format!(
+            "{} inputs, {}, 1 output",
+            inputs.len(),
+            if hidden.is_empty() {
+                "no hidden layer (a linear model)".to_owned()
+            } else {
+                let widths: Vec<String> = hidden.iter().map(usize::to_string).collect();
+                format!("hidden layers {}", widths.join("-"))
+            }
+        ))
+        .on_hover_text(
+            "Each square is a hidden neuron showing where, on the surface's two axes, \
+             it fires (orange) or stays silent (white). Lines are weights: thicker means \
+             stronger, orange adds to the next neuron, blue subtracts.",
+        );
+    });
+
+    let (rect, _) = ui.allocate_exact_size(
+        // The panel starts at its default height and the user may drag it.
+        egui::vec2(
+            ui.available_width(),
+            ui.available_height().max(HEIGHT - 30.0),
+        ),
+        egui::Sense::hover(),
+    );
+    let painter = ui.painter_at(rect);
+    let n_columns = sizes.len();
+    let usable = rect.height() - 18.0;
+    let node = (usable / WANTED - GAP).clamp(NODE_MIN, NODE_MAX);
+    let keep = ((usable / (node + GAP)).floor() as usize).max(2);
+    let left = rect.left() + LABEL_WIDTH;
+    let right = rect.right() - node;
+    let column_x =
+        |c: usize| left + (right - left) * c as f32 / (n_columns.saturating_sub(1).max(1)) as f32;
+
+    let columns: Vec<Column> = sizes
+        .iter()
+        .enumerate()
+        .map(|(c, &n)| {
+            let shown = strongest(n, keep, weights.and_then(|w| w.get(c)));
+            let span = shown.len() as f32 * (node + GAP) - GAP;
+            let top = rect.top() + (usable - span) / 2.0 + node / 2.0;
+            let centres = (0..shown.len())
+                .map(|i| Pos2::new(column_x(c), top + i as f32 * (node + GAP)))
+                .collect();
+            Column {
+                shown,
+                total: n,
+                centres,
+            }
+        })
+        .collect();
+
+    draw_links(&painter, &columns, weights, node);
+
+    let axes = [&app.settings.x_feature, &app.settings.y_feature];
+    let text_color = ui.visuals().text_color();
+    let hover = ui.ctx().pointer_hover_pos();
+    let mut hovered: Option<(usize, usize, Rect)> = None;
+    for (c, column) in columns.iter().enumerate() {
+        for (&unit, &centre) in column.shown.iter().zip(&column.centres) {
+            if c == 0 {
+                let name = inputs.get(unit).map_or("", String::as_str);
+                let on_axis = axes.iter().any(|a| a.as_str() == name);
+                let r = Rect::from_center_size(centre, egui::vec2(10.0, 10.0));
+                painter.rect_filled(
+                    r,
+                    2.0,
+                    if on_axis {
+                        POSITIVE
+                    } else {
+                        Color32::from_gray(150)
+                    },
+                );
+                painter.text(
+                    centre - egui::vec2(10.0, 0.0),
+                    egui::Align2::RIGHT_CENTER,
+                    shorten(name, 18),
+                    egui::FontId::proportional(11.0),
+                    text_color,
+                );
+                continue;
+            }
+            let r = Rect::from_center_size(centre, egui::vec2(node, node));
+            let texture = if c == n_columns - 1 {
+                app.surface_texture.id()
+            } else if units_ready {
+                surface
+                    .as_ref()
+                    .and_then(|s| app.unit_textures.get(ui.ctx(), s, c - 1, unit))
+            } else {
+                None
+            };
+            match texture {
+                Some(id) => {
+                    painter.image(
+                        id,
+                        r,
+                        Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)),
+                        Color32::WHITE,
+                    );
+                }
+                None => {
+                    painter.rect_filled(r, 3.0, ui.visuals().faint_bg_color);
+                }
+            }
+            painter.rect_stroke(
+                r,
+                2.0,
+                Stroke::new(1.0, Color32::from_gray(110)),
+                egui::StrokeKind::Outside,
+            );
+            if hover.is_some_and(|p| r.contains(p)) {
+                hovered = Some((c, unit, r));
+            }
+        }
+        if column.total > column.shown.len() {
+            painter.text(
+                Pos2::new(column_x(c), rect.bottom() - 8.0),
+                egui::Align2::CENTER_CENTER,
+                format!("+{} more", column.total - column.shown.len()),
+                egui::FontId::proportional(11.0),
+                ui.visuals().weak_text_color(),
+            );
+        }
+    }
+
+    if let Some((c, unit, r)) = hovered {
+        let output = c == n_columns - 1;
+        let texture = if output {
+            app.surface_texture.id()
+        } else {
+            surface
+                .as_ref()
+                .and_then(|s| app.unit_textures.get(ui.ctx(), s, c - 1, unit))
+        };
+        let bias = weights
+            .and_then(|w| w.get(c - 1))
+            .and_then(|w| w.bias.get(unit).copied());
+        let title = if output {
+            "Output: the network's prediction".to_owned()
+        } else {
+            format!("Layer {c}, neuron {}", unit + 1)
+        };
+        let axes_text = surface
+            .as_ref()
+            .map(|s| format!("over {} (x) and {} (y)", s.x.feature, s.y.feature));
+        egui::Tooltip::always_open(
+            ui.ctx().clone(),
+            ui.layer_id(),
+            ui.scope_id().with("unit-hover"),
+            egui::PopupAnchor::Position(r.right_top() + egui::vec2(8.0, 0.0)),
+        )
+        .show(|ui| {
+            ui.strong(title);
+            if let Some(id) = texture {
+                ui.image((id, egui::vec2(HOVER_SIDE, HOVER_SIDE)));
+            } else {
+                ui.weak("Train a little (Step) to see what it has learned.");
+            }
+            if let Some(text) = axes_text {
+                ui.weak(text);
+            }
+            if let Some(b) = bias {
+                ui.weak(format!("bias {b:+.3}"));
+            }
+        });
+    }
+}
+
+fn draw_links(
+    painter: &egui::Painter,
+    columns: &[Column],
+    weights: Option<&[LayerWeights]>,
+    node: f32,
+) {
+    for (c, pair) in columns.windows(2).enumerate() {
+        let (from, to) = (&pair[0], &pair[1]);
+        let layer = weights.and_then(|w| w.get(c));
+        let weight = |i: usize, o: usize| -> Option<f32> {
+            layer.and_then(|w| w.weights.get(o * w.n_in + i).copied())
+        };
+        let peak = from
+            .shown
+            .iter()
+            .flat_map(|&i| to.shown.iter().map(move |&o| (i, o)))
+            .filter_map(|(i, o)| weight(i, o))
+            .fold(0.0f32, |m, w| m.max(w.abs()));
+        for (&i, &a) in from.shown.iter().zip(&from.centres) {
+            for (&o, &b) in to.shown.iter().zip(&to.centres) {
+                let start = a + egui::vec2(if c == 0 { 6.0 } else { node / 2.0 }, 0.0);
+                let end = b - egui::vec2(node / 2.0, 0.0);
+                let stroke = match weight(i, o) {
+                    Some(w) if peak > 0.0 && w.is_finite() => {
+                        let t = w.abs() / peak;
+                        let colour = if w >= 0.0 { POSITIVE } else { NEGATIVE };
+                        Stroke::new(0.4 + 3.6 * t, colour.gamma_multiply(0.25 + 0.75 * t))
+                    }
+                    _ => Stroke::new(0.5, Color32::from_gray(128).gamma_multiply(0.4)),
+                };
+                painter.line_segment([start, end], stroke);
+            }
+        }
+    }
+}
+
+/// `name` cut to `max` characters with an ellipsis.
+fn shorten(name: &str, max: usize) -> String {
+    if name.chars().count() <= max {
+        name.to_owned()
+    } else {
+        let mut s: String = name.chars().take(max - 1).collect();
+        s.push('…');
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strongest_units_by_outgoing_weight_in_network_order() {
+        // 4 units feeding 1 output: weights 0.1, -3, 0.5, 2.
+        let w = LayerWeights {
+            weights: vec![0.1, -3.0, 0.5, 2.0],
+            bias: vec![0.0],
+            n_in: 4,
+            n_out: 1,
+        };
+        assert_eq!(strongest(4, 2, Some(&w)), vec![1, 3]);
+        assert_eq!(strongest(4, 8, Some(&w)), vec![0, 1, 2, 3]);
+        assert_eq!(strongest(4, 2, None), vec![0, 1]);
+    }
+
+    #[test]
+    fn stale_weights_are_ignored() {
+        let surface = Surface {
+            x: crate::model::surface::Axis {
+                feature: "a".into(),
+                min: 0.0,
+                max: 1.0,
+            },
+            y: crate::model::surface::Axis {
+                feature: "b".into(),
+                min: 0.0,
+                max: 1.0,
+            },
+            resolution: 2,
+            values: vec![0.5; 4],
+            units: Vec::new(),
+            weights: vec![LayerWeights {
+                weights: vec![0.0; 2],
+                bias: vec![0.0],
+                n_in: 2,
+                n_out: 1,
+            }],
+            held: Vec::new(),
+        };
+        assert!(matching_weights(Some(&surface), &[2, 1]).is_some());
+        assert!(matching_weights(Some(&surface), &[2, 4, 1]).is_none());
+        assert!(matching_weights(None, &[2, 1]).is_none());
+    }
+
+    #[test]
+    fn unit_image_is_white_when_silent_and_orange_at_its_peak() {
+        let mut values = vec![0.0; UNIT_RESOLUTION * UNIT_RESOLUTION];
+        // Bottom-left cell of the slice fires most: the image's last row.
+        values[0] = 2.0;
+        let image = unit_image(&values);
+        assert_eq!(
+            image.pixels[(UNIT_RESOLUTION - 1) * UNIT_RESOLUTION],
+            POSITIVE
+        );
+        assert_eq!(image.pixels[0], Color32::WHITE);
+        // A dead unit (all zeros) is all white, not NaN-coloured.
+        let dead = unit_image(&vec![0.0; UNIT_RESOLUTION * UNIT_RESOLUTION]);
+        assert!(dead.pixels.iter().all(|&p| p == Color32::WHITE));
+    }
+}

@@ -1,0 +1,804 @@
+//! The run history: every finished training run with its data source,
+//! settings, curves and final metrics, kept across restarts in one JSON file.
+//!
+//! # File and size cap
+//!
+//! `history.json` holds `{"version": 1, "next_id": n, "runs": [...]}`. It is
+//! written atomically (a temporary file in the same folder, then a rename),
+//! so a crash mid-save leaves the previous file intact. To keep the file
+//! small enough to load instantly:
+//!
+//! - at most [`MAX_RUNS`] runs: beyond that the oldest *unpinned* runs are
+//!   dropped first (pinned ones only once nothing else is left to drop);
+//! - each run's per-epoch curve keeps at most [`MAX_CURVE_POINTS`] epochs
+//!   (evenly spaced, always the first and the last);
+//! - per-epoch metrics carry no ROC curve; the final metrics keep one of at
+//!   most [`MAX_ROC_POINTS`] points.
+//!
+//! # A file that cannot be read
+//!
+//! [`History::load`] never deletes and never fails on a bad file: one that is
+//! unreadable, not JSON, from another format version, or holding runs that
+//! cannot be decoded is renamed to `<name>.corrupt-<unix time>.json` next to
+//! it, and the runs that could be read (often none) come back with a notice
+//! saying what was wrong and where the file went. Only when even that rename
+//! fails is an error returned; the caller should then not save over the file.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::data::prep::{Problem, Recipe};
+use crate::data::source::Source;
+use crate::data::table::{Column, Table, TableError, format_number};
+use crate::data::write::{WriteError, write_csv};
+use crate::model::run::{EpochReport, Metrics, TrainingRun};
+use crate::model::spec::{NetworkSpec, TrainSettings};
+
+/// Version of the history file format this build reads and writes.
+pub const HISTORY_VERSION: u64 = 1;
+/// Most runs kept; see the module documentation for which ones go.
+pub const MAX_RUNS: usize = 200;
+/// Most epochs kept per run curve.
+pub const MAX_CURVE_POINTS: usize = 1000;
+/// Most points kept of a run's final ROC curve.
+pub const MAX_ROC_POINTS: usize = 200;
+
+/// Metric names understood by [`metric_value`], in the order a table
+/// should show them.
+pub const METRICS: [&str; 13] = [
+    "auc",
+    "accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "rmse",
+    "mae",
+    "r2",
+    "valid_loss",
+    "best_valid_loss",
+    "train_loss",
+    "epochs",
+    "wall_seconds",
+];
+
+/// Setting names reported by [`RunRecord::settings`] and
+/// [`differing_settings`], in display order.
+pub const SETTINGS: [&str; 21] = [
+    "data",
+    "fingerprint",
+    "target",
+    "problem",
+    "features",
+    "impute",
+    "scale",
+    "test_fraction",
+    "split_seed",
+    "hidden",
+    "activation",
+    "dropout",
+    "optimizer",
+    "learning_rate",
+    "momentum",
+    "batch_size",
+    "epochs",
+    "l2",
+    "seed",
+    "early_stopping",
+    "device",
+];
+
+/// What a run was set up with: the inputs of [`RunRecord::from_history`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSetup {
+    pub source: Source,
+    /// [`fingerprint`](super::fingerprint) of the loaded table.
+    pub fingerprint: String,
+    pub recipe: Recipe,
+    pub spec: NetworkSpec,
+    pub train: TrainSettings,
+    /// The epoch target; `None` when training until paused.
+    pub epochs: Option<usize>,
+}
+
+/// One finished training run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// Unique within a history; assigned by [`History::add`].
+    pub id: u64,
+    pub name: String,
+    /// Pinned runs are the last to go when the history is over its cap.
+    #[serde(default)]
+    pub pinned: bool,
+    /// When the run finished, in seconds since the Unix epoch.
+    pub created_unix: u64,
+    pub source: Source,
+    /// [`fingerprint`](super::fingerprint) of the table the run saw.
+    pub fingerprint: String,
+    pub recipe: Recipe,
+    pub spec: NetworkSpec,
+    pub train: TrainSettings,
+    /// The epoch target; `None` when the run trained until paused.
+    pub epochs: Option<usize>,
+    /// The compute device, as shown to the user.
+    pub device: String,
+    /// Seconds from the first epoch to the last, as the user waited.
+    pub wall_seconds: f64,
+    /// Per-epoch curves (downsampled beyond [`MAX_CURVE_POINTS`]).
+    pub history: Vec<EpochReport>,
+    /// Test metrics at threshold 0.5 after the last epoch.
+    pub final_metrics: Option<Metrics>,
+    pub stopped_early: bool,
+    /// The epoch with the lowest validation loss.
+    #[serde(default)]
+    pub best_epoch: Option<usize>,
+}
+
+impl RunRecord {
+    /// A record of `run` as it is now (call it when the run finished or was
+    /// stopped). The network and training settings are the trainer's own,
+    /// with the learning rate it ended with (it can change live). `id` and
+    /// `name` are left for [`History::add`] to fill in when empty.
+    pub fn from_run(
+        run: &TrainingRun,
+        source: Source,
+        recipe: Recipe,
+        fingerprint: String,
+        epochs: Option<usize>,
+        wall_seconds: f64,
+    ) -> RunRecord {
+        let trainer = run.trainer();
+        let train = TrainSettings {
+            learning_rate: trainer.learning_rate(),
+            ..trainer.settings().clone()
+        };
+        let mut record = RunRecord {
+            id: 0,
+            name: String::new(),
+            pinned: false,
+            created_unix: super::unix_now(),
+            source,
+            fingerprint,
+            recipe,
+            spec: trainer.spec().clone(),
+            train,
+            epochs,
+            device: run.device_description().to_owned(),
+            wall_seconds,
+            history: run.history().to_vec(),
+            final_metrics: run.history().last().map(|r| r.metrics.clone()),
+            stopped_early: run.stopped_early(),
+            best_epoch: run.best_epoch(),
+        };
+        record.compact();
+        record
+    }
+
+    /// A record from plain values, for a driver that never holds the
+    /// [`TrainingRun`] (the app receives the curves as worker events).
+    /// Final metrics are the last epoch's; the best epoch is the first with
+    /// the lowest validation loss; the run counts as stopped early when its
+    /// patience ([`TrainSettings::early_stopping`]) ran out after that best.
+    pub fn from_history(
+        setup: RunSetup,
+        device: String,
+        wall_seconds: f64,
+        history: Vec<EpochReport>,
+    ) -> RunRecord {
+        let mut best: Option<(usize, f64)> = None;
+        for r in &history {
+            if r.valid_loss.is_finite() && best.is_none_or(|(_, loss)| r.valid_loss < loss) {
+                best = Some((r.epoch, r.valid_loss));
+            }
+        }
+        let best_epoch = best.map(|(epoch, _)| epoch);
+        let last = history.last().map_or(0, |r| r.epoch);
+        let stopped_early = match (setup.train.early_stopping, best_epoch) {
+            (Some(patience), Some(best)) => last - best.min(last) >= patience,
+            _ => false,
+        };
+        let mut record = RunRecord {
+            id: 0,
+            name: String::new(),
+            pinned: false,
+            created_unix: super::unix_now(),
+            source: setup.source,
+            fingerprint: setup.fingerprint,
+            recipe: setup.recipe,
+            spec: setup.spec,
+            train: setup.train,
+            epochs: setup.epochs,
+            device,
+            wall_seconds,
+            final_metrics: history.last().map(|r| r.metrics.clone()),
+            history,
+            stopped_early,
+            best_epoch,
+        };
+        record.compact();
+        record
+    }
+
+    /// Epochs the run trained (its last epoch number).
+    pub fn epochs_trained(&self) -> usize {
+        self.history.last().map_or(0, |r| r.epoch)
+    }
+
+    /// Every setting as readable text, in [`SETTINGS`] order: for the runs
+    /// table, its CSV export and [`differing_settings`].
+    pub fn settings(&self) -> Vec<(&'static str, String)> {
+        SETTINGS
+            .iter()
+            .map(|&name| (name, self.setting(name)))
+            .collect()
+    }
+
+    /// One setting as text (empty for an unknown name).
+    pub fn setting(&self, name: &str) -> String {
+        let (r, s, t) = (&self.recipe, &self.spec, &self.train);
+        match name {
+            "data" => self.source.label(),
+            "fingerprint" => self.fingerprint.clone(),
+            "target" => r.target.clone(),
+            "problem" => match &r.problem {
+                Problem::Classification { positive } => format!("classification ({positive})"),
+                Problem::Regression => "regression".to_owned(),
+            },
+            "features" => r.features.join(" "),
+            "impute" => r.impute.name().to_owned(),
+            "scale" => r.scale.name().to_owned(),
+            "test_fraction" => number(r.test_fraction),
+            "split_seed" => r.seed.to_string(),
+            "hidden" => layers_label(&s.hidden),
+            "activation" => s.activation.label().to_owned(),
+            "dropout" => number(s.dropout),
+            "optimizer" => t.optimizer.label().to_owned(),
+            "learning_rate" => number(t.learning_rate),
+            "momentum" => number(t.momentum),
+            "batch_size" => t.batch_size.to_string(),
+            "epochs" => self
+                .epochs
+                .map_or_else(|| "until paused".to_owned(), |n| n.to_string()),
+            "l2" => number(t.l2),
+            "seed" => t.seed.to_string(),
+            "early_stopping" => t
+                .early_stopping
+                .map_or_else(|| "off".to_owned(), |p| p.to_string()),
+            "device" => self.device.clone(),
+            _ => String::new(),
+        }
+    }
+
+    /// Drops what the history does not need to keep (per-epoch ROC curves)
+    /// and thins long curves; see the module documentation.
+    fn compact(&mut self) {
+        for report in &mut self.history {
+            if let Metrics::Classification(m) = &mut report.metrics {
+                m.roc = Vec::new();
+            }
+        }
+        if self.history.len() > MAX_CURVE_POINTS {
+            self.history = thin(&self.history, MAX_CURVE_POINTS);
+        }
+        if let Some(Metrics::Classification(m)) = &mut self.final_metrics
+            && m.roc.len() > MAX_ROC_POINTS
+        {
+            m.roc = thin(&m.roc, MAX_ROC_POINTS);
+        }
+    }
+}
+
+/// `64,32`, or `none` for no hidden layer.
+pub fn layers_label(hidden: &[usize]) -> String {
+    if hidden.is_empty() {
+        "none".to_owned()
+    } else {
+        hidden
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+fn number(x: f64) -> String {
+    format_number(x)
+}
+
+/// At most `max` (>= 2) evenly spaced items, always the first and the last.
+fn thin<T: Clone>(items: &[T], max: usize) -> Vec<T> {
+    let n = items.len();
+    if n <= max || max < 2 {
+        return items.to_vec();
+    }
+    (0..max)
+        .map(|i| items[i * (n - 1) / (max - 1)].clone())
+        .collect()
+}
+
+/// A metric of a run by name (see [`METRICS`]); `None` when the run's task
+/// has no such metric, it is undefined (AUC with one class), or unknown.
+/// Test metrics are the final ones at threshold 0.5; `valid_loss` and
+/// `train_loss` are the last epoch's.
+pub fn metric_value(record: &RunRecord, name: &str) -> Option<f64> {
+    let last = record.history.last();
+    let value = match (name, &record.final_metrics) {
+        ("valid_loss", _) => last.map(|r| r.valid_loss),
+        ("best_valid_loss", _) => record
+            .history
+            .iter()
+            .map(|r| r.valid_loss)
+            .filter(|l| l.is_finite())
+            .min_by(f64::total_cmp),
+        ("train_loss", _) => last.map(|r| r.train_loss),
+        ("wall_seconds", _) => Some(record.wall_seconds),
+        ("epochs", _) => Some(record.epochs_trained() as f64),
+        ("auc", Some(Metrics::Classification(m))) => m.auc,
+        ("accuracy", Some(Metrics::Classification(m))) => Some(m.accuracy),
+        ("precision", Some(Metrics::Classification(m))) => Some(m.precision),
+        ("recall", Some(Metrics::Classification(m))) => Some(m.recall),
+        ("f1", Some(Metrics::Classification(m))) => Some(m.f1),
+        ("rmse", Some(Metrics::Regression(m))) => Some(m.rmse),
+        ("mae", Some(Metrics::Regression(m))) => Some(m.mae),
+        ("r2", Some(Metrics::Regression(m))) => m.r2,
+        _ => None,
+    };
+    value.filter(|v| v.is_finite())
+}
+
+/// Whether a larger value of this metric is better (AUC, accuracy,
+/// precision, recall, F1, R²); losses, errors, time and epochs are better
+/// small.
+pub fn higher_is_better(name: &str) -> bool {
+    matches!(
+        name,
+        "auc" | "accuracy" | "precision" | "recall" | "f1" | "r2"
+    )
+}
+
+/// The settings (names from [`SETTINGS`]) whose values are not the same in
+/// all of `records`: what a runs table should highlight. Empty for fewer
+/// than two runs.
+pub fn differing_settings(records: &[&RunRecord]) -> BTreeSet<&'static str> {
+    let Some((first, rest)) = records.split_first() else {
+        return BTreeSet::new();
+    };
+    SETTINGS
+        .iter()
+        .copied()
+        .filter(|name| {
+            let value = first.setting(name);
+            rest.iter().any(|r| r.setting(name) != value)
+        })
+        .collect()
+}
+
+#[derive(Debug, Error)]
+pub enum HistoryError {
+    #[error("cannot save the run history to `{path}`: {message}")]
+    Save { path: String, message: String },
+    #[error(
+        "the run history `{path}` cannot be used ({problem}) and could not be set aside \
+         ({message}); it was left untouched, and runs of this session will not be saved over it"
+    )]
+    SetAside {
+        path: String,
+        problem: String,
+        message: String,
+    },
+    #[error("cannot build the table to export: {0}")]
+    Table(#[from] TableError),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+}
+
+/// What [`History::load`] found.
+#[derive(Debug, Default)]
+pub struct LoadedHistory {
+    pub history: History,
+    /// Set when the file could not be (fully) read: what was wrong and where
+    /// the file was moved. Show it to the user.
+    pub notice: Option<String>,
+}
+
+/// All recorded runs, oldest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct History {
+    pub records: Vec<RunRecord>,
+    /// The id the next run gets; never reused, even after a delete.
+    next_id: u64,
+}
+
+#[derive(Serialize)]
+struct FileOut<'a> {
+    version: u64,
+    next_id: u64,
+    runs: &'a [RunRecord],
+}
+
+impl History {
+    /// `history.json` in the app's data directory (e.g.
+    /// `~/.local/share/purchase-lab/` on Linux); `None` when the system has
+    /// no home directory.
+    pub fn default_path() -> Option<PathBuf> {
+        directories::ProjectDirs::from("", "", "purchase-lab")
+            .map(|dirs| dirs.data_dir().join("history.json"))
+    }
+
+    /// Reads the history at `path`. A missing file is an empty history; a bad
+    /// one is set aside with a notice (see the module documentation).
+    pub fn load(path: &Path) -> Result<LoadedHistory, HistoryError> {
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(LoadedHistory::default());
+            }
+            Err(e) => {
+                return set_aside(path, format!("it cannot be read: {e}"), History::default());
+            }
+        };
+        match parse(&bytes) {
+            Ok((history, None)) => Ok(LoadedHistory {
+                history,
+                notice: None,
+            }),
+            Ok((history, Some(problem))) | Err((history, problem)) => {
+                set_aside(path, problem, history)
+            }
+        }
+    }
+
+    /// Writes the history to `path` atomically, creating its folder. Over
+    /// the cap, the oldest unpinned runs are left out of the file (and
+    /// should be dropped in memory too: see [`add`](Self::add)).
+    pub fn save(&self, path: &Path) -> Result<(), HistoryError> {
+        let err = |message: String| HistoryError::Save {
+            path: path.display().to_string(),
+            message,
+        };
+        let mut capped;
+        let mut runs = &self.records[..];
+        if runs.len() > MAX_RUNS || runs.iter().any(|r| r.history.len() > MAX_CURVE_POINTS) {
+            capped = self.clone();
+            capped.enforce_cap();
+            capped.records.iter_mut().for_each(RunRecord::compact);
+            runs = &capped.records[..];
+        }
+        let json = serde_json::to_vec(&FileOut {
+            version: HISTORY_VERSION,
+            next_id: self.next_id(),
+            runs,
+        })
+        .map_err(|e| err(e.to_string()))?;
+        write_atomically(path, &json).map_err(err)
+    }
+
+    /// Adds a finished run and returns its id. An empty name becomes
+    /// `run <id>`; long curves are thinned and, over [`MAX_RUNS`], the
+    /// oldest unpinned run is dropped.
+    pub fn add(&mut self, mut record: RunRecord) -> u64 {
+        let id = self.next_id();
+        self.next_id = id + 1;
+        record.id = id;
+        if record.name.trim().is_empty() {
+            record.name = format!("run {id}");
+        }
+        record.compact();
+        self.records.push(record);
+        self.enforce_cap();
+        id
+    }
+
+    pub fn get(&self, id: u64) -> Option<&RunRecord> {
+        self.records.iter().find(|r| r.id == id)
+    }
+
+    /// Removes and returns a run.
+    pub fn remove(&mut self, id: u64) -> Option<RunRecord> {
+        let index = self.records.iter().position(|r| r.id == id)?;
+        Some(self.records.remove(index))
+    }
+
+    /// Renames a run; false when there is no such run.
+    pub fn rename(&mut self, id: u64, name: &str) -> bool {
+        self.get_mut(id).map(|r| r.name = name.to_owned()).is_some()
+    }
+
+    /// Pins or unpins a run; false when there is no such run.
+    pub fn set_pinned(&mut self, id: u64, pinned: bool) -> bool {
+        self.get_mut(id).map(|r| r.pinned = pinned).is_some()
+    }
+
+    /// The runs ordered by `metric` ([`METRICS`]); runs without a value for
+    /// it come last, in history order. Use [`higher_is_better`] for the
+    /// natural direction.
+    pub fn sorted_by(&self, metric: &str, descending: bool) -> Vec<&RunRecord> {
+        let mut runs: Vec<&RunRecord> = self.records.iter().collect();
+        runs.sort_by(
+            |a, b| match (metric_value(a, metric), metric_value(b, metric)) {
+                (Some(x), Some(y)) if descending => y.total_cmp(&x),
+                (Some(x), Some(y)) => x.total_cmp(&y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            },
+        );
+        runs
+    }
+
+    fn get_mut(&mut self, id: u64) -> Option<&mut RunRecord> {
+        self.records.iter_mut().find(|r| r.id == id)
+    }
+
+    fn next_id(&self) -> u64 {
+        let after_max = self.records.iter().map(|r| r.id + 1).max().unwrap_or(1);
+        self.next_id.max(after_max).max(1)
+    }
+
+    /// Drops the oldest unpinned runs (then the oldest pinned) until at most
+    /// [`MAX_RUNS`] are left.
+    fn enforce_cap(&mut self) {
+        while self.records.len() > MAX_RUNS {
+            let oldest = |pinned: bool| {
+                self.records
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| r.pinned == pinned)
+                    .min_by_key(|(_, r)| (r.created_unix, r.id))
+                    .map(|(i, _)| i)
+            };
+            match oldest(false).or_else(|| oldest(true)) {
+                Some(i) => {
+                    self.records.remove(i);
+                }
+                None => break,
+            }
+        }
+    }
+}
+
+/// Parses a history file. `Ok((history, Some(problem)))`: some runs could
+/// not be decoded (the others are kept); `Err`: nothing usable.
+fn parse(bytes: &[u8]) -> Result<(History, Option<String>), (History, String)> {
+    let fail = |problem: String| Err((History::default(), problem));
+    let value: serde_json::Value = match serde_json::from_slice(bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            return fail(format!(
+                "it is not valid JSON: line {}, column {}: {e}",
+                e.line(),
+                e.column()
+            ));
+        }
+    };
+    match value.get("version").map(serde_json::Value::as_u64) {
+        None => return fail("it is not a Purchase Lab run history (no version)".to_owned()),
+        Some(Some(HISTORY_VERSION)) => {}
+        Some(v) => {
+            let found = v.map_or_else(|| "unknown".to_owned(), |v| v.to_string());
+            return fail(format!(
+                "it has format version {found}, and this Purchase Lab reads version \
+                 {HISTORY_VERSION}"
+            ));
+        }
+    }
+    let Some(runs) = value.get("runs").and_then(serde_json::Value::as_array) else {
+        return fail("it has no list of runs".to_owned());
+    };
+    let mut history = History {
+        records: Vec::with_capacity(runs.len()),
+        next_id: value
+            .get("next_id")
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(1),
+    };
+    // Runs are decoded one by one so one damaged run costs only itself.
+    let mut bad = 0;
+    let mut first_problem = None;
+    let mut ids = BTreeSet::new();
+    for (i, run) in runs.iter().enumerate() {
+        match RunRecord::deserialize(run) {
+            Ok(record) if ids.insert(record.id) => history.records.push(record),
+            Ok(record) => {
+                bad += 1;
+                first_problem
+                    .get_or_insert_with(|| format!("run {}: id {} twice", i + 1, record.id));
+            }
+            Err(e) => {
+                bad += 1;
+                first_problem.get_or_insert_with(|| format!("run {}: {e}", i + 1));
+            }
+        }
+    }
+    let problem = first_problem.map(|first| {
+        format!(
+            "{bad} of its {} runs could not be read, the first because of {first}",
+            runs.len()
+        )
+    });
+    Ok((history, problem))
+}
+
+/// Renames the bad file at `path` aside and returns `kept` with a notice.
+fn set_aside(path: &Path, problem: String, kept: History) -> Result<LoadedHistory, HistoryError> {
+    let target = aside_path(path);
+    match std::fs::rename(path, &target) {
+        Ok(()) => {
+            let outcome = if kept.records.is_empty() {
+                "a new, empty history was started".to_owned()
+            } else {
+                format!("the {} readable runs were kept", kept.records.len())
+            };
+            Ok(LoadedHistory {
+                history: kept,
+                notice: Some(format!(
+                    "The run history could not be read ({problem}). The file was moved to {} \
+                     and {outcome}.",
+                    target.display()
+                )),
+            })
+        }
+        Err(e) => Err(HistoryError::SetAside {
+            path: path.display().to_string(),
+            problem,
+            message: e.to_string(),
+        }),
+    }
+}
+
+/// `<dir>/<stem>.corrupt-<unix>.json`, with `-2`, `-3`… if that exists.
+fn aside_path(path: &Path) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map_or_else(|| "history".into(), |s| s.to_string_lossy().into_owned());
+    let dir = path.parent().unwrap_or_else(|| Path::new(""));
+    let now = super::unix_now();
+    let mut candidate = dir.join(format!("{stem}.corrupt-{now}.json"));
+    let mut n = 2;
+    while candidate.exists() && n < 10_000 {
+        candidate = dir.join(format!("{stem}.corrupt-{now}-{n}.json"));
+        n += 1;
+    }
+    candidate
+}
+
+/// Writes `bytes` to a temporary file next to `path`, flushes it to disk and
+/// renames it over `path`: readers see the old file or the new one, never
+/// half of one.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let name = path
+        .file_name()
+        .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
+    let temp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let written = std::fs::File::create(&temp).and_then(|mut f| {
+        f.write_all(bytes)?;
+        f.sync_all()
+    });
+    let result = written.and_then(|()| std::fs::rename(&temp, path));
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&temp);
+        return Err(e.to_string());
+    }
+    Ok(())
+}
+
+/// A run's per-epoch history as a table: epoch, train_loss, valid_loss, the
+/// task's metric columns (accuracy and AUC, or MAE and RMSE) and seconds.
+/// Shared by `purchase-lab train --history` and the app's export.
+pub fn history_table(history: &[EpochReport]) -> Result<Table, TableError> {
+    let mut columns = vec![
+        Column::numeric("epoch", history.iter().map(|r| r.epoch as f64).collect()),
+        Column::numeric("train_loss", history.iter().map(|r| r.train_loss).collect()),
+        Column::numeric("valid_loss", history.iter().map(|r| r.valid_loss).collect()),
+    ];
+    // The per-epoch metric columns of this task (named by the first epoch).
+    if let Some(first) = history.first() {
+        for (i, (name, _)) in first.metrics.history_columns().into_iter().enumerate() {
+            let values = history
+                .iter()
+                .map(|r| r.metrics.history_columns()[i].1.unwrap_or(f64::NAN))
+                .collect();
+            columns.push(Column::numeric(name, values));
+        }
+    }
+    columns.push(Column::numeric(
+        "seconds",
+        history.iter().map(|r| r.seconds).collect(),
+    ));
+    Table::new(columns)
+}
+
+/// Writes [`history_table`] as CSV.
+pub fn write_history_csv(history: &[EpochReport], path: &Path) -> Result<(), HistoryError> {
+    write_csv(&history_table(history)?, path)?;
+    Ok(())
+}
+
+/// The runs table: one row per run with id, name, pinned, every setting
+/// ([`SETTINGS`], as text) and every metric ([`METRICS`]) that at least one
+/// of the runs has (empty cells where a run has none).
+pub fn runs_table(records: &[&RunRecord]) -> Result<Table, TableError> {
+    let mut columns = vec![
+        Column::numeric("id", records.iter().map(|r| r.id as f64).collect()),
+        Column::categorical(
+            "name",
+            &records
+                .iter()
+                .map(|r| Some(r.name.as_str()))
+                .collect::<Vec<_>>(),
+        ),
+        Column::categorical(
+            "pinned",
+            &records
+                .iter()
+                .map(|r| Some(if r.pinned { "yes" } else { "no" }))
+                .collect::<Vec<_>>(),
+        ),
+        Column::numeric(
+            "created_unix",
+            records.iter().map(|r| r.created_unix as f64).collect(),
+        ),
+    ];
+    for name in SETTINGS {
+        let values: Vec<Option<String>> = records
+            .iter()
+            .map(|r| Some(r.setting(name)).filter(|v| !v.is_empty()))
+            .collect();
+        columns.push(Column::categorical(name, &values));
+    }
+    for name in METRICS {
+        let values: Vec<f64> = records
+            .iter()
+            .map(|r| metric_value(r, name).unwrap_or(f64::NAN))
+            .collect();
+        if values.iter().any(|v| !v.is_nan()) {
+            // `epochs` is also a setting (the target); the metric is what
+            // the run actually trained.
+            let column = if name == "epochs" {
+                "epochs_trained"
+            } else {
+                name
+            };
+            columns.push(Column::numeric(column, values));
+        }
+    }
+    Table::new(columns)
+}
+
+/// Writes [`runs_table`] as CSV.
+pub fn write_runs_csv(records: &[&RunRecord], path: &Path) -> Result<(), HistoryError> {
+    write_csv(&runs_table(records)?, path)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thin_keeps_ends_and_count() {
+        let items: Vec<usize> = (0..2500).collect();
+        let thinned = thin(&items, 1000);
+        assert_eq!(thinned.len(), 1000);
+        assert_eq!(thinned.first(), Some(&0));
+        assert_eq!(thinned.last(), Some(&2499));
+        assert!(thinned.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(thin(&items[..10], 1000).len(), 10);
+    }
+
+    #[test]
+    fn metric_directions() {
+        assert!(higher_is_better("auc"));
+        assert!(higher_is_better("r2"));
+        assert!(!higher_is_better("valid_loss"));
+        assert!(!higher_is_better("rmse"));
+    }
+}

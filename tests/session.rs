@@ -1,0 +1,169 @@
+//! Session files: a saved setup loads back equal and reproduces the same
+//! loss history on the CPU backend; a bad file says what and where.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use purchase_lab::data::{Preset, Problem, Recipe, Source, SynthSettings, prepare, write_csv};
+use purchase_lab::model::run::TrainingRun;
+use purchase_lab::model::{
+    Activation, BackendChoice, NetworkSpec, OptimizerKind, TrainSettings, select_device,
+};
+use purchase_lab::tune::{Session, SessionError};
+
+fn session() -> Session {
+    let source = Source::Generated(SynthSettings {
+        preset: Preset::Circle,
+        rows: 300,
+        seed: 9,
+        noise: 0.1,
+        ..SynthSettings::default()
+    });
+    let table = source.load().unwrap();
+    let (target, positive) = Preset::Circle.target();
+    let mut recipe = Recipe::new(
+        &table,
+        target,
+        Problem::Classification {
+            positive: positive.to_owned(),
+        },
+    );
+    recipe.test_fraction = 0.25;
+    recipe.seed = 3;
+    Session::new(
+        source,
+        recipe,
+        NetworkSpec {
+            hidden: vec![8, 4],
+            activation: Activation::Tanh,
+            dropout: 0.1,
+        },
+        TrainSettings {
+            optimizer: OptimizerKind::Adam,
+            learning_rate: 0.02,
+            epochs: 6,
+            seed: 17,
+            early_stopping: Some(20),
+            ..TrainSettings::default()
+        },
+        Some(6),
+        BackendChoice::Cpu,
+    )
+}
+
+/// Loss history of training from the session as a user would.
+fn losses(session: &Session) -> Vec<(f64, f64)> {
+    let table = session.source.load().unwrap();
+    let prepared = Arc::new(prepare(&table, &session.recipe).unwrap());
+    let device = select_device(session.backend).unwrap();
+    let mut run = TrainingRun::new(prepared, &session.spec, &session.train, &device).unwrap();
+    for _ in 0..session.epochs.unwrap() {
+        run.run_epoch().unwrap();
+    }
+    run.history()
+        .iter()
+        .map(|r| (r.train_loss, r.valid_loss))
+        .collect()
+}
+
+#[test]
+fn a_session_round_trips_and_reproduces_training() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lesson.json");
+    let original = session();
+    original.save(&path).unwrap();
+    assert!(Session::is_session_file(&path));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("\n  \"version\": 1"), "pretty JSON: {text}");
+
+    let loaded = Session::load(&path).unwrap();
+    assert_eq!(loaded, original);
+    let first = losses(&loaded);
+    let second = losses(&Session::load(&path).unwrap());
+    assert_eq!(first.len(), 6);
+    assert_eq!(first, second, "same session, same seed: same losses");
+}
+
+#[test]
+fn a_data_file_next_to_the_session_is_stored_relative() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("circle.csv");
+    let original = session();
+    write_csv(&original.source.load().unwrap(), &csv).unwrap();
+    let with_file = Session {
+        source: Source::File(csv.clone()),
+        ..original
+    };
+    let path = dir.path().join("lesson.json");
+    with_file.save(&path).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("\"File\": \"circle.csv\""), "{text}");
+
+    // The folder moves (a student unzips it elsewhere): still opens.
+    let moved = tempfile::tempdir().unwrap();
+    for name in ["circle.csv", "lesson.json"] {
+        std::fs::copy(dir.path().join(name), moved.path().join(name)).unwrap();
+    }
+    let loaded = Session::load(&moved.path().join("lesson.json")).unwrap();
+    assert_eq!(loaded.source, Source::File(moved.path().join("circle.csv")));
+    assert_eq!(loaded.source.load().unwrap().n_rows(), 300);
+}
+
+fn load_error(dir: &Path, text: &str) -> (SessionError, String) {
+    let path = dir.join("bad.json");
+    std::fs::write(&path, text).unwrap();
+    let e = Session::load(&path).unwrap_err();
+    let message = e.to_string();
+    assert!(message.contains("bad.json"), "{message}");
+    (e, message)
+}
+
+#[test]
+fn bad_session_files_say_what_and_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = serde_json::to_string_pretty(&session()).unwrap();
+
+    // Cut off in the middle: not JSON, with the line and column.
+    let cut = &good[..good.find("\"spec\"").unwrap()];
+    let (e, message) = load_error(dir.path(), cut);
+    assert!(matches!(e, SessionError::NotJson { .. }), "{message}");
+    assert!(message.contains("line "), "{message}");
+    assert!(message.contains("column "), "{message}");
+
+    // A missing field: named, with its position.
+    let mut value: serde_json::Value = serde_json::from_str(&good).unwrap();
+    value.as_object_mut().unwrap().remove("recipe");
+    let (e, message) = load_error(dir.path(), &serde_json::to_string_pretty(&value).unwrap());
+    assert!(matches!(e, SessionError::Invalid { .. }), "{message}");
+    assert!(message.contains("missing field `recipe`"), "{message}");
+    assert!(message.contains("line "), "{message}");
+
+    // A wrong type on a known line.
+    let wrong = good.replacen("\"learning_rate\": 0.02", "\"learning_rate\": \"fast\"", 1);
+    let line = wrong.lines().position(|l| l.contains("\"fast\"")).unwrap() + 1;
+    let (e, message) = load_error(dir.path(), &wrong);
+    assert!(matches!(e, SessionError::Invalid { .. }), "{message}");
+    assert!(message.contains(&format!("line {line},")), "{message}");
+
+    // Another format version, or no version at all.
+    let (e, message) = load_error(
+        dir.path(),
+        &good.replacen("\"version\": 1", "\"version\": 7", 1),
+    );
+    assert!(matches!(e, SessionError::Version { .. }), "{message}");
+    assert!(message.contains("version 7"), "{message}");
+    let (e, message) = load_error(dir.path(), "{\"hello\": 1}");
+    assert!(matches!(e, SessionError::NotSession { .. }), "{message}");
+
+    // A value the app would refuse.
+    let absurd = good.replacen("\"learning_rate\": 0.02", "\"learning_rate\": 50.0", 1);
+    let (e, message) = load_error(dir.path(), &absurd);
+    assert!(matches!(e, SessionError::Setting { .. }), "{message}");
+    assert!(message.contains("learning rate 50"), "{message}");
+
+    let e = Session::load(&dir.path().join("missing.json")).unwrap_err();
+    assert!(matches!(e, SessionError::Read { .. }), "{e}");
+
+    assert!(!Session::is_session_file(Path::new("customers.csv")));
+    assert!(Session::is_session_file(Path::new("LESSON.JSON")));
+}
