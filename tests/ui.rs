@@ -11,7 +11,8 @@ use purchase_lab::model::run::Metrics;
 fn harness() -> Harness<'static, PurchaseLabApp> {
     let mut h = Harness::builder()
         .with_size([1280.0, 800.0])
-        .build_eframe(|cc| PurchaseLabApp::new(&cc.egui_ctx, None, None));
+        // History kept in memory: tests never touch the user's run history.
+        .build_eframe(|cc| PurchaseLabApp::with_history(&cc.egui_ctx, None, None, None));
     wait_until(&mut h, "the generated data to load", |app| {
         app.table.is_some() && app.prepared.is_some()
     });

@@ -80,8 +80,9 @@ impl<T> Drop for Task<T> {
     }
 }
 
-/// A table loaded (or generated) from a source, or a readable error.
-pub type Loaded = (Source, Result<Table, String>);
+/// A table loaded (or generated) from a source with its fingerprint (for
+/// the run history), or a readable error.
+pub type Loaded = (Source, Result<(Table, String), String>);
 
 pub fn load(source: Source, notify: impl Fn() + Send + 'static) -> Result<Task<Loaded>, String> {
     Task::spawn("purchase-lab-loader", true, notify, move || {
@@ -95,6 +96,11 @@ pub fn load(source: Source, notify: impl Fn() + Send + 'static) -> Result<Task<L
                 format!("{name}: {e}")
             }),
         };
+        // Hashing every cell is done here, off the UI thread.
+        let result = result.map(|table| {
+            let fingerprint = crate::tune::fingerprint(&table);
+            (table, fingerprint)
+        });
         (source, result)
     })
 }
@@ -103,6 +109,11 @@ pub enum Dialog {
     OpenCsv,
     SaveModel,
     OpenModel,
+    SaveRunsCsv,
+    SaveHistoryCsv(u64),
+    SavePng(super::export::PngView),
+    SaveSession,
+    OpenSession,
 }
 
 pub fn file_dialog(
@@ -123,6 +134,30 @@ pub fn file_dialog(
             Dialog::OpenModel => rfd::FileDialog::new()
                 .set_title("Open model")
                 .add_filter("Purchase Lab model", &["plab"])
+                .pick_file(),
+            Dialog::SaveRunsCsv => rfd::FileDialog::new()
+                .set_title("Export the runs table")
+                .add_filter("CSV", &["csv"])
+                .set_file_name("runs.csv")
+                .save_file(),
+            Dialog::SaveHistoryCsv(_) => rfd::FileDialog::new()
+                .set_title("Export a run's epochs")
+                .add_filter("CSV", &["csv"])
+                .set_file_name("epochs.csv")
+                .save_file(),
+            Dialog::SavePng(view) => rfd::FileDialog::new()
+                .set_title("Export image")
+                .add_filter("PNG image", &["png"])
+                .set_file_name(view.file_name())
+                .save_file(),
+            Dialog::SaveSession => rfd::FileDialog::new()
+                .set_title("Save session")
+                .add_filter("Purchase Lab session", &["json"])
+                .set_file_name("session.json")
+                .save_file(),
+            Dialog::OpenSession => rfd::FileDialog::new()
+                .set_title("Open session")
+                .add_filter("Purchase Lab session", &["json"])
                 .pick_file(),
         };
         (kind, path)

@@ -13,6 +13,15 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
         ui.strong("Loss");
         ui.checkbox(&mut app.settings.log_loss, "log scale")
             .on_hover_text("Show log10 of the loss, to see small improvements late in training");
+        if ui
+            .small_button("PNG…")
+            .on_hover_text("Save both curves with their axes and legends as an image")
+            .clicked()
+        {
+            app.open_dialog(super::background::Dialog::SavePng(
+                super::export::PngView::Curves,
+            ));
+        }
     });
     let history = &app.run.history;
     let log = app.settings.log_loss;

@@ -9,12 +9,15 @@ mod background;
 pub mod curves;
 pub mod data_panel;
 pub mod evaluation;
+pub mod export;
 pub mod lessons;
 pub mod model_panel;
 pub mod network_panel;
 pub mod network_view;
+pub mod runs;
 pub mod settings;
 pub mod surface_view;
+pub mod sweep_panel;
 pub mod training_bar;
 
 use std::path::PathBuf;
@@ -101,6 +104,20 @@ pub struct PurchaseLabApp {
     pub what_if: model_panel::WhatIf,
     /// The classroom lesson being shown, with its explanation in a banner.
     pub lesson: Option<lessons::Lesson>,
+    pub runs: runs::RunsState,
+    pub sweep: sweep_panel::SweepState,
+    /// Fingerprint of the loaded table, recorded with each run.
+    pub fingerprint: String,
+    /// Where the exportable views were drawn last frame.
+    pub view_rects: export::ViewRects,
+    /// A PNG export waiting for its screenshot.
+    png_export: Option<(
+        export::PngView,
+        PathBuf,
+        std::sync::mpsc::Receiver<Arc<egui::ColorImage>>,
+    )>,
+    /// File writes and reads off the UI thread; each reports a notice.
+    io_tasks: Vec<Task<IoResult>>,
     /// UI-thread CPU seconds of recent frames (eframe's `cpu_usage`).
     pub frame_times: Vec<f32>,
     frames_seen: u64,
@@ -116,12 +133,37 @@ impl PurchaseLabApp {
         storage: Option<&dyn eframe::Storage>,
         file: Option<PathBuf>,
     ) -> PurchaseLabApp {
+        Self::with_history(
+            ctx,
+            storage,
+            file,
+            crate::tune::history::History::default_path(),
+        )
+    }
+
+    /// The app with its run history kept at `history_path` (tests use a
+    /// temporary one; `None` keeps it in memory). `file` is a CSV to open
+    /// or a session file (`.json`).
+    pub fn with_history(
+        ctx: &egui::Context,
+        storage: Option<&dyn eframe::Storage>,
+        file: Option<PathBuf>,
+        history_path: Option<PathBuf>,
+    ) -> PurchaseLabApp {
         let mut settings: Settings = storage
             .and_then(|s| eframe::get_value(s, STORAGE_KEY))
             .unwrap_or_default();
+        let mut session_error = None;
         if let Some(file) = file {
-            settings.source = Source::File(file);
-            settings.problem = None;
+            if crate::tune::session::Session::is_session_file(&file) {
+                match crate::tune::session::Session::load(&file) {
+                    Ok(session) => apply_session(&mut settings, session),
+                    Err(e) => session_error = Some(e.to_string()),
+                }
+            } else {
+                settings.source = Source::File(file);
+                settings.problem = None;
+            }
         }
         let repaint = ctx.clone();
         let (worker, worker_error) = match WorkerHandle::spawn(move || repaint.request_repaint()) {
@@ -153,13 +195,119 @@ impl PurchaseLabApp {
             unit_textures: network_view::UnitTextures::default(),
             what_if: model_panel::WhatIf::default(),
             lesson: None,
+            runs: runs::RunsState::open(history_path),
+            sweep: sweep_panel::SweepState::default(),
+            fingerprint: String::new(),
+            view_rects: export::ViewRects::default(),
+            png_export: None,
+            io_tasks: Vec::new(),
             frame_times: Vec::new(),
             frames_seen: 0,
             report_frame_times: std::env::var("PURCHASE_LAB_FRAME_STATS").is_ok_and(|v| v == "1"),
             ctx: ctx.clone(),
         };
+        app.data_error = session_error;
         app.load(app.settings.source.clone());
         app
+    }
+
+    /// Runs `work` (a file write or read) on a background thread; its
+    /// result becomes a notice or an error when it arrives.
+    pub fn in_background(&mut self, work: impl FnOnce() -> IoResult + Send + 'static) {
+        let repaint = self.ctx.clone();
+        match Task::spawn(
+            "purchase-lab-io",
+            true,
+            move || repaint.request_repaint(),
+            work,
+        ) {
+            Ok(task) => self.io_tasks.push(task),
+            Err(e) => self.run.error = Some(e),
+        }
+    }
+
+    /// Saves the current data source, recipe, network and training
+    /// settings as a session file.
+    pub fn save_session(&mut self, path: PathBuf) {
+        let Some(problem) = &self.settings.problem else {
+            self.run.error = Some("load data and choose a target before saving a session".into());
+            return;
+        };
+        let session = crate::tune::session::Session::new(
+            self.settings.source.clone(),
+            problem.recipe(),
+            self.settings.spec.clone(),
+            self.settings.train.clone(),
+            (!self.settings.until_paused).then_some(self.settings.train.epochs),
+            self.settings.backend,
+        );
+        self.in_background(move || {
+            session
+                .save(&path)
+                .map(|()| IoDone::Notice(format!("session saved to {}", path.display())))
+                .map_err(|e| e.to_string())
+        });
+    }
+
+    /// Reads a session file in the background and applies it when it arrives.
+    pub fn open_session(&mut self, path: PathBuf) {
+        self.in_background(move || {
+            crate::tune::session::Session::load(&path)
+                .map(|s| IoDone::Session(Box::new(s)))
+                .map_err(|e| e.to_string())
+        });
+    }
+
+    /// Exports a view as PNG: the next frame is captured and cropped.
+    pub fn export_png(&mut self, view: export::PngView, path: PathBuf) {
+        let rx = export::request_screenshot(&self.ctx);
+        self.png_export = Some((view, path, rx));
+    }
+
+    fn poll_io(&mut self) {
+        if let Some((view, path, rx)) = &self.png_export
+            && let Ok(image) = rx.try_recv()
+        {
+            let (view, path) = (*view, path.clone());
+            self.png_export = None;
+            let rect = self.view_rects.get(view);
+            let ppp = self.ctx.pixels_per_point();
+            self.in_background(move || {
+                let part = rect
+                    .and_then(|r| export::crop(&image, r, ppp))
+                    .ok_or("that view is not on screen")?;
+                export::write_png(&part, &path)?;
+                Ok(IoDone::Notice(format!(
+                    "image saved to {} ({} x {} pixels)",
+                    path.display(),
+                    part.size[0],
+                    part.size[1]
+                )))
+            });
+        }
+        let mut done = Vec::new();
+        self.io_tasks.retain_mut(|task| match task.poll() {
+            Some(result) => {
+                done.push(result);
+                false
+            }
+            None => !task.is_lost(),
+        });
+        for result in done {
+            match result {
+                Ok(IoDone::Notice(n)) => self.run.notice = Some(n),
+                Ok(IoDone::Session(session)) => {
+                    apply_session(&mut self.settings, *session);
+                    self.load(self.settings.source.clone());
+                    self.run.notice = Some("session opened".to_owned());
+                }
+                Err(e) => self.run.error = Some(e),
+            }
+        }
+        if self.runs.poll() {
+            let repaint = self.ctx.clone();
+            self.runs.save(move || repaint.request_repaint());
+        }
     }
 
     /// Starts loading `source` in the background; the current data stays
@@ -294,7 +442,10 @@ impl PurchaseLabApp {
                 self.loader = None;
                 self.loading = None;
                 match result {
-                    Ok(table) => self.accept_table(source, table),
+                    Ok((table, fingerprint)) => {
+                        self.fingerprint = fingerprint;
+                        self.accept_table(source, table);
+                    }
                     Err(e) => self.data_error = Some(e),
                 }
             } else if task.is_lost() {
@@ -311,6 +462,33 @@ impl PurchaseLabApp {
                 (Dialog::OpenCsv, Some(path)) => self.load(Source::File(path)),
                 (Dialog::SaveModel, Some(path)) => self.send(Command::Save(path)),
                 (Dialog::OpenModel, Some(path)) => self.send(Command::OpenModel(path)),
+                (Dialog::SaveRunsCsv, Some(path)) => {
+                    let records: Vec<crate::tune::history::RunRecord> =
+                        self.runs.history.records.clone();
+                    self.in_background(move || {
+                        let refs: Vec<&crate::tune::history::RunRecord> = records.iter().collect();
+                        crate::tune::history::write_runs_csv(&refs, &path)
+                            .map(|()| {
+                                IoDone::Notice(format!("runs table saved to {}", path.display()))
+                            })
+                            .map_err(|e| e.to_string())
+                    });
+                }
+                (Dialog::SaveHistoryCsv(id), Some(path)) => {
+                    if let Some(record) = self.runs.history.get(id) {
+                        let history = record.history.clone();
+                        self.in_background(move || {
+                            crate::tune::history::write_history_csv(&history, &path)
+                                .map(|()| {
+                                    IoDone::Notice(format!("epochs saved to {}", path.display()))
+                                })
+                                .map_err(|e| e.to_string())
+                        });
+                    }
+                }
+                (Dialog::SavePng(view), Some(path)) => self.export_png(view, path),
+                (Dialog::SaveSession, Some(path)) => self.save_session(path),
+                (Dialog::OpenSession, Some(path)) => self.open_session(path),
                 (_, None) => {}
             }
         }
@@ -374,6 +552,7 @@ impl PurchaseLabApp {
             Event::Finished { .. } => {
                 self.run.playing = false;
                 self.run.finished = true;
+                self.record_run();
             }
             Event::Saved(path) => {
                 self.run.notice = Some(format!("model saved to {}", path.display()));
@@ -454,6 +633,20 @@ impl PurchaseLabApp {
             return;
         }
         self.prep_error = None;
+        // The network being replaced goes into the history first.
+        self.record_run();
+        self.runs.current = Some(runs::CurrentRun {
+            setup: crate::tune::history::RunSetup {
+                source: self.settings.source.clone(),
+                fingerprint: self.fingerprint.clone(),
+                recipe: recipe.clone(),
+                spec: self.settings.spec.clone(),
+                train: self.settings.train.clone(),
+                epochs: (!self.settings.until_paused).then_some(self.settings.train.epochs),
+            },
+            recorded_as: None,
+            recorded_epochs: 0,
+        });
         self.fix_axes();
         let surface = self.surface_request();
         self.surface_sent = Some(surface.clone());
@@ -559,12 +752,15 @@ impl eframe::App for PurchaseLabApp {
         }
         self.handle_dropped_files(ctx);
         self.poll();
+        self.poll_io();
+        self.poll_sweep();
         self.apply();
         self.refresh_metrics();
         model_panel::ask(self);
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
         egui::Panel::top("training_bar").show(ui, |ui| training_bar::show(self, ui));
         egui::Panel::left("controls")
             .resizable(true)
@@ -581,7 +777,8 @@ impl eframe::App for PurchaseLabApp {
             .default_size(340.0)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
-                    curves::show(self, ui);
+                    let curves = ui.scope(|ui| curves::show(self, ui)).response.rect;
+                    self.view_rects.curves = Some(curves);
                     ui.separator();
                     evaluation::show(self, ui);
                     ui.separator();
@@ -594,13 +791,49 @@ impl eframe::App for PurchaseLabApp {
                 .default_size(network_view::HEIGHT)
                 .size_range(140.0..=520.0)
                 .show(ui, |ui| network_view::show(self, ui));
-            surface_view::show(self, ui);
+            let surface = ui.scope(|ui| surface_view::show(self, ui)).response.rect;
+            self.view_rects.surface = Some(surface);
         });
+        if self.runs.open || self.sweep.open {
+            runs::show_window(self, &ctx);
+        }
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, STORAGE_KEY, &self.settings);
     }
+
+    fn on_exit(&mut self) {
+        // The run in progress is history too; wait for the file to be written.
+        self.record_run();
+        self.runs.flush();
+        self.runs.save(|| {});
+        self.runs.flush();
+    }
+}
+
+/// What a background read or write produced.
+pub enum IoDone {
+    Notice(String),
+    Session(Box<crate::tune::session::Session>),
+}
+
+pub type IoResult = Result<IoDone, String>;
+
+/// Puts a session's data source and settings into `settings`.
+fn apply_session(settings: &mut Settings, session: crate::tune::session::Session) {
+    if let Source::Generated(synth) = &session.source {
+        settings.synth = synth.clone();
+    }
+    settings.source = session.source;
+    settings.problem = Some(ProblemChoice::from_recipe(&session.recipe));
+    settings.spec = session.spec;
+    settings.train = session.train;
+    settings.until_paused = session.epochs.is_none();
+    if let Some(n) = session.epochs {
+        settings.train.epochs = n;
+    }
+    settings.backend = session.backend;
 }
 
 /// Whether two sources hold the same kind of data: the same file, or the

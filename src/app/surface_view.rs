@@ -203,6 +203,15 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
             .on_hover_text("Also show the held-back test customers (hollow circles)");
         ui.checkbox(&mut app.settings.discretize, "discretize")
             .on_hover_text("Show only the predicted class, not how sure the network is");
+        if ui
+            .small_button("PNG…")
+            .on_hover_text("Save the surface with its axes and legend as an image")
+            .clicked()
+        {
+            app.open_dialog(super::background::Dialog::SavePng(
+                super::export::PngView::Surface,
+            ));
+        }
     });
     let regression = app.settings.problem.as_ref().is_some_and(|p| p.regression);
     let (Some(surface), Some(table), Some(prepared)) = (

@@ -93,6 +93,41 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
         {
             app.open_dialog(Dialog::OpenModel);
         }
+        ui.separator();
+        let n_runs = app.runs.history.records.len();
+        let sweeping = if app.sweep.running() { ", sweeping" } else { "" };
+        if ui
+            .selectable_label(app.runs.open, format!("Runs ({n_runs}{sweeping})"))
+            .on_hover_text("Compare recorded runs, overlay their curves, and sweep hyperparameters")
+            .clicked()
+        {
+            app.runs.open = !app.runs.open;
+        }
+        if ui
+            .selectable_label(app.sweep.open, "Sweep")
+            .on_hover_text("Train a grid of learning rates, widths, depths, batch sizes and dropouts in the background and find the best")
+            .clicked()
+        {
+            app.sweep.open = !app.sweep.open;
+        }
+        ui.menu_button("Session", |ui| {
+            if ui
+                .button("Save session…")
+                .on_hover_text("Save the data source, target, network and training settings as a .json file to hand to students")
+                .clicked()
+            {
+                app.open_dialog(Dialog::SaveSession);
+                ui.close();
+            }
+            if ui
+                .button("Open session…")
+                .on_hover_text("Set everything up from a saved session file")
+                .clicked()
+            {
+                app.open_dialog(Dialog::OpenSession);
+                ui.close();
+            }
+        });
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             // The short name in the bar; the full description (adapter,
             // or why the CPU was chosen) on hover.
