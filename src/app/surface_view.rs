@@ -246,8 +246,10 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
             held.join(", ")
         )
     };
+    // The caption takes one line (the full list on hover), so the plot
+    // keeps its size however many features are held.
     let plot_height =
-        (ui.available_height() - if caption.is_empty() { 0.0 } else { 40.0 }).max(200.0);
+        (ui.available_height() - if caption.is_empty() { 0.0 } else { 24.0 }).max(200.0);
     let train_points = points(&table, &x.feature, &y.feature, &prepared.train);
     let test_points = if app.settings.show_test_points {
         points(&table, &x.feature, &y.feature, &prepared.test)
@@ -310,6 +312,12 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
             }
         });
     if !caption.is_empty() {
-        ui.weak(caption);
+        let full = caption.replace(", ", "\n");
+        ui.add(
+            egui::Label::new(egui::RichText::new(caption).weak())
+                .truncate()
+                .show_tooltip_when_elided(false),
+        )
+        .on_hover_text(full);
     }
 }
