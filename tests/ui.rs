@@ -280,3 +280,18 @@ fn the_what_if_form_predicts_as_fields_change_and_an_opened_model_answers() {
     wait_until(&mut h, "the error", |app| app.run.error.is_some());
     assert!(h.state().what_if.opened.as_ref().unwrap().path == path);
 }
+
+#[test]
+fn ctrl_plus_and_minus_scale_the_text_for_a_projector() {
+    // (The theme follows the system: the app sets ThemePreference::System;
+    // the test harness pins its own theme, so that is not checked here.)
+    let mut h = harness();
+    let before = h.ctx.zoom_factor();
+    h.key_press_modifiers(eframe::egui::Modifiers::COMMAND, eframe::egui::Key::Plus);
+    h.run_steps(2);
+    let zoomed = h.ctx.zoom_factor();
+    assert!(zoomed > before, "{zoomed} vs {before}");
+    h.key_press_modifiers(eframe::egui::Modifiers::COMMAND, eframe::egui::Key::Minus);
+    h.run_steps(2);
+    assert!((h.ctx.zoom_factor() - before).abs() < 1e-3);
+}

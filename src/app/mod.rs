@@ -153,6 +153,9 @@ impl PurchaseLabApp {
         let mut settings: Settings = storage
             .and_then(|s| eframe::get_value(s, STORAGE_KEY))
             .unwrap_or_default();
+        // Dark or light as the system says (egui's default; set here so a
+        // restored egui memory or a test harness cannot pin one).
+        ctx.options_mut(|o| o.theme_preference = egui::ThemePreference::System);
         let mut session_error = None;
         if let Some(file) = file {
             if crate::tune::session::Session::is_session_file(&file) {
