@@ -410,8 +410,20 @@ impl Worker {
             Ok(d) => d,
             Err(e) => return self.emit(Event::Failed(e.to_string())),
         };
+        let playing = !job.paused;
+        self.launch(job, &device, playing)
+    }
+
+    /// Builds a fresh network for `job` on `device`, makes it the active run
+    /// and announces it with `Started` (a failure is reported instead).
+    fn launch(
+        &mut self,
+        job: Job,
+        device: &SelectedDevice,
+        playing: bool,
+    ) -> Result<(), Disconnected> {
         let built = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            TrainingRun::new(job.prepared.clone(), &job.spec, &job.settings, &device)
+            TrainingRun::new(job.prepared.clone(), &job.spec, &job.settings, device)
         }));
         let run = match built {
             Ok(Ok(run)) => run,
@@ -423,7 +435,7 @@ impl Worker {
             job: job.clone(),
             kind: device.kind,
             recipe: job.recipe,
-            playing: !job.paused,
+            playing,
             target: job.epochs,
             epochs: job.epochs,
             last_surface: None,
@@ -537,30 +549,7 @@ impl Worker {
             Ok(d) => d,
             Err(e) => return self.emit(Event::Failed(e.to_string())),
         };
-        let job = old.job;
-        let built = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            TrainingRun::new(job.prepared.clone(), &job.spec, &job.settings, &device)
-        }));
-        let run = match built {
-            Ok(Ok(run)) => run,
-            Ok(Err(e)) => return self.emit(Event::Failed(e.to_string())),
-            Err(panic) => return self.emit(Event::Failed(panic_message(&*panic))),
-        };
-        self.active = Some(Active {
-            run,
-            job: job.clone(),
-            kind: device.kind,
-            recipe: job.recipe,
-            playing: old.playing,
-            target: job.epochs,
-            epochs: job.epochs,
-            last_surface: None,
-            surface_stale: true,
-        });
-        self.emit(Event::Started {
-            device: device.description.clone(),
-            fallback: device.fallback_reason.clone(),
-        })
+        self.launch(old.job, &device, old.playing)
     }
 
     /// Sends a fresh surface and test predictions when the network changed

@@ -5,10 +5,11 @@
 //! session files work.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+mod common;
+use common::wait_until;
 use purchase_lab::app::PurchaseLabApp;
 use purchase_lab::app::export::PngView;
 
@@ -23,28 +24,6 @@ fn harness_at(history: &Path, file: Option<PathBuf>) -> Harness<'static, Purchas
         app.table.is_some() && app.prepared.is_some()
     });
     h
-}
-
-fn wait_until(
-    h: &mut Harness<'static, PurchaseLabApp>,
-    what: &str,
-    mut done: impl FnMut(&PurchaseLabApp) -> bool,
-) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !done(h.state()) {
-        let app = h.state();
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}; data error {:?}, run error {:?}, runs notice {:?}, sweep error {:?}",
-            app.data_error,
-            app.run.error,
-            app.runs.notice,
-            app.sweep.error
-        );
-        h.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    h.step();
 }
 
 /// Plays the current network to its epoch target.

@@ -5,6 +5,8 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+mod common;
+use common::wait_until;
 use purchase_lab::app::PurchaseLabApp;
 use purchase_lab::model::run::Metrics;
 
@@ -17,30 +19,6 @@ fn harness() -> Harness<'static, PurchaseLabApp> {
         app.table.is_some() && app.prepared.is_some()
     });
     h
-}
-
-/// Steps frames (the app polls its background threads each frame) until
-/// `done` holds, failing after a generous timeout.
-fn wait_until(
-    h: &mut Harness<'static, PurchaseLabApp>,
-    what: &str,
-    mut done: impl FnMut(&PurchaseLabApp) -> bool,
-) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !done(h.state()) {
-        let app = h.state();
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}; loading {:?}, data error {:?}, recipe error {:?}, run error {:?}",
-            app.loading,
-            app.data_error,
-            app.prep_error,
-            app.run.error
-        );
-        h.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    h.step();
 }
 
 #[test]
