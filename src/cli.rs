@@ -48,6 +48,8 @@ pub enum Command {
     Sweep(Box<SweepArgs>),
     /// Score a CSV file of customers with a saved model.
     Predict(PredictArgs),
+    /// Time the fixed workloads (training, surface, CSV load) and print the figures.
+    Bench(BenchArgs),
 }
 
 /// The data and the problem: shared by `train` and `sweep`.
@@ -307,6 +309,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Train(args) => train(&args),
         Command::Sweep(args) => sweep(&args),
         Command::Predict(args) => predict(&args),
+        Command::Bench(args) => bench(&args),
     }
 }
 
@@ -878,4 +881,63 @@ pub fn format_sweep(ranked: &[&SweepOutcome], metric: &str) -> String {
         ));
     }
     text
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Print one JSON object with every figure instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// auto, gpu (any wgpu adapter, even a software one) or cpu.
+    #[arg(long, default_value = "auto")]
+    pub backend: BackendChoice,
+    /// Tiny sizes and one run each: checks the benchmark works, measures nothing.
+    #[arg(long)]
+    pub quick: bool,
+    /// Only these workloads: w1, w2, w3, surface, first-epoch (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "w1,w2")]
+    pub only: Vec<crate::bench::Workload>,
+    /// Measured runs per training workload (default 5; 1 with --quick).
+    #[arg(long, value_name = "N")]
+    pub repeats: Option<usize>,
+    /// Also write W1/W2 data and prepared training matrices here, for
+    /// scripts/sklearn_bench.py.
+    #[arg(long, value_name = "DIR")]
+    pub export_data: Option<PathBuf>,
+}
+
+fn bench(args: &BenchArgs) -> Result<()> {
+    let mut sizes = if args.quick {
+        crate::bench::Sizes::quick()
+    } else {
+        crate::bench::Sizes::full()
+    };
+    if let Some(repeats) = args.repeats {
+        sizes.repeats = repeats.max(1);
+    }
+    let options = crate::bench::BenchOptions {
+        backend: args.backend,
+        sizes,
+        only: args.only.clone(),
+        export_dir: args.export_data.clone(),
+        // A fresh process of this program measures the cold shader cache;
+        // not from inside that process itself (`--quick --only first-epoch`).
+        cold_cache_exe: if args.quick {
+            None
+        } else {
+            std::env::current_exe().ok()
+        },
+    };
+    let json = args.json;
+    let report = crate::bench::run_bench(&options, |step| {
+        if !json {
+            eprintln!("running {step}…");
+        }
+    })?;
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print!("{}", crate::bench::format_report(&report));
+    }
+    Ok(())
 }

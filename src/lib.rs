@@ -6,6 +6,7 @@
 //! `app` and [`cli`] are two faces on the same engine.
 
 pub mod app;
+pub mod bench;
 pub mod cli;
 pub mod data;
 pub mod model;

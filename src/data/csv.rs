@@ -216,7 +216,13 @@ enum ColumnBuilder {
 impl ColumnBuilder {
     fn push(&mut self, cell: &str, line: u64) -> Demotion {
         let cell = cell.trim();
-        let missing = is_missing_marker(cell);
+        // Every missing marker starts with a letter or `?` (or is empty), so a
+        // cell starting with a digit, sign or point, i.e. nearly every cell of
+        // a numeric column, skips the six comparisons.
+        let missing = match cell.as_bytes().first() {
+            Some(b) if b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.') => false,
+            _ => is_missing_marker(cell),
+        };
         match self {
             ColumnBuilder::Text(b) => {
                 b.push((!missing).then_some(cell));
@@ -342,8 +348,13 @@ fn read_pass<R: Read>(
                 expected: n_cols,
             });
         }
+        // One NUL search per row rather than per cell (measured: the
+        // per-cell search cost 5% of a numeric file's load).
+        if record.as_slice().contains(&0) {
+            return Err(CsvError::Binary { line });
+        }
         for (i, field) in record.iter().enumerate() {
-            let text = cell_text(field, line, i)?;
+            let text = utf8_text(field, line, i)?;
             if builders[i].push(text, line) == Demotion::Lossy {
                 lossy[i] = true;
             }
@@ -424,6 +435,11 @@ fn cell_text(field: &[u8], line: u64, index: usize) -> Result<&str, CsvError> {
     if field.contains(&0) {
         return Err(CsvError::Binary { line });
     }
+    utf8_text(field, line, index)
+}
+
+/// A cell as text; the caller has checked for NUL bytes.
+fn utf8_text(field: &[u8], line: u64, index: usize) -> Result<&str, CsvError> {
     std::str::from_utf8(field).map_err(|_| CsvError::InvalidUtf8 {
         line,
         column: index + 1,
@@ -581,7 +597,51 @@ impl<R: Read> RowGuard<R> {
     }
 
     fn scan(&mut self, bytes: &[u8]) -> Result<(), GuardError> {
-        for &b in bytes {
+        let mut i = 0;
+        while i < bytes.len() {
+            // Fast paths. Outside quotes only a `"` or a line end can change
+            // what the guard tracks (delimiters just count fields), and rows
+            // are long, so jump to the next such byte with memchr (SIMD) and
+            // count the run's delimiters in one tight loop. Measured with
+            // cachegrind on a 100,000-row numeric file: the guard took 16% of
+            // the load byte by byte. A first version that also stopped at
+            // every delimiter was slower than the plain loop (fields are
+            // ~7 bytes, too short for a search to pay off).
+            let rest = &bytes[i..];
+            let run = match self.state {
+                QuoteState::FieldStart | QuoteState::Unquoted => {
+                    let run = memchr::memchr3(b'"', b'\n', b'\r', rest).unwrap_or(rest.len());
+                    if let Some(&last) = rest[..run].last() {
+                        let delimiter = self.delimiter;
+                        self.field += rest[..run].iter().filter(|&&b| b == delimiter).count();
+                        self.state = if last == delimiter {
+                            QuoteState::FieldStart
+                        } else {
+                            QuoteState::Unquoted
+                        };
+                    }
+                    run
+                }
+                QuoteState::Quoted => {
+                    let run = memchr::memchr(b'"', rest).unwrap_or(rest.len());
+                    self.line += memchr::memchr_iter(b'\n', &rest[..run]).count() as u64;
+                    run
+                }
+                QuoteState::QuoteInQuoted => 0,
+            };
+            if run > 0 {
+                self.row_bytes += run as u64;
+                if self.row_bytes > self.max_row_bytes {
+                    return Err(GuardError::RowTooLong {
+                        line: self.row_start_line,
+                        limit: self.max_row_bytes,
+                    });
+                }
+                i += run;
+                continue;
+            }
+            let b = bytes[i];
+            i += 1;
             if b == b'\n' {
                 self.line += 1;
             }
@@ -843,6 +903,32 @@ mod tests {
         ));
         // A quote inside an unquoted value is literal, as for the parser.
         assert!(read(b"a,b\n1,2\"\n3,4\n", 100).is_ok());
+    }
+
+    #[test]
+    fn no_missing_marker_starts_like_a_number() {
+        // `ColumnBuilder::push` relies on this to skip the marker check.
+        for marker in MISSING_MARKERS {
+            let first = marker.as_bytes().first();
+            assert!(
+                !first.is_some_and(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.')),
+                "{marker}"
+            );
+        }
+    }
+
+    #[test]
+    fn row_guard_counts_lines_inside_quoted_values() {
+        let mut guard = RowGuard::new(&b"a,b\n\"x\ny\nz\",1\n2,\"3\n"[..], b',', 100);
+        let mut sink = Vec::new();
+        let err = guard.read_to_end(&mut sink).unwrap_err();
+        match err.into_inner().map(|e| e.downcast::<GuardError>()) {
+            Some(Ok(g)) => assert!(
+                matches!(*g, GuardError::UnclosedQuote { line: 5, column: 2 }),
+                "{g:?}"
+            ),
+            other => panic!("unexpected {other:?}"),
+        }
     }
 
     #[test]

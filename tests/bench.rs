@@ -1,0 +1,112 @@
+//! `purchase-lab bench` with tiny sizes: every figure is present and sane.
+//! Speed itself is never asserted here (that lives in the benchmark).
+
+use purchase_lab::bench::{BenchOptions, Sizes, Workload, format_report, run_bench};
+use purchase_lab::model::BackendChoice;
+
+fn quick(only: Vec<Workload>, export_dir: Option<std::path::PathBuf>) -> BenchOptions {
+    BenchOptions {
+        backend: BackendChoice::Cpu,
+        sizes: Sizes::quick(),
+        only,
+        export_dir,
+        cold_cache_exe: None,
+    }
+}
+
+#[test]
+fn quick_bench_reports_every_figure() {
+    let mut steps = Vec::new();
+    let report = run_bench(&quick(Vec::new(), None), |s| steps.push(s.to_owned())).unwrap();
+    assert_eq!(steps.len(), 7, "{steps:?}");
+
+    let first = report.first_epoch.as_ref().unwrap();
+    assert!(first.first_in_process_seconds > 0.0 && first.warm_seconds > 0.0);
+    assert_eq!(
+        first.cold_cache_seconds, None,
+        "CPU backend: no shader cache"
+    );
+
+    let w1 = report.w1.as_ref().unwrap();
+    // 80 training rows of 100 at batch 32: 3 steps per epoch, 2 epochs.
+    assert_eq!((w1.train_rows, w1.features, w1.steps), (80, 2, 6));
+    assert!(w1.median_seconds > 0.0 && w1.final_loss.is_finite());
+    let w2 = report.w2.as_ref().unwrap();
+    assert_eq!(w2.features, 46);
+
+    let w3 = report.w3.as_ref().unwrap();
+    assert_eq!((w3.rows, w3.cols), (2_000, 20));
+    assert_eq!(w3.epoch_rows, 1_600);
+    // 19 numeric columns at 8 bytes and one column of 4-byte codes.
+    assert_eq!(w3.table_bytes, 2_000 * (19 * 8 + 4));
+    assert!(w3.load_mb_per_s > 0.0 && w3.file_bytes > 100_000);
+
+    assert_eq!(report.surface.len(), 1);
+    assert_eq!(report.surface[0].resolution, 20);
+
+    let text = format_report(&report);
+    for figure in [
+        "W1 train",
+        "W2 per optimizer step",
+        "surface 20 × 20",
+        "W3 load speed",
+    ] {
+        assert!(text.contains(figure), "{figure} missing from\n{text}");
+    }
+    let json: serde_json::Value = serde_json::to_value(&report).unwrap();
+    assert!(json["w3"]["load_mb_per_s"].is_f64());
+    assert!(json["w1"]["seconds_per_step"].is_f64());
+}
+
+#[test]
+fn export_writes_the_matrices_scikit_learn_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = run_bench(
+        &quick(vec![Workload::W1, Workload::W2], Some(dir.path().into())),
+        |_| {},
+    )
+    .unwrap();
+    assert!(report.w3.is_none() && report.surface.is_empty() && report.first_epoch.is_none());
+    for (name, features, rows) in [("w1", 2, 80), ("w2", 46, 160)] {
+        let text = std::fs::read_to_string(dir.path().join(format!("{name}_train.csv"))).unwrap();
+        let mut lines = text.lines();
+        let header = lines.next().unwrap();
+        assert_eq!(header.split(',').count(), features + 1);
+        assert!(header.ends_with(",y"));
+        assert_eq!(lines.count(), rows);
+        assert!(dir.path().join(format!("{name}.csv")).is_file());
+    }
+}
+
+#[test]
+fn cli_bench_quick_json_prints_one_object() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_purchase-lab"))
+        .args([
+            "bench",
+            "--quick",
+            "--json",
+            "--backend",
+            "cpu",
+            "--only",
+            "w1,surface",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["backend"], "cpu");
+    assert!(json["w1"]["median_seconds"].is_f64());
+    assert!(json["w2"].is_null());
+    assert_eq!(json["surface"][0]["resolution"], 20);
+
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_purchase-lab"))
+        .args(["bench", "--quick", "--only", "w9"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown workload `w9`"));
+}
