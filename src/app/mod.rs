@@ -10,10 +10,12 @@ pub mod curves;
 pub mod data_panel;
 pub mod evaluation;
 pub mod export;
+pub mod frame_stats;
 pub mod lessons;
 pub mod model_panel;
 pub mod network_panel;
 pub mod network_view;
+pub mod point_cloud;
 pub mod runs;
 pub mod settings;
 pub mod surface_view;
@@ -100,6 +102,10 @@ pub struct PurchaseLabApp {
     surface_sent: Option<Option<SurfaceRequest>>,
     learning_rate_sent: f64,
     pub surface_texture: surface_view::SurfaceTexture,
+    /// The customers drawn on the surface, per data and axis choice.
+    scatter: surface_view::Scatter,
+    /// Marker sprites for the surface's customers.
+    sprites: point_cloud::Sprites,
     pub unit_textures: network_view::UnitTextures,
     pub what_if: model_panel::WhatIf,
     /// The classroom lesson being shown, with its explanation in a banner.
@@ -118,11 +124,8 @@ pub struct PurchaseLabApp {
     )>,
     /// File writes and reads off the UI thread; each reports a notice.
     io_tasks: Vec<Task<IoResult>>,
-    /// UI-thread CPU seconds of recent frames (eframe's `cpu_usage`).
-    pub frame_times: Vec<f32>,
-    frames_seen: u64,
-    /// The UI thread's CPU ticks and frame count at the last report.
-    last_cpu: Option<(u64, u64)>,
+    /// What recent frames cost the UI thread.
+    pub frame_stats: frame_stats::FrameStats,
     report_frame_times: bool,
     ctx: egui::Context,
 }
@@ -197,6 +200,8 @@ impl PurchaseLabApp {
             data_version: 0,
             surface_sent: None,
             surface_texture: surface_view::SurfaceTexture::default(),
+            scatter: surface_view::Scatter::default(),
+            sprites: point_cloud::Sprites::default(),
             unit_textures: network_view::UnitTextures::default(),
             what_if: model_panel::WhatIf::default(),
             lesson: None,
@@ -206,9 +211,7 @@ impl PurchaseLabApp {
             view_rects: export::ViewRects::default(),
             png_export: None,
             io_tasks: Vec::new(),
-            frame_times: Vec::new(),
-            frames_seen: 0,
-            last_cpu: None,
+            frame_stats: frame_stats::FrameStats::default(),
             report_frame_times: std::env::var("PURCHASE_LAB_FRAME_STATS").is_ok_and(|v| v == "1"),
             ctx: ctx.clone(),
         };
@@ -719,56 +722,17 @@ impl PurchaseLabApp {
             }
         }
     }
-
-    /// `PURCHASE_LAB_FRAME_STATS=1` prints the UI thread's own time per
-    /// frame every 30 frames (how the 16 ms budget is measured).
-    /// eframe's figure is the wall time of each frame's update, which
-    /// other busy processes inflate; the thread's own CPU time from
-    /// /proc (10 ms ticks, so only as an average) says what the app costs.
-    fn print_frame_stats(&mut self) {
-        let cpu = thread_cpu_ticks().map(|t| (t, self.frames_seen));
-        let average = match (self.last_cpu, cpu) {
-            (Some((t0, f0)), Some((t1, f1))) if f1 > f0 => {
-                format!(
-                    ", thread CPU {:.2} ms per frame on average",
-                    (t1 - t0) as f64 * 10.0 / (f1 - f0) as f64
-                )
-            }
-            _ => String::new(),
-        };
-        self.last_cpu = cpu;
-        if let (Some(median), Some(p95)) =
-            (self.frame_ms_percentile(50), self.frame_ms_percentile(95))
-        {
-            eprintln!(
-                "UI thread time per frame (last {} frames, epoch {}): median {median:.2} ms, 95th percentile {p95:.2} ms{average}",
-                self.frame_times.len(),
-                self.run.history.last().map_or(0, |r| r.epoch),
-            );
-        }
-    }
-
-    /// A percentile of the UI-thread CPU time per frame over recent frames,
-    /// in ms (50 = the median).
-    pub fn frame_ms_percentile(&self, percent: usize) -> Option<f32> {
-        let mut t = self.frame_times.clone();
-        t.sort_by(f32::total_cmp);
-        t.get((t.len() * percent / 100).min(t.len().saturating_sub(1)))
-            .map(|s| s * 1000.0)
-    }
 }
 
 impl eframe::App for PurchaseLabApp {
     fn logic(&mut self, ctx: &egui::Context, frame: &mut eframe::Frame) {
-        if let Some(cpu) = frame.info().cpu_usage {
-            if self.frame_times.len() >= 600 {
-                self.frame_times.remove(0);
-            }
-            self.frame_times.push(cpu);
-            self.frames_seen += 1;
-            if self.frames_seen.is_multiple_of(30) && self.report_frame_times {
-                self.print_frame_stats();
-            }
+        self.frame_stats.record(frame.info().cpu_usage);
+        if self.report_frame_times
+            && self.frame_stats.frames().is_multiple_of(30)
+            && let Some(line) = self.frame_stats.report()
+        {
+            let epoch = self.run.history.last().map_or(0, |r| r.epoch);
+            eprintln!("UI thread per frame at epoch {epoch}, {line}");
         }
         self.handle_dropped_files(ctx);
         self.poll();
@@ -817,6 +781,7 @@ impl eframe::App for PurchaseLabApp {
         if self.runs.open || self.sweep.open {
             runs::show_window(self, &ctx);
         }
+        self.frame_stats.end_update();
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
@@ -830,19 +795,6 @@ impl eframe::App for PurchaseLabApp {
         self.runs.save(|| {});
         self.runs.flush();
     }
-}
-
-/// User plus system CPU time of the calling thread in clock ticks (1/100 s
-/// on Linux), from /proc; `None` elsewhere.
-fn thread_cpu_ticks() -> Option<u64> {
-    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
-    // Fields after the command name (which may hold spaces) in parentheses.
-    let rest = stat.rsplit_once(')')?.1;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 here.
-    let utime: u64 = fields.get(11)?.parse().ok()?;
-    let stime: u64 = fields.get(12)?.parse().ok()?;
-    Some(utime + stime)
 }
 
 /// What a background read or write produced.

@@ -3,11 +3,14 @@
 //! sequential scale for regression), the 0.5 contour, and the customers on
 //! top coloured by their true class.
 
+use std::sync::Arc;
+
 use eframe::egui::{self, Color32, ColorImage, TextureHandle, TextureOptions};
-use egui_plot::{Legend, MarkerShape, Plot, PlotImage, PlotPoint, Points};
+use egui_plot::{Legend, Plot, PlotImage, PlotPoint};
 
 use super::PurchaseLabApp;
-use crate::data::prep::Dataset;
+use super::point_cloud::{Marker, MeshCache, PointCloud};
+use crate::data::prep::{Dataset, Prepared};
 use crate::data::table::{ColumnData, Table};
 use crate::model::surface::Surface;
 
@@ -67,20 +70,6 @@ impl SurfaceTexture {
     }
 }
 
-/// Bilinear sample of the grid at fractional cell coordinates.
-fn sample(surface: &Surface, fx: f32, fy: f32) -> f32 {
-    let n = surface.resolution;
-    let clamp = |v: f32| v.clamp(0.0, (n - 1) as f32);
-    let (fx, fy) = (clamp(fx), clamp(fy));
-    let (x0, y0) = (fx.floor() as usize, fy.floor() as usize);
-    let (x1, y1) = ((x0 + 1).min(n - 1), (y0 + 1).min(n - 1));
-    let (tx, ty) = (fx - x0 as f32, fy - y0 as f32);
-    let v = |x: usize, y: usize| surface.values[y * n + x];
-    let top = v(x0, y0) * (1.0 - tx) + v(x1, y0) * tx;
-    let bottom = v(x0, y1) * (1.0 - tx) + v(x1, y1) * tx;
-    top * (1.0 - ty) + bottom * ty
-}
-
 pub fn mix(a: Color32, b: Color32, t: f32) -> Color32 {
     let t = t.clamp(0.0, 1.0);
     let l = |x: u8, y: u8| (f32::from(x) * (1.0 - t) + f32::from(y) * t).round() as u8;
@@ -124,24 +113,66 @@ fn render(surface: &Surface, regression: bool, discretize: bool) -> ColorImage {
             (lo.min(v), hi.max(v))
         });
     let span = if hi > lo { hi - lo } else { 1.0 };
-    // Cell-centre coordinates of each texture pixel; image row 0 is the top
-    // of the plot, i.e. the largest y.
-    let values: Vec<f32> = (0..side * side)
+    // Bilinear upsampling, separable: each texture column (row) has fixed
+    // neighbouring grid cells and weights, worked out once. Image row 0 is
+    // the top of the plot, i.e. the largest y.
+    let axis = |flip: bool| -> Vec<(usize, usize, f32)> {
+        let last = (surface.resolution - 1) as f32;
+        (0..side)
+            .map(|p| {
+                let p = if flip { side - 1 - p } else { p };
+                let f = ((p as f32 + 0.5) / side as f32 * n - 0.5).clamp(0.0, last);
+                let lo = f.floor() as usize;
+                (lo, (lo + 1).min(surface.resolution - 1), f - lo as f32)
+            })
+            .collect()
+    };
+    let grid = surface.resolution;
+    if grid < 2 || surface.values.len() != grid * grid {
+        // Not a grid this view can draw (the engine never sends one).
+        return ColorImage::new([side, side], vec![Color32::WHITE; side * side]);
+    }
+    let columns = axis(false);
+    let rows = axis(true);
+    let mut values: Vec<f32> = Vec::with_capacity(side * side);
+    for &(y0, y1, ty) in &rows {
+        let (top, bottom) = (&surface.values[y0 * grid..], &surface.values[y1 * grid..]);
+        for &(x0, x1, tx) in &columns {
+            let upper = top[x0] * (1.0 - tx) + top[x1] * tx;
+            let lower = bottom[x0] * (1.0 - tx) + bottom[x1] * tx;
+            values.push(upper * (1.0 - ty) + lower * ty);
+        }
+    }
+    // A new surface arrives with nearly every epoch, so this runs often on
+    // the UI thread: colours come from a table rather than being mixed per
+    // pixel (1,024 steps are finer than the eye or 8-bit colour resolves).
+    const STEPS: usize = 1024;
+    let palette: Vec<Color32> = (0..STEPS)
         .map(|i| {
-            let (px, py) = (i % side, i / side);
-            let fx = (px as f32 + 0.5) / side as f32 * n - 0.5;
-            let fy = (side - 1 - py) as f32 / side as f32 * n + 0.5 / side as f32 * n - 0.5;
-            sample(surface, fx, fy)
+            let t = i as f32 / (STEPS - 1) as f32;
+            if regression {
+                value_color(t)
+            } else {
+                probability_color(t, discretize)
+            }
         })
         .collect();
     let mut pixels: Vec<Color32> = values
         .iter()
         .map(|&v| {
-            if regression {
-                value_color((v - lo) / span)
+            let t = if regression { (v - lo) / span } else { v };
+            let step = t.clamp(0.0, 1.0) * (STEPS - 1) as f32;
+            // Round away from 0.5, so a pixel's colour is always on the side
+            // of the class it predicts (what "discretize" shows).
+            let step = if regression {
+                step.round()
+            } else if v >= 0.5 {
+                step.ceil()
             } else {
-                probability_color(v, discretize)
-            }
+                step.floor()
+            };
+            // NaN casts to 0; out-of-range values were clamped.
+            palette[(step as usize).min(STEPS - 1)]
         })
         .collect();
     if !regression {
@@ -162,21 +193,77 @@ fn render(surface: &Surface, regression: bool, discretize: bool) -> ColorImage {
     ColorImage::new([side, side], pixels)
 }
 
-/// `(x, y, positive)` of each row of a split, in the features' own units.
-fn points(table: &Table, x: &str, y: &str, side: &Dataset) -> Vec<(f64, f64, f32)> {
+/// The customers' positions, split by class, worked out once per data and
+/// axis choice rather than every frame.
+#[derive(Default)]
+pub struct Scatter {
+    key: Option<ScatterKey>,
+    /// Training rows: (positive class, other class). For regression every
+    /// row is in the first.
+    train: [Arc<[PlotPoint]>; 2],
+    test: [Arc<[PlotPoint]>; 2],
+    meshes: MeshCache,
+}
+
+struct ScatterKey {
+    table: Arc<Table>,
+    prepared: Arc<Prepared>,
+    x: String,
+    y: String,
+}
+
+impl Scatter {
+    fn update(&mut self, table: &Arc<Table>, prepared: &Arc<Prepared>, x: &str, y: &str) {
+        let fresh = self.key.as_ref().is_some_and(|k| {
+            Arc::ptr_eq(&k.table, table)
+                && Arc::ptr_eq(&k.prepared, prepared)
+                && k.x == x
+                && k.y == y
+        });
+        if fresh {
+            return;
+        }
+        let regression = prepared.pipeline.encoding.class_names().is_none();
+        self.train = by_class(table, x, y, &prepared.train, regression);
+        self.test = by_class(table, x, y, &prepared.test, regression);
+        self.key = Some(ScatterKey {
+            table: Arc::clone(table),
+            prepared: Arc::clone(prepared),
+            x: x.to_owned(),
+            y: y.to_owned(),
+        });
+    }
+}
+
+/// The rows of a split as plot points in the features' own units,
+/// (positive class, other class); all in the first for regression. Rows
+/// missing either feature are left out.
+fn by_class(
+    table: &Table,
+    x: &str,
+    y: &str,
+    side: &Dataset,
+    regression: bool,
+) -> [Arc<[PlotPoint]>; 2] {
     let values = |name: &str| match table.column(name).map(|c| &c.data) {
         Some(ColumnData::Numeric(v)) => Some(v),
         _ => None,
     };
     let (Some(xs), Some(ys)) = (values(x), values(y)) else {
-        return Vec::new();
+        return [Arc::from([]), Arc::from([])];
     };
-    side.source_rows
-        .iter()
-        .zip(&side.y)
-        .filter(|(r, _)| !xs[**r].is_nan() && !ys[**r].is_nan())
-        .map(|(&r, &label)| (xs[r], ys[r], label))
-        .collect()
+    let mut classes: [Vec<PlotPoint>; 2] = [Vec::new(), Vec::new()];
+    for (&row, &label) in side.source_rows.iter().zip(&side.y) {
+        let (Some(&px), Some(&py)) = (xs.get(row), ys.get(row)) else {
+            continue;
+        };
+        if px.is_nan() || py.is_nan() {
+            continue;
+        }
+        let class = usize::from(!regression && label < 0.5);
+        classes[class].push(PlotPoint::new(px, py));
+    }
+    classes.map(Arc::from)
 }
 
 pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
@@ -250,12 +337,11 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
     // keeps its size however many features are held.
     let plot_height =
         (ui.available_height() - if caption.is_empty() { 0.0 } else { 24.0 }).max(200.0);
-    let train_points = points(&table, &x.feature, &y.feature, &prepared.train);
-    let test_points = if app.settings.show_test_points {
-        points(&table, &x.feature, &y.feature, &prepared.test)
-    } else {
-        Vec::new()
-    };
+    app.scatter
+        .update(&table, &prepared, &x.feature, &y.feature);
+    let scatter = &app.scatter;
+    let show_test = app.settings.show_test_points;
+    let sprites = app.sprites.texture(ui.ctx());
     let class_names = prepared
         .pipeline
         .encoding
@@ -272,42 +358,46 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
             let size = egui::vec2((x.max - x.min) as f32, (y.max - y.min) as f32);
             let center = PlotPoint::new((x.min + x.max) / 2.0, (y.min + y.max) / 2.0);
             plot.image(PlotImage::new("", texture, center, size));
-            let series = |pts: &[(f64, f64, f32)], positive: bool| -> Vec<[f64; 2]> {
-                pts.iter()
-                    .filter(|p| regression || (p.2 >= 0.5) == positive)
-                    .map(|p| [p.0, p.1])
-                    .collect()
-            };
             if regression {
-                plot.points(
-                    Points::new("training customers", series(&train_points, true))
-                        .color(Color32::from_gray(70))
-                        .radius(2.0),
+                plot.add(
+                    PointCloud::new(
+                        "training customers",
+                        Arc::clone(&scatter.train[0]),
+                        Marker::Disc,
+                        sprites,
+                        &scatter.meshes,
+                    )
+                    .color(Color32::from_gray(70))
+                    .radius(2.0),
                 );
-            } else {
-                for (positive, name, color) in [
-                    (true, &class_names.0, POSITIVE),
-                    (false, &class_names.1, NEGATIVE),
-                ] {
-                    plot.points(
-                        Points::new(
-                            format!("{name} (training)"),
-                            series(&train_points, positive),
+                return;
+            }
+            for (class, name, color) in
+                [(0, &class_names.0, POSITIVE), (1, &class_names.1, NEGATIVE)]
+            {
+                plot.add(
+                    PointCloud::new(
+                        format!("{name} (training)"),
+                        Arc::clone(&scatter.train[class]),
+                        Marker::Disc,
+                        sprites,
+                        &scatter.meshes,
+                    )
+                    .color(color.gamma_multiply(0.95))
+                    .radius(2.5),
+                );
+                if show_test {
+                    plot.add(
+                        PointCloud::new(
+                            format!("{name} (test)"),
+                            Arc::clone(&scatter.test[class]),
+                            Marker::Ring,
+                            sprites,
+                            &scatter.meshes,
                         )
-                        .color(color.gamma_multiply(0.95))
-                        .shape(MarkerShape::Circle)
-                        .filled(true)
-                        .radius(2.5),
+                        .color(color)
+                        .radius(3.5),
                     );
-                    if !test_points.is_empty() {
-                        plot.points(
-                            Points::new(format!("{name} (test)"), series(&test_points, positive))
-                                .color(color)
-                                .shape(MarkerShape::Circle)
-                                .filled(false)
-                                .radius(3.5),
-                        );
-                    }
                 }
             }
         });
@@ -319,5 +409,76 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
                 .show_tooltip_when_elided(false),
         )
         .on_hover_text(full);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::surface::Axis;
+
+    fn surface(values: Vec<f32>, resolution: usize) -> Surface {
+        let axis = |feature: &str| Axis {
+            feature: feature.to_owned(),
+            min: 0.0,
+            max: 1.0,
+        };
+        Surface {
+            x: axis("x"),
+            y: axis("y"),
+            resolution,
+            values,
+            units: Vec::new(),
+            weights: Vec::new(),
+            held: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn discretized_colours_follow_the_predicted_class() {
+        // Left column just below 0.5, right column exactly 0.5: the
+        // boundary runs down the middle.
+        let s = surface(vec![0.4999, 0.5, 0.4999, 0.5], 2);
+        let image = render(&s, false, true);
+        let side = TEXTURE_SIDE;
+        let (left, right) = (
+            image.pixels[side * 10 + 2],
+            image.pixels[side * 10 + side - 3],
+        );
+        assert_eq!(left, probability_color(0.0, true));
+        assert_eq!(right, probability_color(1.0, true));
+    }
+
+    #[test]
+    fn contour_marks_the_half_way_line_and_rows_run_top_down() {
+        // Bottom row (y = 0) confident "no", top row confident "yes".
+        let s = surface(vec![0.0, 0.0, 1.0, 1.0], 2);
+        let image = render(&s, false, false);
+        let side = TEXTURE_SIDE;
+        let top = image.pixels[side + side / 2];
+        let bottom = image.pixels[(side - 2) * side + side / 2];
+        assert_eq!(
+            top,
+            probability_color(1.0, false),
+            "image row 0 is the largest y"
+        );
+        assert_eq!(bottom, probability_color(0.0, false));
+        let line = Color32::from_gray(60);
+        let column: Vec<Color32> = (0..side)
+            .map(|r| image.pixels[r * side + side / 2])
+            .collect();
+        let marked = column.iter().filter(|&&c| c == line).count();
+        assert_eq!(marked, 1, "one contour pixel per column");
+        let row = column.iter().position(|&c| c == line).unwrap();
+        assert!(
+            row.abs_diff(side / 2) <= 1,
+            "the contour is half way up: row {row}"
+        );
+    }
+
+    #[test]
+    fn a_grid_of_the_wrong_size_draws_blank_instead_of_panicking() {
+        let image = render(&surface(vec![0.2; 3], 2), false, false);
+        assert!(image.pixels.iter().all(|&p| p == Color32::WHITE));
     }
 }
