@@ -58,6 +58,10 @@ pub enum Command {
     Stop,
     /// Applies from the next batch on.
     SetLearningRate(f64),
+    /// At most this many epochs per second while playing (a classroom pace,
+    /// so the boundary can be watched forming); `None` trains flat out.
+    /// Applies to every run from now on; Step is never held back.
+    SetPace(Option<f64>),
     /// Which features the surface shows (and whether with unit thumbnails).
     SetSurface(Option<SurfaceRequest>),
     /// Write the current network and its pipeline as a model file.
@@ -165,6 +169,8 @@ impl WorkerHandle {
                     opened: None,
                     fault: None,
                     gpu_failed: None,
+                    pace: None,
+                    next_epoch: None,
                 }
                 .run();
             })?;
@@ -236,7 +242,15 @@ struct Worker {
     fault: Option<Fault>,
     /// Why the GPU failed in this session; later runs go to the CPU.
     gpu_failed: Option<String>,
+    /// Least time from one played epoch to the next (`None`: no pause).
+    pace: Option<Duration>,
+    /// When the next played epoch may start, under a pace.
+    next_epoch: Option<Instant>,
 }
+
+/// Longest wait for a command while a paced run waits for its next epoch,
+/// so surfaces still go out on time.
+const PACE_POLL: Duration = Duration::from_millis(50);
 
 /// The UI went away; stop working.
 struct Disconnected;
@@ -249,29 +263,42 @@ impl Worker {
     fn serve(&mut self) -> Result<(), Disconnected> {
         loop {
             let playing = self.active.as_ref().is_some_and(|a| a.playing);
-            // While playing, only look for commands between epochs; idle,
-            // wait for one (with a timeout so stale surfaces still go out).
-            let command = if playing {
-                match self.commands.try_recv() {
+            // While playing, only look for commands between epochs; idle
+            // (or waiting for a paced epoch), wait for one, with a timeout
+            // so stale surfaces still go out.
+            let wait = if playing {
+                self.pace_wait()
+            } else {
+                Some(Duration::from_millis(200))
+            };
+            let command = match wait {
+                None => match self.commands.try_recv() {
                     Ok(c) => Some(c),
                     Err(TryRecvError::Empty) => None,
                     Err(TryRecvError::Disconnected) => return Err(Disconnected),
-                }
-            } else {
-                match self.commands.recv_timeout(Duration::from_millis(200)) {
+                },
+                Some(wait) => match self.commands.recv_timeout(wait) {
                     Ok(c) => Some(c),
                     Err(RecvTimeoutError::Timeout) => None,
                     Err(RecvTimeoutError::Disconnected) => return Err(Disconnected),
-                }
+                },
             };
             if let Some(command) = command {
                 self.handle(command)?;
             }
-            if self.active.as_ref().is_some_and(|a| a.playing) {
+            if self.active.as_ref().is_some_and(|a| a.playing) && self.pace_wait().is_none() {
+                self.next_epoch = self.pace.map(|pace| Instant::now() + pace);
                 self.train_one_epoch()?;
             }
             self.maybe_send_surface()?;
         }
+    }
+
+    /// How long to wait before the next played epoch, at most
+    /// [`PACE_POLL`]; `None` when it is due.
+    fn pace_wait(&self) -> Option<Duration> {
+        let left = self.next_epoch?.checked_duration_since(Instant::now())?;
+        (!left.is_zero()).then(|| left.min(PACE_POLL))
     }
 
     fn emit(&self, event: Event) -> Result<(), Disconnected> {
@@ -284,6 +311,8 @@ impl Worker {
         match command {
             Command::Start(job) => {
                 self.surface = job.surface.clone();
+                // A new network shows its first epoch at once.
+                self.next_epoch = None;
                 self.start(*job)?;
             }
             Command::Pause | Command::Stop => self.pause()?,
@@ -316,6 +345,22 @@ impl Worker {
                     self.emit(Event::Failed(e.to_string()))?;
                 }
             }
+            Command::SetPace(pace) => match pace {
+                None => {
+                    self.pace = None;
+                    self.next_epoch = None;
+                }
+                Some(rate) if rate.is_finite() && rate > 0.0 => {
+                    let pace = Duration::from_secs_f64((1.0 / rate).min(3600.0));
+                    // A slower pace holds the next epoch back at once; a
+                    // faster one may bring it forward.
+                    self.next_epoch = Some(Instant::now() + pace);
+                    self.pace = Some(pace);
+                }
+                Some(rate) => self.emit(Event::Failed(format!(
+                    "the pace must be a positive number of epochs per second, not {rate}"
+                )))?,
+            },
             Command::SetSurface(request) => {
                 self.surface = request;
                 if let Some(a) = &mut self.active {

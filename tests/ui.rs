@@ -273,3 +273,25 @@ fn ctrl_plus_and_minus_scale_the_text_for_a_projector() {
     h.run_steps(2);
     assert!((h.ctx.zoom_factor() - before).abs() < 1e-3);
 }
+
+#[test]
+fn the_pace_menu_slows_play_to_a_classroom_pace() {
+    let mut h = harness();
+    // Choose "3 epochs/s" in the training bar's pace menu, as a teacher would.
+    h.get_by_label("pace").click();
+    h.run();
+    h.get_by_label("3 epochs/s").click();
+    h.run();
+    assert_eq!(h.state().settings.pace, Some(3.0));
+    h.get_by_label("Play").click();
+    wait_until(&mut h, "the first epoch", |app| !app.run.history.is_empty());
+    let first = Instant::now();
+    while first.elapsed() < Duration::from_secs(1) {
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // Epochs at 0, 1/3, 2/3 and (at the edge) 1 s; unpaced, the default
+    // 200 epochs take about a second in all.
+    let epochs = h.state().run.history.len();
+    assert!(epochs <= 4, "{epochs} epochs in one second at 3 a second");
+}

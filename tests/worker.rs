@@ -182,3 +182,60 @@ fn dropping_the_handle_mid_run_joins_the_thread() {
     drop(worker);
     assert!(start.elapsed() < Duration::from_secs(30));
 }
+
+#[test]
+fn a_paced_run_trains_no_faster_than_its_pace_and_still_answers_at_once() {
+    let worker = WorkerHandle::spawn(|| {}).unwrap();
+    // Four epochs a second. Unpaced, this run trains hundreds a second.
+    worker.send(Command::SetPace(Some(4.0))).unwrap();
+    worker
+        .send(Command::Start(Box::new(job(None, false))))
+        .unwrap();
+    collect_until(&worker, |e| matches!(e, Event::Epoch(_)));
+    let first = Instant::now();
+    let mut epochs = 1;
+    while first.elapsed() < Duration::from_secs(1) {
+        if let Some(Event::Epoch(_)) = worker.recv_timeout(Duration::from_millis(20)) {
+            epochs += 1;
+        }
+    }
+    // Epochs at 0, 0.25, 0.5, 0.75 and (at the edge) 1 s after the first.
+    assert!(epochs <= 5, "{epochs} epochs in one second at 4 a second");
+
+    // A pace of one epoch per 100 s must not hold back commands.
+    worker.send(Command::SetPace(Some(0.01))).unwrap();
+    worker.send(Command::Pause).unwrap();
+    let asked = Instant::now();
+    loop {
+        match worker.recv_timeout(Duration::from_millis(100)) {
+            Some(Event::Paused { .. }) => break,
+            _ => assert!(
+                asked.elapsed() < Duration::from_secs(20),
+                "Pause was not answered while waiting for a paced epoch"
+            ),
+        }
+    }
+
+    // Back to full speed: epochs flow again.
+    worker.send(Command::SetPace(None)).unwrap();
+    worker.send(Command::Resume).unwrap();
+    let mut more = 0;
+    collect_until(&worker, |e| {
+        if matches!(e, Event::Epoch(_)) {
+            more += 1;
+        }
+        more == 20
+    });
+
+    worker.send(Command::SetPace(Some(-1.0))).unwrap();
+    let failed = collect_until(&worker, |e| matches!(e, Event::Failed(_)));
+    match failed.last() {
+        Some(Event::Failed(message)) => {
+            assert!(
+                message.contains("pace must be a positive number"),
+                "{message}"
+            )
+        }
+        other => panic!("expected a failure, got {other:?}"),
+    }
+}

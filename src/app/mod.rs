@@ -101,6 +101,8 @@ pub struct PurchaseLabApp {
     data_version: u64,
     surface_sent: Option<Option<SurfaceRequest>>,
     learning_rate_sent: f64,
+    /// The pace last sent to the worker (`None`: not yet).
+    pace_sent: Option<Option<f64>>,
     pub surface_texture: surface_view::SurfaceTexture,
     /// The customers drawn on the surface, per data and axis choice.
     scatter: surface_view::Scatter,
@@ -180,6 +182,7 @@ impl PurchaseLabApp {
         };
         let mut app = PurchaseLabApp {
             learning_rate_sent: settings.train.learning_rate,
+            pace_sent: None,
             settings,
             table: None,
             data_error: None,
@@ -585,8 +588,16 @@ impl PurchaseLabApp {
     }
 
     /// Restarts the network when data, recipe or architecture changed, and
-    /// forwards live knobs (learning rate, surface axes) without a restart.
+    /// forwards live knobs (pace, learning rate, surface axes) without a
+    /// restart.
     fn apply(&mut self) {
+        // The pace belongs to the worker, not to a run: send it first, so a
+        // run started below is paced from its first epoch.
+        let pace = self.settings.pace;
+        if self.pace_sent != Some(pace) {
+            self.pace_sent = Some(pace);
+            self.send(Command::SetPace(pace));
+        }
         let Some(table) = self.table.clone() else {
             return;
         };

@@ -163,6 +163,8 @@ pub struct Settings {
     pub discretize: bool,
     pub log_loss: bool,
     pub threshold: f64,
+    /// At most this many epochs per second while playing (`None`: flat out).
+    pub pace: Option<f64>,
 }
 
 impl Default for Settings {
@@ -189,6 +191,7 @@ impl Default for Settings {
             x_feature: String::new(),
             y_feature: String::new(),
             show_test_points: true,
+            pace: None,
             discretize: false,
             log_loss: false,
             threshold: 0.5,
@@ -213,4 +216,21 @@ mod tests {
         let numeric = parse_csv(b"a,b\n1,2\n3,4\n").unwrap();
         assert_eq!(ProblemChoice::for_table(&numeric, None).target, "b");
     }
+}
+
+/// The paces offered in the training bar: (epochs per second, label).
+pub const PACES: [(Option<f64>, &str); 5] = [
+    (None, "full speed"),
+    (Some(30.0), "30 epochs/s"),
+    (Some(10.0), "10 epochs/s"),
+    (Some(3.0), "3 epochs/s"),
+    (Some(1.0), "1 epoch/s"),
+];
+
+/// The label of a pace (one from a settings file may be any number).
+pub fn pace_label(pace: Option<f64>) -> String {
+    PACES.iter().find(|(p, _)| *p == pace).map_or_else(
+        || format!("{} epochs/s", pace.unwrap_or_default()),
+        |(_, label)| (*label).to_owned(),
+    )
 }

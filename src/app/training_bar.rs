@@ -69,6 +69,17 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
         if let Some(eps) = app.run.epochs_per_second() {
             ui.weak(format!("{eps:.0} epochs/s"));
         }
+        egui::ComboBox::from_label("pace")
+            .selected_text(super::settings::pace_label(app.settings.pace))
+            .show_ui(ui, |ui| {
+                for (pace, label) in super::settings::PACES {
+                    ui.selectable_value(&mut app.settings.pace, pace, label);
+                }
+            })
+            .response
+            .on_hover_text(
+                "How fast Play trains: slow it down to watch the boundary form step by step",
+            );
         if app.run.finished {
             ui.weak("finished");
         }
