@@ -199,6 +199,23 @@ impl Default for Settings {
     }
 }
 
+/// The paces offered in the training bar: (epochs per second, label).
+pub const PACES: [(Option<f64>, &str); 5] = [
+    (None, "full speed"),
+    (Some(30.0), "30 epochs/s"),
+    (Some(10.0), "10 epochs/s"),
+    (Some(3.0), "3 epochs/s"),
+    (Some(1.0), "1 epoch/s"),
+];
+
+/// The label of a pace (one from a settings file may be any number).
+pub fn pace_label(pace: Option<f64>) -> String {
+    PACES.iter().find(|(p, _)| *p == pace).map_or_else(
+        || format!("{} epochs/s", pace.unwrap_or_default()),
+        |(_, label)| (*label).to_owned(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,21 +233,4 @@ mod tests {
         let numeric = parse_csv(b"a,b\n1,2\n3,4\n").unwrap();
         assert_eq!(ProblemChoice::for_table(&numeric, None).target, "b");
     }
-}
-
-/// The paces offered in the training bar: (epochs per second, label).
-pub const PACES: [(Option<f64>, &str); 5] = [
-    (None, "full speed"),
-    (Some(30.0), "30 epochs/s"),
-    (Some(10.0), "10 epochs/s"),
-    (Some(3.0), "3 epochs/s"),
-    (Some(1.0), "1 epoch/s"),
-];
-
-/// The label of a pace (one from a settings file may be any number).
-pub fn pace_label(pace: Option<f64>) -> String {
-    PACES.iter().find(|(p, _)| *p == pace).map_or_else(
-        || format!("{} epochs/s", pace.unwrap_or_default()),
-        |(_, label)| (*label).to_owned(),
-    )
 }
