@@ -16,6 +16,8 @@ pub struct SweepState {
     /// The Sweep window is shown.
     pub open: bool,
     pub learning_rates: String,
+    /// Explicit layouts, e.g. `0; 16; 64, 32` (instead of widths × depths).
+    pub layouts: String,
     pub widths: String,
     pub depths: String,
     pub batch_sizes: String,
@@ -36,6 +38,7 @@ impl Default for SweepState {
         SweepState {
             open: false,
             learning_rates: "0.001, 0.01, 0.1".to_owned(),
+            layouts: String::new(),
             widths: "8, 32, 64".to_owned(),
             depths: String::new(),
             batch_sizes: String::new(),
@@ -50,6 +53,33 @@ impl Default for SweepState {
             finished: None,
         }
     }
+}
+
+/// Hidden-layer layouts separated by `;`, neurons within one by `,` or `-`
+/// (as in the CLI's `--hidden '16;64;64,32'`); `0` or `none` is a network
+/// without hidden layers (logistic or linear regression).
+pub fn parse_layouts(text: &str) -> Result<Vec<Vec<usize>>, String> {
+    text.split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|layout| {
+            if layout == "0" || layout.eq_ignore_ascii_case("none") {
+                return Ok(Vec::new());
+            }
+            layout
+                .split([',', '-', ' '])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|n| match n.parse::<usize>() {
+                    Ok(n) if n > 0 => Ok(n),
+                    _ => Err(format!(
+                        "layouts: `{n}` in `{layout}` is not a number of neurons \
+                         (write layouts like 16; 64, 32)"
+                    )),
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// A comma-separated list of numbers; `what` names the field in errors.
@@ -68,7 +98,7 @@ impl SweepState {
     pub fn grid(&self) -> Result<SweepGrid, String> {
         Ok(SweepGrid {
             learning_rates: parse_list(&self.learning_rates, "learning rates")?,
-            hidden: Vec::new(),
+            hidden: parse_layouts(&self.layouts)?,
             widths: parse_list(&self.widths, "widths")?,
             depths: parse_list(&self.depths, "depths")?,
             batch_sizes: parse_list(&self.batch_sizes, "batch sizes")?,
@@ -210,6 +240,12 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
                 "learning rates",
                 &mut sweep.learning_rates,
                 "e.g. 0.001, 0.01, 0.1",
+            ),
+            (
+                "layouts",
+                &mut sweep.layouts,
+                "whole hidden-layer layouts, separated by ;  e.g. 0; 16; 64, 32 \
+                 (0 = no hidden layer). Leave widths and depths empty when you use this",
             ),
             (
                 "widths",
@@ -382,4 +418,50 @@ fn heat_cell(ui: &mut egui::Ui, value: Option<f64>, lo: f64, hi: f64, higher_bet
         .show(ui, |ui| {
             ui.label(egui::RichText::new(text).color(Color32::WHITE).monospace())
         });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layouts_are_read_as_the_cli_writes_them() {
+        assert_eq!(
+            parse_layouts("0; 16; 64, 32; 8-8-8").unwrap(),
+            vec![vec![], vec![16], vec![64, 32], vec![8, 8, 8]]
+        );
+        assert_eq!(parse_layouts("  ").unwrap(), Vec::<Vec<usize>>::new());
+        let err = parse_layouts("16; 64, x").unwrap_err();
+        assert!(err.contains("`x` in `64, x`"), "{err}");
+        assert!(parse_layouts("16, 0").is_err(), "a layer of 0 neurons");
+    }
+
+    #[test]
+    fn the_form_sweeps_layouts_or_widths_but_says_so_when_given_both() {
+        let mut form = SweepState {
+            layouts: "0; 32".into(),
+            widths: String::new(),
+            ..SweepState::default()
+        };
+        let grid = form.grid().unwrap();
+        assert_eq!(grid.hidden, vec![vec![], vec![32]]);
+        let points = grid
+            .expand(
+                &crate::model::NetworkSpec::default(),
+                &crate::model::TrainSettings::default(),
+            )
+            .unwrap();
+        // 3 learning rates × 2 layouts.
+        assert_eq!(points.len(), 6);
+        form.widths = "8".into();
+        let both = form
+            .grid()
+            .unwrap()
+            .expand(
+                &crate::model::NetworkSpec::default(),
+                &crate::model::TrainSettings::default(),
+            )
+            .unwrap_err();
+        assert!(both.to_string().contains("not both"), "{both}");
+    }
 }
