@@ -67,7 +67,9 @@ impl Layer {
 enum Optimizer {
     Adam,
     /// `None`: plain SGD (momentum 0 configures no momentum in Burn either).
-    Sgd { momentum: Option<f32> },
+    Sgd {
+        momentum: Option<f32>,
+    },
 }
 
 /// The optimizer's state, kept apart so one copy can be set aside before an
@@ -332,14 +334,21 @@ impl HostKernel {
     fn gather(&mut self, plan: &EpochPlan<'_>, rows: &[usize]) {
         let f = self.n_features;
         for (slot, &row) in rows.iter().enumerate() {
-            self.scratch.x[slot * f..(slot + 1) * f].copy_from_slice(&plan.x[row * f..(row + 1) * f]);
+            self.scratch.x[slot * f..(slot + 1) * f]
+                .copy_from_slice(&plan.x[row * f..(row + 1) * f]);
             self.scratch.y[slot] = plan.y[row];
         }
     }
 
     /// The mask of hidden layer `index` for the batch's rows: the batch
     /// starts at row `start` of a chunk of `chunk_len` rows.
-    fn mask_range(&self, index: usize, chunk_len: usize, start: usize, len: usize) -> std::ops::Range<usize> {
+    fn mask_range(
+        &self,
+        index: usize,
+        chunk_len: usize,
+        start: usize,
+        len: usize,
+    ) -> std::ops::Range<usize> {
         let before: usize = self.layers[..index].iter().map(|l| l.n_out).sum();
         let units = self.layers[index].n_out;
         let begin = chunk_len * before + start * units;
@@ -464,8 +473,12 @@ impl HostKernel {
                 matmul(
                     below,
                     Mat::rows(delta, len, layer.n_out),
-                    Mat::rows(&self.state.params[layer.weight_range()], layer.n_in, layer.n_out)
-                        .transposed(),
+                    Mat::rows(
+                        &self.state.params[layer.weight_range()],
+                        layer.n_in,
+                        layer.n_out,
+                    )
+                    .transposed(),
                     false,
                 );
             }
@@ -766,7 +779,10 @@ mod tests {
                 let p = 1.0 / (1.0 + (-f64::from(z)).exp());
                 let expected = -(f64::from(t) * p.ln() + (1.0 - f64::from(t)) * (1.0 - p).ln());
                 assert!((f64::from(loss) - expected).abs() < 1e-5, "{z} {t}");
-                assert!((f64::from(grad) - (p - f64::from(t))).abs() < 1e-6, "{z} {t}");
+                assert!(
+                    (f64::from(grad) - (p - f64::from(t))).abs() < 1e-6,
+                    "{z} {t}"
+                );
             }
         }
         // At exactly 0 Burn's autodiff gives the clamp's 1 and |z|'s 0.

@@ -696,7 +696,8 @@ fn store_host_parameters(model: &mut Mlp, kernel: &HostKernel, device: &Device) 
         let new_weight: Tensor<2> =
             Tensor::from_data(TensorData::new(weight.to_vec(), [n_in, n_out]), device);
         layer.weight = layer.weight.clone().map(|_| new_weight.require_grad());
-        let new_bias: Tensor<1> = Tensor::from_data(TensorData::new(bias.to_vec(), [n_out]), device);
+        let new_bias: Tensor<1> =
+            Tensor::from_data(TensorData::new(bias.to_vec(), [n_out]), device);
         layer.bias = Some(match layer.bias.take() {
             Some(old) => old.map(|_| new_bias.require_grad()),
             None => Param::from_tensor(new_bias),
