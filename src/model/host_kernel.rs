@@ -29,8 +29,8 @@
 //!   gradient itself as the velocity.
 //!
 //! Matrix products go through the `gemm` crate (the one flex itself uses),
-//! single-threaded: for these shapes it beat plain loops by 3–8× and
-//! `matrixmultiply` by up to 2× (docs/PERFORMANCE.md).
+//! single-threaded: for these shapes it beat plain loops by 2–15× and
+//! was on par with `matrixmultiply` (docs/PERFORMANCE.md).
 
 use rand_chacha::ChaCha8Rng;
 

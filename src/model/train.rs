@@ -2,9 +2,12 @@
 //! a whole run, so optimizer state (Adam's moments, SGD's velocity) carries
 //! across epochs and the learning rate can change between batches.
 //!
-//! Per-step overhead, not arithmetic, dominates for these small networks, so
-//! an epoch uploads its shuffled data (and dropout masks) in as few transfers
-//! as possible, slices batches on the device, and reads the loss back once.
+//! Per-step overhead, not arithmetic, dominates for these small networks.
+//! On the CPU backend the epochs therefore run on the host kernel
+//! ([`super::host_kernel`]), which skips Burn's autodiff graph altogether.
+//! On Burn's autodiff (wgpu, or [`TrainingEngine::Burn`]) an epoch uploads
+//! its shuffled data (and dropout masks) in as few transfers as possible,
+//! slices batches on the device, and reads the loss back once.
 
 use burn::module::{Module, Param};
 use burn::optim::decay::WeightDecayConfig;
