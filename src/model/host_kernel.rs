@@ -28,14 +28,21 @@
 //!   scaled by `sqrt(1 - beta_2^t)`, SGD's first momentum step taking the
 //!   gradient itself as the velocity.
 //!
-//! Matrix products go through the `gemm` crate (the one flex itself uses),
-//! single-threaded: for these shapes it beat plain loops by 2–15× and
-//! was on par with `matrixmultiply` (docs/PERFORMANCE.md).
+//! Matrix products go through the `gemm` crate (the one flex itself uses):
+//! for these shapes it beat plain loops by 2–15× and was on par with
+//! `matrixmultiply` (docs/PERFORMANCE.md). Small products run on the calling
+//! thread; only products as large as those flex itself spreads over its
+//! thread pool (big batches of wide layers) use the pool, so the kernel never
+//! takes more cores than the Burn path would.
 
 use rand_chacha::ChaCha8Rng;
 
 use super::spec::{Activation, LEAKY_RELU_SLOPE, NetworkSpec, OptimizerKind, Task, TrainSettings};
 use super::train::fill_dropout_mask;
+
+/// Products of at least this many multiply-adds (`m·n·k`) use gemm's thread
+/// pool: flex's own threshold (`burn-flex` 0.22.1, `ops/matmul.rs`).
+const PARALLEL_PRODUCT: usize = 192 * 192 * 192;
 
 /// Burn's `AdamConfig` defaults, which `build_optimizer` keeps.
 const ADAM_BETA_1: f32 = 0.9;
@@ -676,7 +683,7 @@ impl<'a> Mat<'a> {
 }
 
 /// `dst = a · b` (or `dst += a · b` with `accumulate`), `dst` row-major
-/// `a.rows × b.cols`, on one thread.
+/// `a.rows × b.cols`; on the calling thread unless the product is large.
 ///
 /// # Panics
 ///
@@ -697,6 +704,11 @@ fn matmul(dst: &mut [f32], a: Mat<'_>, b: Mat<'_>, accumulate: bool) {
         }
         return;
     }
+    let parallelism = if m.saturating_mul(n).saturating_mul(k) >= PARALLEL_PRODUCT {
+        gemm::Parallelism::Rayon(0)
+    } else {
+        gemm::Parallelism::None
+    };
     // SAFETY: the assertion above keeps every element gemm reads or writes
     // inside its slice (`fits`, and `dst` is exactly m × n row-major); `dst`
     // is borrowed mutably, so it overlaps neither input.
@@ -720,7 +732,7 @@ fn matmul(dst: &mut [f32], a: Mat<'_>, b: Mat<'_>, accumulate: bool) {
             false,
             false,
             false,
-            gemm::Parallelism::None,
+            parallelism,
         );
     }
 }
