@@ -1,7 +1,9 @@
 //! Criterion benchmarks of the engine's hot paths, the same workloads as
 //! `purchase-lab bench` (see docs/PERFORMANCE.md), so a regression shows:
-//! one W1 and one W2 training epoch on the CPU backend, and the decision
-//! surface at 100 × 100 and 200 × 200. Run with `cargo bench --bench engine`.
+//! one W1 and one W2 training epoch on the CPU backend with each training
+//! engine (`train_epoch/w1/host-kernel`, `train_epoch/w1/burn-autodiff`, …),
+//! and the decision surface at 100 × 100 and 200 × 200. Run with
+//! `cargo bench --bench engine`.
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -10,7 +12,9 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use purchase_lab::bench::{w1_prepared, w2_prepared, workload_settings};
 use purchase_lab::model::run::TrainingRun;
 use purchase_lab::model::surface::{SurfaceRequest, compute_surface};
-use purchase_lab::model::{BackendChoice, NetworkSpec, Task, Trainer, select_device};
+use purchase_lab::model::{
+    BackendChoice, NetworkSpec, Task, Trainer, TrainingEngine, select_device,
+};
 
 // The binary runs on mimalloc; measure what users run.
 #[global_allocator]
@@ -22,23 +26,33 @@ fn training(c: &mut Criterion) {
     let (w2, _) = w2_prepared(7000).expect("W2 data");
     let mut group = c.benchmark_group("train_epoch");
     group.sample_size(20);
-    for (name, prepared, hidden) in [("w1", &w1, vec![16, 16]), ("w2", &w2, vec![64, 32])] {
+    let workloads = [("w1", &w1, vec![16, 16]), ("w2", &w2, vec![64, 32])];
+    for ((name, prepared, hidden), engine) in workloads
+        .iter()
+        .flat_map(|w| TrainingEngine::ALL.map(|e| (w, e)))
+    {
         let (settings, activation) = workload_settings(32, 1_000_000);
         let spec = NetworkSpec {
-            hidden,
+            hidden: hidden.clone(),
             activation,
             dropout: 0.0,
         };
         let train = &prepared.train;
-        let mut trainer = Trainer::new(
+        let mut trainer = Trainer::with_engine(
             &spec,
             &settings,
             Task::Classification,
             train.x.cols,
             &device.device,
+            engine,
         )
         .expect("valid settings");
-        group.bench_function(name, |b| {
+        // The id names the engine that actually runs.
+        let id = format!(
+            "{name}/{}",
+            trainer.engine().label().to_lowercase().replace(' ', "-")
+        );
+        group.bench_function(id, |b| {
             b.iter(|| {
                 black_box(
                     trainer

@@ -891,6 +891,10 @@ pub struct BenchArgs {
     /// auto, gpu (any wgpu adapter, even a software one) or cpu.
     #[arg(long, default_value = "auto")]
     pub backend: BackendChoice,
+    /// Training engine for W1, W2 and W3's epoch: auto (the host kernel on
+    /// the CPU backend) or burn (Burn's autodiff, for before/after figures).
+    #[arg(long, default_value = "auto")]
+    pub engine: crate::model::TrainingEngine,
     /// Tiny sizes and one run each: checks the benchmark works, measures nothing.
     #[arg(long)]
     pub quick: bool,
@@ -917,6 +921,7 @@ fn bench(args: &BenchArgs) -> Result<()> {
     }
     let options = crate::bench::BenchOptions {
         backend: args.backend,
+        engine: args.engine,
         sizes,
         only: args.only.clone(),
         export_dir: args.export_data.clone(),

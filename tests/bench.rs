@@ -2,11 +2,12 @@
 //! Speed itself is never asserted here (that lives in the benchmark).
 
 use purchase_lab::bench::{BenchOptions, Sizes, Workload, format_report, run_bench};
-use purchase_lab::model::BackendChoice;
+use purchase_lab::model::{BackendChoice, EngineKind, TrainingEngine};
 
 fn quick(only: Vec<Workload>, export_dir: Option<std::path::PathBuf>) -> BenchOptions {
     BenchOptions {
         backend: BackendChoice::Cpu,
+        engine: TrainingEngine::Auto,
         sizes: Sizes::quick(),
         only,
         export_dir,
@@ -33,6 +34,9 @@ fn quick_bench_reports_every_figure() {
     assert!(w1.median_seconds > 0.0 && w1.final_loss.is_finite());
     let w2 = report.w2.as_ref().unwrap();
     assert_eq!(w2.features, 46);
+    // The CPU backend trains on the host kernel unless told otherwise.
+    assert_eq!(w1.engine, EngineKind::HostKernel);
+    assert_eq!(w2.engine, EngineKind::HostKernel);
 
     let w3 = report.w3.as_ref().unwrap();
     assert_eq!((w3.rows, w3.cols), (2_000, 20));
@@ -53,9 +57,28 @@ fn quick_bench_reports_every_figure() {
     ] {
         assert!(text.contains(figure), "{figure} missing from\n{text}");
     }
+    assert!(text.contains("host kernel"), "{text}");
     let json: serde_json::Value = serde_json::to_value(&report).unwrap();
     assert!(json["w3"]["load_mb_per_s"].is_f64());
     assert!(json["w1"]["seconds_per_step"].is_f64());
+    assert_eq!(json["w1"]["engine"], "host-kernel");
+}
+
+#[test]
+fn burn_engine_gives_the_before_figures_and_the_same_loss() {
+    let mut options = quick(vec![Workload::W1], None);
+    let host = run_bench(&options, |_| {}).unwrap().w1.unwrap();
+    options.engine = TrainingEngine::Burn;
+    let burn = run_bench(&options, |_| {}).unwrap().w1.unwrap();
+    assert_eq!(burn.engine, EngineKind::BurnAutodiff);
+    assert_eq!(host.steps, burn.steps);
+    // Both engines follow one trajectory (tests/host_kernel.rs has the details).
+    assert!(
+        (host.final_loss - burn.final_loss).abs() <= 1e-4 * burn.final_loss,
+        "{} vs {}",
+        host.final_loss,
+        burn.final_loss
+    );
 }
 
 #[test]
@@ -89,6 +112,8 @@ fn cli_bench_quick_json_prints_one_object() {
             "cpu",
             "--only",
             "w1,surface",
+            "--engine",
+            "burn",
         ])
         .output()
         .unwrap();
@@ -100,6 +125,7 @@ fn cli_bench_quick_json_prints_one_object() {
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["backend"], "cpu");
     assert!(json["w1"]["median_seconds"].is_f64());
+    assert_eq!(json["w1"]["engine"], "burn-autodiff");
     assert!(json["w2"].is_null());
     assert_eq!(json["surface"][0]["resolution"], 20);
 

@@ -85,7 +85,12 @@ pub fn all() -> Vec<Lesson> {
                           stay mixed. Give it two layers of 32 neurons and it winds.",
             data: data(Preset::Spiral, 600, 0.1),
             spec: network(&[2], Activation::Tanh, 0.0),
-            train: training(0.03, 300, 0.0),
+            // The 32-32 tanh network first sits on a plateau (loss near ln 2)
+            // and leaves it at an epoch that float rounding decides: at 300
+            // epochs 3 to 4 seeds in 25 were still stuck (on either training
+            // engine), among them the default seed on the host kernel. 500
+            // gives the suggested fix time to wind at the default seed.
+            train: training(0.03, 500, 0.0),
         },
         Lesson {
             title: "A big network on little noisy data overfits",

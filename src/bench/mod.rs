@@ -11,6 +11,9 @@
 //! - Surface: one decision-surface evaluation at 100 × 100 and 200 × 200.
 //! - First epoch: from `Start` sent to the worker to the first `Epoch` event.
 //!
+//! Training figures say which engine ran them: on the CPU backend the host
+//! kernel by default, Burn's autodiff with `--engine burn` (the "before").
+//!
 //! Training figures time the [`Trainer`] alone (no per-epoch test metrics),
 //! which is what scikit-learn's `MLPClassifier.fit` does, so the two can be
 //! compared (`scripts/compare_sklearn.sh`). Speed targets live here and in
@@ -32,7 +35,10 @@ use crate::data::{CsvError, PrepError, SynthError};
 use crate::model::device::{BackendChoice, ComputeKind, DeviceError, select_device};
 use crate::model::run::{RunError, TrainingRun};
 use crate::model::surface::{SurfaceError, SurfaceRequest, compute_surface};
-use crate::model::{Activation, NetworkSpec, OptimizerKind, Task, TrainError, TrainSettings};
+use crate::model::{
+    Activation, EngineKind, NetworkSpec, OptimizerKind, Task, TrainError, TrainSettings,
+    TrainingEngine,
+};
 use crate::model::{SelectedDevice, Trainer};
 use crate::worker::{Command, Event, Job, WorkerHandle};
 
@@ -146,6 +152,9 @@ impl Sizes {
 #[derive(Debug, Clone)]
 pub struct BenchOptions {
     pub backend: BackendChoice,
+    /// Which engine trains W1, W2 and W3's epoch (`Auto`: the host kernel on
+    /// the CPU backend; `Burn`: Burn's autodiff everywhere).
+    pub engine: TrainingEngine,
     pub sizes: Sizes,
     /// Workloads to run; empty runs all.
     pub only: Vec<Workload>,
@@ -184,6 +193,8 @@ pub struct BenchReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct TrainFigure {
     pub name: String,
+    /// The engine that trained (host kernel or Burn autodiff).
+    pub engine: EngineKind,
     pub train_rows: usize,
     pub features: usize,
     pub hidden: Vec<usize>,
@@ -218,6 +229,7 @@ pub struct ScaleFigure {
     pub epoch_batch: usize,
     pub epoch_runs: Vec<f64>,
     pub epoch_seconds: f64,
+    pub epoch_engine: EngineKind,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -282,7 +294,7 @@ pub fn run_bench(
     }
     if options.runs(Workload::W1) {
         progress("W1 classroom");
-        let figure = train_workload("W1", &w1, &[16, 16], 32, sizes, &device)?;
+        let figure = train_workload("W1", &w1, &[16, 16], 32, options, &device)?;
         report.w1 = Some(figure);
     }
     if options.runs(Workload::W2) {
@@ -291,7 +303,14 @@ pub fn run_bench(
         if let Some(dir) = &options.export_dir {
             export(dir, "w2", &w2.1, &w2.0)?;
         }
-        report.w2 = Some(train_workload("W2", &w2.0, &[64, 32], 32, sizes, &device)?);
+        report.w2 = Some(train_workload(
+            "W2",
+            &w2.0,
+            &[64, 32],
+            32,
+            options,
+            &device,
+        )?);
     }
     if let Some(dir) = &options.export_dir {
         export(dir, "w1", &w1_table(sizes.w1_rows)?, &w1)?;
@@ -302,7 +321,7 @@ pub fn run_bench(
     }
     if options.runs(Workload::W3) {
         progress("W3 scale (writing the CSV)");
-        report.w3 = Some(scale(sizes, &device, &mut progress)?);
+        report.w3 = Some(scale(options, &device, &mut progress)?);
     }
     Ok(report)
 }
@@ -357,14 +376,16 @@ pub fn workload_settings(batch: usize, epochs: usize) -> (TrainSettings, Activat
     (settings, Activation::Relu)
 }
 
-/// Trains a fresh network for `epochs` epochs; returns the last epoch's loss.
+/// Trains a fresh network for `epochs` epochs on `engine`; returns the last
+/// epoch's loss and the engine that ran.
 pub fn train_once(
     prepared: &Prepared,
     hidden: &[usize],
     batch: usize,
     epochs: usize,
     device: &SelectedDevice,
-) -> Result<f64, BenchError> {
+    engine: TrainingEngine,
+) -> Result<(f64, EngineKind), BenchError> {
     let (settings, activation) = workload_settings(batch, epochs);
     let spec = NetworkSpec {
         hidden: hidden.to_vec(),
@@ -372,18 +393,19 @@ pub fn train_once(
         dropout: 0.0,
     };
     let train = &prepared.train;
-    let mut trainer = Trainer::new(
+    let mut trainer = Trainer::with_engine(
         &spec,
         &settings,
         Task::Classification,
         train.x.cols,
         &device.device,
+        engine,
     )?;
     let mut loss = f64::NAN;
     for _ in 0..epochs {
         loss = trainer.run_epoch(&train.x.data, &train.y, train.x.rows)?;
     }
-    Ok(loss)
+    Ok((loss, trainer.engine()))
 }
 
 fn train_workload(
@@ -391,16 +413,31 @@ fn train_workload(
     prepared: &Prepared,
     hidden: &[usize],
     batch: usize,
-    sizes: &Sizes,
+    options: &BenchOptions,
     device: &SelectedDevice,
 ) -> Result<TrainFigure, BenchError> {
+    let sizes = &options.sizes;
     // Warm-up: kernels, allocator pools and caches.
-    train_once(prepared, hidden, batch, sizes.epochs, device)?;
+    let (_, engine) = train_once(
+        prepared,
+        hidden,
+        batch,
+        sizes.epochs,
+        device,
+        options.engine,
+    )?;
     let mut runs = Vec::with_capacity(sizes.repeats);
     let mut final_loss = f64::NAN;
     for _ in 0..sizes.repeats.max(1) {
         let start = Instant::now();
-        final_loss = train_once(prepared, hidden, batch, sizes.epochs, device)?;
+        (final_loss, _) = train_once(
+            prepared,
+            hidden,
+            batch,
+            sizes.epochs,
+            device,
+            options.engine,
+        )?;
         runs.push(start.elapsed().as_secs_f64());
     }
     let rows = prepared.train.x.rows;
@@ -408,6 +445,7 @@ fn train_workload(
     let median_seconds = median(&runs);
     Ok(TrainFigure {
         name: name.to_owned(),
+        engine,
         train_rows: rows,
         features: prepared.train.x.cols,
         hidden: hidden.to_vec(),
@@ -534,10 +572,11 @@ fn surfaces(
 }
 
 fn scale(
-    sizes: &Sizes,
+    options: &BenchOptions,
     device: &SelectedDevice,
     progress: &mut impl FnMut(&str),
 ) -> Result<ScaleFigure, BenchError> {
+    let sizes = &options.sizes;
     let dir = TempDir::new()?;
     let path = dir.0.join("w3.csv");
     let file_bytes = data::write_scale_csv(&path, sizes.w3_rows, sizes.w3_cols, SEED)?;
@@ -574,9 +613,10 @@ fn scale(
     drop(table);
     let batch = 4096;
     let mut epoch_runs = Vec::new();
+    let mut epoch_engine = EngineKind::BurnAutodiff;
     for _ in 0..sizes.repeats.clamp(1, 3) {
         let start = Instant::now();
-        train_once(&prepared, &[64, 64], batch, 1, device)?;
+        (_, epoch_engine) = train_once(&prepared, &[64, 64], batch, 1, device, options.engine)?;
         epoch_runs.push(start.elapsed().as_secs_f64());
     }
     Ok(ScaleFigure {
@@ -594,6 +634,7 @@ fn scale(
         epoch_batch: batch,
         epoch_seconds: median(&epoch_runs),
         epoch_runs,
+        epoch_engine,
     })
 }
 
@@ -691,6 +732,7 @@ pub fn format_report(report: &BenchReport) -> String {
                 format!("{:.3} s", f.median_seconds),
                 target,
             );
+            line(&format!("{label} engine"), f.engine.label().to_owned(), "");
             line(
                 &format!("{label} per optimizer step"),
                 format!("{:.1} µs", f.seconds_per_step * 1e6),
@@ -734,7 +776,7 @@ pub fn format_report(report: &BenchReport) -> String {
         line(
             &format!("W3 one epoch (batch {})", w.epoch_batch),
             format!("{:.2} s", w.epoch_seconds),
-            "",
+            w.epoch_engine.label(),
         );
     }
     text

@@ -91,6 +91,14 @@ impl Mlp {
         self.hidden.iter().chain(std::iter::once(&self.output))
     }
 
+    /// Hidden layers then the output layer, for the trainer's host kernel,
+    /// which writes the trained weights back after every epoch.
+    pub(crate) fn layers_mut(&mut self) -> impl Iterator<Item = &mut Linear> {
+        self.hidden
+            .iter_mut()
+            .chain(std::iter::once(&mut self.output))
+    }
+
     /// Widths of the hidden layers.
     pub fn hidden_widths(&self) -> Vec<usize> {
         self.hidden

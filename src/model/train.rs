@@ -2,11 +2,14 @@
 //! a whole run, so optimizer state (Adam's moments, SGD's velocity) carries
 //! across epochs and the learning rate can change between batches.
 //!
-//! Per-step overhead, not arithmetic, dominates for these small networks, so
-//! an epoch uploads its shuffled data (and dropout masks) in as few transfers
-//! as possible, slices batches on the device, and reads the loss back once.
+//! Per-step overhead, not arithmetic, dominates for these small networks.
+//! On the CPU backend the epochs therefore run on the host kernel
+//! ([`super::host_kernel`]), which skips Burn's autodiff graph altogether.
+//! On Burn's autodiff (wgpu, or [`TrainingEngine::Burn`]) an epoch uploads
+//! its shuffled data (and dropout masks) in as few transfers as possible,
+//! slices batches on the device, and reads the loss back once.
 
-use burn::module::Module;
+use burn::module::{Module, Param};
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig};
@@ -15,8 +18,10 @@ use burn::tensor::{Bytes, Device, Tensor, TensorData};
 use rand::seq::SliceRandom;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::host_kernel::{EpochPlan, HostKernel};
 use super::mlp::Mlp;
 use super::spec::{
     NetworkSpec, OptimizerKind, SpecError, Task, TrainSettings, validate_learning_rate,
@@ -74,10 +79,81 @@ pub struct LayerWeights {
     pub n_out: usize,
 }
 
+/// Which implementation trains the network (asked for when building a
+/// [`Trainer`]; [`Trainer::engine`] says which one runs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TrainingEngine {
+    /// The host kernel on the CPU backend (flex), Burn's autodiff elsewhere.
+    #[default]
+    Auto,
+    /// Burn's autodiff and optimizers on every backend: the reference the
+    /// host kernel is tested against, and the "before" of the benchmark.
+    Burn,
+}
+
+impl TrainingEngine {
+    pub const ALL: [TrainingEngine; 2] = [TrainingEngine::Auto, TrainingEngine::Burn];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrainingEngine::Auto => "auto",
+            TrainingEngine::Burn => "burn",
+        }
+    }
+}
+
+impl std::fmt::Display for TrainingEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for TrainingEngine {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(TrainingEngine::Auto),
+            "burn" => Ok(TrainingEngine::Burn),
+            _ => Err(format!("unknown training engine {s:?}; use auto or burn")),
+        }
+    }
+}
+
+/// The implementation a [`Trainer`] runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EngineKind {
+    /// Forward, backward and optimizer on host `f32` slices
+    /// (`model::host_kernel`); CPU backend only.
+    HostKernel,
+    /// Burn's autodiff graph and optimizers.
+    BurnAutodiff,
+}
+
+impl EngineKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            EngineKind::HostKernel => "host kernel",
+            EngineKind::BurnAutodiff => "Burn autodiff",
+        }
+    }
+}
+
 /// Owns the autodiff network and its optimizer for one training run.
+///
+/// On the CPU backend the epochs run on the host kernel
+/// ([`EngineKind::HostKernel`]) unless [`TrainingEngine::Burn`] was asked
+/// for; the Burn network is still the model of record: it gives the kernel
+/// its initial weights and gets the trained ones back after every epoch, so
+/// everything else (prediction, saving, the diagram) reads it as before.
 pub struct Trainer {
     model: Mlp,
+    /// Burn's optimizer; unused (and stateless) while the host kernel trains.
     optimizer: ModuleOptimizer,
+    /// The host kernel and its optimizer state, when it trains this network.
+    host: Option<Box<HostKernel>>,
     /// Gradients flow only on this autodiff twin of the chosen device.
     device: Device,
     /// The same hardware without autodiff, for inference inputs.
@@ -92,13 +168,34 @@ pub struct Trainer {
 
 impl Trainer {
     /// Validate the spec and settings and build a network (seeded from
-    /// `settings.seed`) and optimizer on `device`.
+    /// `settings.seed`) and optimizer on `device`, with the engine `Auto`
+    /// picks (the host kernel on the CPU backend).
     pub fn new(
         spec: &NetworkSpec,
         settings: &TrainSettings,
         task: Task,
         n_features: usize,
         device: &Device,
+    ) -> Result<Self, TrainError> {
+        Self::with_engine(
+            spec,
+            settings,
+            task,
+            n_features,
+            device,
+            TrainingEngine::Auto,
+        )
+    }
+
+    /// Like [`new`](Self::new), with the training engine chosen: `Burn`
+    /// keeps Burn's autodiff even on the CPU backend.
+    pub fn with_engine(
+        spec: &NetworkSpec,
+        settings: &TrainSettings,
+        task: Task,
+        n_features: usize,
+        device: &Device,
+        engine: TrainingEngine,
     ) -> Result<Self, TrainError> {
         spec.validate()?;
         settings.validate()?;
@@ -107,9 +204,19 @@ impl Trainer {
         }
         let infer_device = device.clone().without_autodiff();
         let device = device.clone().autodiff();
+        let model = Mlp::new(spec, n_features, settings.seed, &device);
+        let host = if engine == TrainingEngine::Auto && infer_device == Device::flex() {
+            let params = host_parameters(&model)?;
+            Some(Box::new(HostKernel::new(
+                spec, settings, task, n_features, &params,
+            )))
+        } else {
+            None
+        };
         Ok(Self {
-            model: Mlp::new(spec, n_features, settings.seed, &device),
+            model,
             optimizer: build_optimizer(settings),
+            host,
             device,
             infer_device,
             spec: spec.clone(),
@@ -119,6 +226,15 @@ impl Trainer {
             learning_rate: settings.learning_rate,
             epoch: 0,
         })
+    }
+
+    /// Which implementation trains this network.
+    pub fn engine(&self) -> EngineKind {
+        if self.host.is_some() {
+            EngineKind::HostKernel
+        } else {
+            EngineKind::BurnAutodiff
+        }
     }
 
     /// Epochs completed so far.
@@ -174,34 +290,68 @@ impl Trainer {
         let mut rng = ChaCha8Rng::seed_from_u64(epoch_seed(self.settings.seed, epoch));
         let mut order: Vec<usize> = (0..n_rows).collect();
         order.shuffle(&mut rng);
-
-        // Tensors are immutable handles, so these clones are cheap snapshots.
-        let last_model = self.model.clone();
-        let last_optimizer = self.optimizer.clone();
-
         let batch = self.settings.batch_size.min(n_rows);
+        let plan = EpochPlan {
+            x,
+            y,
+            order: &order,
+            batch,
+            chunk_rows: chunk_rows(n_rows, batch, self.n_features, &self.spec),
+        };
+
+        let (sum, weights_finite) = match self.host.as_deref_mut() {
+            Some(kernel) => {
+                kernel.save();
+                let sum = kernel.run_epoch(&plan, &mut rng, self.learning_rate);
+                (f64::from(sum), kernel.parameters_finite())
+            }
+            None => {
+                // Tensors are immutable handles, so these clones are cheap snapshots.
+                let last_model = self.model.clone();
+                let last_optimizer = self.optimizer.clone();
+                let (sum, finite) = self.burn_epoch(&plan, &mut rng)?;
+                if !(sum.is_finite() && finite) {
+                    self.model = last_model;
+                    self.optimizer = last_optimizer;
+                }
+                (sum, finite)
+            }
+        };
+        let mean = sum / n_rows as f64;
+        if !mean.is_finite() || !weights_finite {
+            // The Burn path has put its snapshot back above.
+            if let Some(kernel) = self.host.as_deref_mut() {
+                kernel.restore();
+            }
+            let loss = if mean.is_finite() { f64::NAN } else { mean };
+            return Err(TrainError::Diverged { epoch, loss });
+        }
+        if let Some(kernel) = self.host.as_deref() {
+            store_host_parameters(&mut self.model, kernel, &self.device);
+        }
+        self.epoch = epoch;
+        Ok(mean)
+    }
+
+    /// One epoch on Burn's autodiff: uploads each chunk of shuffled rows (and
+    /// its dropout masks) at once, slices batches on the device, and reads
+    /// the loss back once. Returns the summed per-row loss and whether every
+    /// weight is finite.
+    fn burn_epoch(
+        &mut self,
+        plan: &EpochPlan<'_>,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<(f64, bool), TrainError> {
+        let batch = plan.batch;
         let widths = self.model.hidden_widths();
         let dropout = self.spec.dropout;
-        let mask_floats = if dropout > 0.0 {
-            widths.iter().sum()
-        } else {
-            0
-        };
-        let per_row = self.n_features + 1 + mask_floats;
-        let max_rows = (CHUNK_FLOATS / per_row).max(1);
-        let chunk_rows = if max_rows >= n_rows {
-            n_rows
-        } else {
-            (max_rows / batch).max(1) * batch
-        };
-
         let mut loss_sum = Tensor::<1>::zeros([1], &self.device);
-        for chunk in order.chunks(chunk_rows) {
-            let (xs, ys) = self.upload_rows(x, y, chunk);
+        for chunk in plan.order.chunks(plan.chunk_rows) {
+            let (xs, ys) = self.upload_rows(plan.x, plan.y, chunk);
             let masks: Vec<Tensor<2>> = if dropout > 0.0 {
                 widths
                     .iter()
-                    .map(|&units| dropout_mask(&mut rng, chunk.len(), units, dropout, &self.device))
+                    .map(|&units| dropout_mask(rng, chunk.len(), units, dropout, &self.device))
                     .collect()
             } else {
                 Vec::new()
@@ -232,19 +382,10 @@ impl Trainer {
         let values = Tensor::cat(vec![loss_sum, probe], 0)
             .try_into_vec_as::<f32>()
             .map_err(|e| TrainError::Backend(e.to_string()))?;
-        let (sum, probe) = match values.as_slice() {
-            [sum, probe] => (f64::from(*sum), f64::from(*probe)),
-            _ => return Err(TrainError::Backend("unexpected loss read-back".into())),
-        };
-        let mean = sum / n_rows as f64;
-        if !mean.is_finite() || !probe.is_finite() {
-            self.model = last_model;
-            self.optimizer = last_optimizer;
-            let loss = if mean.is_finite() { f64::NAN } else { mean };
-            return Err(TrainError::Diverged { epoch, loss });
+        match values.as_slice() {
+            [sum, probe] => Ok((f64::from(*sum), probe.is_finite())),
+            _ => Err(TrainError::Backend("unexpected loss read-back".into())),
         }
-        self.epoch = epoch;
-        Ok(mean)
     }
 
     /// Mean loss on `x`/`y` with the current weights (dropout off).
@@ -358,6 +499,9 @@ impl Trainer {
             .try_load_record(record)
             .map_err(|e| TrainError::Weights(e.to_string()))?;
         self.optimizer = build_optimizer(&self.settings);
+        if let Some(kernel) = self.host.as_deref_mut() {
+            kernel.reset(&host_parameters(&self.model)?);
+        }
         Ok(())
     }
 
@@ -420,6 +564,7 @@ impl std::fmt::Debug for Trainer {
             .field("n_features", &self.n_features)
             .field("learning_rate", &self.learning_rate)
             .field("epoch", &self.epoch)
+            .field("engine", &self.engine())
             .finish_non_exhaustive()
     }
 }
@@ -491,18 +636,76 @@ fn dropout_mask(
     dropout: f64,
     device: &Device,
 ) -> Tensor<2> {
+    let mut values = vec![0.0; rows * units];
+    fill_dropout_mask(rng, dropout, &mut values);
+    Tensor::from_data(TensorData::new(values, [rows, units]), device)
+}
+
+/// Fills `mask` with inverted-dropout factors, one draw each in order; both
+/// engines draw through here, so they drop the same units.
+pub(super) fn fill_dropout_mask(rng: &mut ChaCha8Rng, dropout: f64, mask: &mut [f32]) {
     let keep = 1.0 - dropout;
     let scale = (1.0 / keep) as f32;
-    let values: Vec<f32> = (0..rows * units)
-        .map(|_| {
-            if rng.random::<f64>() < keep {
-                scale
-            } else {
-                0.0
-            }
-        })
-        .collect();
-    Tensor::from_data(TensorData::new(values, [rows, units]), device)
+    for value in mask {
+        *value = if rng.random::<f64>() < keep {
+            scale
+        } else {
+            0.0
+        };
+    }
+}
+
+/// Rows per upload (and per set of dropout masks): all of them when the
+/// epoch's floats fit in [`CHUNK_FLOATS`], else a whole number of batches.
+/// Both engines cut the same way, so they draw the same masks.
+fn chunk_rows(n_rows: usize, batch: usize, n_features: usize, spec: &NetworkSpec) -> usize {
+    let mask_floats = if spec.dropout > 0.0 {
+        spec.hidden.iter().sum()
+    } else {
+        0
+    };
+    let per_row = n_features + 1 + mask_floats;
+    let max_rows = (CHUNK_FLOATS / per_row).max(1);
+    if max_rows >= n_rows {
+        n_rows
+    } else {
+        (max_rows / batch).max(1) * batch
+    }
+}
+
+/// Every layer's weight and bias as one host vector, in the host kernel's
+/// layout (per layer, input side first: weight `[n_in, n_out]`, then bias).
+fn host_parameters(model: &Mlp) -> Result<Vec<f32>, TrainError> {
+    let mut params = Vec::with_capacity(model.num_params());
+    for layer in model.layers() {
+        params.extend(read(layer.weight.val())?);
+        match &layer.bias {
+            Some(bias) => params.extend(read(bias.val())?),
+            // Never built without a bias; a zero bias is what no bias means.
+            None => params.extend(std::iter::repeat_n(
+                0.0,
+                layer.weight.lazy_shape().dims::<2>()[1],
+            )),
+        }
+    }
+    Ok(params)
+}
+
+/// Writes the host kernel's weights into the Burn network, keeping each
+/// parameter's id and its gradient requirement.
+fn store_host_parameters(model: &mut Mlp, kernel: &HostKernel, device: &Device) {
+    for (layer, (weight, bias)) in model.layers_mut().zip(kernel.layer_parameters()) {
+        let [n_in, n_out] = layer.weight.lazy_shape().dims::<2>();
+        let new_weight: Tensor<2> =
+            Tensor::from_data(TensorData::new(weight.to_vec(), [n_in, n_out]), device);
+        layer.weight = layer.weight.clone().map(|_| new_weight.require_grad());
+        let new_bias: Tensor<1> =
+            Tensor::from_data(TensorData::new(bias.to_vec(), [n_out]), device);
+        layer.bias = Some(match layer.bias.take() {
+            Some(old) => old.map(|_| new_bias.require_grad()),
+            None => Param::from_tensor(new_bias),
+        });
+    }
 }
 
 fn first_non_finite_row(x: &[f32], y: &[f32], n_features: usize) -> Option<usize> {

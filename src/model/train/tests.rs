@@ -263,6 +263,35 @@ fn absurd_learning_rate_diverges_and_keeps_the_last_good_state() {
 }
 
 #[test]
+fn the_cpu_backend_trains_on_the_host_kernel_unless_burn_is_asked_for() {
+    let build = |engine| {
+        Trainer::with_engine(
+            &net(vec![3], Activation::Relu),
+            &TrainSettings::default(),
+            Task::Classification,
+            2,
+            &Device::flex(),
+            engine,
+        )
+        .unwrap()
+    };
+    assert_eq!(build(TrainingEngine::Auto).engine(), EngineKind::HostKernel);
+    assert_eq!(
+        build(TrainingEngine::Burn).engine(),
+        EngineKind::BurnAutodiff
+    );
+    for engine in TrainingEngine::ALL {
+        assert_eq!(engine.to_string().parse::<TrainingEngine>(), Ok(engine));
+    }
+    assert_eq!(" BURN ".parse::<TrainingEngine>(), Ok(TrainingEngine::Burn));
+    assert!("fast".parse::<TrainingEngine>().is_err());
+    assert_eq!(
+        serde_json::to_string(&EngineKind::HostKernel).unwrap(),
+        "\"host-kernel\""
+    );
+}
+
+#[test]
 fn learning_rate_changes_are_validated() {
     let mut trainer = Trainer::new(
         &net(vec![2], Activation::Sigmoid),

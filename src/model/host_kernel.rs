@@ -1,0 +1,803 @@
+//! Training small MLPs on the host: the forward pass, the backward pass and
+//! the optimizer step of an [`Mlp`](super::mlp::Mlp), on plain `f32` slices.
+//!
+//! Why it exists: for the networks this app trains (a few dozen units,
+//! batches of 32), Burn's autodiff path spends about 780,000 instructions per
+//! optimizer step on graph bookkeeping, optimizer plumbing and per-operation
+//! dispatch, for about 10,000 flops of arithmetic (docs/PERFORMANCE.md). This
+//! kernel does the same maths with every buffer allocated up front, so a step
+//! costs little more than its matrix products.
+//!
+//! The [`Trainer`](super::train::Trainer) uses it on Burn's CPU backend
+//! (flex). The Burn module stays the model of record: the trainer copies its
+//! weights in when the run starts (so initialization is Burn's) and writes
+//! them back after every epoch (so prediction, saving and the diagram never
+//! see this module).
+//!
+//! It must follow the Burn path's trajectory up to float rounding, which
+//! `tests/host_kernel.rs` checks epoch by epoch. What that takes:
+//! - the same layouts: a layer's weight is Burn's `[n_in, n_out]`, row-major;
+//! - the same batches and dropout masks: the trainer draws both from the
+//!   same seeded stream in the same order for either engine;
+//! - the same derivatives as Burn's autodiff, including at the kinks (ReLU's
+//!   gradient is 0 at 0, the clamp in the stable cross-entropy passes it at
+//!   exactly 0, and `|z|` has gradient 0 there);
+//! - Burn's optimizers to the letter (burn-optim 0.22.1, `adam.rs`,
+//!   `sgd.rs`, `momentum.rs`, `decay.rs`): coupled L2 added to the gradient
+//!   first, Adam's bias correction folded into the step and its epsilon
+//!   scaled by `sqrt(1 - beta_2^t)`, SGD's first momentum step taking the
+//!   gradient itself as the velocity.
+//!
+//! Matrix products go through the `gemm` crate (the one flex itself uses):
+//! for these shapes it beat plain loops by 2–15× and was on par with
+//! `matrixmultiply` (docs/PERFORMANCE.md). Small products run on the calling
+//! thread; only products as large as those flex itself spreads over its
+//! thread pool (big batches of wide layers) use the pool, so the kernel never
+//! takes more cores than the Burn path would.
+
+use rand_chacha::ChaCha8Rng;
+
+use super::spec::{Activation, LEAKY_RELU_SLOPE, NetworkSpec, OptimizerKind, Task, TrainSettings};
+use super::train::fill_dropout_mask;
+
+/// Products of at least this many multiply-adds (`m·n·k`) use gemm's thread
+/// pool: flex's own threshold (`burn-flex` 0.22.1, `ops/matmul.rs`).
+const PARALLEL_PRODUCT: usize = 192 * 192 * 192;
+
+/// Burn's `AdamConfig` defaults, which `build_optimizer` keeps.
+const ADAM_BETA_1: f32 = 0.9;
+const ADAM_BETA_2: f32 = 0.999;
+const ADAM_EPSILON: f32 = 1e-5;
+
+/// One layer's place in the flat parameter vector.
+#[derive(Debug, Clone, Copy)]
+struct Layer {
+    n_in: usize,
+    n_out: usize,
+    /// Offset of the weight, `n_in × n_out` row-major (Burn's layout).
+    weight: usize,
+    /// Offset of the bias, `n_out` values.
+    bias: usize,
+}
+
+impl Layer {
+    fn weight_range(&self) -> std::ops::Range<usize> {
+        self.weight..self.weight + self.n_in * self.n_out
+    }
+
+    fn bias_range(&self) -> std::ops::Range<usize> {
+        self.bias..self.bias + self.n_out
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Optimizer {
+    Adam,
+    /// `None`: plain SGD (momentum 0 configures no momentum in Burn either).
+    Sgd {
+        momentum: Option<f32>,
+    },
+}
+
+/// The optimizer's state, kept apart so one copy can be set aside before an
+/// epoch and put back when it diverges.
+#[derive(Debug, Clone, Default)]
+struct State {
+    params: Vec<f32>,
+    /// Adam's first moment, or SGD's velocity.
+    moment_1: Vec<f32>,
+    /// Adam's second moment (unused by SGD).
+    moment_2: Vec<f32>,
+    /// Optimizer steps taken: Adam's time step; 0 means SGD has no velocity yet.
+    steps: usize,
+}
+
+impl State {
+    fn reset(&mut self, params: &[f32]) {
+        self.params.clear();
+        self.params.extend_from_slice(params);
+        self.moment_1.clear();
+        self.moment_1.resize(params.len(), 0.0);
+        self.moment_2.clear();
+        self.moment_2.resize(params.len(), 0.0);
+        self.steps = 0;
+    }
+
+    fn copy_from(&mut self, other: &State) {
+        self.params.clone_from(&other.params);
+        self.moment_1.clone_from(&other.moment_1);
+        self.moment_2.clone_from(&other.moment_2);
+        self.steps = other.steps;
+    }
+}
+
+/// Per-batch working memory, sized for the largest batch and chunk seen.
+#[derive(Debug, Default)]
+struct Scratch {
+    /// Rows the batch buffers hold.
+    rows: usize,
+    /// The batch's inputs and targets, gathered in shuffled order.
+    x: Vec<f32>,
+    y: Vec<f32>,
+    /// Each hidden layer's activations (before dropout), `rows × n_out`.
+    hidden: Vec<Vec<f32>>,
+    /// Each hidden layer's activations after dropout (only with dropout).
+    dropped: Vec<Vec<f32>>,
+    /// The output layer's values, one per row.
+    output: Vec<f32>,
+    /// The loss's gradient with respect to each layer's pre-activation
+    /// (hidden layers, then the output layer), `rows × n_out`.
+    delta: Vec<Vec<f32>>,
+    /// The current chunk's dropout masks, layer after layer, each
+    /// `chunk rows × n_out` (the order in which the trainer draws them).
+    masks: Vec<f32>,
+}
+
+/// What one epoch trains on: the data, the shuffled row order and how it is
+/// cut into chunks (for dropout masks) and batches.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct EpochPlan<'a> {
+    /// Row-major `rows × n_features`.
+    pub x: &'a [f32],
+    pub y: &'a [f32],
+    pub order: &'a [usize],
+    pub batch: usize,
+    pub chunk_rows: usize,
+}
+
+/// Forward, backward and optimizer for one network on the host.
+#[derive(Debug)]
+pub(crate) struct HostKernel {
+    layers: Vec<Layer>,
+    n_features: usize,
+    activation: Activation,
+    task: Task,
+    dropout: f64,
+    optimizer: Optimizer,
+    /// Coupled L2 penalty (`grad + l2 * w`); `None` when 0, as in Burn.
+    weight_decay: Option<f32>,
+    state: State,
+    /// The state before the current epoch, for [`restore`](Self::restore).
+    saved: State,
+    grads: Vec<f32>,
+    scratch: Scratch,
+}
+
+impl HostKernel {
+    /// A kernel for `spec` with parameters `params`: for each layer, input
+    /// side first (hidden layers, then the single output unit), its weight
+    /// (`n_in × n_out`, row-major as Burn stores it) then its bias.
+    ///
+    /// # Panics
+    ///
+    /// If `params` does not have the spec's length (a bug in the caller, who
+    /// reads them from a network built for the same spec).
+    pub(crate) fn new(
+        spec: &NetworkSpec,
+        settings: &TrainSettings,
+        task: Task,
+        n_features: usize,
+        params: &[f32],
+    ) -> Self {
+        let mut layers = Vec::with_capacity(spec.hidden.len() + 1);
+        let mut offset = 0;
+        let mut n_in = n_features;
+        for &n_out in spec.hidden.iter().chain(std::iter::once(&1)) {
+            let layer = Layer {
+                n_in,
+                n_out,
+                weight: offset,
+                bias: offset + n_in * n_out,
+            };
+            offset = layer.bias + n_out;
+            layers.push(layer);
+            n_in = n_out;
+        }
+        assert_eq!(params.len(), offset, "parameters do not fit the network");
+        let optimizer = match settings.optimizer {
+            OptimizerKind::Adam => Optimizer::Adam,
+            OptimizerKind::Sgd => Optimizer::Sgd {
+                momentum: (settings.momentum > 0.0).then_some(settings.momentum as f32),
+            },
+        };
+        let mut state = State::default();
+        state.reset(params);
+        let hidden_count = spec.hidden.len();
+        Self {
+            layers,
+            n_features,
+            activation: spec.activation,
+            task,
+            dropout: spec.dropout,
+            optimizer,
+            weight_decay: (settings.l2 > 0.0).then_some(settings.l2 as f32),
+            saved: state.clone(),
+            state,
+            grads: vec![0.0; offset],
+            scratch: Scratch {
+                hidden: vec![Vec::new(); hidden_count],
+                dropped: vec![Vec::new(); hidden_count],
+                delta: vec![Vec::new(); hidden_count + 1],
+                ..Scratch::default()
+            },
+        }
+    }
+
+    /// Each layer's `(weight, bias)`, input side first, in Burn's layout.
+    pub(crate) fn layer_parameters(&self) -> impl Iterator<Item = (&[f32], &[f32])> {
+        self.layers.iter().map(|layer| {
+            (
+                &self.state.params[layer.weight_range()],
+                &self.state.params[layer.bias_range()],
+            )
+        })
+    }
+
+    /// New parameters (same layout as [`new`](Self::new)) and a fresh
+    /// optimizer, as after loading weights.
+    pub(crate) fn reset(&mut self, params: &[f32]) {
+        assert_eq!(
+            params.len(),
+            self.state.params.len(),
+            "parameters do not fit the network"
+        );
+        self.state.reset(params);
+    }
+
+    /// Sets the current state aside (before an epoch).
+    pub(crate) fn save(&mut self) {
+        self.saved.copy_from(&self.state);
+    }
+
+    /// Puts back the state set aside by [`save`](Self::save): parameters and
+    /// optimizer state alike.
+    pub(crate) fn restore(&mut self) {
+        self.state.copy_from(&self.saved);
+    }
+
+    /// Whether every parameter is finite.
+    pub(crate) fn parameters_finite(&self) -> bool {
+        self.state.params.iter().all(|v| v.is_finite())
+    }
+
+    /// One pass over `plan`: for each chunk its dropout masks from `rng`
+    /// (hidden layer after hidden layer, as the Burn path draws them), then
+    /// for each batch a forward pass, the loss, a backward pass and an
+    /// optimizer step at `learning_rate`. Returns the sum of the per-row
+    /// losses, each measured before its batch's update, accumulated in `f32`
+    /// batch by batch as the Burn path does.
+    pub(crate) fn run_epoch(
+        &mut self,
+        plan: &EpochPlan<'_>,
+        rng: &mut ChaCha8Rng,
+        learning_rate: f64,
+    ) -> f32 {
+        let batch = plan.batch.min(plan.chunk_rows).max(1);
+        self.reserve(batch, plan.chunk_rows.min(plan.order.len()));
+        let widths: Vec<usize> = self.layers[..self.layers.len() - 1]
+            .iter()
+            .map(|l| l.n_out)
+            .collect();
+        let mut loss_sum = 0.0f32;
+        for chunk in plan.order.chunks(plan.chunk_rows.max(1)) {
+            if self.dropout > 0.0 {
+                let mut offset = 0;
+                for &units in &widths {
+                    let len = chunk.len() * units;
+                    fill_dropout_mask(
+                        rng,
+                        self.dropout,
+                        &mut self.scratch.masks[offset..offset + len],
+                    );
+                    offset += len;
+                }
+            }
+            let mut start = 0;
+            while start < chunk.len() {
+                let len = batch.min(chunk.len() - start);
+                self.gather(plan, &chunk[start..start + len]);
+                self.forward(len, chunk.len(), start);
+                loss_sum += self.output_gradient(len);
+                self.backward(len, chunk.len(), start);
+                self.optimizer_step(learning_rate as f32);
+                start += len;
+            }
+        }
+        loss_sum
+    }
+
+    /// Grows the working memory to `rows` per batch and `chunk_rows` per
+    /// chunk of masks; never shrinks, so steady training allocates nothing.
+    fn reserve(&mut self, rows: usize, chunk_rows: usize) {
+        let s = &mut self.scratch;
+        if rows > s.rows {
+            s.rows = rows;
+            s.x.resize(rows * self.n_features, 0.0);
+            s.y.resize(rows, 0.0);
+            s.output.resize(rows, 0.0);
+            for (index, layer) in self.layers.iter().enumerate() {
+                s.delta[index].resize(rows * layer.n_out, 0.0);
+                if index + 1 < self.layers.len() {
+                    s.hidden[index].resize(rows * layer.n_out, 0.0);
+                    if self.dropout > 0.0 {
+                        s.dropped[index].resize(rows * layer.n_out, 0.0);
+                    }
+                }
+            }
+        }
+        if self.dropout > 0.0 {
+            let units: usize = self.layers[..self.layers.len() - 1]
+                .iter()
+                .map(|l| l.n_out)
+                .sum();
+            let needed = chunk_rows * units;
+            if s.masks.len() < needed {
+                s.masks.resize(needed, 0.0);
+            }
+        }
+    }
+
+    /// Copies the batch's rows (in shuffled order) into contiguous buffers.
+    fn gather(&mut self, plan: &EpochPlan<'_>, rows: &[usize]) {
+        let f = self.n_features;
+        for (slot, &row) in rows.iter().enumerate() {
+            self.scratch.x[slot * f..(slot + 1) * f]
+                .copy_from_slice(&plan.x[row * f..(row + 1) * f]);
+            self.scratch.y[slot] = plan.y[row];
+        }
+    }
+
+    /// The mask of hidden layer `index` for the batch's rows: the batch
+    /// starts at row `start` of a chunk of `chunk_len` rows.
+    fn mask_range(
+        &self,
+        index: usize,
+        chunk_len: usize,
+        start: usize,
+        len: usize,
+    ) -> std::ops::Range<usize> {
+        let before: usize = self.layers[..index].iter().map(|l| l.n_out).sum();
+        let units = self.layers[index].n_out;
+        let begin = chunk_len * before + start * units;
+        begin..begin + len * units
+    }
+
+    /// Hidden layers (affine, activation, dropout), then the output unit.
+    fn forward(&mut self, len: usize, chunk_len: usize, start: usize) {
+        let hidden_count = self.layers.len() - 1;
+        for index in 0..=hidden_count {
+            let layer = self.layers[index];
+            let mask = (self.dropout > 0.0 && index < hidden_count)
+                .then(|| self.mask_range(index, chunk_len, start, len));
+            let s = &mut self.scratch;
+            let params = &self.state.params;
+            // Split the borrows: this layer's output buffer against the
+            // previous layer's (or the batch's) input.
+            let (before, rest) = s.hidden.split_at_mut(index);
+            let input: &[f32] = match index {
+                0 => &s.x[..len * layer.n_in],
+                _ if self.dropout > 0.0 => &s.dropped[index - 1][..len * layer.n_in],
+                _ => &before[index - 1][..len * layer.n_in],
+            };
+            let out: &mut [f32] = if index < hidden_count {
+                &mut rest[0][..len * layer.n_out]
+            } else {
+                &mut s.output[..len]
+            };
+            // Burn adds the bias after the product; so does gemm when the
+            // destination starts as the bias (`dst = dst + lhs · rhs`).
+            let bias = &params[layer.bias_range()];
+            for row in out.chunks_exact_mut(layer.n_out) {
+                row.copy_from_slice(bias);
+            }
+            matmul(
+                out,
+                Mat::rows(input, len, layer.n_in),
+                Mat::rows(&params[layer.weight_range()], layer.n_in, layer.n_out),
+                true,
+            );
+            if index == hidden_count {
+                break;
+            }
+            activate(self.activation, out);
+            if let Some(mask) = mask {
+                let dropped = &mut s.dropped[index][..len * layer.n_out];
+                for ((d, &h), &m) in dropped.iter_mut().zip(out.iter()).zip(&s.masks[mask]) {
+                    *d = h * m;
+                }
+            }
+        }
+    }
+
+    /// The batch's loss summed over its rows, and its gradient with respect
+    /// to the output (for the batch mean) into the output layer's delta.
+    fn output_gradient(&mut self, len: usize) -> f32 {
+        let s = &mut self.scratch;
+        let delta = &mut s.delta[self.layers.len() - 1][..len];
+        // The gradient of `sum / len` reaching each row, as Burn computes it.
+        let share = 1.0 / len as f32;
+        let mut sum = 0.0f32;
+        for ((d, &z), &t) in delta.iter_mut().zip(&s.output[..len]).zip(&s.y[..len]) {
+            let (loss, grad) = match self.task {
+                Task::Classification => bce_with_logits(z, t, share),
+                Task::Regression => {
+                    let diff = z - t;
+                    (diff * diff, share * 2.0 * diff)
+                }
+            };
+            sum += loss;
+            *d = grad;
+        }
+        sum
+    }
+
+    /// Gradients of every parameter for the batch, output layer first.
+    fn backward(&mut self, len: usize, chunk_len: usize, start: usize) {
+        let hidden_count = self.layers.len() - 1;
+        for index in (0..=hidden_count).rev() {
+            let layer = self.layers[index];
+            let mask = (self.dropout > 0.0 && index < hidden_count)
+                .then(|| self.mask_range(index, chunk_len, start, len));
+            let s = &mut self.scratch;
+            let (lower, upper) = s.delta.split_at_mut(index);
+            let delta = &mut upper[0][..len * layer.n_out];
+            if index < hidden_count {
+                // `delta` holds the gradient with respect to this layer's
+                // output after dropout; take it back through the mask and
+                // the activation.
+                let hidden = &s.hidden[index][..len * layer.n_out];
+                if let Some(mask) = mask {
+                    for (d, &m) in delta.iter_mut().zip(&s.masks[mask]) {
+                        *d *= m;
+                    }
+                }
+                activation_backward(self.activation, hidden, delta);
+            }
+            let input: &[f32] = match index {
+                0 => &s.x[..len * layer.n_in],
+                _ if self.dropout > 0.0 => &s.dropped[index - 1][..len * layer.n_in],
+                _ => &s.hidden[index - 1][..len * layer.n_in],
+            };
+            let (grad_weight, grad_bias) = self.grads[layer.weight..layer.bias + layer.n_out]
+                .split_at_mut(layer.n_in * layer.n_out);
+            // dW = inputᵀ · delta
+            matmul(
+                grad_weight,
+                Mat::rows(input, len, layer.n_in).transposed(),
+                Mat::rows(delta, len, layer.n_out),
+                false,
+            );
+            // db = column sums of delta
+            grad_bias.copy_from_slice(&delta[..layer.n_out]);
+            for row in delta[layer.n_out..].chunks_exact(layer.n_out) {
+                for (g, &d) in grad_bias.iter_mut().zip(row) {
+                    *g += d;
+                }
+            }
+            if index > 0 {
+                // The gradient for the layer below: delta · Wᵀ.
+                let below = &mut lower[index - 1][..len * layer.n_in];
+                matmul(
+                    below,
+                    Mat::rows(delta, len, layer.n_out),
+                    Mat::rows(
+                        &self.state.params[layer.weight_range()],
+                        layer.n_in,
+                        layer.n_out,
+                    )
+                    .transposed(),
+                    false,
+                );
+            }
+        }
+    }
+
+    /// One step of Burn's Adam or SGD over every parameter at once (Burn
+    /// keeps one state per parameter tensor, but every tensor is stepped on
+    /// every batch, so one shared time step is the same).
+    fn optimizer_step(&mut self, lr: f32) {
+        let State {
+            params,
+            moment_1,
+            moment_2,
+            steps,
+        } = &mut self.state;
+        let decay = self.weight_decay;
+        let grads = &self.grads;
+        match self.optimizer {
+            Optimizer::Adam => {
+                *steps += 1;
+                let time = *steps as i32;
+                let (b1, b2) = (ADAM_BETA_1, ADAM_BETA_2);
+                let bias_correction_2 = (1.0 - b2.powi(time)).sqrt();
+                let factor = bias_correction_2 / (1.0 - b1.powi(time));
+                let epsilon = ADAM_EPSILON * bias_correction_2;
+                let (f1, f2) = (1.0 - b1, 1.0 - b2);
+                for (((w, &g), m), v) in params
+                    .iter_mut()
+                    .zip(grads)
+                    .zip(moment_1.iter_mut())
+                    .zip(moment_2.iter_mut())
+                {
+                    let g = match decay {
+                        Some(l2) => *w * l2 + g,
+                        None => g,
+                    };
+                    // A zero moment makes the first step exactly Burn's
+                    // `g * (1 - beta)` initialization.
+                    *m = *m * b1 + g * f1;
+                    *v = *v * b2 + g * g * f2;
+                    let update = *m * factor / (v.sqrt() + epsilon);
+                    *w -= update * lr;
+                }
+            }
+            Optimizer::Sgd { momentum } => {
+                let first = *steps == 0;
+                *steps += 1;
+                for ((w, &g), velocity) in params.iter_mut().zip(grads).zip(moment_1.iter_mut()) {
+                    let mut g = match decay {
+                        Some(l2) => *w * l2 + g,
+                        None => g,
+                    };
+                    if let Some(mu) = momentum {
+                        // Burn: the first step's velocity is the gradient;
+                        // later ones `grad * (1 - dampening) + mu * velocity`
+                        // with dampening 0.
+                        *velocity = if first { g } else { g + *velocity * mu };
+                        g = *velocity;
+                    }
+                    *w -= g * lr;
+                }
+            }
+        }
+    }
+}
+
+/// Binary cross-entropy on a logit in Burn's stable form
+/// `max(z, 0) - z·t + ln(1 + e^(-|z|))`, and its derivative scaled by
+/// `share`, term by term as Burn's autodiff takes it (so also at `z = 0`,
+/// where the clamp passes the gradient and `|z|` has none).
+#[inline]
+fn bce_with_logits(z: f32, t: f32, share: f32) -> (f32, f32) {
+    let e = (-z.abs()).exp();
+    let loss = z.max(0.0) - z * t + e.ln_1p();
+    let clamp = if z >= 0.0 { share } else { 0.0 };
+    let sign = if z > 0.0 {
+        1.0
+    } else if z < 0.0 {
+        -1.0
+    } else {
+        0.0
+    };
+    let tail = share * (1.0 / (e + 1.0)) * e;
+    (loss, clamp - share * t - sign * tail)
+}
+
+/// The activation in place, with flex's formulas.
+fn activate(activation: Activation, values: &mut [f32]) {
+    match activation {
+        Activation::Relu => {
+            for v in values {
+                // NaN stays NaN, as in flex.
+                *v = if *v > 0.0 || v.is_nan() { *v } else { 0.0 };
+            }
+        }
+        Activation::LeakyRelu => {
+            let slope = LEAKY_RELU_SLOPE as f32;
+            for v in values {
+                if *v < 0.0 {
+                    *v *= slope;
+                }
+            }
+        }
+        Activation::Tanh => {
+            for v in values {
+                *v = v.tanh();
+            }
+        }
+        Activation::Sigmoid => {
+            for v in values {
+                *v = if *v >= 0.0 {
+                    1.0 / (1.0 + (-*v).exp())
+                } else {
+                    let e = v.exp();
+                    e / (1.0 + e)
+                };
+            }
+        }
+    }
+}
+
+/// Multiplies `grad` (with respect to the activation's output) by the
+/// activation's derivative, given that output (`out`), as Burn's autodiff
+/// does.
+fn activation_backward(activation: Activation, out: &[f32], grad: &mut [f32]) {
+    match activation {
+        // The output is positive exactly where the input was.
+        Activation::Relu => {
+            for (g, &h) in grad.iter_mut().zip(out) {
+                *g = if h > 0.0 || h.is_nan() { *g } else { 0.0 };
+            }
+        }
+        // The slope is positive, so the output is negative exactly where the input was.
+        Activation::LeakyRelu => {
+            let slope = LEAKY_RELU_SLOPE as f32;
+            for (g, &h) in grad.iter_mut().zip(out) {
+                if h < 0.0 {
+                    *g *= slope;
+                }
+            }
+        }
+        Activation::Tanh => {
+            for (g, &h) in grad.iter_mut().zip(out) {
+                *g *= 1.0 - h * h;
+            }
+        }
+        Activation::Sigmoid => {
+            for (g, &s) in grad.iter_mut().zip(out) {
+                *g = *g * s * (1.0 - s);
+            }
+        }
+    }
+}
+
+/// A matrix view into a slice: element `(r, c)` is `data[r * row_stride + c * col_stride]`.
+#[derive(Clone, Copy)]
+struct Mat<'a> {
+    data: &'a [f32],
+    rows: usize,
+    cols: usize,
+    row_stride: usize,
+    col_stride: usize,
+}
+
+impl<'a> Mat<'a> {
+    /// A row-major `rows × cols` matrix.
+    fn rows(data: &'a [f32], rows: usize, cols: usize) -> Self {
+        Mat {
+            data,
+            rows,
+            cols,
+            row_stride: cols,
+            col_stride: 1,
+        }
+    }
+
+    fn transposed(self) -> Self {
+        Mat {
+            rows: self.cols,
+            cols: self.rows,
+            row_stride: self.col_stride,
+            col_stride: self.row_stride,
+            ..self
+        }
+    }
+
+    /// Whether every element lies inside `data`.
+    fn fits(&self) -> bool {
+        self.rows == 0
+            || self.cols == 0
+            || (self.rows - 1) * self.row_stride + (self.cols - 1) * self.col_stride
+                < self.data.len()
+    }
+}
+
+/// `dst = a · b` (or `dst += a · b` with `accumulate`), `dst` row-major
+/// `a.rows × b.cols`; on the calling thread unless the product is large.
+///
+/// # Panics
+///
+/// If the shapes do not agree or a view reaches past its slice: the shapes
+/// come from the network, so that is a bug here, never bad user data.
+fn matmul(dst: &mut [f32], a: Mat<'_>, b: Mat<'_>, accumulate: bool) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    assert!(
+        b.rows == k && dst.len() == m * n && a.fits() && b.fits(),
+        "matrix shapes do not agree"
+    );
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !accumulate {
+            dst.fill(0.0);
+        }
+        return;
+    }
+    let parallelism = if m.saturating_mul(n).saturating_mul(k) >= PARALLEL_PRODUCT {
+        gemm::Parallelism::Rayon(0)
+    } else {
+        gemm::Parallelism::None
+    };
+    // SAFETY: the assertion above keeps every element gemm reads or writes
+    // inside its slice (`fits`, and `dst` is exactly m × n row-major); `dst`
+    // is borrowed mutably, so it overlaps neither input.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            1,
+            n as isize,
+            accumulate,
+            a.data.as_ptr(),
+            a.col_stride as isize,
+            a.row_stride as isize,
+            b.data.as_ptr(),
+            b.col_stride as isize,
+            b.row_stride as isize,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            parallelism,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(a: Mat<'_>, b: Mat<'_>) -> Vec<f32> {
+        let mut out = vec![0.0; a.rows * b.cols];
+        for r in 0..a.rows {
+            for c in 0..b.cols {
+                for i in 0..a.cols {
+                    out[r * b.cols + c] += a.data[r * a.row_stride + i * a.col_stride]
+                        * b.data[i * b.row_stride + c * b.col_stride];
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn matmul_with_transposed_views_matches_the_definition() {
+        let a: Vec<f32> = (0..15).map(|i| i as f32 * 0.5 - 3.0).collect();
+        let b: Vec<f32> = (0..20).map(|i| (i as f32).sin()).collect();
+        // [3 × 5] · [5 × 4]
+        let (ma, mb) = (Mat::rows(&a, 3, 5), Mat::rows(&b, 5, 4));
+        let mut out = vec![0.0; 12];
+        matmul(&mut out, ma, mb, false);
+        for (x, y) in out.iter().zip(naive(ma, mb)) {
+            assert!((x - y).abs() < 1e-5);
+        }
+        // [5 × 3]ᵀ view of a [3 × 5] matrix times a [3 × 4] one... via b's first 12.
+        let at = Mat::rows(&a, 3, 5).transposed();
+        let b3 = Mat::rows(&b[..12], 3, 4);
+        let mut out = vec![1.0; 20];
+        matmul(&mut out, at, b3, true);
+        for (x, y) in out.iter().zip(naive(at, b3)) {
+            assert!((x - (y + 1.0)).abs() < 1e-5);
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "matrix shapes do not agree")]
+    fn matmul_refuses_views_past_the_slice() {
+        let a = [1.0; 5];
+        let mut out = [0.0; 4];
+        matmul(&mut out, Mat::rows(&a, 2, 3), Mat::rows(&a, 3, 2), false);
+    }
+
+    #[test]
+    fn cross_entropy_gradient_is_sigmoid_minus_target() {
+        for z in [-30.0f32, -2.0, -0.1, 0.3, 4.0, 25.0] {
+            for t in [0.0, 1.0] {
+                let (loss, grad) = bce_with_logits(z, t, 1.0);
+                let p = 1.0 / (1.0 + (-f64::from(z)).exp());
+                let expected = -(f64::from(t) * p.ln() + (1.0 - f64::from(t)) * (1.0 - p).ln());
+                assert!((f64::from(loss) - expected).abs() < 1e-5, "{z} {t}");
+                assert!(
+                    (f64::from(grad) - (p - f64::from(t))).abs() < 1e-6,
+                    "{z} {t}"
+                );
+            }
+        }
+        // At exactly 0 Burn's autodiff gives the clamp's 1 and |z|'s 0.
+        assert_eq!(bce_with_logits(0.0, 0.0, 0.5).1, 0.5);
+    }
+}
