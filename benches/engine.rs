@@ -9,12 +9,10 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use purchase_lab::bench::{w1_prepared, w2_prepared, workload_settings};
+use purchase_lab::bench::{w1_prepared, w2_prepared, workload_settings, workload_trainer};
 use purchase_lab::model::run::TrainingRun;
 use purchase_lab::model::surface::{SurfaceRequest, compute_surface};
-use purchase_lab::model::{
-    BackendChoice, NetworkSpec, Task, Trainer, TrainingEngine, select_device,
-};
+use purchase_lab::model::{BackendChoice, NetworkSpec, TrainingEngine, select_device};
 
 // The binary runs on mimalloc; measure what users run.
 #[global_allocator]
@@ -31,22 +29,9 @@ fn training(c: &mut Criterion) {
         .iter()
         .flat_map(|w| TrainingEngine::ALL.map(|e| (w, e)))
     {
-        let (settings, activation) = workload_settings(32, 1_000_000);
-        let spec = NetworkSpec {
-            hidden: hidden.clone(),
-            activation,
-            dropout: 0.0,
-        };
         let train = &prepared.train;
-        let mut trainer = Trainer::with_engine(
-            &spec,
-            &settings,
-            Task::Classification,
-            train.x.cols,
-            &device.device,
-            engine,
-        )
-        .expect("valid settings");
+        let mut trainer = workload_trainer(prepared, hidden, 32, 1_000_000, &device, engine)
+            .expect("valid settings");
         // The id names the engine that actually runs.
         let id = format!(
             "{name}/{}",

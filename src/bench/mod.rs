@@ -376,6 +376,32 @@ pub fn workload_settings(batch: usize, epochs: usize) -> (TrainSettings, Activat
     (settings, Activation::Relu)
 }
 
+/// A fresh trainer for a training workload: the workloads' settings (Adam
+/// 0.01, ReLU, no dropout or L2) with this layout and batch.
+pub fn workload_trainer(
+    prepared: &Prepared,
+    hidden: &[usize],
+    batch: usize,
+    epochs: usize,
+    device: &SelectedDevice,
+    engine: TrainingEngine,
+) -> Result<Trainer, TrainError> {
+    let (settings, activation) = workload_settings(batch, epochs);
+    let spec = NetworkSpec {
+        hidden: hidden.to_vec(),
+        activation,
+        dropout: 0.0,
+    };
+    Trainer::with_engine(
+        &spec,
+        &settings,
+        Task::Classification,
+        prepared.train.x.cols,
+        &device.device,
+        engine,
+    )
+}
+
 /// Trains a fresh network for `epochs` epochs on `engine`; returns the last
 /// epoch's loss and the engine that ran.
 pub fn train_once(
@@ -386,21 +412,8 @@ pub fn train_once(
     device: &SelectedDevice,
     engine: TrainingEngine,
 ) -> Result<(f64, EngineKind), BenchError> {
-    let (settings, activation) = workload_settings(batch, epochs);
-    let spec = NetworkSpec {
-        hidden: hidden.to_vec(),
-        activation,
-        dropout: 0.0,
-    };
     let train = &prepared.train;
-    let mut trainer = Trainer::with_engine(
-        &spec,
-        &settings,
-        Task::Classification,
-        train.x.cols,
-        &device.device,
-        engine,
-    )?;
+    let mut trainer = workload_trainer(prepared, hidden, batch, epochs, device, engine)?;
     let mut loss = f64::NAN;
     for _ in 0..epochs {
         loss = trainer.run_epoch(&train.x.data, &train.y, train.x.rows)?;
