@@ -478,7 +478,7 @@ fn malformed(label: &str, e: &csv::Error) -> CsvError {
 ///   stays text rather than becoming 35);
 /// - in a `;` or tab file (the European convention) `3,5` and `1.234,5`
 ///   use a decimal comma.
-fn parse_number(cell: &str, delimiter: u8) -> Option<f64> {
+pub(crate) fn parse_number(cell: &str, delimiter: u8) -> Option<f64> {
     if let Ok(x) = cell.parse::<f64>() {
         return Some(x);
     }

@@ -241,7 +241,7 @@ impl<'a> Reader<'a> {
 }
 
 /// 64-bit FNV-1a: tiny, dependency-free, enough to notice accidental damage.
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     let mut hasher = Fnv1a::default();
     hasher.write(bytes);
     hasher.finish()

@@ -439,15 +439,42 @@ impl History {
                 return set_aside(path, format!("it cannot be read: {e}"), History::default());
             }
         };
-        match parse(&bytes) {
-            Ok((history, None)) => Ok(LoadedHistory {
+        match History::from_json(&bytes) {
+            (history, None) => Ok(LoadedHistory {
                 history,
                 notice: None,
             }),
-            Ok((history, Some(problem))) | Err((history, problem)) => {
-                set_aside(path, problem, history)
-            }
+            (history, Some(problem)) => set_aside(path, problem, history),
         }
+    }
+
+    /// Decodes the bytes of a history file: the runs that could be read,
+    /// and what was wrong, if anything (a file that is unusable as a whole
+    /// gives an empty history). [`load`](Self::load) is this after reading
+    /// the file, plus setting a bad file aside.
+    pub fn from_json(bytes: &[u8]) -> (History, Option<String>) {
+        match parse(bytes) {
+            Ok((history, problem)) => (history, problem),
+            Err((history, problem)) => (history, Some(problem)),
+        }
+    }
+
+    /// The bytes [`save`](Self::save) writes: over the cap, the oldest
+    /// unpinned runs are left out and long curves thinned.
+    pub fn to_json(&self) -> Result<Vec<u8>, serde_json::Error> {
+        let mut capped;
+        let mut runs = &self.records[..];
+        if runs.len() > MAX_RUNS || runs.iter().any(|r| r.history.len() > MAX_CURVE_POINTS) {
+            capped = self.clone();
+            capped.enforce_cap();
+            capped.records.iter_mut().for_each(RunRecord::compact);
+            runs = &capped.records[..];
+        }
+        serde_json::to_vec(&FileOut {
+            version: HISTORY_VERSION,
+            next_id: self.next_id(),
+            runs,
+        })
     }
 
     /// Writes the history to `path` atomically, creating its folder. Over
@@ -458,20 +485,7 @@ impl History {
             path: path.display().to_string(),
             message,
         };
-        let mut capped;
-        let mut runs = &self.records[..];
-        if runs.len() > MAX_RUNS || runs.iter().any(|r| r.history.len() > MAX_CURVE_POINTS) {
-            capped = self.clone();
-            capped.enforce_cap();
-            capped.records.iter_mut().for_each(RunRecord::compact);
-            runs = &capped.records[..];
-        }
-        let json = serde_json::to_vec(&FileOut {
-            version: HISTORY_VERSION,
-            next_id: self.next_id(),
-            runs,
-        })
-        .map_err(|e| err(e.to_string()))?;
+        let json = self.to_json().map_err(|e| err(e.to_string()))?;
         write_atomically(path, &json).map_err(err)
     }
 
