@@ -22,7 +22,7 @@ use std::path::Path;
 
 use crate::data::csv::{is_missing_marker, parse_number};
 use crate::data::prep::{Dataset, Impute, Prepared, Problem, Recipe, Scale, prepare};
-use crate::data::table::{ColumnData, MISSING_CODE, Table};
+use crate::data::table::{Column, ColumnData, MISSING_CODE, Table};
 use crate::data::write::write_table;
 use crate::data::{CsvError, Source, parse_csv};
 use crate::model::bundle::{Bundle, LoadedModel, fnv1a};
@@ -256,24 +256,37 @@ fn check_table(table: &Table) {
     let _ = fingerprint(table);
 }
 
-/// The table written by the CSV writer must read back identical. One
-/// exception is inherent to CSV, which has no types: a text column read
-/// from a `;` or tab file whose every value is a number in a `,` file
-/// (`1,234,567` is text with a decimal comma, a grouped number with a `,`
-/// delimiter) comes back as those numbers.
+/// The table written by the CSV writer must read back identical, with one
+/// exception inherent to CSV, which has no types: a text column whose every
+/// value is a number by the rules of a `,` file comes back as those
+/// numbers. (The reader makes such a column only from a `;` or tab file,
+/// where `1,234,567` is text rather than a number with grouped thousands.)
+/// If one of those numbers is beyond `f64` (`46e4008`), the reader refuses
+/// the written file as it refuses any such number, with its place.
 fn check_csv_round_trip(table: &Table) {
     let mut text = Vec::new();
     if let Err(e) = write_table(table, &mut text) {
         panic!("writing a table to memory failed: {e}");
     }
+    let shown = || String::from_utf8_lossy(&text).into_owned();
+    let numbers_with_commas = |column: &Column| match &column.data {
+        ColumnData::Categorical { levels, .. } => {
+            levels.iter().all(|l| parse_number(l, b',').is_some())
+        }
+        ColumnData::Numeric(_) => false,
+    };
     let back = match parse_csv(&text) {
         Ok(back) => back,
-        Err(e) => panic!(
-            "a written table does not read back: {e}\n{}",
-            String::from_utf8_lossy(&text)
-        ),
+        Err(CsvError::NonFinite { column, .. })
+            if table
+                .columns()
+                .get(column.wrapping_sub(1))
+                .is_some_and(numbers_with_commas) =>
+        {
+            return;
+        }
+        Err(e) => panic!("a written table does not read back: {e}\n{}", shown()),
     };
-    let shown = || String::from_utf8_lossy(&text).into_owned();
     assert_eq!(
         back.n_cols(),
         table.n_cols(),
@@ -286,10 +299,15 @@ fn check_csv_round_trip(table: &Table) {
         if a.data == b.data {
             continue;
         }
-        let (ColumnData::Categorical { .. }, ColumnData::Numeric(numbers)) = (&a.data, &b.data)
-        else {
+        let ColumnData::Numeric(numbers) = &b.data else {
             panic!("column {:?} reads back different:\n{}", a.name, shown());
         };
+        assert!(
+            numbers_with_commas(a),
+            "column {:?} reads back different:\n{}",
+            a.name,
+            shown()
+        );
         for (row, &number) in numbers.iter().enumerate() {
             let written = a.text(row).and_then(|t| parse_number(&t, b','));
             let same = match written {

@@ -181,7 +181,11 @@ fn write_seeds() {
     from_file.backend = BackendChoice::Auto;
     for (name, session) in [("generated", &generated), ("csv_file", &from_file)] {
         let json = session.to_json(session_path).unwrap();
-        std::fs::write(seeds.join("session_file").join(format!("{name}.json")), json).unwrap();
+        std::fs::write(
+            seeds.join("session_file").join(format!("{name}.json")),
+            json,
+        )
+        .unwrap();
     }
 
     let mut history = History::default();
