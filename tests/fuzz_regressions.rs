@@ -198,3 +198,38 @@ fn write_seeds() {
     let bytes = history.to_json().unwrap();
     std::fs::write(seeds.join("history_file").join("three_runs.json"), bytes).unwrap();
 }
+
+/// Opening models must not grow memory (fuzzing found each one kept ~10 KB
+/// of Burn autodiff bookkeeping until a training step ran).
+#[test]
+fn opening_models_does_not_grow_memory() {
+    let seeds: Vec<Vec<u8>> = inputs("seeds", "model_file")
+        .iter()
+        .map(|p| std::fs::read(p).unwrap())
+        .collect();
+    let device = select_device(BackendChoice::Cpu).unwrap();
+    let rss_kb = || -> Option<u64> {
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    };
+    let open_all = |times: usize| {
+        for _ in 0..times {
+            for bytes in &seeds {
+                let bundle = purchase_lab::model::bundle::Bundle::from_bytes(bytes).unwrap();
+                purchase_lab::model::bundle::LoadedModel::new(bundle, &device).unwrap();
+            }
+        }
+    };
+    open_all(50); // warm-up: allocator pools, Burn's caches
+    let Some(before) = rss_kb() else {
+        return; // no /proc here
+    };
+    open_all(1000);
+    let after = rss_kb().unwrap();
+    // Before the fix: 3,000 models × ~10 KB ≈ 30 MB.
+    assert!(
+        after < before + 12 * 1024,
+        "memory grew from {before} KB to {after} KB"
+    );
+}

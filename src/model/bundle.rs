@@ -192,7 +192,11 @@ impl LoadedModel {
             meta.pipeline.n_features(),
             &device.device,
         )?;
-        trainer.load_weights(&bundle.weights)?;
+        let loaded = trainer.load_weights(&bundle.weights);
+        // Built only to score: never trained, so free what autodiff kept
+        // for the network (and for any failed load) now.
+        trainer.release_unused_graphs();
+        loaded?;
         Ok(LoadedModel { meta, trainer })
     }
 
