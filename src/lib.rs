@@ -3,12 +3,19 @@
 //! Layers, top to bottom (data flows down, never back up): [`data`] knows
 //! tables and preparation; `model` knows Burn; `worker` runs training on its
 //! own thread; [`tune`] keeps the run history, sweeps and session files;
-//! `app` and [`cli`] are two faces on the same engine.
+//! `app` and [`cli`] are two faces on the same engine; [`fuzzing`] holds the
+//! bodies of the fuzz targets in `fuzz/`.
+//!
+//! Cargo features (both on by default): `app` builds the desktop window
+//! (`app`, eframe), `gpu` Burn's wgpu backend. Without them the library is
+//! headless and trains on the CPU only.
 
+#[cfg(feature = "app")]
 pub mod app;
 pub mod bench;
 pub mod cli;
 pub mod data;
+pub mod fuzzing;
 pub mod model;
 pub mod tune;
 pub mod worker;

@@ -15,7 +15,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(command) => cli::run(command),
-        None => purchase_lab::app::run(cli.file),
+        None => open_window(cli.file),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -25,6 +25,19 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+#[cfg(feature = "app")]
+fn open_window(file: Option<std::path::PathBuf>) -> anyhow::Result<()> {
+    purchase_lab::app::run(file)
+}
+
+/// A build without the `app` feature has the command line only.
+#[cfg(not(feature = "app"))]
+fn open_window(_file: Option<std::path::PathBuf>) -> anyhow::Result<()> {
+    anyhow::bail!(
+        "this build has no window (built without the `app` feature); use a subcommand, see --help"
+    )
 }
 
 /// Mesa's Vulkan driver prints "XDG_RUNTIME_DIR is invalid or not set" on

@@ -439,3 +439,33 @@ fn a_record_from_plain_values_matches_one_from_the_run() {
     assert_eq!(plain, from_run);
     assert_eq!(plain.stopped_early, run.stopped_early());
 }
+
+/// Found by fuzzing: a run id of `u64::MAX` overflowed when the next id was
+/// worked out (a panic on the next save). Such a run is now a damaged run.
+#[test]
+fn a_run_id_too_large_to_follow_is_a_damaged_run() {
+    let seed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fuzz/seeds/history_file/three_runs.json"
+    ))
+    .unwrap();
+    let text = seed
+        .replacen("\"id\":1,", "\"id\":18446744073709551615,", 1)
+        .replacen("\"next_id\":4", "\"next_id\":18446744073709551615", 1);
+    assert_ne!(text, seed);
+    let (mut history, problem) = History::from_json(text.as_bytes());
+    assert_eq!(
+        problem.as_deref(),
+        Some(
+            "1 of its 3 runs could not be read, the first because of run 1: id \
+             18446744073709551615 is larger than 9007199254740992"
+        )
+    );
+    assert_eq!(history.records.len(), 2);
+    let copy = history.records[0].clone();
+    let id = history.add(copy);
+    // Past the largest id the smallest free one is used.
+    assert_eq!(id, 1);
+    let (back, problem) = History::from_json(&history.to_json().unwrap());
+    assert_eq!((back.records.len(), problem), (3, None));
+}

@@ -478,7 +478,7 @@ fn malformed(label: &str, e: &csv::Error) -> CsvError {
 ///   stays text rather than becoming 35);
 /// - in a `;` or tab file (the European convention) `3,5` and `1.234,5`
 ///   use a decimal comma.
-fn parse_number(cell: &str, delimiter: u8) -> Option<f64> {
+pub(crate) fn parse_number(cell: &str, delimiter: u8) -> Option<f64> {
     if let Ok(x) = cell.parse::<f64>() {
         return Some(x);
     }
@@ -730,10 +730,15 @@ fn check_encoding(sniff: &[u8]) -> Result<(), CsvError> {
 
 /// Picks `,`, `;`, tab or `|`: whichever occurs most often, outside
 /// quotes, in the header line. A single-column file has none and reads as `,`.
+/// Empty lines before the header are skipped, as the CSV parser skips them.
 fn detect_delimiter(text: &[u8]) -> u8 {
     let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0), (b'|', 0)];
     let mut in_quotes = false;
-    for &b in text {
+    let start = text
+        .iter()
+        .position(|&b| b != b'\n' && b != b'\r')
+        .unwrap_or(text.len());
+    for &b in &text[start..] {
         match b {
             b'"' => in_quotes = !in_quotes,
             b'\n' | b'\r' if !in_quotes => break,
@@ -824,6 +829,11 @@ mod tests {
         assert_eq!(numeric(&t, "b"), vec![2.0]);
         let t = parse_csv(b"a\tb\n1\t2\n").unwrap();
         assert_eq!(numeric(&t, "b"), vec![2.0]);
+        // Empty lines before the header do not hide its delimiter (found by
+        // fuzzing: the file read as one column named `a;b;c`).
+        let t = parse_csv(b"\r\n\na;b;c\n1,5;2;x\n").unwrap();
+        assert_eq!(t.n_cols(), 3);
+        assert_eq!(numeric(&t, "a"), vec![1.5]);
     }
 
     #[test]

@@ -192,7 +192,11 @@ impl LoadedModel {
             meta.pipeline.n_features(),
             &device.device,
         )?;
-        trainer.load_weights(&bundle.weights)?;
+        let loaded = trainer.load_weights(&bundle.weights);
+        // Built only to score: never trained, so free what autodiff kept
+        // for the network (and for any failed load) now.
+        trainer.release_unused_graphs();
+        loaded?;
         Ok(LoadedModel { meta, trainer })
     }
 
@@ -241,7 +245,7 @@ impl<'a> Reader<'a> {
 }
 
 /// 64-bit FNV-1a: tiny, dependency-free, enough to notice accidental damage.
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     let mut hasher = Fnv1a::default();
     hasher.write(bytes);
     hasher.finish()

@@ -14,12 +14,16 @@
 //! choice when an adapter exists (a software adapter still loses to flex),
 //! and `Cpu` is unaffected. The adapter itself can be steered with cubecl's
 //! `CUBECL_WGPU_DEFAULT_DEVICE` (e.g. `Cpu`, `DiscreteGpu(0)`).
+//!
+//! A build without the `gpu` feature has no wgpu: the probe always answers
+//! "no adapter" (saying why), so `Auto` takes flex and `Gpu` is an error.
 
 use std::fmt;
 use std::str::FromStr;
 use std::sync::OnceLock;
 
 use burn::tensor::Device;
+#[cfg(feature = "gpu")]
 use burn::tensor::wgpu::wgpu;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -116,6 +120,7 @@ pub struct AdapterSummary {
 }
 
 struct WgpuProbe {
+    #[cfg_attr(not(feature = "gpu"), allow(dead_code))]
     device: Device,
     adapter: AdapterSummary,
 }
@@ -206,6 +211,15 @@ fn describe_adapter(adapter: &AdapterSummary) -> String {
     }
 }
 
+#[cfg(not(feature = "gpu"))]
+fn wgpu_probe() -> &'static Result<WgpuProbe, String> {
+    static PROBE: OnceLock<Result<WgpuProbe, String>> = OnceLock::new();
+    PROBE.get_or_init(|| {
+        Err("this build has no GPU support (built without the `gpu` feature)".to_string())
+    })
+}
+
+#[cfg(feature = "gpu")]
 fn wgpu_probe() -> &'static Result<WgpuProbe, String> {
     static PROBE: OnceLock<Result<WgpuProbe, String>> = OnceLock::new();
     PROBE.get_or_init(|| {
@@ -231,6 +245,7 @@ fn wgpu_probe() -> &'static Result<WgpuProbe, String> {
     })
 }
 
+#[cfg(feature = "gpu")]
 fn api_name(backend: wgpu::Backend) -> &'static str {
     match backend {
         wgpu::Backend::Vulkan => "Vulkan",

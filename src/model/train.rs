@@ -505,6 +505,18 @@ impl Trainer {
         Ok(())
     }
 
+    /// Lets Burn free the autodiff bookkeeping of networks that were built
+    /// but never trained. Burn's autodiff releases it only during a
+    /// backward pass, so a network made just to score (an opened model)
+    /// kept about 5 KB per parameter set until the next training step in
+    /// the process: opening many models grew memory without bound (found by
+    /// fuzzing the model-file reader, docs/RELIABILITY.md). One backward pass
+    /// over a one-element tensor runs that cleanup.
+    pub fn release_unused_graphs(&self) {
+        let probe = Tensor::<1>::zeros([1], &self.device).require_grad();
+        let _ = probe.sum().backward();
+    }
+
     fn check_features(&self, x: &[f32], n_rows: usize) -> Result<(), TrainError> {
         let expected = n_rows.checked_mul(self.n_features);
         if expected != Some(x.len()) {

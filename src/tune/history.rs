@@ -39,6 +39,11 @@ use crate::model::spec::{NetworkSpec, TrainSettings};
 
 /// Version of the history file format this build reads and writes.
 pub const HISTORY_VERSION: u64 = 1;
+/// Largest run id a history file may hold (2^53, exact in any JSON reader);
+/// a run with a larger id counts as damaged. Ids count up from 1, so only an
+/// edited or corrupted file comes near it, and above it the next id would
+/// overflow (found by fuzzing: `u64::MAX` panicked on the next save).
+pub const MAX_RUN_ID: u64 = 1 << 53;
 /// Most runs kept; see the module documentation for which ones go.
 pub const MAX_RUNS: usize = 200;
 /// Most epochs kept per run curve.
@@ -407,7 +412,8 @@ pub struct LoadedHistory {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct History {
     pub records: Vec<RunRecord>,
-    /// The id the next run gets; never reused, even after a delete.
+    /// The id the next run gets; never reused, even after a delete (unless
+    /// every id up to [`MAX_RUN_ID`] is taken).
     next_id: u64,
 }
 
@@ -439,15 +445,42 @@ impl History {
                 return set_aside(path, format!("it cannot be read: {e}"), History::default());
             }
         };
-        match parse(&bytes) {
-            Ok((history, None)) => Ok(LoadedHistory {
+        match History::from_json(&bytes) {
+            (history, None) => Ok(LoadedHistory {
                 history,
                 notice: None,
             }),
-            Ok((history, Some(problem))) | Err((history, problem)) => {
-                set_aside(path, problem, history)
-            }
+            (history, Some(problem)) => set_aside(path, problem, history),
         }
+    }
+
+    /// Decodes the bytes of a history file: the runs that could be read,
+    /// and what was wrong, if anything (a file that is unusable as a whole
+    /// gives an empty history). [`load`](Self::load) is this after reading
+    /// the file, plus setting a bad file aside.
+    pub fn from_json(bytes: &[u8]) -> (History, Option<String>) {
+        match parse(bytes) {
+            Ok((history, problem)) => (history, problem),
+            Err((history, problem)) => (history, Some(problem)),
+        }
+    }
+
+    /// The bytes [`save`](Self::save) writes: over the cap, the oldest
+    /// unpinned runs are left out and long curves thinned.
+    pub fn to_json(&self) -> Result<Vec<u8>, serde_json::Error> {
+        let mut capped;
+        let mut runs = &self.records[..];
+        if runs.len() > MAX_RUNS || runs.iter().any(|r| r.history.len() > MAX_CURVE_POINTS) {
+            capped = self.clone();
+            capped.enforce_cap();
+            capped.records.iter_mut().for_each(RunRecord::compact);
+            runs = &capped.records[..];
+        }
+        serde_json::to_vec(&FileOut {
+            version: HISTORY_VERSION,
+            next_id: self.next_id(),
+            runs,
+        })
     }
 
     /// Writes the history to `path` atomically, creating its folder. Over
@@ -458,20 +491,7 @@ impl History {
             path: path.display().to_string(),
             message,
         };
-        let mut capped;
-        let mut runs = &self.records[..];
-        if runs.len() > MAX_RUNS || runs.iter().any(|r| r.history.len() > MAX_CURVE_POINTS) {
-            capped = self.clone();
-            capped.enforce_cap();
-            capped.records.iter_mut().for_each(RunRecord::compact);
-            runs = &capped.records[..];
-        }
-        let json = serde_json::to_vec(&FileOut {
-            version: HISTORY_VERSION,
-            next_id: self.next_id(),
-            runs,
-        })
-        .map_err(|e| err(e.to_string()))?;
+        let json = self.to_json().map_err(|e| err(e.to_string()))?;
         write_atomically(path, &json).map_err(err)
     }
 
@@ -533,8 +553,19 @@ impl History {
     }
 
     fn next_id(&self) -> u64 {
-        let after_max = self.records.iter().map(|r| r.id + 1).max().unwrap_or(1);
-        self.next_id.max(after_max).max(1)
+        let after_max = self
+            .records
+            .iter()
+            .map(|r| r.id.saturating_add(1))
+            .max()
+            .unwrap_or(1);
+        let id = self.next_id.max(after_max).max(1);
+        if id <= MAX_RUN_ID {
+            return id;
+        }
+        // Ids used up (only an edited file gets here): the smallest free one.
+        let used: BTreeSet<u64> = self.records.iter().map(|r| r.id).collect();
+        (1..=MAX_RUN_ID).find(|i| !used.contains(i)).unwrap_or(1)
     }
 
     /// Drops the oldest unpinned runs (then the oldest pinned) until at most
@@ -592,7 +623,8 @@ fn parse(bytes: &[u8]) -> Result<(History, Option<String>), (History, String)> {
         next_id: value
             .get("next_id")
             .and_then(serde_json::Value::as_u64)
-            .unwrap_or(1),
+            .unwrap_or(1)
+            .min(MAX_RUN_ID + 1),
     };
     // Runs are decoded one by one so one damaged run costs only itself.
     let mut bad = 0;
@@ -600,6 +632,16 @@ fn parse(bytes: &[u8]) -> Result<(History, Option<String>), (History, String)> {
     let mut ids = BTreeSet::new();
     for (i, run) in runs.iter().enumerate() {
         match RunRecord::deserialize(run) {
+            Ok(record) if record.id > MAX_RUN_ID => {
+                bad += 1;
+                first_problem.get_or_insert_with(|| {
+                    format!(
+                        "run {}: id {} is larger than {MAX_RUN_ID}",
+                        i + 1,
+                        record.id
+                    )
+                });
+            }
             Ok(record) if ids.insert(record.id) => history.records.push(record),
             Ok(record) => {
                 bad += 1;

@@ -102,6 +102,13 @@ impl Session {
             path: path.display().to_string(),
             message,
         };
+        let json = self.to_json(path).map_err(|e| err(e.to_string()))?;
+        super::history::write_atomically(path, json.as_bytes()).map_err(err)
+    }
+
+    /// The text [`save`](Self::save) writes to `path` (pretty JSON, a data
+    /// file inside `path`'s folder stored relative to it).
+    pub fn to_json(&self, path: &Path) -> Result<String, serde_json::Error> {
         let mut session = self.clone();
         session.version = SESSION_VERSION;
         if let Source::File(data) = &self.source
@@ -109,9 +116,9 @@ impl Session {
         {
             session.source = Source::File(relative);
         }
-        let mut json = serde_json::to_string_pretty(&session).map_err(|e| err(e.to_string()))?;
+        let mut json = serde_json::to_string_pretty(&session)?;
         json.push('\n');
-        super::history::write_atomically(path, json.as_bytes()).map_err(err)
+        Ok(json)
     }
 
     /// Reads and checks a session file; a relative data path is resolved
@@ -122,8 +129,16 @@ impl Session {
             path: name.clone(),
             message: e.to_string(),
         })?;
+        Session::from_json(&text, path)
+    }
+
+    /// Parses and checks the text of a session file that lives at `path`
+    /// (named in errors; a relative data path is resolved against its
+    /// folder). [`load`](Self::load) is this after reading the file.
+    pub fn from_json(text: &str, path: &Path) -> Result<Session, SessionError> {
+        let name = path.display().to_string();
         let value: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| SessionError::NotJson {
+            serde_json::from_str(text).map_err(|e| SessionError::NotJson {
                 path: name.clone(),
                 line: e.line(),
                 column: e.column(),
@@ -142,7 +157,7 @@ impl Session {
         // Parsed again from the text (not the value) so a missing field or a
         // wrong type is reported with its line and column.
         let mut session: Session =
-            serde_json::from_str(&text).map_err(|e| SessionError::Invalid {
+            serde_json::from_str(text).map_err(|e| SessionError::Invalid {
                 path: name.clone(),
                 line: e.line(),
                 column: e.column(),
