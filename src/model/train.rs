@@ -14,7 +14,7 @@ use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig};
 use burn::store::ModuleRecord;
-use burn::tensor::{Bytes, Device, Tensor, TensorData};
+use burn::tensor::{Bytes, DType, Device, Tensor, TensorData};
 use rand::seq::SliceRandom;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -491,6 +491,18 @@ impl Trainer {
     /// The file must come from a network of the same shape; the optimizer
     /// starts afresh and the epoch counter is kept.
     pub fn load_weights(&mut self, bytes: &[u8]) -> Result<(), TrainError> {
+        // Burn panics when a float parameter meets a tensor of another type
+        // (found by fuzzing the model-file reader); this build saves only
+        // 32-bit floats, so anything else is refused with its name first.
+        let tensors = burn_pack::Reader::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
+            .and_then(burn_pack::Reader::into_tensors)
+            .map_err(|e| TrainError::Weights(e.to_string()))?;
+        if let Some(t) = tensors.iter().find(|t| t.dtype != DType::F32) {
+            return Err(TrainError::Weights(format!(
+                "`{}` holds {:?} values, not 32-bit floats",
+                t.name, t.dtype
+            )));
+        }
         let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
             .map_err(|e| TrainError::Weights(e.to_string()))?;
         self.model = self
