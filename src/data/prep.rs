@@ -700,14 +700,26 @@ fn label_matches(target: &Column, text: &str, positive: &str) -> bool {
     text == positive.trim()
 }
 
+/// Mean and population standard deviation of finite values. Computed on
+/// the values divided by the largest magnitude, so columns near `f64::MAX`
+/// (a sum of two of them overflows) still give finite statistics: the mean
+/// lies within the values and the deviation within half their range.
 fn mean_std(xs: &[f64]) -> (f64, f64) {
     if xs.is_empty() {
         return (0.0, 1.0);
     }
     let n = xs.len() as f64;
-    let mean = xs.iter().sum::<f64>() / n;
-    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
-    (mean, var.sqrt())
+    let magnitude = xs.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    if magnitude == 0.0 || !magnitude.is_finite() {
+        return (0.0, 0.0);
+    }
+    let mean = xs.iter().map(|x| x / magnitude).sum::<f64>() / n;
+    let var = xs
+        .iter()
+        .map(|x| (x / magnitude - mean).powi(2))
+        .sum::<f64>()
+        / n;
+    (mean * magnitude, var.sqrt() * magnitude)
 }
 
 fn median(sorted: &[f64]) -> f64 {
@@ -825,6 +837,17 @@ fn fit_step(column: &Column, train: &[usize], recipe: &Recipe) -> Result<Feature
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mean_and_deviation_stay_finite_near_the_largest_double() {
+        let xs = [1.5e308, 1.7e308, 1.6e308];
+        let (m, s) = mean_std(&xs);
+        assert!((m - 1.6e308).abs() < 1e294, "{m}");
+        assert!(s.is_finite() && s > 0.0, "{s}");
+        assert_eq!(mean_std(&[0.0, 0.0]), (0.0, 0.0));
+        let (m, s) = mean_std(&[1.0, 2.0, 3.0, 4.0]);
+        assert!((m - 2.5).abs() < 1e-12 && (s - 1.25f64.sqrt()).abs() < 1e-12);
+    }
     use crate::data::csv::parse_csv;
 
     fn table(text: &str) -> Table {
