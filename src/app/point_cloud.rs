@@ -119,7 +119,7 @@ impl MeshCache {
     fn get(&self, cloud: &PointCloud<'_>, radius: f32, transform: &PlotTransform) -> Arc<Mesh> {
         let mut entries = self.entries.borrow_mut();
         let matches = |e: &CachedMesh| {
-            Arc::ptr_eq(&e.points, &cloud.points)
+            Arc::ptr_eq(&e.points, &cloud.series.points)
                 && e.frame == *transform.frame()
                 && e.bounds == *transform.bounds()
                 && e.marker == cloud.marker
@@ -131,7 +131,7 @@ impl MeshCache {
             return Arc::clone(&entry.mesh);
         }
         let mesh = Arc::new(marker_mesh(
-            &cloud.points,
+            &cloud.series.points,
             transform,
             cloud.marker,
             radius,
@@ -139,12 +139,12 @@ impl MeshCache {
             cloud.texture,
         ));
         // Replace this series' old mesh, else the oldest entry.
-        entries.retain(|e| !Arc::ptr_eq(&e.points, &cloud.points));
+        entries.retain(|e| !Arc::ptr_eq(&e.points, &cloud.series.points));
         if entries.len() >= CACHED_MESHES {
             entries.remove(0);
         }
         entries.push(CachedMesh {
-            points: Arc::clone(&cloud.points),
+            points: Arc::clone(&cloud.series.points),
             frame: *transform.frame(),
             bounds: *transform.bounds(),
             marker: cloud.marker,
@@ -157,11 +157,37 @@ impl MeshCache {
     }
 }
 
+/// A series' points with their bounds, worked out once when the points are
+/// (not every frame the plot asks for them).
+#[derive(Clone)]
+pub struct Series {
+    points: Arc<[PlotPoint]>,
+    bounds: PlotBounds,
+}
+
+impl Series {
+    pub fn new(points: Vec<PlotPoint>) -> Self {
+        let mut bounds = PlotBounds::NOTHING;
+        for point in &points {
+            bounds.extend_with(point);
+        }
+        Self {
+            points: Arc::from(points),
+            bounds,
+        }
+    }
+}
+
+impl Default for Series {
+    fn default() -> Self {
+        Self::new(Vec::new())
+    }
+}
+
 /// One named series of markers.
 pub struct PointCloud<'a> {
     base: PlotItemBase,
-    points: Arc<[PlotPoint]>,
-    bounds: PlotBounds,
+    series: Series,
     color: Color32,
     marker: Marker,
     /// Marker radius in points.
@@ -173,19 +199,14 @@ pub struct PointCloud<'a> {
 impl<'a> PointCloud<'a> {
     pub fn new(
         name: impl Into<String>,
-        points: Arc<[PlotPoint]>,
+        series: Series,
         marker: Marker,
         texture: TextureId,
         cache: &'a MeshCache,
     ) -> Self {
-        let mut bounds = PlotBounds::NOTHING;
-        for point in points.iter() {
-            bounds.extend_with(point);
-        }
         Self {
             base: PlotItemBase::new(name.into()),
-            points,
-            bounds,
+            series,
             color: Color32::GRAY,
             marker,
             radius: 2.5,
@@ -253,11 +274,11 @@ impl PlotItem for PointCloud<'_> {
     }
 
     fn geometry(&self) -> PlotGeometry<'_> {
-        PlotGeometry::Points(&self.points)
+        PlotGeometry::Points(&self.series.points)
     }
 
     fn bounds(&self) -> PlotBounds {
-        self.bounds
+        self.series.bounds
     }
 
     fn base(&self) -> &PlotItemBase {
@@ -337,9 +358,9 @@ mod tests {
     #[test]
     fn meshes_are_reused_until_the_view_changes() {
         let cache = MeshCache::default();
-        let points: Arc<[PlotPoint]> = Arc::from(vec![PlotPoint::new(1.0, 1.0)]);
+        let series = Series::new(vec![PlotPoint::new(1.0, 1.0)]);
         let texture = TextureId::Managed(1);
-        let cloud = PointCloud::new("a", Arc::clone(&points), Marker::Disc, texture, &cache);
+        let cloud = PointCloud::new("a", series, Marker::Disc, texture, &cache);
         let first = cache.get(&cloud, 2.5, &transform());
         let again = cache.get(&cloud, 2.5, &transform());
         assert!(Arc::ptr_eq(&first, &again));

@@ -9,7 +9,7 @@ use eframe::egui::{self, Color32, ColorImage, TextureHandle, TextureOptions};
 use egui_plot::{Legend, Plot, PlotImage, PlotPoint};
 
 use super::PurchaseLabApp;
-use super::point_cloud::{Marker, MeshCache, PointCloud};
+use super::point_cloud::{Marker, MeshCache, PointCloud, Series};
 use crate::data::prep::{Dataset, Prepared};
 use crate::data::table::{ColumnData, Table};
 use crate::model::surface::Surface;
@@ -200,8 +200,8 @@ pub struct Scatter {
     key: Option<ScatterKey>,
     /// Training rows: (positive class, other class). For regression every
     /// row is in the first.
-    train: [Arc<[PlotPoint]>; 2],
-    test: [Arc<[PlotPoint]>; 2],
+    train: [Series; 2],
+    test: [Series; 2],
     meshes: MeshCache,
 }
 
@@ -238,19 +238,13 @@ impl Scatter {
 /// The rows of a split as plot points in the features' own units,
 /// (positive class, other class); all in the first for regression. Rows
 /// missing either feature are left out.
-fn by_class(
-    table: &Table,
-    x: &str,
-    y: &str,
-    side: &Dataset,
-    regression: bool,
-) -> [Arc<[PlotPoint]>; 2] {
+fn by_class(table: &Table, x: &str, y: &str, side: &Dataset, regression: bool) -> [Series; 2] {
     let values = |name: &str| match table.column(name).map(|c| &c.data) {
         Some(ColumnData::Numeric(v)) => Some(v),
         _ => None,
     };
     let (Some(xs), Some(ys)) = (values(x), values(y)) else {
-        return [Arc::from([]), Arc::from([])];
+        return [Series::default(), Series::default()];
     };
     let mut classes: [Vec<PlotPoint>; 2] = [Vec::new(), Vec::new()];
     for (&row, &label) in side.source_rows.iter().zip(&side.y) {
@@ -263,7 +257,7 @@ fn by_class(
         let class = usize::from(!regression && label < 0.5);
         classes[class].push(PlotPoint::new(px, py));
     }
-    classes.map(Arc::from)
+    classes.map(Series::new)
 }
 
 pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
@@ -362,7 +356,7 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
                 plot.add(
                     PointCloud::new(
                         "training customers",
-                        Arc::clone(&scatter.train[0]),
+                        scatter.train[0].clone(),
                         Marker::Disc,
                         sprites,
                         &scatter.meshes,
@@ -378,7 +372,7 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
                 plot.add(
                     PointCloud::new(
                         format!("{name} (training)"),
-                        Arc::clone(&scatter.train[class]),
+                        scatter.train[class].clone(),
                         Marker::Disc,
                         sprites,
                         &scatter.meshes,
@@ -390,7 +384,7 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
                     plot.add(
                         PointCloud::new(
                             format!("{name} (test)"),
-                            Arc::clone(&scatter.test[class]),
+                            scatter.test[class].clone(),
                             Marker::Ring,
                             sprites,
                             &scatter.meshes,
