@@ -51,6 +51,16 @@ fn texts(t: &Table, column: &str) -> Vec<Option<String>> {
 /// Files the reader must refuse: (file, exact message, line).
 const CSV_ERRORS: &[(&str, &str, Option<u64>)] = &[
     (
+        "cr_only_ragged.csv",
+        "line 4: 2 fields, but the header has 3 columns",
+        Some(4),
+    ),
+    (
+        "value_under_unnamed_column.csv",
+        "line 3, column 3: `oops` stands under no column name (the header has 2 columns); name the column or remove the value",
+        Some(3),
+    ),
+    (
         "ragged_too_many.csv",
         "line 3: 4 fields, but the header has 3 columns",
         Some(3),
@@ -200,14 +210,15 @@ fn thousands_separators_and_decimal_commas_read_as_numbers() {
     // ...and `3,5` in a semicolon file is a decimal comma (`1.234,75` too).
     let t = load_ok("decimal_commas_semicolon.csv");
     assert_eq!(numeric(&t, "basket"), [3.5, 1234.75, -0.25]);
-    // `"3,5"` in a comma file is ambiguous (not a thousands group): it stays
-    // text, shown as a categorical column the user can see and untick.
+    // `"3,5"` and `"4,25"` in a comma file: no thousands groups, so the
+    // column's cells show a decimal comma (said in a note).
     let t = load_ok("decimal_comma_in_comma_file.csv");
-    assert_eq!(
-        texts(&t, "basket"),
-        [Some("3,5".to_owned()), Some("4,25".to_owned())]
+    assert_eq!(numeric(&t, "basket"), [3.5, 4.25]);
+    assert!(
+        t.notes()
+            .iter()
+            .any(|n| n.text.contains("`basket`") && n.text.contains("decimal comma"))
     );
-    assert_eq!(t.column("basket").unwrap().kind(), ColumnKind::Categorical);
 }
 
 #[test]
@@ -227,6 +238,59 @@ fn nan_is_missing_and_never_reaches_a_tensor() {
     let t = load_ok("inf_then_text.csv");
     assert_eq!(t.column("code").unwrap().kind(), ColumnKind::Categorical);
     assert_eq!(texts(&t, "code")[0].as_deref(), Some("inf"));
+}
+
+/// Files as spreadsheets and data tools export them (issue 13): each reads
+/// as the user meant, with a note for what was reinterpreted.
+#[test]
+fn spreadsheet_exports_read_as_meant_with_notes() {
+    let has_note = |t: &Table, words: &[&str]| {
+        t.notes()
+            .iter()
+            .any(|n| words.iter().all(|w| n.text.contains(w)))
+    };
+    let t = load_ok("sep_line_semicolon.csv");
+    assert_eq!(t.column_names().collect::<Vec<_>>(), ["customer", "monthly_spend", "plan"]);
+    assert_eq!(numeric(&t, "monthly_spend"), [29.71, 3.5, 1204.1]);
+    assert!(has_note(&t, &["sep=;"]));
+
+    let t = load_ok("trailing_delimiter_every_line.csv");
+    assert_eq!(t.n_cols(), 3);
+    assert!(has_note(&t, &["`spend`", "dropped"]));
+
+    let t = load_ok("cr_only.csv");
+    assert_eq!((t.n_rows(), t.n_cols()), (3, 3));
+    assert!(has_note(&t, &["CR"]));
+
+    let t = load_ok("currency_percent.csv");
+    assert_eq!(numeric(&t, "avg_order"), [2310.75, 45.0, -12.0]);
+    assert_eq!(numeric(&t, "discount_rate"), [15.0, 7.5, 0.0]);
+    assert!(has_note(&t, &["`avg_order`", "currency $"]));
+    assert!(has_note(&t, &["`discount_rate`", "percent"]));
+
+    let t = load_ok("excel_error_tokens.csv");
+    assert_eq!(t.column("income").unwrap().missing_count(), 2);
+    assert_eq!(t.column("spend_per_visit").unwrap().missing_count(), 3);
+    assert_eq!(t.column("plan").unwrap().missing_count(), 2);
+    assert!(has_note(&t, &["`spend_per_visit`", "`#DIV/0!` (1)", "`#VALUE!` (1)"]));
+
+    let t = load_ok("us_thousands_tab.csv");
+    assert_eq!(numeric(&t, "income"), [48000.0, 125500.0, 9750.0]);
+    assert_eq!(numeric(&t, "lifetime_value"), [3400.0, 1_250_000.0, 980.0]);
+
+    let t = load_ok("euro_mixed_semicolon.csv");
+    assert_eq!(numeric(&t, "a"), [12500.0, 7250.0]);
+    assert_eq!(numeric(&t, "b"), [3000.5, 12.5]);
+
+    let t = load_ok("stray_word_in_numbers.csv");
+    let tenure = numeric(&t, "tenure_months");
+    assert!(tenure[45].is_nan());
+    assert_eq!(t.column("tenure_months").unwrap().missing_count(), 1);
+    assert!(has_note(&t, &["`tenure_months`", "`unknown`", "line 47"]));
+
+    let t = load_ok("dates.csv");
+    assert_eq!(numeric(&t, "signup"), [19797.0, 19722.0, 19782.0]);
+    assert_eq!(numeric(&t, "last_order"), numeric(&t, "signup"));
 }
 
 #[test]
@@ -368,16 +432,28 @@ fn preparation_refuses_unusable_targets_and_features() {
             "the target `purchased` has values in no row",
         ),
         (
-            "all_missing_column.csv",
+            // Left out by default (it has no values); ticked by hand it is
+            // refused with the reason.
+            "all_missing_column.csv (ticked)",
             prep_error("all_missing_column.csv", |t| {
-                classify(t, "purchased", "yes")
+                let mut r = classify(t, "purchased", "yes");
+                r.features = vec!["age".into(), "notes".into()];
+                r
             }),
             "feature `notes` has no values in the training rows; untick it",
+        ),
+        (
+            "constant_regression_target.csv",
+            prep_error("constant_regression_target.csv", |t| {
+                Recipe::new(t, "spend", Problem::Regression)
+            }),
+            "the target `spend` has the same value (12.5) in every training row; a regression needs it to vary",
         ),
         (
             "all_missing_column.csv (drop rows)",
             prep_error("all_missing_column.csv", |t| {
                 let mut r = classify(t, "purchased", "yes");
+                r.features = vec!["age".into(), "notes".into()];
                 r.impute = Impute::DropRows;
                 r
             }),
@@ -412,9 +488,11 @@ fn preparation_refuses_unusable_targets_and_features() {
     let t = load_ok("feature_too_large.csv");
     let p = prepare(&t, &classify(&t, "purchased", "yes")).unwrap();
     assert!(p.train.x.data.iter().all(|v| v.is_finite()));
-    // A constant regression target is allowed (R² is then reported n/a).
-    let t = load_ok("constant_regression_target.csv");
-    assert!(prepare(&t, &Recipe::new(&t, "spend", Problem::Regression)).is_ok());
+    // The default recipe leaves the empty column out, and trains.
+    let t = load_ok("all_missing_column.csv");
+    let r = classify(&t, "purchased", "yes");
+    assert_eq!(r.features, ["age"]);
+    assert!(prepare(&t, &r).is_ok());
 }
 
 #[test]

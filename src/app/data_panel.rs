@@ -10,7 +10,9 @@ use super::background::Dialog;
 use super::settings::{Source, labels};
 use crate::data::prep::{Impute, Scale};
 use crate::data::synth::Preset;
-use crate::data::table::{ColumnKind, Table};
+use crate::data::notes::{DataNote, Severity};
+use crate::data::screen::Unsuitable;
+use crate::data::table::{CellFormat, ColumnKind, Table};
 
 const PREVIEW_ROWS: usize = 8;
 
@@ -42,6 +44,7 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
     egui::CollapsingHeader::new("Columns")
         .default_open(false)
         .show(ui, |ui| column_summary(&table, ui));
+    data_notes(&app.data_notes, ui);
     ui.separator();
     problem_controls(app, &table, ui);
 }
@@ -135,6 +138,43 @@ fn preview(table: &Table, ui: &mut egui::Ui) {
         });
 }
 
+/// The reader's and the recipe's notes: what was recognised, dropped or
+/// merged. Open by default when one of them is a warning.
+fn data_notes(notes: &[DataNote], ui: &mut egui::Ui) {
+    if notes.is_empty() {
+        return;
+    }
+    let warnings = notes
+        .iter()
+        .filter(|n| n.severity == Severity::Warning)
+        .count();
+    let title = if warnings > 0 {
+        format!("Data notes ({} · {warnings} to check)", notes.len())
+    } else {
+        format!("Data notes ({})", notes.len())
+    };
+    egui::CollapsingHeader::new(title)
+        .id_salt("data_notes")
+        .default_open(warnings > 0)
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .id_salt("data_notes_scroll")
+                .max_height(160.0)
+                .show(ui, |ui| {
+                    for note in notes {
+                        match note.severity {
+                            Severity::Warning => {
+                                ui.colored_label(ui.visuals().warn_fg_color, format!("⚠ {}", note.text));
+                            }
+                            Severity::Info => {
+                                ui.label(format!("ℹ {}", note.text));
+                            }
+                        }
+                    }
+                });
+        });
+}
+
 fn column_summary(table: &Table, ui: &mut egui::Ui) {
     egui::Grid::new("summary_grid")
         .striped(true)
@@ -144,8 +184,16 @@ fn column_summary(table: &Table, ui: &mut egui::Ui) {
             ui.strong("missing");
             ui.end_row();
             for s in table.summary() {
-                ui.label(&s.name).on_hover_text(s.describe());
-                ui.label(s.kind.to_string());
+                let (kind, recognised) = match table.cell_format(&s.name) {
+                    CellFormat::Date(f) => ("date".to_owned(), format!("; {}", f.describe())),
+                    CellFormat::Number(f) if !f.is_plain() => {
+                        (s.kind.to_string(), format!("; {}", f.describe()))
+                    }
+                    _ => (s.kind.to_string(), String::new()),
+                };
+                ui.label(&s.name)
+                    .on_hover_text(format!("{}{recognised}", s.describe()));
+                ui.label(kind);
                 ui.label(s.missing.to_string());
                 ui.end_row();
             }
@@ -204,9 +252,12 @@ fn problem_controls(app: &mut PurchaseLabApp, table: &Table, ui: &mut egui::Ui) 
             .on_hover_text(
                 "Which target value counts as a purchase (the class whose probability is shown)",
             );
+        ui.checkbox(&mut problem.merge_label_variants, "merge spelling variants")
+            .on_hover_text("Count labels that differ from the positive label only in case or spaces (yes, YES, ' Yes ') as positive; the data notes list them");
     }
 
     ui.strong("Features");
+    let unfit = app.unfit_columns.clone();
     let names: Vec<String> = table
         .column_names()
         .filter(|n| *n != problem.target)
@@ -216,10 +267,21 @@ fn problem_controls(app: &mut PurchaseLabApp, table: &Table, ui: &mut egui::Ui) 
         for name in &names {
             let mut on = problem.features.contains(name);
             let kind = table.column(name).map(|c| c.kind());
-            let hint = match kind {
-                Some(ColumnKind::Categorical) => "categorical: one input per category (one-hot)",
-                _ => "numeric: one input, scaled",
+            let mut hint = match kind {
+                Some(ColumnKind::Categorical) => {
+                    "categorical: one input per category (one-hot)".to_owned()
+                }
+                _ => "numeric: one input, scaled".to_owned(),
             };
+            if let Some((_, why)) = unfit.iter().find(|(n, _)| n == name) {
+                hint.push_str(match why {
+                    Unsuitable::Identifier => "\nlooks like an identifier: left out by default",
+                    Unsuitable::Constant => "\nthe same in every row: left out by default",
+                    Unsuitable::Sparse { .. } => {
+                        "\nvalues in only a few rows: left out by default"
+                    }
+                });
+            }
             if ui
                 .checkbox(&mut on, name.as_str())
                 .on_hover_text(hint)

@@ -75,7 +75,14 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
             ui.end_row();
         };
         row(ui, "accuracy", m.accuracy, "share of test customers predicted correctly");
-        row(ui, "precision", m.precision, "of those predicted to buy, the share who did");
+        if m.precision_defined() {
+            row(ui, "precision", m.precision, "of those predicted to buy, the share who did");
+        } else {
+            ui.label("precision")
+                .on_hover_text("of those predicted to buy, the share who did");
+            ui.weak("undefined: nobody is predicted to buy at this threshold; lower the threshold slider");
+            ui.end_row();
+        }
         row(ui, "recall", m.recall, "of those who bought, the share the network found");
         row(ui, "F1", m.f1, "balance of precision and recall");
         match m.auc {

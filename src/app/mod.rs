@@ -88,6 +88,12 @@ pub struct PurchaseLabApp {
     /// Problems with the recipe (single-class target…), shown in the panel.
     pub prep_error: Option<String>,
     pub prepared: Option<Arc<Prepared>>,
+    /// Everything the reader and the recipe reinterpreted, dropped or
+    /// merged (the data panel's "Data notes").
+    pub data_notes: Vec<crate::data::DataNote>,
+    /// Columns unfit to be features (identifiers, constants, nearly
+    /// empty), worked out when the recipe is applied, not every frame.
+    pub unfit_columns: Vec<(String, crate::data::screen::Unsuitable)>,
     pub run: RunView,
     pub path_field: String,
     pub loading: Option<String>,
@@ -188,6 +194,8 @@ impl PurchaseLabApp {
             data_error: None,
             prep_error: None,
             prepared: None,
+            data_notes: Vec::new(),
+            unfit_columns: Vec::new(),
             run: RunView {
                 error: worker_error,
                 ..RunView::default()
@@ -634,8 +642,17 @@ impl PurchaseLabApp {
             return;
         };
         let recipe = problem.recipe();
+        self.unfit_columns = crate::data::screen::unfit_columns(table, &recipe.target);
+        self.data_notes = table.notes().to_vec();
+        self.data_notes.extend(crate::data::screen::recipe_feature_notes(
+            &self.unfit_columns,
+            &recipe.features,
+        ));
         let prepared = match prepare(table, &recipe) {
-            Ok(p) => Arc::new(p),
+            Ok(p) => {
+                self.data_notes.extend(p.notes.iter().cloned());
+                Arc::new(p)
+            }
             Err(e) => {
                 self.prep_error = Some(e.to_string());
                 self.run.playing = false;

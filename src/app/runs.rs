@@ -544,6 +544,7 @@ impl ProblemChoice {
             scale: recipe.scale,
             test_fraction: recipe.test_fraction,
             split_seed: recipe.seed,
+            merge_label_variants: recipe.merge_label_variants,
         }
     }
 }

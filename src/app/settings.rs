@@ -24,6 +24,14 @@ pub struct ProblemChoice {
     pub scale: Scale,
     pub test_fraction: f64,
     pub split_seed: u64,
+    /// Count target labels that differ from the positive label only in
+    /// case or spaces as positive (on by default; the data notes say so).
+    #[serde(default = "merge_by_default")]
+    pub merge_label_variants: bool,
+}
+
+fn merge_by_default() -> bool {
+    true
 }
 
 impl ProblemChoice {
@@ -43,11 +51,9 @@ impl ProblemChoice {
             .column(&target)
             .is_some_and(|c| c.kind() == ColumnKind::Numeric && labels(table, &target).len() > 10);
         ProblemChoice {
-            features: table
-                .column_names()
-                .filter(|n| *n != target)
-                .map(str::to_owned)
-                .collect(),
+            // Identifiers, constants and nearly empty columns unticked (the
+            // data notes say why).
+            features: crate::data::screen::default_features(table, &target).0,
             target,
             regression,
             positive,
@@ -55,6 +61,7 @@ impl ProblemChoice {
             scale: Scale::MinMax,
             test_fraction: 0.2,
             split_seed: 42,
+            merge_label_variants: true,
         }
     }
 
@@ -73,6 +80,7 @@ impl ProblemChoice {
             scale: self.scale,
             test_fraction: self.test_fraction,
             seed: self.split_seed,
+            merge_label_variants: self.merge_label_variants,
         }
     }
 }

@@ -2,8 +2,12 @@
 //! preparation and splitting. Knows nothing of Burn or egui.
 
 pub mod csv;
+pub mod dates;
 pub mod limits;
+pub mod notes;
+pub mod numbers;
 pub mod prep;
+pub mod screen;
 pub mod source;
 pub mod split;
 pub mod synth;
@@ -17,5 +21,6 @@ pub use prep::{
 };
 pub use source::{Source, SourceError};
 pub use synth::{Preset, SynthError, SynthSettings, generate};
-pub use table::{Column, ColumnData, ColumnKind, ColumnSummary, Table};
+pub use notes::{DataNote, Severity};
+pub use table::{CellFormat, Column, ColumnData, ColumnKind, ColumnSummary, LoadInfo, Table};
 pub use write::{WriteError, write_csv};

@@ -9,8 +9,10 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::notes::{DataNote, format_lines};
+use super::screen::default_features;
 use super::split::split_rows;
-use super::table::{Column, ColumnData, ColumnKind, Table};
+use super::table::{CellFormat, Column, ColumnData, ColumnKind, Table};
 
 /// Fewest usable rows a recipe accepts: enough for a training and a test side.
 pub const MIN_ROWS: usize = 5;
@@ -99,24 +101,26 @@ pub struct Recipe {
     /// Share of rows held out for testing, in (0, 1).
     pub test_fraction: f64,
     pub seed: u64,
+    /// Classification: count target labels that differ from the positive
+    /// label only in case or surrounding spaces (`yes`, `YES`) as positive.
+    #[serde(default)]
+    pub merge_label_variants: bool,
 }
 
 impl Recipe {
-    /// Every other column as a feature, median fill, min-max scaling, an
-    /// 80/20 split with seed 42.
+    /// Every other column fit to be a feature (identifiers, constants and
+    /// nearly empty columns are left out: [`super::screen`]), median fill,
+    /// min-max scaling, an 80/20 split with seed 42.
     pub fn new(table: &Table, target: &str, problem: Problem) -> Recipe {
         Recipe {
             target: target.to_owned(),
             problem,
-            features: table
-                .column_names()
-                .filter(|n| *n != target)
-                .map(str::to_owned)
-                .collect(),
+            features: default_features(table, target).0,
             impute: Impute::Median,
             scale: Scale::MinMax,
             test_fraction: 0.2,
             seed: 42,
+            merge_label_variants: false,
         }
     }
 }
@@ -158,6 +162,10 @@ pub enum PrepError {
         row: usize,
         value: f64,
     },
+    #[error(
+        "the target `{target}` has the same value ({value}) in every training row; a regression needs it to vary"
+    )]
+    ConstantTarget { target: String, value: f64 },
     #[error("the test share must be between 0 and 1 (exclusive), not {0}")]
     TestFraction(f64),
     #[error(
@@ -209,6 +217,9 @@ pub struct Prepared {
     /// Rows left out because the target (or, with `DropRows`, a feature) was
     /// missing.
     pub dropped_rows: usize,
+    /// What preparing did that the user should know: rows dropped, label
+    /// variants, class imbalance, hints about the task.
+    pub notes: Vec<DataNote>,
 }
 
 /// How a numeric value is scaled: `(x - offset) * factor`.
@@ -243,6 +254,10 @@ pub enum FeatureStep {
         typical: f64,
         min: f64,
         max: f64,
+        /// How the training file wrote the column (decimal mark, currency,
+        /// a date format), so a scored file is read the same way.
+        #[serde(default = "plain_number")]
+        read_as: CellFormat,
     },
     Categorical {
         column: String,
@@ -254,7 +269,19 @@ pub enum FeatureStep {
     },
 }
 
+fn plain_number() -> CellFormat {
+    CellFormat::Number(super::numbers::NumberFormat::default())
+}
+
 impl FeatureStep {
+    /// How the column's cells are read in a file to score.
+    pub fn cell_format(&self) -> CellFormat {
+        match self {
+            FeatureStep::Numeric { read_as, .. } => read_as.clone(),
+            FeatureStep::Categorical { .. } => CellFormat::Text,
+        }
+    }
+
     pub fn column(&self) -> &str {
         match self {
             FeatureStep::Numeric { column, .. } | FeatureStep::Categorical { column, .. } => column,
@@ -360,6 +387,16 @@ impl Pipeline {
 
     pub fn n_features(&self) -> usize {
         self.steps.iter().map(FeatureStep::width).sum()
+    }
+
+    /// The input columns with the way a scored file's cells are read:
+    /// categories as text whatever they look like, numbers and dates in
+    /// the training file's format.
+    pub fn schema(&self) -> Vec<(String, CellFormat)> {
+        self.steps
+            .iter()
+            .map(|s| (s.column().to_owned(), s.cell_format()))
+            .collect()
     }
 
     /// The input columns the pipeline reads, in order.
@@ -534,7 +571,8 @@ pub fn prepare(table: &Table, recipe: &Recipe) -> Result<Prepared, PrepError> {
             dropped,
         });
     }
-    let (y_all, classes) = encode_target(target, &recipe.target, &recipe.problem, &usable)?;
+    let merge = recipe.merge_label_variants;
+    let (y_all, classes) = encode_target(target, &recipe.target, &recipe.problem, &usable, merge)?;
     let split = split_rows(
         &usable,
         classes.as_deref(),
@@ -544,14 +582,15 @@ pub fn prepare(table: &Table, recipe: &Recipe) -> Result<Prepared, PrepError> {
 
     let mut steps = Vec::with_capacity(features.len());
     for column in &features {
-        steps.push(fit_step(column, &split.train, recipe)?);
+        let format = table.cell_format(&column.name);
+        steps.push(fit_step(column, format, &split.train, recipe)?);
     }
     let encoding = match &recipe.problem {
         Problem::Classification { positive } => {
             let mut negatives: Vec<String> = usable
                 .iter()
                 .filter_map(|&r| target.text(r).map(|t| t.into_owned()))
-                .filter(|t| !label_matches(target, t, positive))
+                .filter(|t| !label_matches(target, t, positive, merge))
                 .collect();
             negatives.sort();
             negatives.dedup();
@@ -567,6 +606,12 @@ pub fn prepare(table: &Table, recipe: &Recipe) -> Result<Prepared, PrepError> {
                 .map(|r| f64::from(y_all[usable_index(&usable, *r)]))
                 .collect();
             let (mean, std) = mean_std(&ys);
+            if std == 0.0 {
+                return Err(PrepError::ConstantTarget {
+                    target: recipe.target.clone(),
+                    value: ys.first().copied().unwrap_or(mean),
+                });
+            }
             TargetEncoding::Regression { mean, std }
         }
     };
@@ -592,12 +637,157 @@ pub fn prepare(table: &Table, recipe: &Recipe) -> Result<Prepared, PrepError> {
     };
     let train = side(split.train)?;
     let test = side(split.test)?;
+    let notes = preparation_notes(table, recipe, target, &usable, &train, &test);
     Ok(Prepared {
         pipeline,
         train,
         test,
         dropped_rows: dropped,
+        notes,
     })
+}
+
+/// Share of positive rows under which a note warns about imbalance.
+const IMBALANCED_SHARE: f64 = 0.10;
+/// Fewer positive test rows than this make the test metrics noisy.
+const FEW_TEST_POSITIVES: usize = 10;
+
+/// What the user should know about the prepared rows: those left out, the
+/// positive label's spelling variants, imbalance, a 0/1 regression target.
+fn preparation_notes(
+    table: &Table,
+    recipe: &Recipe,
+    target: &Column,
+    usable: &[usize],
+    train: &Dataset,
+    test: &Dataset,
+) -> Vec<DataNote> {
+    let name = recipe.target.as_str();
+    let mut notes = Vec::new();
+    let no_target: Vec<usize> = (0..table.n_rows()).filter(|&r| target.is_missing(r)).collect();
+    if !no_target.is_empty() {
+        let lines: Vec<u64> = no_target.iter().take(5).map(|&r| table.line_of_row(r)).collect();
+        notes.push(DataNote::warning(
+            Some(name),
+            format!(
+                "{} row{} without a value in the target `{name}` {} left out: {}",
+                no_target.len(),
+                if no_target.len() == 1 { "" } else { "s" },
+                if no_target.len() == 1 { "was" } else { "were" },
+                format_lines(&lines, no_target.len())
+            ),
+        ));
+    }
+    let feature_gaps = table.n_rows() - no_target.len() - usable.len();
+    if feature_gaps > 0 {
+        notes.push(DataNote::warning(
+            None,
+            format!(
+                "{feature_gaps} row{} with a missing feature {} left out (missing values: drop_rows)",
+                if feature_gaps == 1 { "" } else { "s" },
+                if feature_gaps == 1 { "was" } else { "were" },
+            ),
+        ));
+    }
+    match &recipe.problem {
+        Problem::Classification { positive } => {
+            if let Some(note) = label_variant_note(target, name, positive, usable, recipe.merge_label_variants) {
+                notes.push(note);
+            }
+            let positives = |d: &Dataset| d.y.iter().filter(|&&y| y > 0.5).count();
+            let total = train.y.len() + test.y.len();
+            let pos = positives(train) + positives(test);
+            if total > 0 && (pos as f64) < IMBALANCED_SHARE * total as f64 {
+                notes.push(DataNote::warning(
+                    Some(name),
+                    format!(
+                        "only {pos} of {total} rows ({:.1}%) are `{positive}`: accuracy says little here (predicting nobody scores {:.1}%); judge by ROC AUC, recall and precision, and try the threshold slider",
+                        100.0 * pos as f64 / total as f64,
+                        100.0 * (total - pos) as f64 / total as f64,
+                    ),
+                ));
+            }
+            let test_pos = positives(test);
+            if test_pos < FEW_TEST_POSITIVES {
+                notes.push(DataNote::warning(
+                    Some(name),
+                    format!(
+                        "the test rows hold only {test_pos} `{positive}` row{}, so test precision, recall and AUC swing widely between seeds",
+                        if test_pos == 1 { "" } else { "s" }
+                    ),
+                ));
+            }
+        }
+        Problem::Regression => {
+            if let ColumnData::Numeric(values) = &target.data
+                && usable.iter().all(|&r| values[r] == 0.0 || values[r] == 1.0)
+            {
+                notes.push(DataNote::warning(
+                    Some(name),
+                    format!(
+                        "the target `{name}` holds only 0 and 1, which looks like classification: choose classification with positive label 1 (--positive 1)"
+                    ),
+                ));
+            }
+        }
+    }
+    notes
+}
+
+/// A note when target labels differ from `positive` only in case or
+/// spaces: the variants with their counts, and whether they were merged.
+fn label_variant_note(
+    target: &Column,
+    name: &str,
+    positive: &str,
+    usable: &[usize],
+    merged: bool,
+) -> Option<DataNote> {
+    let ColumnData::Categorical { codes, levels } = &target.data else {
+        return None;
+    };
+    let wanted = positive.trim();
+    let mut counts = vec![0usize; levels.len()];
+    for &r in usable {
+        if let Some(c) = counts.get_mut(codes[r] as usize) {
+            *c += 1;
+        }
+    }
+    let variants: Vec<(String, usize)> = levels
+        .iter()
+        .zip(&counts)
+        .filter(|(l, n)| **n > 0 && l.as_str() != wanted && l.trim().eq_ignore_ascii_case(wanted))
+        .map(|(l, n)| (l.clone(), *n))
+        .collect();
+    if variants.is_empty() {
+        return None;
+    }
+    let exact: usize = levels
+        .iter()
+        .zip(&counts)
+        .filter(|(l, _)| l.as_str() == wanted)
+        .map(|(_, n)| *n)
+        .sum();
+    let listed: Vec<String> = variants.iter().map(|(l, n)| format!("`{l}` ({n})")).collect();
+    let variant_rows: usize = variants.iter().map(|(_, n)| n).sum();
+    let outcome = if merged {
+        format!(
+            "merged into `{wanted}`: {} positive rows",
+            exact + variant_rows
+        )
+    } else {
+        format!(
+            "they count as NOT `{wanted}` ({exact} positive rows); merge them (--merge-labels, or the data panel's tick) to get {}",
+            exact + variant_rows
+        )
+    };
+    Some(DataNote::warning(
+        Some(name),
+        format!(
+            "`{name}`: labels that differ from `{wanted}` only in case or spaces: {}; {outcome}",
+            listed.join(", ")
+        ),
+    ))
 }
 
 /// Position of source row `r` in the ascending `usable` list.
@@ -612,6 +802,7 @@ fn encode_target(
     name: &str,
     problem: &Problem,
     usable: &[usize],
+    merge: bool,
 ) -> Result<(Vec<f32>, Option<Vec<usize>>), PrepError> {
     match problem {
         Problem::Regression => {
@@ -635,7 +826,7 @@ fn encode_target(
                 .map(|&r| {
                     target
                         .text(r)
-                        .is_some_and(|t| label_matches(target, &t, positive))
+                        .is_some_and(|t| label_matches(target, &t, positive, merge))
                 })
                 .collect();
             let n_pos = labels.iter().filter(|&&b| b).count();
@@ -690,14 +881,16 @@ fn encode_target(
 }
 
 /// Whether a target cell's text is the positive label. A numeric target
-/// compares as numbers, so `1` matches `1.0`.
-fn label_matches(target: &Column, text: &str, positive: &str) -> bool {
+/// compares as numbers, so `1` matches `1.0`; with `merge`, labels that
+/// differ only in case or surrounding spaces match too.
+fn label_matches(target: &Column, text: &str, positive: &str, merge: bool) -> bool {
     if target.kind() == ColumnKind::Numeric
         && let (Ok(a), Ok(b)) = (text.parse::<f64>(), positive.trim().parse::<f64>())
     {
         return a == b;
     }
-    text == positive.trim()
+    let positive = positive.trim();
+    text == positive || (merge && text.trim().eq_ignore_ascii_case(positive))
 }
 
 /// Mean and population standard deviation of finite values. Computed on
@@ -745,7 +938,12 @@ fn mode(sorted: &[f64]) -> f64 {
     best.0
 }
 
-fn fit_step(column: &Column, train: &[usize], recipe: &Recipe) -> Result<FeatureStep, PrepError> {
+fn fit_step(
+    column: &Column,
+    read_as: CellFormat,
+    train: &[usize],
+    recipe: &Recipe,
+) -> Result<FeatureStep, PrepError> {
     match &column.data {
         ColumnData::Numeric(values) => {
             let mut known: Vec<f64> = train
@@ -799,6 +997,7 @@ fn fit_step(column: &Column, train: &[usize], recipe: &Recipe) -> Result<Feature
                 typical: med,
                 min,
                 max,
+                read_as,
             })
         }
         ColumnData::Categorical { codes, levels } => {

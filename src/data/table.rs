@@ -5,10 +5,14 @@
 //! cell into a list of levels, with [`MISSING_CODE`] for a missing cell.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
+
+use super::dates::DateFormat;
+use super::notes::DataNote;
+use super::numbers::NumberFormat;
 
 /// Code of a missing cell in a categorical column.
 pub const MISSING_CODE: u32 = u32::MAX;
@@ -325,11 +329,44 @@ fn short(x: f64) -> String {
     }
 }
 
-/// Named, typed columns of equal length.
+/// How a column's cells were read from its file; saved with a model so a
+/// scored file is read the same way.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CellFormat {
+    /// Categories, kept as written (trimmed).
+    Text,
+    /// Numbers, with the decimal mark and decorations recognised.
+    Number(NumberFormat),
+    /// Dates or date-times, held as days since 1970-01-01.
+    Date(DateFormat),
+}
+
+/// What the reader learned about a file beyond its cells: the notes for
+/// the user, each column's format, and the file line of every row.
 #[derive(Debug, Clone, PartialEq, Default)]
+pub struct LoadInfo {
+    pub notes: Vec<DataNote>,
+    /// Formats of the columns that needed more than plain numbers or text
+    /// (absent: plain, as the column's kind says).
+    pub formats: BTreeMap<String, CellFormat>,
+    /// 1-based file line of each row (empty for a generated table).
+    pub row_lines: Vec<u64>,
+}
+
+/// Named, typed columns of equal length, with what the reader learned
+/// about them ([`LoadInfo`]; not part of equality, which is about values).
+#[derive(Debug, Clone, Default)]
 pub struct Table {
     columns: Vec<Column>,
     n_rows: usize,
+    info: LoadInfo,
+}
+
+impl PartialEq for Table {
+    fn eq(&self, other: &Self) -> bool {
+        self.n_rows == other.n_rows && self.columns == other.columns
+    }
 }
 
 impl Table {
@@ -351,7 +388,48 @@ impl Table {
                 });
             }
         }
-        Ok(Table { columns, n_rows })
+        Ok(Table {
+            columns,
+            n_rows,
+            info: LoadInfo::default(),
+        })
+    }
+
+    /// The same table with what its reader learned attached.
+    pub fn with_load_info(mut self, info: LoadInfo) -> Table {
+        self.info = info;
+        self
+    }
+
+    pub fn load_info(&self) -> &LoadInfo {
+        &self.info
+    }
+
+    /// Notes from reading the file (empty for generated data).
+    pub fn notes(&self) -> &[DataNote] {
+        &self.info.notes
+    }
+
+    /// How `name`'s cells were written: its recorded format, else plain
+    /// numbers or text by its kind.
+    pub fn cell_format(&self, name: &str) -> CellFormat {
+        match self.info.formats.get(name) {
+            Some(f) => f.clone(),
+            None => match self.column(name).map(Column::kind) {
+                Some(ColumnKind::Numeric) => CellFormat::Number(NumberFormat::default()),
+                _ => CellFormat::Text,
+            },
+        }
+    }
+
+    /// The file line of row `row` (0-based): as read, or `row + 2` (after a
+    /// header line) for a table that was not read from a file.
+    pub fn line_of_row(&self, row: usize) -> u64 {
+        self.info
+            .row_lines
+            .get(row)
+            .copied()
+            .unwrap_or(row as u64 + 2)
     }
 
     pub fn n_rows(&self) -> usize {
@@ -421,9 +499,15 @@ impl Table {
                 },
             })
             .collect();
+        let info = LoadInfo {
+            notes: self.info.notes.clone(),
+            formats: self.info.formats.clone(),
+            row_lines: rows.iter().map(|&r| self.line_of_row(r)).collect(),
+        };
         Table {
             columns,
             n_rows: rows.len(),
+            info,
         }
     }
 }

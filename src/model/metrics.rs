@@ -40,6 +40,20 @@ pub struct ClassificationMetrics {
 }
 
 impl ClassificationMetrics {
+    /// Whether precision is defined: some row was predicted positive. When
+    /// none was, `precision` holds 0 but means "undefined" (0/0), and the
+    /// user should look at the threshold rather than read it as a score.
+    pub fn precision_defined(&self) -> bool {
+        let [_, [_, tp]] = self.confusion;
+        let [[_, fp], _] = self.confusion;
+        tp + fp > 0
+    }
+
+    /// Precision, or `None` when nothing was predicted positive.
+    pub fn precision_if_defined(&self) -> Option<f64> {
+        self.precision_defined().then_some(self.precision)
+    }
+
     /// Metrics for `probabilities` against `labels` (a label `>= 0.5` is the
     /// positive class, so both 0/1 floats and probabilities work).
     pub fn compute(

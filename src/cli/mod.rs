@@ -7,10 +7,14 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 
+mod predict;
+
+pub use predict::PredictArgs;
+
+use crate::data::notes::DataNote;
 use crate::data::prep::{Impute, Prepared, Problem, Recipe, Scale};
-use crate::data::table::Column;
-use crate::data::{self, ColumnSummary, Preset, SynthSettings, Table};
-use crate::model::bundle::{Bundle, LoadedModel};
+use crate::data::{self, CellFormat, ColumnSummary, Preset, SynthSettings, Table};
+use crate::model::bundle::Bundle;
 use crate::model::run::{Metrics, TrainingRun};
 use crate::model::{
     Activation, BackendChoice, NetworkSpec, OptimizerKind, TrainSettings, select_device,
@@ -84,6 +88,10 @@ pub struct ProblemArgs {
     /// Numeric scaling: minmax, standardize or none.
     #[arg(long, default_value = "minmax")]
     pub scale: Scale,
+    /// Classification: count target labels that differ from --positive only
+    /// in case or surrounding spaces (`yes`, `YES`) as positive.
+    #[arg(long)]
+    pub merge_labels: bool,
 }
 
 impl ProblemArgs {
@@ -104,7 +112,20 @@ impl ProblemArgs {
         recipe.scale = self.scale;
         recipe.test_fraction = self.test_fraction;
         recipe.seed = seed;
+        recipe.merge_label_variants = self.merge_labels;
         recipe
+    }
+
+    /// Notes about the feature choice: the columns the default left out,
+    /// or the chosen ones that look unfit.
+    fn feature_notes(&self, table: &Table) -> Vec<DataNote> {
+        match &self.features {
+            None => data::screen::default_features(table, &self.target).1,
+            Some(features) => {
+                let names: Vec<String> = features.iter().map(|f| f.trim().to_owned()).collect();
+                data::screen::chosen_feature_notes(table, &names)
+            }
+        }
     }
 }
 
@@ -149,24 +170,6 @@ pub struct TrainArgs {
     /// Print one JSON object with the results instead of text.
     #[arg(long)]
     pub json: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct PredictArgs {
-    /// A model file saved by `train` or the app.
-    #[arg(long, value_name = "model.plab")]
-    pub model: PathBuf,
-    /// Customers to score (CSV with the model's feature columns).
-    #[arg(long, value_name = "FILE.csv")]
-    pub data: PathBuf,
-    /// Output CSV; `-` or nothing writes to standard output.
-    #[arg(short, long, value_name = "OUT.csv")]
-    pub output: Option<PathBuf>,
-    /// Probability at or above which a row is labelled positive.
-    #[arg(long, default_value_t = 0.5)]
-    pub threshold: f64,
-    #[arg(long, default_value = "auto")]
-    pub backend: BackendChoice,
 }
 
 #[derive(Debug, Args)]
@@ -308,7 +311,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Generate(args) => generate(&args),
         Command::Train(args) => train(&args),
         Command::Sweep(args) => sweep(&args),
-        Command::Predict(args) => predict(&args),
+        Command::Predict(args) => predict::predict(&args),
         Command::Bench(args) => bench(&args),
     }
 }
@@ -328,7 +331,13 @@ fn inspect(args: &InspectArgs) -> Result<()> {
         table.n_cols()
     )?;
     writeln!(out)?;
-    write!(out, "{}", format_summary(&table.summary()))?;
+    write!(out, "{}", format_summary(&table))?;
+    if !table.notes().is_empty() {
+        writeln!(out)?;
+        for note in table.notes() {
+            writeln!(out, "{note}")?;
+        }
+    }
     if args.head > 0 {
         writeln!(out)?;
         write!(out, "{}", format_head(&table, args.head))?;
@@ -336,8 +345,21 @@ fn inspect(args: &InspectArgs) -> Result<()> {
     Ok(())
 }
 
-/// The per-column summary as an aligned text table.
-pub fn format_summary(summary: &[ColumnSummary]) -> String {
+/// The per-column summary as an aligned text table, with what was
+/// recognised in each column (dates, currency, decimal comma).
+pub fn format_summary(table: &Table) -> String {
+    let summary = table.summary();
+    let recognised: Vec<String> = summary
+        .iter()
+        .map(|s| match table.cell_format(&s.name) {
+            CellFormat::Number(f) if !f.is_plain() => format!("; {}", f.describe()),
+            _ => String::new(),
+        })
+        .collect();
+    format_summary_rows(&summary, table, &recognised)
+}
+
+fn format_summary_rows(summary: &[ColumnSummary], table: &Table, recognised: &[String]) -> String {
     let name_w = summary
         .iter()
         .map(|s| s.name.chars().count())
@@ -349,16 +371,46 @@ pub fn format_summary(summary: &[ColumnSummary]) -> String {
         "#", "column", "type", "missing"
     );
     for (i, s) in summary.iter().enumerate() {
+        let values = match table.cell_format(&s.name) {
+            CellFormat::Date(f) => describe_dates(table, &s.name, &f.describe()),
+            _ => s.describe(),
+        };
         text.push_str(&format!(
-            "{:>3}  {:<name_w$}  {:<11}  {:>7}  {}\n",
+            "{:>3}  {:<name_w$}  {:<11}  {:>7}  {values}{}\n",
             i + 1,
             s.name,
             s.kind.to_string(),
             s.missing,
-            s.describe()
+            recognised.get(i).map_or("", String::as_str)
         ));
     }
     text
+}
+
+/// `dates 2023-01-04 to 2024-12-30 (ISO date)` for a date column.
+fn describe_dates(table: &Table, name: &str, format: &str) -> String {
+    let Some(data::ColumnData::Numeric(days)) = table.column(name).map(|c| &c.data) else {
+        return String::new();
+    };
+    let known = days.iter().filter(|d| !d.is_nan());
+    let (lo, hi) = known.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &d| {
+        (lo.min(d), hi.max(d))
+    });
+    if lo > hi {
+        return "all missing".to_owned();
+    }
+    format!(
+        "dates {} to {} ({format}, as days since 1970-01-01)",
+        data::dates::format_day(lo),
+        data::dates::format_day(hi)
+    )
+}
+
+/// Notes to standard error, one line each.
+pub(crate) fn print_notes(notes: &[DataNote]) {
+    for note in notes {
+        eprintln!("{note}");
+    }
 }
 
 /// The first `n` rows, missing cells shown as `·`.
@@ -436,7 +488,16 @@ fn train(args: &TrainArgs) -> Result<()> {
     };
     spec.validate()?;
     settings.validate()?;
+    let mut notes: Vec<DataNote> = table.notes().to_vec();
+    notes.extend(args.problem.feature_notes(&table));
+    if !args.json {
+        print_notes(&notes);
+    }
     let prepared = std::sync::Arc::new(data::prepare(&table, &recipe)?);
+    if !args.json {
+        print_notes(&prepared.notes);
+    }
+    notes.extend(prepared.notes.iter().cloned());
     let device = select_device(args.backend)?;
     if !args.json {
         eprintln!("device: {}", device.description);
@@ -493,7 +554,8 @@ fn train(args: &TrainArgs) -> Result<()> {
         let test = match &metrics {
             Metrics::Classification(m) => serde_json::json!({
                 "accuracy": m.accuracy,
-                "precision": m.precision,
+                // null when nothing was predicted positive (0/0).
+                "precision": m.precision_if_defined(),
                 "recall": m.recall,
                 "f1": m.f1,
                 "auc": m.auc,
@@ -524,6 +586,7 @@ fn train(args: &TrainArgs) -> Result<()> {
             "best_epoch": run.best_epoch(),
             "test": test,
             "model": args.out,
+            "notes": notes,
         });
         println!("{summary}");
     } else {
@@ -551,11 +614,23 @@ pub fn format_metrics(metrics: &Metrics) -> String {
                 || "n/a (one class in the test set)".to_owned(),
                 |a| format!("{a:.3}"),
             );
-            format!(
-                "test accuracy {:.3}  precision {:.3}  recall {:.3}  F1 {:.3}  ROC AUC {auc}\n\
+            let precision = m.precision_if_defined().map_or_else(
+                || "undefined".to_owned(),
+                |p| format!("{p:.3}"),
+            );
+            let mut text = format!(
+                "test accuracy {:.3}  precision {precision}  recall {:.3}  F1 {:.3}  ROC AUC {auc}\n\
                  confusion (rows actual, columns predicted): [[{tn}, {fp}], [{fn_}, {tp}]]\n",
-                m.accuracy, m.precision, m.recall, m.f1
-            )
+                m.accuracy, m.recall, m.f1
+            );
+            if !m.precision_defined() {
+                text.push_str(&format!(
+                    "no test row was predicted positive at threshold {:.2}, so precision is undefined (not 0); \
+                     lower the threshold (the window's threshold slider, or predict --threshold)\n",
+                    m.threshold
+                ));
+            }
+            text
         }
         Metrics::Regression(m) => format!(
             "test MAE {:.4}  RMSE {:.4}  R² {}\n",
@@ -564,64 +639,6 @@ pub fn format_metrics(metrics: &Metrics) -> String {
             m.r2.map_or_else(|| "n/a (constant target)".to_owned(), |r| format!("{r:.3}"))
         ),
     }
-}
-
-fn predict(args: &PredictArgs) -> Result<()> {
-    let bundle = Bundle::load(&args.model).with_context(|| format!("{}", args.model.display()))?;
-    let mut table = load(&args.data)?;
-    let device = select_device(args.backend)?;
-    let model = LoadedModel::new(bundle, &device)?;
-    let scores = model
-        .predict_table(&table)
-        .with_context(|| format!("{}", args.data.display()))?;
-    let free_name = |table: &Table, base: &str| -> String {
-        let mut name = base.to_owned();
-        while table.column(&name).is_some() {
-            name.push_str("_predicted");
-        }
-        name
-    };
-    match model.meta.pipeline.encoding.class_names() {
-        Some((positive, negative)) => {
-            let labels: Vec<Option<&str>> = scores
-                .iter()
-                .map(|&p| {
-                    Some(if f64::from(p) >= args.threshold {
-                        positive
-                    } else {
-                        negative.as_str()
-                    })
-                })
-                .collect();
-            let name = free_name(&table, "probability");
-            // Six decimals: more would only show f32 rounding noise.
-            table.push_column(Column::numeric(
-                name,
-                scores
-                    .iter()
-                    .map(|&p| (f64::from(p) * 1e6).round() / 1e6)
-                    .collect(),
-            ))?;
-            let name = free_name(&table, "prediction");
-            table.push_column(Column::categorical(name, &labels))?;
-        }
-        None => {
-            let name = free_name(&table, "prediction");
-            table.push_column(Column::numeric(
-                name,
-                scores.iter().map(|&p| f64::from(p)).collect(),
-            ))?;
-        }
-    }
-    match &args.output {
-        Some(path) if path.as_os_str() != "-" => {
-            data::write_csv(&table, path)?;
-            eprintln!("scored {} rows into {}", table.n_rows(), path.display());
-        }
-        _ => data::write::write_table(&table, std::io::stdout().lock())
-            .context("cannot write to standard output")?,
-    }
-    Ok(())
 }
 
 /// `1234 training rows, 309 test rows, 12 features (3 rows dropped …)`.

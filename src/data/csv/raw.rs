@@ -1,0 +1,339 @@
+//! A file to score: every cell kept exactly as written, for the output,
+//! and the model's columns typed by the model rather than by their looks.
+//!
+//! Training decides a column's type from its cells; scoring must not. A
+//! customer reference `00e12345` looks like a number (0 × 10¹²³⁴⁵), and a
+//! zip code `02134` that was a category in training looks like 2134. So the
+//! scoring reader keeps cells as text ([`RawTable`]), writes them back byte
+//! for byte, and reads only the model's input columns, each the way the
+//! model file says ([`RawTable::typed`]).
+
+use std::fs::File;
+use std::io::{BufReader, Cursor, Write};
+use std::path::Path;
+
+use super::{CsvError, Records, is_missing_marker};
+use crate::data::limits::CsvLimits;
+use crate::data::notes::{DataNote, format_lines};
+use crate::data::table::{CellFormat, Column, Table};
+
+/// The cells of a file as written (after CSV unquoting), one record per
+/// data row.
+#[derive(Debug, Clone)]
+pub struct RawTable {
+    /// The header as written (trailing unnamed columns dropped).
+    pub header: csv::ByteRecord,
+    /// The header's names, trimmed.
+    pub names: Vec<String>,
+    pub delimiter: u8,
+    /// One record per data row, `names.len()` fields each.
+    pub records: Vec<csv::ByteRecord>,
+    /// 1-based file line of each record.
+    pub lines: Vec<u64>,
+    /// What the reader noticed about the layout (`sep=` line, CR line ends,
+    /// trailing delimiters).
+    pub notes: Vec<DataNote>,
+}
+
+/// Reads a file to score within the limits for this computer. A header
+/// without rows is a table of no rows, not an error (a nightly batch on an
+/// empty day).
+pub fn read_raw(path: &Path) -> Result<RawTable, CsvError> {
+    read_raw_with(path, &CsvLimits::from_env()?)
+}
+
+/// [`read_raw`] within explicit limits.
+pub fn read_raw_with(path: &Path, limits: &CsvLimits) -> Result<RawTable, CsvError> {
+    let io_err = |source| CsvError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let metadata = std::fs::metadata(path).map_err(io_err)?;
+    if metadata.is_dir() {
+        return Err(io_err(std::io::Error::other("it is a folder, not a file")));
+    }
+    if metadata.len() > limits.max_file_bytes {
+        return Err(CsvError::TooLarge {
+            path: path.display().to_string(),
+            size: metadata.len(),
+            limit: limits.max_file_bytes,
+            set_by: limits.source.clone(),
+        });
+    }
+    let file = File::open(path).map(BufReader::new).map_err(io_err)?;
+    read_raw_from(&path.display().to_string(), file, limits.max_row_bytes)
+}
+
+/// [`read_raw`] of text held in memory.
+pub fn parse_raw(bytes: &[u8]) -> Result<RawTable, CsvError> {
+    let limits = CsvLimits::unlimited_file();
+    read_raw_from("the text", Cursor::new(bytes), limits.max_row_bytes)
+}
+
+fn read_raw_from<R: std::io::Read>(
+    label: &str,
+    source: R,
+    max_row_bytes: u64,
+) -> Result<RawTable, CsvError> {
+    let mut records = Records::open(label, source, max_row_bytes)?;
+    let names = records.names.clone();
+    let header = csv::ByteRecord::from(names.iter().map(String::as_str).collect::<Vec<_>>());
+    let mut rows = Vec::new();
+    let mut lines = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    // Cells are not checked here: a column the model does not use must
+    // never make scoring fail. The model's columns are decoded in `typed`.
+    while let Some(line) = records.next_row(&mut record)? {
+        rows.push(record.clone());
+        lines.push(line);
+    }
+    Ok(RawTable {
+        header: records.raw_header.clone().unwrap_or(header),
+        names,
+        delimiter: records.delimiter(),
+        records: rows,
+        lines,
+        notes: records.notes(),
+    })
+}
+
+impl RawTable {
+    pub fn n_rows(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Index of the file's column for the model's column `name`: the same
+    /// name, or the one name that differs from it only in case or
+    /// surrounding spaces (with a note). `None` when absent or ambiguous
+    /// (then a warning says which names compete).
+    pub fn find_column(&self, name: &str, notes: &mut Vec<DataNote>) -> Option<usize> {
+        if let Some(i) = self.names.iter().position(|n| n == name) {
+            return Some(i);
+        }
+        let key = name.trim().to_lowercase();
+        let close: Vec<usize> = (0..self.names.len())
+            .filter(|&i| self.names[i].trim().to_lowercase() == key)
+            .collect();
+        match close.as_slice() {
+            [i] => {
+                notes.push(DataNote::info(
+                    Some(name),
+                    format!(
+                        "column `{}` was matched to the model's column `{name}` (the names differ only in case or spaces)",
+                        self.names[*i]
+                    ),
+                ));
+                Some(*i)
+            }
+            [] => None,
+            several => {
+                let listed: Vec<String> =
+                    several.iter().map(|&i| format!("`{}`", self.names[i])).collect();
+                notes.push(DataNote::warning(
+                    Some(name),
+                    format!(
+                        "the model's column `{name}` matches {} apart from case; rename the one to use to `{name}`",
+                        listed.join(" and ")
+                    ),
+                ));
+                None
+            }
+        }
+    }
+
+    /// A typed table of the model's input columns, each read the way the
+    /// model file says: a categorical column as text whatever its cells
+    /// look like, a numeric one in the training number format, a date
+    /// column in the training date format. A cell that does not fit is
+    /// read as missing, with a warning naming its line and column; columns
+    /// the file lacks are left out (the pipeline names them).
+    pub fn typed(&self, schema: &[(String, CellFormat)]) -> (Table, Vec<DataNote>) {
+        let mut notes = Vec::new();
+        let mut columns = Vec::with_capacity(schema.len());
+        for (name, format) in schema {
+            let Some(index) = self.find_column(name, &mut notes) else {
+                continue;
+            };
+            // Text that is not UTF-8 is decoded with replacement
+            // characters, so it shows up as an unknown value, not a crash.
+            let decoded: Vec<std::borrow::Cow<'_, str>> = self
+                .records
+                .iter()
+                .map(|r| String::from_utf8_lossy(r.get(index).unwrap_or_default()))
+                .collect();
+            let cells = decoded.iter().map(|c| c.trim());
+            let column = match format {
+                CellFormat::Text => {
+                    let labels: Vec<Option<&str>> = cells
+                        .map(|c| (!is_missing_marker(c)).then_some(c))
+                        .collect();
+                    Column::categorical(name.clone(), &labels)
+                }
+                CellFormat::Number(f) => {
+                    self.numbers(name, cells, |c| f.parse(c), "a number in the model's format", &mut notes)
+                }
+                CellFormat::Date(f) => {
+                    self.numbers(name, cells, |c| f.parse(c), "a date in the model's format", &mut notes)
+                }
+            };
+            columns.push(column);
+        }
+        // Names are the model's (unique) and every column has one cell per
+        // record, so this cannot fail; an empty table is the safe fallback.
+        let table = Table::new(columns).unwrap_or_default();
+        (table, notes)
+    }
+
+    fn numbers<'a>(
+        &self,
+        name: &str,
+        cells: impl Iterator<Item = &'a str>,
+        parse: impl Fn(&str) -> Option<f64>,
+        what: &str,
+        notes: &mut Vec<DataNote>,
+    ) -> Column {
+        let mut values = Vec::with_capacity(self.records.len());
+        let mut bad = 0usize;
+        let mut shown: Vec<(u64, String)> = Vec::new();
+        for (row, cell) in cells.enumerate() {
+            if is_missing_marker(cell) {
+                values.push(f64::NAN);
+                continue;
+            }
+            match parse(cell).filter(|v| v.is_finite()) {
+                Some(v) => values.push(v),
+                None => {
+                    bad += 1;
+                    if shown.len() < 5 {
+                        shown.push((self.lines.get(row).copied().unwrap_or(0), cell.to_owned()));
+                    }
+                    values.push(f64::NAN);
+                }
+            }
+        }
+        if bad > 0 {
+            let lines: Vec<u64> = shown.iter().map(|(l, _)| *l).collect();
+            let examples: Vec<String> = shown.iter().map(|(_, c)| format!("`{c}`")).collect();
+            notes.push(DataNote::warning(
+                Some(name),
+                format!(
+                    "`{name}`: {bad} cell{} not {what} ({}) and {} scored as missing: {}",
+                    if bad == 1 { " is" } else { "s are" },
+                    examples.join(", "),
+                    if bad == 1 { "is" } else { "are" },
+                    format_lines(&lines, bad)
+                ),
+            ));
+        }
+        Column::numeric(name, values)
+    }
+
+    /// Writes the file back, every cell as it was read, with `extra`
+    /// columns (name, one text per row) appended; the file's delimiter.
+    pub fn write_with<W: Write>(
+        &self,
+        extra: &[(String, Vec<String>)],
+        out: W,
+    ) -> Result<(), csv::Error> {
+        let mut writer = csv::WriterBuilder::new()
+            .delimiter(self.delimiter)
+            .from_writer(out);
+        let mut header = self.header.clone();
+        for (name, _) in extra {
+            header.push_field(name.as_bytes());
+        }
+        writer.write_byte_record(&header)?;
+        let mut row = csv::ByteRecord::new();
+        for (r, record) in self.records.iter().enumerate() {
+            row.clear();
+            for field in record {
+                row.push_field(field);
+            }
+            for (_, values) in extra {
+                row.push_field(values.get(r).map_or("", String::as_str).as_bytes());
+            }
+            writer.write_byte_record(&row)?;
+        }
+        writer.flush()?;
+        Ok(())
+    }
+
+    /// A column name not in the file: `base`, else `base_predicted`, …
+    pub fn free_name(&self, base: &str, taken: &[String]) -> String {
+        let mut name = base.to_owned();
+        while self.names.iter().any(|n| *n == name) || taken.contains(&name) {
+            name.push_str("_predicted");
+        }
+        name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::numbers::{DecimalMark, NumberFormat};
+    use crate::data::table::ColumnData;
+
+    fn rewrite(raw: &RawTable) -> String {
+        let mut out = Vec::new();
+        raw.write_with(&[("p".to_owned(), vec!["1".to_owned(); raw.n_rows()])], &mut out)
+            .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn cells_are_written_back_as_written() {
+        let text = "ref,visits,amount\n00e12345,17,1.50\n7e000400, 3 ,\"1,234\"\n0012,4,NA\n";
+        let raw = parse_raw(text.as_bytes()).unwrap();
+        assert_eq!(
+            rewrite(&raw),
+            "ref,visits,amount,p\n00e12345,17,1.50,1\n7e000400, 3 ,\"1,234\",1\n0012,4,NA,1\n"
+        );
+    }
+
+    #[test]
+    fn the_model_decides_each_columns_type() {
+        let raw = parse_raw(b"zip;spend;when\n02134;1.234,5;2024-03-15\n2134;abc;x\n").unwrap();
+        let comma = NumberFormat {
+            decimal: DecimalMark::Comma,
+            ..NumberFormat::default()
+        };
+        let schema = vec![
+            ("zip".to_owned(), CellFormat::Text),
+            ("spend".to_owned(), CellFormat::Number(comma)),
+        ];
+        let (table, notes) = raw.typed(&schema);
+        let zip = table.column("zip").unwrap();
+        assert_eq!(zip.text(0).as_deref(), Some("02134"));
+        assert_eq!(zip.text(1).as_deref(), Some("2134"));
+        match &table.column("spend").unwrap().data {
+            ColumnData::Numeric(v) => {
+                assert_eq!(v[0], 1234.5);
+                assert!(v[1].is_nan());
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(notes.len(), 1);
+        assert!(notes[0].text.contains("line 3"), "{}", notes[0].text);
+        assert!(notes[0].text.contains("`abc`"), "{}", notes[0].text);
+    }
+
+    #[test]
+    fn a_header_without_rows_is_an_empty_table() {
+        let raw = parse_raw(b"a,b\n").unwrap();
+        assert_eq!(raw.n_rows(), 0);
+        assert_eq!(rewrite(&raw), "a,b,p\n");
+    }
+
+    #[test]
+    fn names_that_differ_only_in_case_are_matched_with_a_note() {
+        let raw = parse_raw(b"age,Income\n1,2\n").unwrap();
+        let mut notes = Vec::new();
+        assert_eq!(raw.find_column("Age", &mut notes), Some(0));
+        assert_eq!(notes.len(), 1);
+        let raw = parse_raw(b"age,AGE\n1,2\n").unwrap();
+        let mut notes = Vec::new();
+        assert_eq!(raw.find_column("Age", &mut notes), None);
+        assert!(notes[0].text.contains("`age` and `AGE`"));
+    }
+}

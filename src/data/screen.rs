@@ -1,0 +1,258 @@
+//! Columns that should not be features, decided on the whole table before
+//! any split (so the outcome never depends on the seed): identifiers,
+//! constants, and columns with values in only a handful of rows. The
+//! default recipe leaves them out with a note saying why; the user can tick
+//! them back.
+
+use std::collections::HashSet;
+
+use super::notes::DataNote;
+use super::table::{CellFormat, Column, ColumnData, MISSING_CODE, Table};
+
+/// Why a column is left out of the default features.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unsuitable {
+    /// A different value in (nearly) every row: a customer number, a name,
+    /// free text. One-hot encoding it would give a feature per customer.
+    Identifier,
+    /// One value (or none) in every row: nothing to learn from.
+    Constant,
+    /// Values in only `values` of the rows: whether any reach the training
+    /// rows would depend on the split.
+    Sparse { values: usize },
+}
+
+/// A text column is an identifier when at least this share of its values
+/// is distinct (and it has at least [`IDENTIFIER_MIN_ROWS`] values).
+const IDENTIFIER_DISTINCT_SHARE: f64 = 0.95;
+const IDENTIFIER_MIN_ROWS: usize = 10;
+/// Fewer values than this, in less than half the rows (or in under 1% of
+/// them), is too sparse to be a default feature.
+const SPARSE_MAX_VALUES: usize = 5;
+
+/// Name parts that mark a whole-number column as a key, not a quantity.
+const IDENTIFIER_WORDS: [&str; 10] = [
+    "id", "key", "ref", "number", "no", "num", "index", "idx", "row", "uuid",
+];
+
+/// Whether `column` should be left out of the default features, and why.
+pub fn unsuitable(table: &Table, column: &Column) -> Option<Unsuitable> {
+    let rows = table.n_rows();
+    let values = rows - column.missing_count();
+    let distinct = distinct_values(column);
+    if distinct <= 1 {
+        return Some(Unsuitable::Constant);
+    }
+    if values < SPARSE_MAX_VALUES && values * 2 < rows || values * 100 < rows {
+        return Some(Unsuitable::Sparse { values });
+    }
+    let is_date = matches!(table.cell_format(&column.name), CellFormat::Date(_));
+    match &column.data {
+        ColumnData::Categorical { .. } => (values >= IDENTIFIER_MIN_ROWS
+            && distinct as f64 >= IDENTIFIER_DISTINCT_SHARE * values as f64)
+            .then_some(Unsuitable::Identifier),
+        ColumnData::Numeric(v) => {
+            // A quantity can be distinct in every row too (income), so a
+            // number is a key only when whole, all distinct and named so.
+            let whole = v.iter().all(|x| x.is_nan() || x.fract() == 0.0);
+            (!is_date
+                && whole
+                && values >= IDENTIFIER_MIN_ROWS
+                && distinct == values
+                && named_like_identifier(&column.name))
+            .then_some(Unsuitable::Identifier)
+        }
+    }
+}
+
+fn distinct_values(column: &Column) -> usize {
+    match &column.data {
+        ColumnData::Categorical { codes, .. } => {
+            let mut seen = HashSet::new();
+            for &c in codes {
+                if c != MISSING_CODE {
+                    seen.insert(c);
+                }
+            }
+            seen.len()
+        }
+        ColumnData::Numeric(v) => {
+            let seen: HashSet<u64> = v
+                .iter()
+                .filter(|x| !x.is_nan())
+                .map(|x| (x + 0.0).to_bits())
+                .collect();
+            seen.len()
+        }
+    }
+}
+
+/// `customerID`, `Customer_Id`, `RowNumber`, `ref`: split at case changes
+/// and non-letters, then look for a key word.
+fn named_like_identifier(name: &str) -> bool {
+    let mut words: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut prev_lower = false;
+    for ch in name.chars() {
+        if !ch.is_alphanumeric() {
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if ch.is_uppercase() && prev_lower && !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+        prev_lower = ch.is_lowercase();
+        current.extend(ch.to_lowercase());
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+        .iter()
+        .any(|w| IDENTIFIER_WORDS.contains(&w.as_str()))
+}
+
+/// The note for a column left out by default.
+pub fn left_out_note(column: &str, why: &Unsuitable) -> DataNote {
+    let reason = match why {
+        Unsuitable::Identifier => {
+            "looks like an identifier (a different value in nearly every row)".to_owned()
+        }
+        Unsuitable::Constant => "holds the same value in every row".to_owned(),
+        Unsuitable::Sparse { values } => format!(
+            "has a value in only {values} row{}",
+            if *values == 1 { "" } else { "s" }
+        ),
+    };
+    DataNote::warning(
+        Some(column),
+        format!("`{column}` {reason}, so it is left out of the features; tick it (or name it in --features) to use it anyway"),
+    )
+}
+
+/// Every column but the target that is fit to be a feature, and a note for
+/// each one left out.
+pub fn default_features(table: &Table, target: &str) -> (Vec<String>, Vec<DataNote>) {
+    let mut features = Vec::new();
+    let mut notes = Vec::new();
+    for column in table.columns().iter().filter(|c| c.name != target) {
+        match unsuitable(table, column) {
+            Some(why) => notes.push(left_out_note(&column.name, &why)),
+            None => features.push(column.name.clone()),
+        }
+    }
+    (features, notes)
+}
+
+/// Warnings for columns the user chose although they look unfit.
+pub fn chosen_feature_notes(table: &Table, features: &[String]) -> Vec<DataNote> {
+    features
+        .iter()
+        .filter_map(|name| {
+            let column = table.column(name)?;
+            let why = unsuitable(table, column)?;
+            Some(chosen_note(name, &why))
+        })
+        .collect()
+}
+
+fn chosen_note(name: &str, why: &Unsuitable) -> DataNote {
+    let what = match why {
+        Unsuitable::Identifier => "looks like an identifier".to_owned(),
+        Unsuitable::Constant => "holds one value in every row".to_owned(),
+        Unsuitable::Sparse { values } => format!("has values in only {values} rows"),
+    };
+    DataNote::warning(
+        Some(name),
+        format!("`{name}` {what}; it is used because it was chosen"),
+    )
+}
+
+/// Every column but the target that is unfit to be a feature, and why.
+/// Costs a pass over each column: compute once per table and target.
+pub fn unfit_columns(table: &Table, target: &str) -> Vec<(String, Unsuitable)> {
+    table
+        .columns()
+        .iter()
+        .filter(|c| c.name != target)
+        .filter_map(|c| unsuitable(table, c).map(|why| (c.name.clone(), why)))
+        .collect()
+}
+
+/// The notes for a recipe's feature choice, given [`unfit_columns`]: a
+/// left-out note for each unfit column not ticked, a warning for each
+/// unfit column ticked.
+pub fn recipe_feature_notes(unfit: &[(String, Unsuitable)], features: &[String]) -> Vec<DataNote> {
+    unfit
+        .iter()
+        .map(|(name, why)| {
+            if features.contains(name) {
+                chosen_note(name, why)
+            } else {
+                left_out_note(name, why)
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::csv::parse_csv;
+
+    fn table_of(header: &str, rows: impl Iterator<Item = String>) -> Table {
+        let mut text = format!("{header}\n");
+        for r in rows {
+            text.push_str(&r);
+            text.push('\n');
+        }
+        parse_csv(text.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn identifiers_constants_and_sparse_columns_are_left_out_with_notes() {
+        let t = table_of(
+            "customerID,RowNumber,income,country,referral,plan,y",
+            (0..40).map(|i| {
+                format!(
+                    "C{i:04}-X,{},{},NL,{},{},{}",
+                    i + 1,
+                    1000 + i * 37,
+                    if i == 3 { "R7" } else { "" },
+                    if i % 2 == 0 { "a" } else { "b" },
+                    if i % 3 == 0 { "yes" } else { "no" }
+                )
+            }),
+        );
+        let (features, notes) = default_features(&t, "y");
+        assert_eq!(features, ["income", "plan"]);
+        let texts: Vec<&str> = notes.iter().map(|n| n.text.as_str()).collect();
+        assert!(texts[0].contains("`customerID` looks like an identifier"), "{texts:?}");
+        assert!(texts[1].contains("`RowNumber` looks like an identifier"), "{texts:?}");
+        assert!(texts[2].contains("`country` holds the same value"), "{texts:?}");
+        assert!(texts[3].contains("`referral` has a value in only 1 row"), "{texts:?}");
+        let chosen = chosen_feature_notes(&t, &["customerID".to_owned(), "plan".to_owned()]);
+        assert_eq!(chosen.len(), 1);
+    }
+
+    #[test]
+    fn key_words_are_found_in_names() {
+        for name in ["customerID", "Customer_Id", "RowNumber", "ref", "order no", "id"] {
+            assert!(named_like_identifier(name), "{name}");
+        }
+        for name in ["income", "video", "idle_days", "tenure", "Android"] {
+            assert!(!named_like_identifier(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn small_tables_keep_their_columns() {
+        let t = table_of("name,x,y", (0..6).map(|i| format!("n{i},{i},{}", i % 2)));
+        let (features, notes) = default_features(&t, "y");
+        assert_eq!(features, ["name", "x"]);
+        assert!(notes.is_empty());
+    }
+}
