@@ -338,6 +338,8 @@ fn problem_controls(app: &mut PurchaseLabApp, table: &Table, ui: &mut egui::Ui) 
     {
         problem.test_fraction = test_pct / 100.0;
     }
+    ui.checkbox(&mut problem.drop_duplicates, "drop duplicate rows")
+        .on_hover_text("Leave out rows that repeat another row exactly before the split, so no test customer is a copy of a training one");
     if let Some(error) = &app.prep_error {
         ui.colored_label(ui.visuals().error_fg_color, error.as_str());
     }

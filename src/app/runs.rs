@@ -545,6 +545,7 @@ impl ProblemChoice {
             test_fraction: recipe.test_fraction,
             split_seed: recipe.seed,
             merge_label_variants: recipe.merge_label_variants,
+            drop_duplicates: recipe.drop_duplicates,
         }
     }
 }

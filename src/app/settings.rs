@@ -28,6 +28,9 @@ pub struct ProblemChoice {
     /// case or spaces as positive (on by default; the data notes say so).
     #[serde(default = "merge_by_default")]
     pub merge_label_variants: bool,
+    /// Leave out exact copies of rows before the split.
+    #[serde(default)]
+    pub drop_duplicates: bool,
 }
 
 fn merge_by_default() -> bool {
@@ -62,6 +65,7 @@ impl ProblemChoice {
             test_fraction: 0.2,
             split_seed: 42,
             merge_label_variants: true,
+            drop_duplicates: false,
         }
     }
 
@@ -81,6 +85,7 @@ impl ProblemChoice {
             test_fraction: self.test_fraction,
             seed: self.split_seed,
             merge_label_variants: self.merge_label_variants,
+            drop_duplicates: self.drop_duplicates,
         }
     }
 }

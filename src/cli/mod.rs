@@ -92,6 +92,10 @@ pub struct ProblemArgs {
     /// in case or surrounding spaces (`yes`, `YES`) as positive.
     #[arg(long)]
     pub merge_labels: bool,
+    /// Leave out rows that repeat an earlier row exactly (features and
+    /// target) before the split.
+    #[arg(long)]
+    pub drop_duplicates: bool,
 }
 
 impl ProblemArgs {
@@ -113,6 +117,7 @@ impl ProblemArgs {
         recipe.test_fraction = self.test_fraction;
         recipe.seed = seed;
         recipe.merge_label_variants = self.merge_labels;
+        recipe.drop_duplicates = self.drop_duplicates;
         recipe
     }
 

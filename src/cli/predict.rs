@@ -6,15 +6,26 @@
 //! are carried along untouched, and the model's columns are read the way
 //! the model file says (a category as text, a number in the training file's
 //! number format), never by how their cells look.
+//!
+//! Before answering, the file is compared with what training saw
+//! ([`crate::data::scoring_report`]): unseen categories, spelling variants,
+//! mostly-missing features, values outside the training range, regression
+//! predictions outside the target's range. The summary goes to standard
+//! error, the whole report to `--json`, a per-row flag column to `--flags`.
 
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
+use serde::Serialize;
 
 use super::print_notes;
 use crate::data::csv::read_raw;
 use crate::data::notes::DataNote;
+use crate::data::scoring_report::{
+    ColumnRename, OutOfRangePolicy, ScoringOptions, ScoringReport, check_table,
+    fills_from_pipeline,
+};
 use crate::model::BackendChoice;
 use crate::model::bundle::{Bundle, LoadedModel};
 use crate::model::select_device;
@@ -41,9 +52,44 @@ pub struct PredictArgs {
     pub threshold: Option<f64>,
     #[arg(long, default_value = "auto")]
     pub backend: BackendChoice,
+    /// Refuse the file when a category value was never seen in training.
+    #[arg(long)]
+    pub refuse_unseen: bool,
+    /// Refuse the file when a feature is missing in most rows.
+    #[arg(long)]
+    pub refuse_missing: bool,
+    /// Values outside the training range: report, refuse or clip (to the
+    /// training minimum or maximum).
+    #[arg(long, default_value = "report", value_name = "report|refuse|clip")]
+    pub out_of_range: OutOfRangePolicy,
+    /// All of --refuse-unseen, --refuse-missing and --out-of-range refuse.
+    #[arg(long)]
+    pub strict: bool,
+    /// Add a `flags` column: what the model had never seen in each row
+    /// (`unseen:region;out_of_range:income`), empty when nothing.
+    #[arg(long)]
+    pub flags: bool,
+    /// Print the scoring report as one JSON object on standard output
+    /// (needs -o FILE: the scored CSV cannot share standard output).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What `--json` prints.
+#[derive(Debug, Serialize)]
+struct PredictSummary<'a> {
+    rows: usize,
+    output: Option<&'a PathBuf>,
+    notes: &'a [DataNote],
+    /// `null` for a model file saved before the report existed.
+    report: Option<&'a ScoringReport>,
 }
 
 pub(super) fn predict(args: &PredictArgs) -> Result<()> {
+    let to_stdout = args.output.as_ref().is_none_or(|p| p.as_os_str() == "-");
+    if args.json && to_stdout {
+        bail!("--json prints the report on standard output, so the scored CSV needs a file: add -o OUT.csv");
+    }
     let bundle = Bundle::load(&args.model).with_context(|| format!("{}", args.model.display()))?;
     let classes = bundle
         .meta
@@ -61,10 +107,60 @@ pub(super) fn predict(args: &PredictArgs) -> Result<()> {
         }
         (t, _) => t.unwrap_or(DEFAULT_THRESHOLD),
     };
+    let options = ScoringOptions {
+        refuse_unseen: args.refuse_unseen || args.strict,
+        refuse_missing: args.refuse_missing || args.strict,
+        out_of_range: if args.strict {
+            OutOfRangePolicy::Refuse
+        } else {
+            args.out_of_range
+        },
+        ..ScoringOptions::default()
+    };
+
     let raw = read_raw(&args.data).with_context(|| format!("{}", args.data.display()))?;
-    let (table, typed_notes) = raw.typed(&bundle.meta.pipeline.schema());
+    let pipeline = bundle.meta.pipeline.clone();
+    let profile = bundle.meta.profile.clone();
+    let typed = raw.typed(&pipeline.schema());
     let mut notes: Vec<DataNote> = raw.notes.clone();
-    notes.extend(typed_notes);
+    notes.extend(typed.notes);
+    let mut checked = match &profile {
+        Some(profile) => {
+            // A table of no columns has no rows; let the check name every
+            // missing column rather than count lines.
+            let lines = if typed.table.n_cols() == 0 {
+                &[][..]
+            } else {
+                &raw.lines[..]
+            };
+            let mut checked = check_table(
+                typed.table,
+                lines,
+                profile,
+                &fills_from_pipeline(&pipeline),
+                &options,
+            )
+            .with_context(|| format!("{}", args.data.display()))?;
+            checked.report.renamed_columns.extend(
+                typed
+                    .renamed
+                    .into_iter()
+                    .map(|(from, to)| ColumnRename { from, to }),
+            );
+            Some(checked)
+        }
+        None => {
+            notes.push(DataNote::info(
+                None,
+                "this model file was saved before scoring reports existed: nothing is compared with the training data (train it again to get the report)",
+            ));
+            None
+        }
+    };
+    let table = match &checked {
+        Some(c) => c.table.clone(),
+        None => raw.typed(&pipeline.schema()).table,
+    };
 
     let scores = if raw.n_rows() == 0 {
         notes.push(DataNote::info(
@@ -75,61 +171,96 @@ pub(super) fn predict(args: &PredictArgs) -> Result<()> {
     } else {
         let device = select_device(args.backend)?;
         let model = LoadedModel::new(bundle, &device)?;
-        print_notes(&notes);
-        notes.clear();
         model
             .predict_table(&table)
             .with_context(|| format!("{}", args.data.display()))?
     };
-    print_notes(&notes);
-
-    let mut taken = Vec::new();
-    let mut extra: Vec<(String, Vec<String>)> = Vec::new();
-    match &classes {
-        Some((positive, negative)) => {
-            let name = raw.free_name("probability", &taken);
-            taken.push(name.clone());
-            // Six decimals: more would only show f32 rounding noise.
-            extra.push((
-                name,
-                scores
-                    .iter()
-                    .map(|&p| format!("{:.6}", f64::from(p)))
-                    .collect(),
-            ));
-            let name = raw.free_name("prediction", &taken);
-            extra.push((
-                name,
-                scores
-                    .iter()
-                    .map(|&p| {
-                        if f64::from(p) >= threshold {
-                            positive.clone()
-                        } else {
-                            negative.clone()
-                        }
-                    })
-                    .collect(),
-            ));
-        }
-        None => {
-            let name = raw.free_name("prediction", &taken);
-            // The shortest text that reads back as the same f32: the
-            // network's own precision, without f64 noise digits.
-            extra.push((name, scores.iter().map(|p| format!("{p}")).collect()));
+    if let (Some(c), Some(profile)) = (&mut checked, &profile) {
+        let values: Vec<f64> = scores.iter().map(|&p| f64::from(p)).collect();
+        c.check_predictions(&values, profile)?;
+    }
+    if !args.json {
+        print_notes(&notes);
+        if let Some(c) = &checked {
+            for line in c.report.summary_lines() {
+                eprintln!("warning: {line}");
+            }
         }
     }
+
+    let extra = prediction_columns(&raw, &scores, classes.as_ref(), threshold, args.flags, checked.as_ref());
     match &args.output {
-        Some(path) if path.as_os_str() != "-" => {
+        Some(path) if !to_stdout => {
             let file = std::fs::File::create(path)
                 .with_context(|| format!("cannot write `{}`", path.display()))?;
             raw.write_with(&extra, std::io::BufWriter::new(file))
                 .with_context(|| format!("cannot write `{}`", path.display()))?;
-            eprintln!("scored {} rows into {}", raw.n_rows(), path.display());
+            if args.json {
+                let summary = PredictSummary {
+                    rows: raw.n_rows(),
+                    output: Some(path),
+                    notes: &notes,
+                    report: checked.as_ref().map(|c| &c.report),
+                };
+                println!("{}", serde_json::to_string(&summary)?);
+            } else {
+                eprintln!("scored {} rows into {}", raw.n_rows(), path.display());
+            }
         }
         _ => raw
             .write_with(&extra, std::io::stdout().lock())
             .context("cannot write to standard output")?,
     }
     Ok(())
+}
+
+/// The columns appended to the file: `probability` and `prediction` (or
+/// `prediction` for regression), and `flags` on request; names made free
+/// of the file's own (`prediction_predicted`…).
+fn prediction_columns(
+    raw: &crate::data::csv::RawTable,
+    scores: &[f32],
+    classes: Option<&(String, String)>,
+    threshold: f64,
+    flags: bool,
+    checked: Option<&crate::data::scoring_report::Checked>,
+) -> Vec<(String, Vec<String>)> {
+    let mut taken = Vec::new();
+    let mut extra: Vec<(String, Vec<String>)> = Vec::new();
+    let mut add = |base: &str, values: Vec<String>, taken: &mut Vec<String>| {
+        let name = raw.free_name(base, taken);
+        taken.push(name.clone());
+        extra.push((name, values));
+    };
+    match classes {
+        Some((positive, negative)) => {
+            // Six decimals: more would only show f32 rounding noise.
+            let probabilities = scores.iter().map(|&p| format!("{:.6}", f64::from(p))).collect();
+            add("probability", probabilities, &mut taken);
+            let labels = scores
+                .iter()
+                .map(|&p| {
+                    if f64::from(p) >= threshold {
+                        positive.clone()
+                    } else {
+                        negative.clone()
+                    }
+                })
+                .collect();
+            add("prediction", labels, &mut taken);
+        }
+        None => {
+            // The shortest text that reads back as the same f32: the
+            // network's own precision, without f64 noise digits.
+            add("prediction", scores.iter().map(|p| format!("{p}")).collect(), &mut taken);
+        }
+    }
+    if flags {
+        let texts = match checked {
+            Some(c) => c.flags.texts(),
+            None => vec![String::new(); raw.n_rows()],
+        };
+        add("flags", texts, &mut taken);
+    }
+    extra
 }

@@ -3,11 +3,14 @@
 
 pub mod csv;
 pub mod dates;
+pub mod duplicates;
 pub mod limits;
 pub mod notes;
 pub mod numbers;
 pub mod prep;
+pub mod profile;
 pub mod screen;
+pub mod scoring_report;
 pub mod source;
 pub mod split;
 pub mod synth;

@@ -293,7 +293,6 @@ pub(crate) struct Stray {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Pushed {
     Number,
-    Missing,
     Stray,
 }
 

@@ -9,7 +9,9 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::duplicates::Duplicates;
 use super::notes::{DataNote, format_lines};
+use super::profile::TrainingProfile;
 use super::screen::default_features;
 use super::split::split_rows;
 use super::table::{CellFormat, Column, ColumnData, ColumnKind, Table};
@@ -105,6 +107,10 @@ pub struct Recipe {
     /// label only in case or surrounding spaces (`yes`, `YES`) as positive.
     #[serde(default)]
     pub merge_label_variants: bool,
+    /// Leave out rows that repeat an earlier row exactly (features and
+    /// target) before the split, so no test row is a copy of a training row.
+    #[serde(default)]
+    pub drop_duplicates: bool,
 }
 
 impl Recipe {
@@ -121,6 +127,7 @@ impl Recipe {
             test_fraction: 0.2,
             seed: 42,
             merge_label_variants: false,
+            drop_duplicates: false,
         }
     }
 }
@@ -218,8 +225,12 @@ pub struct Prepared {
     /// missing.
     pub dropped_rows: usize,
     /// What preparing did that the user should know: rows dropped, label
-    /// variants, class imbalance, hints about the task.
+    /// variants, duplicate rows, class imbalance, hints about the task.
     pub notes: Vec<DataNote>,
+    /// What the training rows looked like, saved with the model so scoring
+    /// can say what the model never saw (`None` only if it could not be
+    /// fitted, which the pipeline's own checks rule out).
+    pub profile: Option<TrainingProfile>,
 }
 
 /// How a numeric value is scaled: `(x - offset) * factor`.
@@ -552,7 +563,7 @@ pub fn prepare(table: &Table, recipe: &Recipe) -> Result<Prepared, PrepError> {
     }
 
     // Usable rows: a known target, and with DropRows no missing feature.
-    let usable: Vec<usize> = (0..table.n_rows())
+    let mut usable: Vec<usize> = (0..table.n_rows())
         .filter(|&r| !target.is_missing(r))
         .filter(|&r| recipe.impute != Impute::DropRows || features.iter().all(|c| !c.is_missing(r)))
         .collect();
@@ -570,6 +581,29 @@ pub fn prepare(table: &Table, recipe: &Recipe) -> Result<Prepared, PrepError> {
             rows: usable.len(),
             dropped,
         });
+    }
+    // Exact copies (features and target), found on the whole table before
+    // the split; dropped there on request, so none reaches the test side.
+    let duplicate_columns: Vec<&str> = recipe
+        .features
+        .iter()
+        .map(String::as_str)
+        .chain(std::iter::once(recipe.target.as_str()))
+        .collect();
+    let duplicates = Duplicates::find(table, &duplicate_columns).ok();
+    let mut dropped_copies = 0;
+    if recipe.drop_duplicates
+        && let Some(d) = &duplicates
+        && let Ok(kept) = d.keep_first(&usable)
+    {
+        dropped_copies = usable.len() - kept.len();
+        usable = kept;
+        if usable.len() < MIN_ROWS {
+            return Err(PrepError::TooFewRows {
+                rows: usable.len(),
+                dropped: table.n_rows() - usable.len(),
+            });
+        }
     }
     let merge = recipe.merge_label_variants;
     let (y_all, classes) = encode_target(target, &recipe.target, &recipe.problem, &usable, merge)?;
@@ -637,14 +671,57 @@ pub fn prepare(table: &Table, recipe: &Recipe) -> Result<Prepared, PrepError> {
     };
     let train = side(split.train)?;
     let test = side(split.test)?;
-    let notes = preparation_notes(table, recipe, target, &usable, &train, &test);
+    let mut notes = preparation_notes(table, recipe, target, &usable, &train, &test);
+    if let Some(d) = &duplicates {
+        notes.extend(duplicate_note(d, dropped_copies, &train, &test));
+    }
+    let inputs: Vec<&str> = pipeline.input_columns().collect();
+    let regression_target = matches!(recipe.problem, Problem::Regression).then_some(recipe.target.as_str());
+    let profile = TrainingProfile::fit(table, &inputs, &train.source_rows, regression_target).ok();
     Ok(Prepared {
         pipeline,
         train,
         test,
-        dropped_rows: dropped,
+        dropped_rows: dropped + dropped_copies,
         notes,
+        profile,
     })
+}
+
+/// The note about rows that repeat exactly: how many, how many test rows
+/// also occur in training (test metrics would be optimistic), or how many
+/// were dropped.
+fn duplicate_note(
+    duplicates: &Duplicates,
+    dropped: usize,
+    train: &Dataset,
+    test: &Dataset,
+) -> Option<DataNote> {
+    if dropped > 0 {
+        return Some(DataNote::info(
+            None,
+            format!(
+                "{dropped} row{} repeating an earlier row exactly (features and target) {} left out before the split",
+                if dropped == 1 { "" } else { "s" },
+                if dropped == 1 { "was" } else { "were" }
+            ),
+        ));
+    }
+    let report = duplicates.report(&train.source_rows, &test.source_rows).ok()?;
+    if report.copies == 0 {
+        return None;
+    }
+    Some(DataNote::warning(
+        None,
+        format!(
+            "{} of {} rows are duplicate rows, repeating another exactly (features and target; {} distinct rows repeat); {} of the {} test rows also occur in the training rows, so test metrics would be optimistic: drop the copies (--drop-duplicates, or the data panel's tick)",
+            report.copies,
+            report.rows,
+            report.repeated_groups,
+            report.test_rows_in_train,
+            report.test_rows,
+        ),
+    ))
 }
 
 /// Share of positive rows under which a note warns about imbalance.

@@ -994,7 +994,7 @@ pub fn rename_columns(table: Table, renames: &[ColumnRename]) -> Result<Table, S
             None => c.clone(),
         })
         .collect();
-    Ok(Table::new(columns)?)
+    rebuilt(&table, columns)
 }
 
 /// Maps category values that equal exactly one training level after
@@ -1027,7 +1027,7 @@ pub fn match_spellings(
     for (index, column) in replaced {
         columns[index] = column;
     }
-    Ok((Table::new(columns)?, matches))
+    Ok((rebuilt(&table, columns)?, matches))
 }
 
 /// The column with variant spellings replaced, and the notes; `None` when
@@ -1166,7 +1166,7 @@ fn coerce_kinds(
         let n = columns[index].len();
         columns[index].data = ColumnData::Numeric(vec![f64::NAN; n]);
     }
-    Ok(Table::new(columns)?)
+    rebuilt(&table, columns)
 }
 
 /// First row of a text column whose cell does not read as a plain number,
@@ -1504,7 +1504,18 @@ fn clip_table(table: Table, ranges: &[Found<OutOfRange>]) -> Result<Table, Scori
             }
         }
     }
-    Ok(Table::new(columns)?)
+    rebuilt(&table, columns)
+}
+
+/// `original` with its columns replaced by `columns` (same order and row
+/// count; names may differ after a rename). The one place a checked table
+/// is rebuilt: whatever else a `Table` carries besides its columns (the
+/// reader's notes, formats and row lines) is to be carried over here.
+fn rebuilt(original: &Table, columns: Vec<Column>) -> Result<Table, ScoringError> {
+    debug_assert_eq!(original.n_cols(), columns.len());
+    // Keep what the reader learned (row lines, formats, notes): the
+    // columns keep their order and their values' meaning.
+    Ok(Table::new(columns)?.with_load_info(original.load_info().clone()))
 }
 
 /// `[min - m·(max - min), max + m·(max - min)]`. A range too wide for f64

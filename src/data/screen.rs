@@ -39,12 +39,12 @@ const IDENTIFIER_WORDS: [&str; 10] = [
 pub fn unsuitable(table: &Table, column: &Column) -> Option<Unsuitable> {
     let rows = table.n_rows();
     let values = rows - column.missing_count();
+    if values < SPARSE_MAX_VALUES && values * 2 < rows || values * 100 < rows {
+        return Some(Unsuitable::Sparse { values });
+    }
     let distinct = distinct_values(column);
     if distinct <= 1 {
         return Some(Unsuitable::Constant);
-    }
-    if values < SPARSE_MAX_VALUES && values * 2 < rows || values * 100 < rows {
-        return Some(Unsuitable::Sparse { values });
     }
     let is_date = matches!(table.cell_format(&column.name), CellFormat::Date(_));
     match &column.data {
@@ -122,6 +122,7 @@ pub fn left_out_note(column: &str, why: &Unsuitable) -> DataNote {
             "looks like an identifier (a different value in nearly every row)".to_owned()
         }
         Unsuitable::Constant => "holds the same value in every row".to_owned(),
+        Unsuitable::Sparse { values: 0 } => "is empty in every row".to_owned(),
         Unsuitable::Sparse { values } => format!(
             "has a value in only {values} row{}",
             if *values == 1 { "" } else { "s" }

@@ -77,6 +77,10 @@ pub struct BundleMeta {
     pub metrics: Option<Metrics>,
     /// The device it was trained on, as shown to the user.
     pub device: String,
+    /// What the training rows looked like, for the scoring report (absent
+    /// in files written before it existed).
+    #[serde(default)]
+    pub profile: Option<crate::data::profile::TrainingProfile>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -101,6 +105,7 @@ impl Bundle {
                 target_scale: run.target_scale(),
                 metrics: run.history().last().map(|r| r.metrics.clone()),
                 device: run.device_description().to_owned(),
+                profile: run.prepared().profile.clone(),
             },
             weights: trainer.weights_to_bytes()?,
         })
@@ -300,6 +305,7 @@ mod tests {
             target_scale: None,
             metrics: None,
             device: "CPU".into(),
+            profile: prepared.profile,
         }
     }
 

@@ -33,12 +33,10 @@ pub fn is_missing_marker(text: &str) -> bool {
 /// At most this many different missing markers are counted per column.
 const TOKEN_KINDS_KEPT: usize = 16;
 
-/// Text cells as categories, counting those that had spaces around them.
+/// Text cells as categories.
 #[derive(Default)]
 struct TextColumn {
     cats: CategoricalBuilder,
-    trimmed: usize,
-    trimmed_example: Option<String>,
 }
 
 enum Reading {
@@ -52,6 +50,10 @@ pub(super) struct ColumnReader {
     rows: usize,
     /// Non-empty missing markers as written, with their counts.
     tokens: BTreeMap<String, usize>,
+    /// Values that had spaces around them (said for text columns, where
+    /// trimming changes a label; a number reads the same either way).
+    trimmed: usize,
+    trimmed_example: Option<String>,
 }
 
 impl ColumnReader {
@@ -64,6 +66,8 @@ impl ColumnReader {
             },
             rows: 0,
             tokens: BTreeMap::new(),
+            trimmed: 0,
+            trimmed_example: None,
         }
     }
 
@@ -84,12 +88,12 @@ impl ColumnReader {
             }
             return false;
         }
+        if cell.len() != raw.len() {
+            self.trimmed += 1;
+            self.trimmed_example.get_or_insert_with(|| raw.to_owned());
+        }
         match &mut self.reading {
             Reading::Text(t) => {
-                if cell.len() != raw.len() {
-                    t.trimmed += 1;
-                    t.trimmed_example.get_or_insert_with(|| raw.to_owned());
-                }
                 t.cats.push(Some(cell));
                 false
             }
@@ -155,7 +159,13 @@ pub(super) fn finish_columns(
     let mut columns = Vec::with_capacity(names.len());
     let mut formats = BTreeMap::new();
     for (i, (name, reader)) in names.into_iter().zip(readers).enumerate() {
-        let ColumnReader { reading, tokens, .. } = reader;
+        let ColumnReader {
+            reading,
+            tokens,
+            trimmed,
+            trimmed_example,
+            ..
+        } = reader;
         let data = match reading {
             Reading::Number(n) => {
                 if let Some((line, value)) = n.first_non_finite.clone() {
@@ -168,7 +178,19 @@ pub(super) fn finish_columns(
                 }
                 finish_number(&name, n, &file_mark, notes, &mut formats)
             }
-            Reading::Text(t) => finish_text(&name, t, row_lines, notes, &mut formats),
+            Reading::Text(t) => {
+                if trimmed > 0 {
+                    notes.push(DataNote::info(
+                        Some(&name),
+                        format!(
+                            "`{name}`: spaces around {trimmed} value{} removed (e.g. `{}`)",
+                            plural(trimmed),
+                            trimmed_example.as_deref().unwrap_or("")
+                        ),
+                    ));
+                }
+                finish_text(&name, t, row_lines, notes, &mut formats)
+            }
         };
         if !tokens.is_empty() {
             let total: usize = tokens.values().sum();
@@ -308,17 +330,6 @@ fn finish_text(
     notes: &mut Vec<DataNote>,
     formats: &mut BTreeMap<String, CellFormat>,
 ) -> ColumnData {
-    if t.trimmed > 0 {
-        notes.push(DataNote::info(
-            Some(name),
-            format!(
-                "`{name}`: spaces around {} value{} removed (e.g. `{}`)",
-                t.trimmed,
-                plural(t.trimmed),
-                t.trimmed_example.as_deref().unwrap_or("")
-            ),
-        ));
-    }
     let (codes, levels) = t.cats.finish();
     let refs: Vec<&str> = levels.iter().map(String::as_str).collect();
     let Some(found) = dates::detect(&refs) else {

@@ -1,7 +1,10 @@
 //! Byte-level passes over the file before the CSV parser sees it: the row
 //! guard (row length bound, unclosed quotes) and old-Mac line ends.
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::io::{self, Read};
+use std::rc::Rc;
 
 use thiserror::Error;
 
@@ -45,6 +48,13 @@ pub(super) struct RowGuard<R> {
     field: usize,
     /// Where the open quoted value started.
     quote_at: (u64, usize),
+    /// Whether the next byte that is not a line end starts a row.
+    at_row_start: bool,
+    /// The line each row starts on, in order, for the reader to take as
+    /// the parser yields the rows. The parser's own positions are a line
+    /// short after every CRLF (it records a row as starting at the `\n`),
+    /// so the guard, which sees every byte in order, is the source of truth.
+    row_lines: Rc<RefCell<VecDeque<u64>>>,
 }
 
 impl<R: Read> RowGuard<R> {
@@ -59,13 +69,21 @@ impl<R: Read> RowGuard<R> {
             row_bytes: 0,
             field: 1,
             quote_at: (1, 1),
+            at_row_start: true,
+            row_lines: Rc::default(),
         }
+    }
+
+    /// The queue the guard fills with each row's first line.
+    pub(super) fn row_lines(&self) -> Rc<RefCell<VecDeque<u64>>> {
+        Rc::clone(&self.row_lines)
     }
 
     fn end_row(&mut self) {
         self.state = QuoteState::FieldStart;
         self.field = 1;
         self.row_bytes = 0;
+        self.at_row_start = true;
         // The next row starts on the next line (a `\r\n` pair's `\n` ends
         // an empty row, which the parser skips too).
         self.row_start_line = self.line;
@@ -74,6 +92,10 @@ impl<R: Read> RowGuard<R> {
     fn scan(&mut self, bytes: &[u8]) -> Result<(), GuardError> {
         let mut i = 0;
         while i < bytes.len() {
+            if self.at_row_start && !matches!(bytes[i], b'\n' | b'\r') {
+                self.at_row_start = false;
+                self.row_lines.borrow_mut().push_back(self.line);
+            }
             // Fast paths. Outside quotes only a `"` or a line end can change
             // what the guard tracks (delimiters just count fields), and rows
             // are long, so jump to the next such byte with memchr (SIMD) and
@@ -252,6 +274,16 @@ mod tests {
             ),
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[test]
+    fn row_lines_count_crlf_blank_lines_and_quoted_breaks() {
+        let text = b"a,b\r\n1,2\r\n\r\n\"x\r\ny\",3\r\n4,5";
+        let mut guard = RowGuard::new(&text[..], b',', 100);
+        let lines = guard.row_lines();
+        let mut sink = Vec::new();
+        guard.read_to_end(&mut sink).unwrap();
+        assert_eq!(Vec::from(lines.borrow().clone()), [1, 2, 4, 6]);
     }
 
     #[test]

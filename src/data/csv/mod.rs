@@ -22,8 +22,11 @@ mod guard;
 pub mod raw;
 mod sniff;
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, BufReader, Cursor, Read};
+use std::rc::Rc;
 use std::path::Path;
 
 use thiserror::Error;
@@ -36,7 +39,7 @@ use super::notes::DataNote;
 use super::table::{LoadInfo, Table};
 
 pub use self::columns::is_missing_marker;
-pub use self::raw::{RawTable, read_raw, read_raw_with};
+pub use self::raw::{RawTable, TypedTable, read_raw, read_raw_with};
 
 #[derive(Debug, Error)]
 pub enum CsvError {
@@ -274,6 +277,8 @@ fn read_pass<R: Read>(
 /// The parser over one file, positioned after its header.
 pub(crate) struct Records<'a> {
     csv: csv::Reader<RowGuard<Box<dyn Read + 'a>>>,
+    /// Each row's first line, filled by the row guard.
+    row_lines: Rc<RefCell<VecDeque<u64>>>,
     layout: Layout,
     label: String,
     /// Column names, trimmed, without trailing unnamed columns.
@@ -313,6 +318,7 @@ impl<'a> Records<'a> {
             Box::new(sniffed.chain(source))
         };
         let reader = RowGuard::new(text, layout.delimiter, max_row_bytes);
+        let row_lines = reader.row_lines();
         let csv = csv::ReaderBuilder::new()
             .delimiter(layout.delimiter)
             .has_headers(false)
@@ -320,6 +326,7 @@ impl<'a> Records<'a> {
             .from_reader(reader);
         let mut records = Records {
             csv,
+            row_lines,
             layout,
             label: label.to_owned(),
             names: Vec::new(),
@@ -329,7 +336,7 @@ impl<'a> Records<'a> {
             raw_header: None,
         };
         let mut record = csv::ByteRecord::new();
-        if layout.sep_line && !records.read(&mut record)? {
+        if layout.sep_line && records.read(&mut record)?.is_none() {
             return Err(CsvError::Empty);
         }
         records.read_header(&mut record)?;
@@ -340,17 +347,25 @@ impl<'a> Records<'a> {
         self.layout.delimiter
     }
 
-    fn read(&mut self, record: &mut csv::ByteRecord) -> Result<bool, CsvError> {
-        self.csv
+    /// The next record and the line it starts on.
+    fn read(&mut self, record: &mut csv::ByteRecord) -> Result<Option<u64>, CsvError> {
+        let more = self
+            .csv
             .read_byte_record(record)
-            .map_err(|e| malformed(&self.label, &e))
+            .map_err(|e| malformed(&self.label, &e))?;
+        if !more {
+            return Ok(None);
+        }
+        let guard_line = self.row_lines.borrow_mut().pop_front();
+        Ok(Some(guard_line.unwrap_or_else(|| {
+            record.position().map_or(0, |p| p.line())
+        })))
     }
 
     fn read_header(&mut self, record: &mut csv::ByteRecord) -> Result<(), CsvError> {
-        if !self.read(record)? {
+        let Some(line) = self.read(record)? else {
             return Err(CsvError::Empty);
-        }
-        let line = record.position().map_or(1, |p| p.line());
+        };
         let mut names: Vec<String> = Vec::with_capacity(record.len());
         for (i, field) in record.iter().enumerate() {
             names.push(cell_text(field, line, i)?.trim().to_owned());
@@ -385,10 +400,9 @@ impl<'a> Records<'a> {
     pub(crate) fn next_row(&mut self, record: &mut csv::ByteRecord) -> Result<Option<u64>, CsvError> {
         let n_cols = self.names.len();
         loop {
-            if !self.read(record)? {
+            let Some(line) = self.read(record)? else {
                 return Ok(None);
-            }
-            let line = record.position().map_or(0, |p| p.line());
+            };
             if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
                 // Blank lines and rows of empty cells (a spreadsheet's
                 // trailing `,,,`) carry nothing.

@@ -17,6 +17,19 @@ use crate::data::limits::CsvLimits;
 use crate::data::notes::{DataNote, format_lines};
 use crate::data::table::{CellFormat, Column, Table};
 
+/// The model's columns of a scored file, typed by the model
+/// ([`RawTable::typed`]).
+#[derive(Debug, Clone)]
+pub struct TypedTable {
+    /// The model's input columns found in the file, under the model's names.
+    pub table: Table,
+    /// Cells that did not fit the model's format, names matched by case.
+    pub notes: Vec<DataNote>,
+    /// `(name in the file, the model's name)` for names matched apart from
+    /// case or surrounding spaces.
+    pub renamed: Vec<(String, String)>,
+}
+
 /// The cells of a file as written (after CSV unquoting), one record per
 /// data row.
 #[derive(Debug, Clone)]
@@ -115,16 +128,7 @@ impl RawTable {
             .filter(|&i| self.names[i].trim().to_lowercase() == key)
             .collect();
         match close.as_slice() {
-            [i] => {
-                notes.push(DataNote::info(
-                    Some(name),
-                    format!(
-                        "column `{}` was matched to the model's column `{name}` (the names differ only in case or spaces)",
-                        self.names[*i]
-                    ),
-                ));
-                Some(*i)
-            }
+            [i] => Some(*i),
             [] => None,
             several => {
                 let listed: Vec<String> =
@@ -147,13 +151,17 @@ impl RawTable {
     /// column in the training date format. A cell that does not fit is
     /// read as missing, with a warning naming its line and column; columns
     /// the file lacks are left out (the pipeline names them).
-    pub fn typed(&self, schema: &[(String, CellFormat)]) -> (Table, Vec<DataNote>) {
+    pub fn typed(&self, schema: &[(String, CellFormat)]) -> TypedTable {
         let mut notes = Vec::new();
+        let mut renamed = Vec::new();
         let mut columns = Vec::with_capacity(schema.len());
         for (name, format) in schema {
             let Some(index) = self.find_column(name, &mut notes) else {
                 continue;
             };
+            if self.names[index] != *name {
+                renamed.push((self.names[index].clone(), name.clone()));
+            }
             // Text that is not UTF-8 is decoded with replacement
             // characters, so it shows up as an unknown value, not a crash.
             let decoded: Vec<std::borrow::Cow<'_, str>> = self
@@ -181,7 +189,11 @@ impl RawTable {
         // Names are the model's (unique) and every column has one cell per
         // record, so this cannot fail; an empty table is the safe fallback.
         let table = Table::new(columns).unwrap_or_default();
-        (table, notes)
+        TypedTable {
+            table,
+            notes,
+            renamed,
+        }
     }
 
     fn numbers<'a>(
@@ -302,7 +314,8 @@ mod tests {
             ("zip".to_owned(), CellFormat::Text),
             ("spend".to_owned(), CellFormat::Number(comma)),
         ];
-        let (table, notes) = raw.typed(&schema);
+        let typed = raw.typed(&schema);
+        let (table, notes) = (typed.table, typed.notes);
         let zip = table.column("zip").unwrap();
         assert_eq!(zip.text(0).as_deref(), Some("02134"));
         assert_eq!(zip.text(1).as_deref(), Some("2134"));
@@ -326,11 +339,14 @@ mod tests {
     }
 
     #[test]
-    fn names_that_differ_only_in_case_are_matched_with_a_note() {
+    fn names_that_differ_only_in_case_are_matched() {
         let raw = parse_raw(b"age,Income\n1,2\n").unwrap();
         let mut notes = Vec::new();
         assert_eq!(raw.find_column("Age", &mut notes), Some(0));
-        assert_eq!(notes.len(), 1);
+        assert!(notes.is_empty());
+        let typed = raw.typed(&[("Age".to_owned(), CellFormat::Text)]);
+        assert_eq!(typed.renamed, [("age".to_owned(), "Age".to_owned())]);
+        assert_eq!(typed.table.column_names().collect::<Vec<_>>(), ["Age"]);
         let raw = parse_raw(b"age,AGE\n1,2\n").unwrap();
         let mut notes = Vec::new();
         assert_eq!(raw.find_column("Age", &mut notes), None);
