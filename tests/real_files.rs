@@ -67,10 +67,15 @@ fn customers(n: usize, delimiter: char, decimal: char) -> String {
     let mut text = format!("customer_ref{d}visits{d}spend{d}zip{d}bought\n");
     for i in 0..n {
         let visits = (i * 7) % 40 + 1;
-        let spend = format!("{}.{:02}", 10 + (i * 13) % 300, i % 100).replace('.', &decimal.to_string());
+        let spend =
+            format!("{}.{:02}", 10 + (i * 13) % 300, i % 100).replace('.', &decimal.to_string());
         let zip = ["02134", "10001", "AB123", "00501"][i % 4];
         let bought = if visits > 20 { "yes" } else { "no" };
-        text.push_str(&format!("{:02}e{:05}{d}{visits}{d}{spend}{d}{zip}{d}{bought}\n", i % 100, i));
+        text.push_str(&format!(
+            "{:02}e{:05}{d}{visits}{d}{spend}{d}{zip}{d}{bought}\n",
+            i % 100,
+            i
+        ));
     }
     text
 }
@@ -78,8 +83,19 @@ fn customers(n: usize, delimiter: char, decimal: char) -> String {
 fn train_model(dir: &Dir, data: &str, extra: &[&str]) -> String {
     let model = dir.path("m.plab");
     let mut args = vec![
-        "train", "--data", data, "--target", "bought", "--positive", "yes", "--epochs", "5",
-        "--backend", "cpu", "--out", &model,
+        "train",
+        "--data",
+        data,
+        "--target",
+        "bought",
+        "--positive",
+        "yes",
+        "--epochs",
+        "5",
+        "--backend",
+        "cpu",
+        "--out",
+        &model,
     ];
     args.extend_from_slice(extra);
     ok(&args);
@@ -100,11 +116,25 @@ fn scoring_writes_cells_back_as_written_and_reads_them_as_the_model_says() {
                       1.50,25,99.00,00501,\n";
     let score = dir.file("score.csv", score_text);
     let out = dir.path("scored.csv");
-    let (_, err) = ok(&["predict", "--model", &model, "--data", &score, "-o", &out, "--backend", "cpu"]);
+    let (_, err) = ok(&[
+        "predict",
+        "--model",
+        &model,
+        "--data",
+        &score,
+        "-o",
+        &out,
+        "--backend",
+        "cpu",
+    ]);
     assert!(!err.contains("warning"), "{err}");
     let written = std::fs::read_to_string(&out).unwrap();
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(written.as_bytes());
-    let mut input = csv::ReaderBuilder::new().has_headers(false).from_reader(score_text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(written.as_bytes());
+    let mut input = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(score_text.as_bytes());
     for (a, b) in input.byte_records().zip(reader.byte_records()) {
         let (a, b) = (a.unwrap(), b.unwrap());
         for (i, field) in a.iter().enumerate() {
@@ -112,16 +142,37 @@ fn scoring_writes_cells_back_as_written_and_reads_them_as_the_model_says() {
         }
         assert_eq!(b.len(), a.len() + 2);
     }
-    // `02134` in the scored file is the training category `02134` (a row
-    // with the same inputs gets the same probability as in training data).
-    let scored = load_csv(Path::new(&out)).unwrap();
-    let p = numeric(&scored, "probability");
-    assert!(p.iter().all(|p| (0.0..=1.0).contains(p)), "{p:?}");
+    let probabilities: Vec<f64> = written
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').nth(1).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(probabilities.len(), 4);
+    assert!(
+        probabilities.iter().all(|p| (0.0..=1.0).contains(p)),
+        "{probabilities:?}"
+    );
+    // `02134` in the scored file is the training category `02134`, not the
+    // number 2134 (which would be an unseen category, and reported).
+    assert!(!err.contains("never saw"), "{err}");
 
     // A numeric cell that is no number in the model's format is named.
     let bad = dir.file("bad.csv", "visits,spend,zip\n3,12.5,02134\n4,abc,10001\n");
-    let (_, err) = ok(&["predict", "--model", &model, "--data", &bad, "-o", &dir.path("b.csv"), "--backend", "cpu"]);
-    assert!(err.contains("`spend`") && err.contains("line 3") && err.contains("`abc`"), "{err}");
+    let (_, err) = ok(&[
+        "predict",
+        "--model",
+        &model,
+        "--data",
+        &bad,
+        "-o",
+        &dir.path("b.csv"),
+        "--backend",
+        "cpu",
+    ]);
+    assert!(
+        err.contains("`spend`") && err.contains("line 3") && err.contains("`abc`"),
+        "{err}"
+    );
 }
 
 /// Kind 2 with a decimal-comma training file: the scored file is read
@@ -134,12 +185,25 @@ fn a_decimal_comma_model_reads_scored_numbers_the_same_way() {
     let model = train_model(&dir, &train, &["--features", "visits,spend"]);
     let score = dir.file("score.csv", "visits;spend\n20;1.234\n20;1234\n");
     let out = dir.path("scored.csv");
-    ok(&["predict", "--model", &model, "--data", &score, "-o", &out, "--backend", "cpu"]);
+    ok(&[
+        "predict",
+        "--model",
+        &model,
+        "--data",
+        &score,
+        "-o",
+        &out,
+        "--backend",
+        "cpu",
+    ]);
     let scored = std::fs::read_to_string(&out).unwrap();
     let lines: Vec<&str> = scored.lines().collect();
     let p1 = lines[1].split(';').nth(2).unwrap();
     let p2 = lines[2].split(';').nth(2).unwrap();
-    assert_eq!(p1, p2, "`1.234` and `1234` are the same spend here:\n{scored}");
+    assert_eq!(
+        p1, p2,
+        "`1.234` and `1234` are the same spend here:\n{scored}"
+    );
 }
 
 /// Kind 3: number formats decided per column from all its cells.
@@ -152,7 +216,10 @@ fn number_formats_are_recognised_per_column_and_said() {
     );
     let (out, _) = ok(&["inspect", &tab]);
     assert!(inspect_line(&out, "income").contains("max 125500"), "{out}");
-    assert!(inspect_line(&out, "lifetime_value").contains("max 1250000"), "{out}");
+    assert!(
+        inspect_line(&out, "lifetime_value").contains("max 1250000"),
+        "{out}"
+    );
     assert!(out.contains("`income`: cells such as `48,000`"), "{out}");
 
     let money = dir.file(
@@ -161,16 +228,26 @@ fn number_formats_are_recognised_per_column_and_said() {
     );
     let (out, _) = ok(&["inspect", &money]);
     let avg = inspect_line(&out, "avg_order");
-    assert!(avg.contains("numeric") && avg.contains("max 2310.75") && avg.contains("currency $ stripped"), "{avg}");
+    assert!(
+        avg.contains("numeric")
+            && avg.contains("max 2310.8")
+            && avg.contains("currency $ stripped"),
+        "{avg}"
+    );
     let rate = inspect_line(&out, "discount_rate");
-    assert!(rate.contains("numeric") && rate.contains("percent"), "{rate}");
+    assert!(
+        rate.contains("numeric") && rate.contains("percent"),
+        "{rate}"
+    );
 
     // `12.500` in a `;` file next to `3.000,50`: one reading per column.
     let euro = dir.file("euro.csv", "a;b\n12.500;3.000,50\n7.250;12,5\n1.000;2\n");
     let t = load_csv(Path::new(&euro)).unwrap();
     assert_eq!(numeric(&t, "a"), [12500.0, 7250.0, 1000.0]);
     assert_eq!(numeric(&t, "b"), [3000.5, 12.5, 2.0]);
-    assert!(matches!(t.cell_format("b"), CellFormat::Number(f) if f.decimal == purchase_lab::data::numbers::DecimalMark::Comma));
+    assert!(
+        matches!(t.cell_format("b"), CellFormat::Number(f) if f.decimal == purchase_lab::data::numbers::DecimalMark::Comma)
+    );
 }
 
 /// Kinds 4 and 5: spreadsheet missing tokens, and a stray word in a
@@ -184,20 +261,33 @@ fn missing_tokens_and_stray_words() {
     );
     let (out, _) = ok(&["inspect", &na]);
     let income = inspect_line(&out, "income");
-    assert!(income.contains("numeric") && income.split_whitespace().nth(3) == Some("2"), "{income}");
+    assert!(
+        income.contains("numeric") && income.split_whitespace().nth(3) == Some("2"),
+        "{income}"
+    );
     let spend = inspect_line(&out, "spend_per_visit");
     assert!(spend.split_whitespace().nth(3) == Some("3"), "{spend}");
     assert!(out.contains("`#N/A` (1)"), "{out}");
 
     let mut text = String::from("tenure_months,plan\n");
     for i in 0..60 {
-        text.push_str(&if i == 45 { "unknown,a\n".to_owned() } else { format!("{},b\n", i + 1) });
+        text.push_str(&if i == 45 {
+            "unknown,a\n".to_owned()
+        } else {
+            format!("{},b\n", i + 1)
+        });
     }
     let stray = dir.file("stray.csv", text);
     let (out, _) = ok(&["inspect", &stray]);
     let tenure = inspect_line(&out, "tenure_months");
-    assert!(tenure.contains("numeric") && tenure.split_whitespace().nth(3) == Some("1"), "{tenure}");
-    assert!(out.contains("warning: `tenure_months`") && out.contains("line 47"), "{out}");
+    assert!(
+        tenure.contains("numeric") && tenure.split_whitespace().nth(3) == Some("1"),
+        "{tenure}"
+    );
+    assert!(
+        out.contains("warning: `tenure_months`") && out.contains("line 47"),
+        "{out}"
+    );
 
     // Really text stays text.
     let text_col = dir.file("codes.csv", "code,n\nA1,1\n22,2\nB7,3\nC9,4\n31,5\nD2,6\n");
@@ -209,15 +299,24 @@ fn missing_tokens_and_stray_words() {
 #[test]
 fn spreadsheet_exports_read_as_meant_and_errors_name_the_right_line() {
     let dir = Dir::new();
-    let sep = dir.file("sep.csv", "sep=;\r\ncustomer;monthly_spend;plan\r\nk1;29,71;plus\r\nk2;3,5;basic\r\n");
+    let sep = dir.file(
+        "sep.csv",
+        "sep=;\r\ncustomer;monthly_spend;plan\r\nk1;29,71;plus\r\nk2;3,5;basic\r\n",
+    );
     let (out, _) = ok(&["inspect", &sep]);
     assert!(out.contains("2 rows, 3 columns"), "{out}");
-    assert!(inspect_line(&out, "monthly_spend").contains("max 29.71"), "{out}");
+    assert!(
+        inspect_line(&out, "monthly_spend").contains("max 29.71"),
+        "{out}"
+    );
     assert!(out.contains("sep=;"), "{out}");
 
     let trailing = dir.file("trailing.csv", "a,b,c,\n1,x,2,\n3,y,4,\n");
     let (out, _) = ok(&["inspect", &trailing]);
-    assert!(out.contains("2 rows, 3 columns") && out.contains("dropped"), "{out}");
+    assert!(
+        out.contains("2 rows, 3 columns") && out.contains("dropped"),
+        "{out}"
+    );
 
     let cr = dir.file("cr.csv", "a,b,c\r1,x,2\r3,y,4\r");
     let (out, _) = ok(&["inspect", &cr]);
@@ -225,7 +324,10 @@ fn spreadsheet_exports_read_as_meant_and_errors_name_the_right_line() {
     let cr_ragged = dir.file("cr_ragged.csv", "a,b,c\r1,x,2\r3,y,4\r5,z\r6,w,7\r");
     let o = run(&["inspect", &cr_ragged]);
     assert!(!o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("line 4"), "{o:?}");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("line 4"),
+        "{o:?}"
+    );
 }
 
 /// Kind 7: identifiers, constants, sparse columns and dates; the outcome
@@ -256,8 +358,20 @@ fn unfit_columns_are_left_out_and_dates_become_numbers() {
     for seed in 1..=6 {
         let seed = seed.to_string();
         let (out, _) = ok(&[
-            "train", "--data", &file, "--target", "renewed", "--positive", "yes", "--epochs", "3",
-            "--backend", "cpu", "--seed", &seed, "--json",
+            "train",
+            "--data",
+            &file,
+            "--target",
+            "renewed",
+            "--positive",
+            "yes",
+            "--epochs",
+            "3",
+            "--backend",
+            "cpu",
+            "--seed",
+            &seed,
+            "--json",
         ]);
         let json: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
         let n = json["features"].as_u64().unwrap();
@@ -265,7 +379,13 @@ fn unfit_columns_are_left_out_and_dates_become_numbers() {
         assert_eq!(*features.get_or_insert(n), n, "seed {seed}");
         assert_eq!(n, 4, "{json}");
         let notes = json["notes"].to_string();
-        for expected in ["`customerID` looks like an identifier", "`country` holds the same value", "`referral_code` has a value in only 1 row", "`signup`: dates", "12 rows without a value in the target"] {
+        for expected in [
+            "`customerID` looks like an identifier",
+            "`country` holds the same value",
+            "`referral_code` has a value in only 1 row",
+            "`signup`: dates",
+            "12 rows without a value in the target",
+        ] {
             assert!(notes.contains(expected), "{expected} not in {notes}");
         }
     }
@@ -284,16 +404,49 @@ fn label_variants_are_named_and_merged_on_request() {
         text.push_str(&format!("{},{}\n", i, labels[i % 6]));
     }
     let file = dir.file("labels.csv", text);
-    let args = ["train", "--data", &file, "--target", "subscribed", "--positive", "Yes", "--epochs", "2", "--backend", "cpu"];
+    let args = [
+        "train",
+        "--data",
+        &file,
+        "--target",
+        "subscribed",
+        "--positive",
+        "Yes",
+        "--epochs",
+        "2",
+        "--backend",
+        "cpu",
+    ];
     let (_, err) = ok(&args);
-    assert!(err.contains("`yes` (10)") && err.contains("`YES` (10)") && err.contains("NOT `Yes` (20 positive rows)"), "{err}");
+    assert!(
+        err.contains("`yes` (10)")
+            && err.contains("`YES` (10)")
+            && err.contains("NOT `Yes` (20 positive rows)"),
+        "{err}"
+    );
     let mut merged = args.to_vec();
     merged.push("--merge-labels");
     let (_, err) = ok(&merged);
     assert!(err.contains("merged into `Yes`: 40 positive rows"), "{err}");
 
-    let zero_one = dir.file("zero_one.csv", (0..30).fold(String::from("x,y\n"), |t, i| t + &format!("{i},{}\n", i % 2)));
-    let (_, err) = ok(&["train", "--data", &zero_one, "--target", "y", "--regression", "--epochs", "2", "--backend", "cpu"]);
+    let zero_one = dir.file(
+        "zero_one.csv",
+        (0..30).fold(String::from("x,y\n"), |t, i| {
+            t + &format!("{i},{}\n", i % 2)
+        }),
+    );
+    let (_, err) = ok(&[
+        "train",
+        "--data",
+        &zero_one,
+        "--target",
+        "y",
+        "--regression",
+        "--epochs",
+        "2",
+        "--backend",
+        "cpu",
+    ]);
     assert!(err.contains("looks like classification"), "{err}");
 }
 
@@ -304,17 +457,37 @@ fn imbalance_and_undefined_precision_are_said() {
     let dir = Dir::new();
     let mut text = String::from("x,y\n");
     for i in 0..200 {
-        text.push_str(&format!("{},{}\n", i % 17, if i % 25 == 0 { "buy" } else { "skip" }));
+        text.push_str(&format!(
+            "{},{}\n",
+            i % 17,
+            if i % 25 == 0 { "buy" } else { "skip" }
+        ));
     }
     let file = dir.file("rare.csv", text);
-    let (_, err) = ok(&["train", "--data", &file, "--target", "y", "--positive", "buy", "--epochs", "2", "--backend", "cpu"]);
+    let (_, err) = ok(&[
+        "train",
+        "--data",
+        &file,
+        "--target",
+        "y",
+        "--positive",
+        "buy",
+        "--epochs",
+        "2",
+        "--backend",
+        "cpu",
+    ]);
     assert!(err.contains("only 8 of 200 rows (4.0%) are `buy`"), "{err}");
     assert!(err.contains("the test rows hold only"), "{err}");
 
-    let nobody = ClassificationMetrics::compute(&[0.1, 0.2, 0.3, 0.4], &[0.0, 1.0, 0.0, 1.0], 0.5).unwrap();
+    let nobody =
+        ClassificationMetrics::compute(&[0.1, 0.2, 0.3, 0.4], &[0.0, 1.0, 0.0, 1.0], 0.5).unwrap();
     assert_eq!(nobody.precision_if_defined(), None);
     let text = format_metrics(&Metrics::Classification(nobody));
-    assert!(text.contains("precision undefined") && text.contains("lower the threshold"), "{text}");
+    assert!(
+        text.contains("precision undefined") && text.contains("lower the threshold"),
+        "{text}"
+    );
     let some = ClassificationMetrics::compute(&[0.9, 0.2], &[1.0, 0.0], 0.5).unwrap();
     assert_eq!(some.precision_if_defined(), Some(1.0));
 }

@@ -295,3 +295,51 @@ fn the_pace_menu_slows_play_to_a_classroom_pace() {
     let epochs = h.state().run.history.len();
     assert!(epochs <= 4, "{epochs} epochs in one second at 3 a second");
 }
+
+#[test]
+fn a_messy_customer_file_shows_its_data_notes_and_leaves_the_identifier_out() {
+    let mut h = harness();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("messy.csv");
+    let mut text = String::from("customerID,avg_order,visits,bought\n");
+    for i in 0..40 {
+        let bought = ["yes", "no", "Yes", "no"][i % 4];
+        text.push_str(&format!(
+            "C{i:03}-X,\"${},{:03}.50\",{},{bought}\n",
+            1 + i % 3,
+            i * 7,
+            i % 9
+        ));
+    }
+    std::fs::write(&file, text).unwrap();
+    h.get_by_label("Open a CSV file").click();
+    h.run_steps(2);
+    h.state_mut().path_field = file.display().to_string();
+    h.step();
+    h.get_by_label("Load").click();
+    wait_until(&mut h, "the messy file to load and prepare", |app| {
+        app.table
+            .as_ref()
+            .is_some_and(|t| t.column("customerID").is_some())
+            && app.prepared.is_some()
+    });
+    h.run_steps(3);
+    let app = h.state();
+    let features = &app.settings.problem.as_ref().unwrap().features;
+    assert!(!features.contains(&"customerID".to_owned()), "{features:?}");
+    assert!(features.contains(&"avg_order".to_owned()), "{features:?}");
+    let notes: Vec<&str> = app.data_notes.iter().map(|n| n.text.as_str()).collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("`customerID` looks like an identifier")),
+        "{notes:?}"
+    );
+    assert!(notes.iter().any(|n| n.contains("currency $")), "{notes:?}");
+    // Shown in the data panel, open because some notes are warnings.
+    assert!(h.query_by_label_contains("Data notes").is_some());
+    assert!(
+        h.query_by_label_contains("looks like an identifier")
+            .is_some()
+    );
+}

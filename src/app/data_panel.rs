@@ -8,10 +8,10 @@ use eframe::egui;
 use super::PurchaseLabApp;
 use super::background::Dialog;
 use super::settings::{Source, labels};
-use crate::data::prep::{Impute, Scale};
-use crate::data::synth::Preset;
 use crate::data::notes::{DataNote, Severity};
+use crate::data::prep::{Impute, Scale};
 use crate::data::screen::Unsuitable;
+use crate::data::synth::Preset;
 use crate::data::table::{CellFormat, ColumnKind, Table};
 
 const PREVIEW_ROWS: usize = 8;
@@ -164,7 +164,10 @@ fn data_notes(notes: &[DataNote], ui: &mut egui::Ui) {
                     for note in notes {
                         match note.severity {
                             Severity::Warning => {
-                                ui.colored_label(ui.visuals().warn_fg_color, format!("⚠ {}", note.text));
+                                ui.colored_label(
+                                    ui.visuals().warn_fg_color,
+                                    format!("⚠ {}", note.text),
+                                );
                             }
                             Severity::Info => {
                                 ui.label(format!("ℹ {}", note.text));
@@ -277,9 +280,7 @@ fn problem_controls(app: &mut PurchaseLabApp, table: &Table, ui: &mut egui::Ui) 
                 hint.push_str(match why {
                     Unsuitable::Identifier => "\nlooks like an identifier: left out by default",
                     Unsuitable::Constant => "\nthe same in every row: left out by default",
-                    Unsuitable::Sparse { .. } => {
-                        "\nvalues in only a few rows: left out by default"
-                    }
+                    Unsuitable::Sparse { .. } => "\nvalues in only a few rows: left out by default",
                 });
             }
             if ui

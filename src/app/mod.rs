@@ -644,10 +644,11 @@ impl PurchaseLabApp {
         let recipe = problem.recipe();
         self.unfit_columns = crate::data::screen::unfit_columns(table, &recipe.target);
         self.data_notes = table.notes().to_vec();
-        self.data_notes.extend(crate::data::screen::recipe_feature_notes(
-            &self.unfit_columns,
-            &recipe.features,
-        ));
+        self.data_notes
+            .extend(crate::data::screen::recipe_feature_notes(
+                &self.unfit_columns,
+                &recipe.features,
+            ));
         let prepared = match prepare(table, &recipe) {
             Ok(p) => {
                 self.data_notes.extend(p.notes.iter().cloned());

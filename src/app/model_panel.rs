@@ -13,6 +13,7 @@ use eframe::egui;
 use super::PurchaseLabApp;
 use super::surface_view::{NEGATIVE, POSITIVE};
 use crate::data::prep::{FeatureStep, Pipeline, TargetEncoding};
+use crate::data::profile::TrainingProfile;
 use crate::data::table::{Column, Table};
 use crate::model::bundle::BundleMeta;
 use crate::worker::{Command, WhatIfModel};
@@ -87,6 +88,60 @@ fn pipeline(app: &PurchaseLabApp) -> Option<&Pipeline> {
         (Some(opened), true) => Some(&opened.meta.pipeline),
         _ => app.prepared.as_ref().map(|p| &p.pipeline),
     }
+}
+
+/// What the answering model knew of its training rows (for the warnings
+/// next to the answer).
+fn profile(app: &PurchaseLabApp) -> Option<&TrainingProfile> {
+    match (&app.what_if.opened, app.what_if.use_opened) {
+        (Some(opened), true) => opened.meta.profile.as_ref(),
+        _ => app.prepared.as_ref().and_then(|p| p.profile.as_ref()),
+    }
+}
+
+/// Warnings for the what-if answer, as the scoring report words them: a
+/// number outside the training range (beyond the report's margin) and a
+/// regression answer outside the training target's range.
+pub fn what_if_warnings(
+    pipeline: &Pipeline,
+    profile: Option<&TrainingProfile>,
+    values: &BTreeMap<String, FieldValue>,
+    answer: Option<f32>,
+) -> Vec<String> {
+    let margin = crate::data::scoring_report::DEFAULT_RANGE_MARGIN;
+    let outside = |x: f64, min: f64, max: f64| {
+        let width = (max - min) * margin;
+        x < min - width || x > max + width
+    };
+    let short = crate::data::table::format_number;
+    let mut warnings = Vec::new();
+    for step in &pipeline.steps {
+        if let (
+            FeatureStep::Numeric {
+                column, min, max, ..
+            },
+            Some(FieldValue::Number(x)),
+        ) = (step, values.get(step.column()))
+            && outside(*x, *min, *max)
+        {
+            warnings.push(format!(
+                "{column} is outside the training range ({} to {}): the model never saw such customers",
+                short(*min),
+                short(*max)
+            ));
+        }
+    }
+    if let (Some(target), Some(y)) = (profile.and_then(|p| p.target.as_ref()), answer)
+        && outside(f64::from(y), target.min, target.max)
+    {
+        warnings.push(format!(
+            "the predicted {} is outside the range seen in training ({} to {})",
+            target.column,
+            short(target.min),
+            short(target.max)
+        ));
+    }
+    warnings
 }
 
 fn typical(step: &FeatureStep) -> FieldValue {
@@ -212,6 +267,14 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
     };
 
     answer_line(app, ui, &pipeline.encoding);
+    let answer = app
+        .what_if
+        .answer
+        .as_ref()
+        .and_then(|a| a.as_ref().ok().copied());
+    for warning in what_if_warnings(&pipeline, profile(app), &app.what_if.values, answer) {
+        ui.colored_label(ui.visuals().warn_fg_color, format!("⚠ {warning}"));
+    }
 
     ui.horizontal(|ui| {
         if ui
@@ -311,5 +374,30 @@ fn answer_line(app: &PurchaseLabApp, ui: &mut egui::Ui, encoding: &TargetEncodin
                 });
             }
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{Problem, Recipe, parse_csv, prepare};
+
+    #[test]
+    fn what_if_warns_outside_the_training_range() {
+        let mut text = String::from("income,spend\n");
+        for i in 0..40 {
+            text.push_str(&format!("{},{}\n", 20 + i, 100 + 3 * i));
+        }
+        let table = parse_csv(text.as_bytes()).unwrap();
+        let prepared = prepare(&table, &Recipe::new(&table, "spend", Problem::Regression)).unwrap();
+        let profile = prepared.profile.as_ref();
+        let mut values = BTreeMap::new();
+        values.insert("income".to_owned(), FieldValue::Number(30.0));
+        assert!(what_if_warnings(&prepared.pipeline, profile, &values, Some(150.0)).is_empty());
+        values.insert("income".to_owned(), FieldValue::Number(9_999_999.0));
+        let warnings = what_if_warnings(&prepared.pipeline, profile, &values, Some(20_000.0));
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].starts_with("income is outside the training range"));
+        assert!(warnings[1].contains("predicted spend is outside"));
     }
 }

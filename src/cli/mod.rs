@@ -619,10 +619,9 @@ pub fn format_metrics(metrics: &Metrics) -> String {
                 || "n/a (one class in the test set)".to_owned(),
                 |a| format!("{a:.3}"),
             );
-            let precision = m.precision_if_defined().map_or_else(
-                || "undefined".to_owned(),
-                |p| format!("{p:.3}"),
-            );
+            let precision = m
+                .precision_if_defined()
+                .map_or_else(|| "undefined".to_owned(), |p| format!("{p:.3}"));
             let mut text = format!(
                 "test accuracy {:.3}  precision {precision}  recall {:.3}  F1 {:.3}  ROC AUC {auc}\n\
                  confusion (rows actual, columns predicted): [[{tn}, {fp}], [{fn_}, {tp}]]\n",

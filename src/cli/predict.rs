@@ -23,8 +23,7 @@ use super::print_notes;
 use crate::data::csv::read_raw;
 use crate::data::notes::DataNote;
 use crate::data::scoring_report::{
-    ColumnRename, OutOfRangePolicy, ScoringOptions, ScoringReport, check_table,
-    fills_from_pipeline,
+    ColumnRename, OutOfRangePolicy, ScoringOptions, ScoringReport, check_table, fills_from_pipeline,
 };
 use crate::model::BackendChoice;
 use crate::model::bundle::{Bundle, LoadedModel};
@@ -88,7 +87,9 @@ struct PredictSummary<'a> {
 pub(super) fn predict(args: &PredictArgs) -> Result<()> {
     let to_stdout = args.output.as_ref().is_none_or(|p| p.as_os_str() == "-");
     if args.json && to_stdout {
-        bail!("--json prints the report on standard output, so the scored CSV needs a file: add -o OUT.csv");
+        bail!(
+            "--json prints the report on standard output, so the scored CSV needs a file: add -o OUT.csv"
+        );
     }
     let bundle = Bundle::load(&args.model).with_context(|| format!("{}", args.model.display()))?;
     let classes = bundle
@@ -182,13 +183,32 @@ pub(super) fn predict(args: &PredictArgs) -> Result<()> {
     if !args.json {
         print_notes(&notes);
         if let Some(c) = &checked {
-            for line in c.report.summary_lines() {
-                eprintln!("warning: {line}");
+            // Renames and matched spellings come first and are notes; the
+            // rest are findings the user should look at.
+            let report = &c.report;
+            let mut spelled: Vec<&str> = report
+                .spelling_matches
+                .iter()
+                .map(|m| m.column.as_str())
+                .collect();
+            spelled.sort_unstable();
+            spelled.dedup();
+            let n_notes = usize::from(!report.renamed_columns.is_empty()) + spelled.len();
+            for (i, line) in report.summary_lines().into_iter().enumerate() {
+                let label = if i < n_notes { "note" } else { "warning" };
+                eprintln!("{label}: {line}");
             }
         }
     }
 
-    let extra = prediction_columns(&raw, &scores, classes.as_ref(), threshold, args.flags, checked.as_ref());
+    let extra = prediction_columns(
+        &raw,
+        &scores,
+        classes.as_ref(),
+        threshold,
+        args.flags,
+        checked.as_ref(),
+    );
     match &args.output {
         Some(path) if !to_stdout => {
             let file = std::fs::File::create(path)
@@ -235,7 +255,10 @@ fn prediction_columns(
     match classes {
         Some((positive, negative)) => {
             // Six decimals: more would only show f32 rounding noise.
-            let probabilities = scores.iter().map(|&p| format!("{:.6}", f64::from(p))).collect();
+            let probabilities = scores
+                .iter()
+                .map(|&p| format!("{:.6}", f64::from(p)))
+                .collect();
             add("probability", probabilities, &mut taken);
             let labels = scores
                 .iter()
@@ -252,7 +275,11 @@ fn prediction_columns(
         None => {
             // The shortest text that reads back as the same f32: the
             // network's own precision, without f64 noise digits.
-            add("prediction", scores.iter().map(|p| format!("{p}")).collect(), &mut taken);
+            add(
+                "prediction",
+                scores.iter().map(|p| format!("{p}")).collect(),
+                &mut taken,
+            );
         }
     }
     if flags {

@@ -173,7 +173,12 @@ pub(crate) fn read_cell(cell: &str) -> Option<CellReading> {
         negative ^= n;
         rest = r;
     }
-    if rest.is_empty() || !rest.bytes().next().is_some_and(|b| b.is_ascii_digit() || b == b'.' || b == b',') {
+    if rest.is_empty()
+        || !rest
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_digit() || b == b'.' || b == b',')
+    {
         return None;
     }
     let point = parse_body(rest, DecimalMark::Point);
@@ -248,7 +253,11 @@ fn parse_body(body: &str, mark: DecimalMark) -> Option<f64> {
         }
         int.chars().filter(char::is_ascii_digit).collect()
     };
-    let mut plain = if digits.is_empty() { "0".to_owned() } else { digits };
+    let mut plain = if digits.is_empty() {
+        "0".to_owned()
+    } else {
+        digits
+    };
     if let Some(frac) = frac
         && !frac.is_empty()
     {
@@ -263,7 +272,10 @@ fn parse_body(body: &str, mark: DecimalMark) -> Option<f64> {
 fn well_grouped(int: &str, group: char) -> bool {
     let mut parts = int.split(group);
     let first_ok = parts.next().is_some_and(|g| {
-        !g.is_empty() && g.len() <= 3 && g.bytes().all(|b| b.is_ascii_digit()) && !g.starts_with('0')
+        !g.is_empty()
+            && g.len() <= 3
+            && g.bytes().all(|b| b.is_ascii_digit())
+            && !g.starts_with('0')
     });
     let mut rest = 0;
     for part in parts {
@@ -389,7 +401,8 @@ impl NumberColumn {
                 text: cell.to_owned(),
             });
         }
-        if !self.stray_words.iter().any(|w| w == cell) && self.stray_words.len() <= MAX_STRAY_WORDS {
+        if !self.stray_words.iter().any(|w| w == cell) && self.stray_words.len() <= MAX_STRAY_WORDS
+        {
             self.stray_words.push(cell.to_owned());
         }
         Pushed::Stray
@@ -406,7 +419,10 @@ impl NumberColumn {
 
     /// The same at the end of the file, when every cell is in.
     pub fn is_text_at_end(&self) -> bool {
-        self.strays > 0 && (self.numbers == 0 || self.stray_words.len() > MAX_STRAY_WORDS || self.strays * 10 > self.numbers)
+        self.strays > 0
+            && (self.numbers == 0
+                || self.stray_words.len() > MAX_STRAY_WORDS
+                || self.strays * 10 > self.numbers)
     }
 
     /// Whether turning it into text now loses nothing: no number was kept
@@ -442,8 +458,14 @@ impl NumberColumn {
             grouped: self.grouped > 0
                 || (grouped_by_ambiguity
                     && match mark {
-                        DecimalMark::Point => self.ambiguous_example.as_deref().is_some_and(|e| e.contains(',')),
-                        DecimalMark::Comma => self.ambiguous_example.as_deref().is_some_and(|e| e.contains('.')),
+                        DecimalMark::Point => self
+                            .ambiguous_example
+                            .as_deref()
+                            .is_some_and(|e| e.contains(',')),
+                        DecimalMark::Comma => self
+                            .ambiguous_example
+                            .as_deref()
+                            .is_some_and(|e| e.contains('.')),
                     }),
             currency: self.currency.keys().map(|s| (*s).to_owned()).collect(),
             percent: self.percent > 0,

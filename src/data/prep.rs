@@ -676,7 +676,8 @@ pub fn prepare(table: &Table, recipe: &Recipe) -> Result<Prepared, PrepError> {
         notes.extend(duplicate_note(d, dropped_copies, &train, &test));
     }
     let inputs: Vec<&str> = pipeline.input_columns().collect();
-    let regression_target = matches!(recipe.problem, Problem::Regression).then_some(recipe.target.as_str());
+    let regression_target =
+        matches!(recipe.problem, Problem::Regression).then_some(recipe.target.as_str());
     let profile = TrainingProfile::fit(table, &inputs, &train.source_rows, regression_target).ok();
     Ok(Prepared {
         pipeline,
@@ -707,7 +708,9 @@ fn duplicate_note(
             ),
         ));
     }
-    let report = duplicates.report(&train.source_rows, &test.source_rows).ok()?;
+    let report = duplicates
+        .report(&train.source_rows, &test.source_rows)
+        .ok()?;
     if report.copies == 0 {
         return None;
     }
@@ -741,9 +744,15 @@ fn preparation_notes(
 ) -> Vec<DataNote> {
     let name = recipe.target.as_str();
     let mut notes = Vec::new();
-    let no_target: Vec<usize> = (0..table.n_rows()).filter(|&r| target.is_missing(r)).collect();
+    let no_target: Vec<usize> = (0..table.n_rows())
+        .filter(|&r| target.is_missing(r))
+        .collect();
     if !no_target.is_empty() {
-        let lines: Vec<u64> = no_target.iter().take(5).map(|&r| table.line_of_row(r)).collect();
+        let lines: Vec<u64> = no_target
+            .iter()
+            .take(5)
+            .map(|&r| table.line_of_row(r))
+            .collect();
         notes.push(DataNote::warning(
             Some(name),
             format!(
@@ -768,7 +777,9 @@ fn preparation_notes(
     }
     match &recipe.problem {
         Problem::Classification { positive } => {
-            if let Some(note) = label_variant_note(target, name, positive, usable, recipe.merge_label_variants) {
+            if let Some(note) =
+                label_variant_note(target, name, positive, usable, recipe.merge_label_variants)
+            {
                 notes.push(note);
             }
             let positives = |d: &Dataset| d.y.iter().filter(|&&y| y > 0.5).count();
@@ -845,7 +856,10 @@ fn label_variant_note(
         .filter(|(l, _)| l.as_str() == wanted)
         .map(|(_, n)| *n)
         .sum();
-    let listed: Vec<String> = variants.iter().map(|(l, n)| format!("`{l}` ({n})")).collect();
+    let listed: Vec<String> = variants
+        .iter()
+        .map(|(l, n)| format!("`{l}` ({n})"))
+        .collect();
     let variant_rows: usize = variants.iter().map(|(_, n)| n).sum();
     let outcome = if merged {
         format!(

@@ -110,9 +110,7 @@ fn named_like_identifier(name: &str) -> bool {
     if !current.is_empty() {
         words.push(current);
     }
-    words
-        .iter()
-        .any(|w| IDENTIFIER_WORDS.contains(&w.as_str()))
+    words.iter().any(|w| IDENTIFIER_WORDS.contains(&w.as_str()))
 }
 
 /// The note for a column left out by default.
@@ -130,7 +128,9 @@ pub fn left_out_note(column: &str, why: &Unsuitable) -> DataNote {
     };
     DataNote::warning(
         Some(column),
-        format!("`{column}` {reason}, so it is left out of the features; tick it (or name it in --features) to use it anyway"),
+        format!(
+            "`{column}` {reason}, so it is left out of the features; tick it (or name it in --features) to use it anyway"
+        ),
     )
 }
 
@@ -231,17 +231,36 @@ mod tests {
         let (features, notes) = default_features(&t, "y");
         assert_eq!(features, ["income", "plan"]);
         let texts: Vec<&str> = notes.iter().map(|n| n.text.as_str()).collect();
-        assert!(texts[0].contains("`customerID` looks like an identifier"), "{texts:?}");
-        assert!(texts[1].contains("`RowNumber` looks like an identifier"), "{texts:?}");
-        assert!(texts[2].contains("`country` holds the same value"), "{texts:?}");
-        assert!(texts[3].contains("`referral` has a value in only 1 row"), "{texts:?}");
+        assert!(
+            texts[0].contains("`customerID` looks like an identifier"),
+            "{texts:?}"
+        );
+        assert!(
+            texts[1].contains("`RowNumber` looks like an identifier"),
+            "{texts:?}"
+        );
+        assert!(
+            texts[2].contains("`country` holds the same value"),
+            "{texts:?}"
+        );
+        assert!(
+            texts[3].contains("`referral` has a value in only 1 row"),
+            "{texts:?}"
+        );
         let chosen = chosen_feature_notes(&t, &["customerID".to_owned(), "plan".to_owned()]);
         assert_eq!(chosen.len(), 1);
     }
 
     #[test]
     fn key_words_are_found_in_names() {
-        for name in ["customerID", "Customer_Id", "RowNumber", "ref", "order no", "id"] {
+        for name in [
+            "customerID",
+            "Customer_Id",
+            "RowNumber",
+            "ref",
+            "order no",
+            "id",
+        ] {
             assert!(named_like_identifier(name), "{name}");
         }
         for name in ["income", "video", "idle_days", "tenure", "Android"] {

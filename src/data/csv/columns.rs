@@ -335,7 +335,16 @@ fn finish_text(
     let Some(found) = dates::detect(&refs) else {
         return ColumnData::Categorical { codes, levels };
     };
-    dates_to_days(name, &codes, &levels, found.format, found.ambiguous_order, row_lines, notes, formats)
+    dates_to_days(
+        name,
+        &codes,
+        &levels,
+        found.format,
+        found.ambiguous_order,
+        row_lines,
+        notes,
+        formats,
+    )
 }
 
 /// A date column as days since 1970-01-01; cells that are no date in the
@@ -420,7 +429,10 @@ mod tests {
 
     #[test]
     fn spreadsheet_and_database_markers_are_missing_in_any_case() {
-        for m in ["#N/A", "#DIV/0!", "#VALUE!", "#NULL!", "None", "<NA>", "NULL", "-", "n.a.", "N/A", "nan", ""] {
+        for m in [
+            "#N/A", "#DIV/0!", "#VALUE!", "#NULL!", "None", "<NA>", "NULL", "-", "n.a.", "N/A",
+            "nan", "",
+        ] {
             assert!(is_missing_marker(m), "{m}");
         }
         for m in ["-1", "0", "no", "unknown", "n"] {

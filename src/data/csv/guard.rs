@@ -205,7 +205,6 @@ impl<R: Read> Read for RowGuard<R> {
     }
 }
 
-
 /// Turns old-Mac line ends (a lone `\r`) into `\n`, so the parser and the
 /// row guard count lines as the user's editor does: without it every error
 /// in such a file would say "line 1". Used only for a file whose start has
@@ -289,7 +288,9 @@ mod tests {
     #[test]
     fn lone_carriage_returns_become_line_feeds() {
         let mut out = String::new();
-        CrToLf::new(&b"a,b\r1,2\r"[..]).read_to_string(&mut out).unwrap();
+        CrToLf::new(&b"a,b\r1,2\r"[..])
+            .read_to_string(&mut out)
+            .unwrap();
         assert_eq!(out, "a,b\n1,2\n");
     }
 }

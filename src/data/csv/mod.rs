@@ -26,8 +26,8 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, BufReader, Cursor, Read};
-use std::rc::Rc;
 use std::path::Path;
+use std::rc::Rc;
 
 use thiserror::Error;
 
@@ -189,7 +189,6 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Table, CsvError> {
     let limits = CsvLimits::unlimited_file();
     read_table("the text", limits.max_row_bytes, || Ok(Cursor::new(bytes)))
 }
-
 
 fn read_table<R: Read>(
     label: &str,
@@ -397,7 +396,10 @@ impl<'a> Records<'a> {
     /// The next data row, with its line: blank rows skipped, empty fields
     /// after the last named column dropped, the field count and NUL bytes
     /// checked. `None` at the end of the file.
-    pub(crate) fn next_row(&mut self, record: &mut csv::ByteRecord) -> Result<Option<u64>, CsvError> {
+    pub(crate) fn next_row(
+        &mut self,
+        record: &mut csv::ByteRecord,
+    ) -> Result<Option<u64>, CsvError> {
         let n_cols = self.names.len();
         loop {
             let Some(line) = self.read(record)? else {
@@ -537,7 +539,6 @@ fn malformed(label: &str, e: &csv::Error) -> CsvError {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -663,10 +664,15 @@ mod tests {
     fn number_formats_are_decided_per_column_from_all_cells() {
         // Tab file, US grouping: `48,000` alone fits both readings; the
         // other column's `1,250,000` decides, and the note says so.
-        let t = parse_csv(b"id\tincome\tvalue\nu1\t48,000\t3,400\nu2\t125,500\t1,250,000\n").unwrap();
+        let t =
+            parse_csv(b"id\tincome\tvalue\nu1\t48,000\t3,400\nu2\t125,500\t1,250,000\n").unwrap();
         assert_eq!(numeric(&t, "income"), vec![48000.0, 125500.0]);
         assert_eq!(numeric(&t, "value"), vec![3400.0, 1_250_000.0]);
-        assert!(note_texts(&t).iter().any(|n| n.contains("`income`") && n.contains("`value`")));
+        assert!(
+            note_texts(&t)
+                .iter()
+                .any(|n| n.contains("`income`") && n.contains("`value`"))
+        );
         // `;` file: `12.500` next to `3.000,50` is twelve thousand five hundred.
         let t = parse_csv(b"a;b\n12.500;3.000,50\n7.250;12,5\n").unwrap();
         assert_eq!(numeric(&t, "a"), vec![12500.0, 7250.0]);
@@ -674,7 +680,11 @@ mod tests {
         // Nothing decides: the delimiter's convention, said in a note.
         let t = parse_csv(b"a,b\n\"1,234\",x\n\"2,500\",y\n").unwrap();
         assert_eq!(numeric(&t, "a"), vec![1234.0, 2500.0]);
-        assert!(note_texts(&t).iter().any(|n| n.contains("`a`") && n.contains("usual")));
+        assert!(
+            note_texts(&t)
+                .iter()
+                .any(|n| n.contains("`a`") && n.contains("usual"))
+        );
         // Spaces and no-break spaces group thousands with a decimal comma.
         let t = parse_csv("a;b\n1 234,5;x\n2\u{a0}000,25;y\n".as_bytes()).unwrap();
         assert_eq!(numeric(&t, "a"), vec![1234.5, 2000.25]);
@@ -682,26 +692,46 @@ mod tests {
 
     #[test]
     fn currency_and_percent_are_stripped_with_a_note() {
-        let t = parse_csv("avg,rate,eur\n\"$2,310.75\",15%,\"12,50 €\"\n$45.00,7.5%,\"3,00 €\"\n".as_bytes()).unwrap();
+        let t = parse_csv(
+            "avg,rate,eur\n\"$2,310.75\",15%,\"12,50 €\"\n$45.00,7.5%,\"3,00 €\"\n".as_bytes(),
+        )
+        .unwrap();
         assert_eq!(numeric(&t, "avg"), vec![2310.75, 45.0]);
         assert_eq!(numeric(&t, "rate"), vec![15.0, 7.5]);
         assert_eq!(numeric(&t, "eur"), vec![12.5, 3.0]);
         let notes = note_texts(&t);
-        assert!(notes.iter().any(|n| n.contains("`avg`") && n.contains("currency $")));
-        assert!(notes.iter().any(|n| n.contains("`rate`") && n.contains("percent")));
-        assert!(notes.iter().any(|n| n.contains("`eur`") && n.contains("decimal comma")));
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("`avg`") && n.contains("currency $"))
+        );
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("`rate`") && n.contains("percent"))
+        );
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("`eur`") && n.contains("decimal comma"))
+        );
         assert!(matches!(t.cell_format("avg"), CellFormat::Number(f) if f.currency == ["$"]));
     }
 
     #[test]
     fn spreadsheet_missing_tokens_are_missing_and_counted() {
-        let t = parse_csv(b"income,spend,c\n#N/A,1,a\n5,#DIV/0!,None\nNone,<NA>,b\n7,-,NULL\n").unwrap();
+        let t = parse_csv(b"income,spend,c\n#N/A,1,a\n5,#DIV/0!,None\nNone,<NA>,b\n7,-,NULL\n")
+            .unwrap();
         let income = numeric(&t, "income");
         assert!(income[0].is_nan() && income[2].is_nan());
         assert_eq!(t.column("income").unwrap().missing_count(), 2);
         assert_eq!(t.column("spend").unwrap().missing_count(), 3);
         assert_eq!(t.column("c").unwrap().missing_count(), 2);
-        assert!(note_texts(&t).iter().any(|n| n.contains("`income`: 2 cells read as missing: `#N/A` (1), `None` (1)")));
+        assert!(
+            note_texts(&t)
+                .iter()
+                .any(|n| n.contains("`income`: 2 cells read as missing: `#N/A` (1), `None` (1)"))
+        );
     }
 
     #[test]
@@ -718,9 +748,17 @@ mod tests {
         let tenure = numeric(&t, "tenure");
         assert!(tenure[45].is_nan());
         assert_eq!(t.column("tenure").unwrap().missing_count(), 1);
-        let warning = t.notes().iter().find(|n| n.column.as_deref() == Some("tenure")).unwrap();
+        let warning = t
+            .notes()
+            .iter()
+            .find(|n| n.column.as_deref() == Some("tenure"))
+            .unwrap();
         assert_eq!(warning.severity, crate::data::notes::Severity::Warning);
-        assert!(warning.text.contains("line 47") && warning.text.contains("`unknown`"), "{}", warning.text);
+        assert!(
+            warning.text.contains("line 47") && warning.text.contains("`unknown`"),
+            "{}",
+            warning.text
+        );
         // A column that is really text stays text, spelled as written.
         let t = parse_csv(b"code\n1\n2\nA7\nB9\nC1\nD4\n").unwrap();
         assert_eq!(t.column("code").unwrap().kind(), ColumnKind::Categorical);
@@ -755,14 +793,28 @@ mod tests {
     fn trailing_delimiters_drop_an_empty_unnamed_column() {
         let t = parse_csv(b"a,b,\n1,x,\n2,y,\n").unwrap();
         assert_eq!(t.n_cols(), 2);
-        assert!(note_texts(&t).iter().any(|n| n.contains("ends with a delimiter")));
+        assert!(
+            note_texts(&t)
+                .iter()
+                .any(|n| n.contains("ends with a delimiter"))
+        );
         // Only the data rows end with one.
         let t = parse_csv(b"a,b\n1,x,\n2,y,\n").unwrap();
         assert_eq!(t.n_cols(), 2);
         assert!(note_texts(&t).iter().any(|n| n.contains("2 data rows")));
         // A value under no name is refused with its place.
         let err = parse_csv(b"a,b,\n1,x,\n2,y,oops\n").unwrap_err();
-        assert!(matches!(err, CsvError::UnnamedValue { line: 3, column: 3, .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                CsvError::UnnamedValue {
+                    line: 3,
+                    column: 3,
+                    ..
+                }
+            ),
+            "{err}"
+        );
         let err = parse_csv(b"a,b\n1,x\n2,y,oops\n").unwrap_err();
         assert!(matches!(err, CsvError::FieldCount { line: 3, .. }), "{err}");
     }

@@ -131,8 +131,10 @@ impl RawTable {
             [i] => Some(*i),
             [] => None,
             several => {
-                let listed: Vec<String> =
-                    several.iter().map(|&i| format!("`{}`", self.names[i])).collect();
+                let listed: Vec<String> = several
+                    .iter()
+                    .map(|&i| format!("`{}`", self.names[i]))
+                    .collect();
                 notes.push(DataNote::warning(
                     Some(name),
                     format!(
@@ -177,12 +179,20 @@ impl RawTable {
                         .collect();
                     Column::categorical(name.clone(), &labels)
                 }
-                CellFormat::Number(f) => {
-                    self.numbers(name, cells, |c| f.parse(c), "a number in the model's format", &mut notes)
-                }
-                CellFormat::Date(f) => {
-                    self.numbers(name, cells, |c| f.parse(c), "a date in the model's format", &mut notes)
-                }
+                CellFormat::Number(f) => self.numbers(
+                    name,
+                    cells,
+                    |c| f.parse(c),
+                    "a number in the model's format",
+                    &mut notes,
+                ),
+                CellFormat::Date(f) => self.numbers(
+                    name,
+                    cells,
+                    |c| f.parse(c),
+                    "a date in the model's format",
+                    &mut notes,
+                ),
             };
             columns.push(column);
         }
@@ -288,8 +298,11 @@ mod tests {
 
     fn rewrite(raw: &RawTable) -> String {
         let mut out = Vec::new();
-        raw.write_with(&[("p".to_owned(), vec!["1".to_owned(); raw.n_rows()])], &mut out)
-            .unwrap();
+        raw.write_with(
+            &[("p".to_owned(), vec!["1".to_owned(); raw.n_rows()])],
+            &mut out,
+        )
+        .unwrap();
         String::from_utf8(out).unwrap()
     }
 

@@ -110,7 +110,6 @@ pub(super) fn detect_delimiter(text: &[u8]) -> u8 {
         .0
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
