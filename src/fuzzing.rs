@@ -382,6 +382,7 @@ fn recipe_from(choice: &[u8; 8], table: &Table) -> Recipe {
         seed: u64::from(choice[6]) | u64::from(choice[7]) << 8,
         merge_label_variants: choice[4] & 0x10 != 0,
         drop_duplicates: choice[4] & 0x20 != 0,
+        non_negative_target: choice[4] & 0x40 != 0,
     }
 }
 

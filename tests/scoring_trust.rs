@@ -364,7 +364,7 @@ fn training_reports_duplicate_rows_and_refuses_a_constant_regression_target() {
     dropping.push("--drop-duplicates");
     let (_, err) = ok(&dropping);
     assert!(
-        err.contains("240 rows repeating an earlier row exactly"),
+        err.contains("240 rows repeating an earlier row in every column"),
         "{err}"
     );
 
@@ -386,4 +386,77 @@ fn training_reports_duplicate_rows_and_refuses_a_constant_regression_target() {
         err.contains("the same value (7) in every training row"),
         "{err}"
     );
+}
+
+#[test]
+fn a_never_negative_target_can_be_kept_at_or_above_zero() {
+    let dir = Dir::new();
+    // Spend is 0 for most customers: a plain network predicts below 0.
+    let mut text = String::from("visits,spend\n");
+    for i in 0..60 {
+        let spend = if i % 10 == 0 { 200 } else { 0 };
+        text.push_str(&format!("{},{spend}\n", i % 12));
+    }
+    let data = dir.file("spend.csv", text);
+    let model = dir.path("nn.plab");
+    let (_, err) = ok(&[
+        "train",
+        "--data",
+        &data,
+        "--target",
+        "spend",
+        "--regression",
+        "--epochs",
+        "3",
+        "--backend",
+        "cpu",
+        "--non-negative",
+        "--out",
+        &model,
+    ]);
+    assert!(
+        !err.contains("--non-negative"),
+        "no hint once it is on: {err}"
+    );
+    let score = dir.file("score.csv", "visits\n-500\n0\n11\n500\n");
+    let out = dir.path("out.csv");
+    ok(&as_strs(&predict(&model, &score, &out, &[])));
+    let scored = std::fs::read_to_string(&out).unwrap();
+    for line in scored.lines().skip(1) {
+        let value: f64 = line.rsplit(',').next().unwrap().parse().unwrap();
+        assert!(value >= 0.0, "{scored}");
+    }
+    // Without the option, the training notes suggest it.
+    let (_, err) = ok(&[
+        "train",
+        "--data",
+        &data,
+        "--target",
+        "spend",
+        "--regression",
+        "--epochs",
+        "1",
+        "--backend",
+        "cpu",
+    ]);
+    assert!(err.contains("--non-negative"), "{err}");
+    // A target with a negative value cannot be kept at or above 0.
+    let negative = dir.file(
+        "neg.csv",
+        (0..20).fold(String::from("x,y\n"), |t, i| {
+            t + &format!("{i},{}\n", i - 3)
+        }),
+    );
+    let err = fails(&[
+        "train",
+        "--data",
+        &negative,
+        "--target",
+        "y",
+        "--regression",
+        "--non-negative",
+        "--backend",
+        "cpu",
+    ]);
+    assert!(err.contains("turn off the non-negative option"), "{err}");
 }

@@ -189,7 +189,7 @@ fn column_summary(table: &Table, ui: &mut egui::Ui) {
             for s in table.summary() {
                 let (kind, recognised) = match table.cell_format(&s.name) {
                     CellFormat::Date(f) => ("date".to_owned(), format!("; {}", f.describe())),
-                    CellFormat::Number(f) if !f.is_plain() => {
+                    CellFormat::Number(f) if !f.describe().is_empty() => {
                         (s.kind.to_string(), format!("; {}", f.describe()))
                     }
                     _ => (s.kind.to_string(), String::new()),
@@ -338,6 +338,10 @@ fn problem_controls(app: &mut PurchaseLabApp, table: &Table, ui: &mut egui::Ui) 
         .changed()
     {
         problem.test_fraction = test_pct / 100.0;
+    }
+    if problem.regression {
+        ui.checkbox(&mut problem.non_negative_target, "never below 0")
+            .on_hover_text("Keep predictions at or above 0, for a target that cannot be negative (spend, visits); saved with the model");
     }
     ui.checkbox(&mut problem.drop_duplicates, "drop duplicate rows")
         .on_hover_text("Leave out rows that repeat another row exactly before the split, so no test customer is a copy of a training one");

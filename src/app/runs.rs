@@ -546,6 +546,7 @@ impl ProblemChoice {
             split_seed: recipe.seed,
             merge_label_variants: recipe.merge_label_variants,
             drop_duplicates: recipe.drop_duplicates,
+            non_negative_target: recipe.non_negative_target,
         }
     }
 }

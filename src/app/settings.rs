@@ -31,6 +31,9 @@ pub struct ProblemChoice {
     /// Leave out exact copies of rows before the split.
     #[serde(default)]
     pub drop_duplicates: bool,
+    /// Regression: keep predictions at or above 0.
+    #[serde(default)]
+    pub non_negative_target: bool,
 }
 
 fn merge_by_default() -> bool {
@@ -66,6 +69,7 @@ impl ProblemChoice {
             split_seed: 42,
             merge_label_variants: true,
             drop_duplicates: false,
+            non_negative_target: false,
         }
     }
 
@@ -86,6 +90,7 @@ impl ProblemChoice {
             seed: self.split_seed,
             merge_label_variants: self.merge_label_variants,
             drop_duplicates: self.drop_duplicates,
+            non_negative_target: self.regression && self.non_negative_target,
         }
     }
 }

@@ -96,6 +96,10 @@ pub struct ProblemArgs {
     /// target) before the split.
     #[arg(long)]
     pub drop_duplicates: bool,
+    /// Regression: keep predictions at or above 0 (a target that is never
+    /// negative, such as spend); saved with the model.
+    #[arg(long, conflicts_with = "positive")]
+    pub non_negative: bool,
 }
 
 impl ProblemArgs {
@@ -118,6 +122,7 @@ impl ProblemArgs {
         recipe.seed = seed;
         recipe.merge_label_variants = self.merge_labels;
         recipe.drop_duplicates = self.drop_duplicates;
+        recipe.non_negative_target = self.non_negative;
         recipe
     }
 
@@ -357,7 +362,7 @@ pub fn format_summary(table: &Table) -> String {
     let recognised: Vec<String> = summary
         .iter()
         .map(|s| match table.cell_format(&s.name) {
-            CellFormat::Number(f) if !f.is_plain() => format!("; {}", f.describe()),
+            CellFormat::Number(f) if !f.describe().is_empty() => format!("; {}", f.describe()),
             _ => String::new(),
         })
         .collect();

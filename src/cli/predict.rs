@@ -119,12 +119,42 @@ pub(super) fn predict(args: &PredictArgs) -> Result<()> {
         ..ScoringOptions::default()
     };
 
+    if let Some(out) = args.output.as_ref().filter(|_| !to_stdout)
+        && same_file(out, &args.data)
+    {
+        bail!(
+            "-o {} is the file being scored; write the scores to another file so the input stays as it is",
+            out.display()
+        );
+    }
     let raw = read_raw(&args.data).with_context(|| format!("{}", args.data.display()))?;
     let pipeline = bundle.meta.pipeline.clone();
     let profile = bundle.meta.profile.clone();
-    let typed = raw.typed(&pipeline.schema());
+    let schema = pipeline.schema();
+    let typed = raw.typed(&schema);
     let mut notes: Vec<DataNote> = raw.notes.clone();
     notes.extend(typed.notes);
+    if !args.json {
+        // Before any refusal below, so its reason (an ambiguous column
+        // name, cells in another format) is on screen with it.
+        print_notes(&notes);
+        notes.clear();
+    }
+    // The file's own column numbers for the model's columns, for errors.
+    let file_columns: Vec<(String, usize)> = schema
+        .iter()
+        .filter_map(|(name, _)| {
+            raw.find_column(name, &mut Vec::new())
+                .map(|i| (name.clone(), i + 1))
+        })
+        .collect();
+    let file_column = |name: &str| {
+        file_columns
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, i)| *i)
+    };
+    let scored_lines = raw.scored_lines();
     let mut checked = match &profile {
         Some(profile) => {
             // A table of no columns has no rows; let the check name every
@@ -132,7 +162,7 @@ pub(super) fn predict(args: &PredictArgs) -> Result<()> {
             let lines = if typed.table.n_cols() == 0 {
                 &[][..]
             } else {
-                &raw.lines[..]
+                &scored_lines[..]
             };
             let mut checked = check_table(
                 typed.table,
@@ -141,6 +171,7 @@ pub(super) fn predict(args: &PredictArgs) -> Result<()> {
                 &fills_from_pipeline(&pipeline),
                 &options,
             )
+            .map_err(|e| e.with_file_columns(file_column))
             .with_context(|| format!("{}", args.data.display()))?;
             checked.report.renamed_columns.extend(
                 typed
@@ -163,7 +194,7 @@ pub(super) fn predict(args: &PredictArgs) -> Result<()> {
         None => raw.typed(&pipeline.schema()).table,
     };
 
-    let scores = if raw.n_rows() == 0 {
+    let scores = if raw.scored.is_empty() {
         notes.push(DataNote::info(
             None,
             "the file has a header but no rows: the output holds the header only",
@@ -178,7 +209,8 @@ pub(super) fn predict(args: &PredictArgs) -> Result<()> {
     };
     if let (Some(c), Some(profile)) = (&mut checked, &profile) {
         let values: Vec<f64> = scores.iter().map(|&p| f64::from(p)).collect();
-        c.check_predictions(&values, profile)?;
+        c.check_predictions(&values, profile)
+            .map_err(|e| e.with_file_columns(file_column))?;
     }
     if !args.json {
         print_notes(&notes);
@@ -234,6 +266,14 @@ pub(super) fn predict(args: &PredictArgs) -> Result<()> {
     Ok(())
 }
 
+/// Whether two paths name the same existing file.
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
 /// The columns appended to the file: `probability` and `prediction` (or
 /// `prediction` for regression), and `flags` on request; names made free
 /// of the file's own (`prediction_predicted`…).
@@ -285,7 +325,7 @@ fn prediction_columns(
     if flags {
         let texts = match checked {
             Some(c) => c.flags.texts(),
-            None => vec![String::new(); raw.n_rows()],
+            None => vec![String::new(); raw.scored.len()],
         };
         add("flags", texts, &mut taken);
     }

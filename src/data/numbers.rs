@@ -53,19 +53,29 @@ pub struct NumberFormat {
     /// Whether some cells are accounting negatives such as `(45.00)`.
     #[serde(default)]
     pub parentheses: bool,
+    /// Whether some cells showed the decimal mark (`3,5`, or `1.234` read
+    /// one way): a column of whole numbers takes the file's mark without
+    /// showing it, and the summary does not claim it.
+    #[serde(default)]
+    pub decimal_shown: bool,
 }
 
 impl NumberFormat {
-    /// Whether the column needed anything beyond plain `1234.5` numbers.
+    /// Whether the column needs nothing beyond plain `1234.5` numbers to
+    /// be read again (a whole-number column of a decimal-comma file is not
+    /// plain: a scored `1.234` there is 1234).
     pub fn is_plain(&self) -> bool {
-        *self == NumberFormat::default()
+        NumberFormat {
+            decimal_shown: false,
+            ..self.clone()
+        } == NumberFormat::default()
     }
 
     /// What was recognised, for the column summary: `currency $ stripped,
     /// thousands separators`, `decimal comma`, `percent`.
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
-        if self.decimal == DecimalMark::Comma {
+        if self.decimal == DecimalMark::Comma && self.decimal_shown {
             parts.push("decimal comma".to_owned());
         }
         if self.grouped {
@@ -119,6 +129,11 @@ pub(crate) fn read_cell(cell: &str) -> Option<CellReading> {
     // same under both marks unless it has a point (then the comma reading
     // must treat the point as a thousands separator: `1.234` is 1234).
     if let Ok(x) = cell.parse::<f64>() {
+        if !plausible_exponent(cell) {
+            // `00e12345`, `7e000400`: customer references that only look
+            // like scientific notation.
+            return None;
+        }
         let comma = if cell.contains('.') {
             parse_body(strip_sign(cell).1, DecimalMark::Comma).map(|v| signed(cell, v))
         } else {
@@ -196,6 +211,28 @@ pub(crate) fn read_cell(cell: &str) -> Option<CellReading> {
         parentheses,
         grouped,
     })
+}
+
+/// Whether a number written with an exponent looks like one a program
+/// wrote (`1.5E+03`, `2e-7`): the mantissa does not start with `00` and
+/// the exponent has at most three digits.
+fn plausible_exponent(cell: &str) -> bool {
+    let Some(at) = cell.find(['e', 'E']) else {
+        return true;
+    };
+    let (mantissa, exponent) = (&cell[..at], &cell[at + 1..]);
+    let mantissa = mantissa.trim_start_matches(['-', '+']);
+    let digits = exponent.trim_start_matches(['-', '+']);
+    // `inf`, `infinity`: no exponent, Rust's own words.
+    if mantissa.is_empty()
+        || !mantissa
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_digit() || b == b'.')
+    {
+        return true;
+    }
+    !mantissa.starts_with("00") && digits.len() <= 3
 }
 
 fn strip_sign(text: &str) -> (bool, &str) {
@@ -332,6 +369,11 @@ pub(crate) struct NumberColumn {
     pub grouped: usize,
     /// The first number that is not finite (`1e400`), with its line.
     pub first_non_finite: Option<(u64, String)>,
+    /// Cells of digits only that start with `0` (`01933`, `0011`): codes,
+    /// whose zeros a number would lose.
+    pub leading_zeros: usize,
+    /// Numbers written with anything but digits (`-3`, `1.5`, `$4`).
+    pub other_numbers: bool,
 }
 
 impl NumberColumn {
@@ -378,6 +420,11 @@ impl NumberColumn {
         if let Some(sign) = reading.currency {
             *self.currency.entry(sign).or_default() += 1;
         }
+        if cell.bytes().all(|b| b.is_ascii_digit()) {
+            self.leading_zeros += usize::from(cell.len() > 1 && cell.starts_with('0'));
+        } else {
+            self.other_numbers = true;
+        }
         self.percent += usize::from(reading.percent);
         self.parentheses += usize::from(reading.parentheses);
         self.grouped += usize::from(reading.grouped);
@@ -417,12 +464,15 @@ impl NumberColumn {
             || (self.strays >= STRAY_KEEP && self.strays * 10 > self.numbers)
     }
 
-    /// The same at the end of the file, when every cell is in.
+    /// The same at the end of the file, when every cell is in; also a
+    /// column of digit codes with leading zeros (zip codes, account
+    /// numbers), kept as written rather than as numbers.
     pub fn is_text_at_end(&self) -> bool {
-        self.strays > 0
+        let words = self.strays > 0
             && (self.numbers == 0
                 || self.stray_words.len() > MAX_STRAY_WORDS
-                || self.strays * 10 > self.numbers)
+                || self.strays * 10 > self.numbers);
+        words || (self.leading_zeros > 0 && !self.other_numbers)
     }
 
     /// Whether turning it into text now loses nothing: no number was kept
@@ -470,6 +520,7 @@ impl NumberColumn {
             currency: self.currency.keys().map(|s| (*s).to_owned()).collect(),
             percent: self.percent > 0,
             parentheses: self.parentheses > 0,
+            decimal_shown: self.evidence().is_some() || grouped_by_ambiguity,
         };
         (self.values, format)
     }
@@ -593,6 +644,25 @@ mod tests {
         assert!(c.is_text_at_end() && !c.can_become_text_losslessly());
         let c = column(&["yes", "no", "yes"]);
         assert!(c.is_text_at_end() && c.can_become_text_losslessly());
+    }
+
+    #[test]
+    fn references_that_look_like_scientific_notation_are_not_numbers() {
+        assert_eq!(read_cell("00e12345"), None);
+        assert_eq!(read_cell("7e000400"), None);
+        assert_eq!(point("1.5E+03"), Some(1500.0));
+        assert_eq!(point("2e-7"), Some(2e-7));
+        assert_eq!(point("inf"), Some(f64::INFINITY));
+    }
+
+    #[test]
+    fn digit_codes_with_leading_zeros_stay_text() {
+        assert!(column(&["01933", "10001", "02134"]).is_text_at_end());
+        assert!(!column(&["0", "10", "5"]).is_text_at_end());
+        assert!(
+            !column(&["01", "1.5", "2"]).is_text_at_end(),
+            "a number with a point is a number"
+        );
     }
 
     #[test]

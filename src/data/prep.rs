@@ -111,6 +111,11 @@ pub struct Recipe {
     /// target) before the split, so no test row is a copy of a training row.
     #[serde(default)]
     pub drop_duplicates: bool,
+    /// Regression: keep predictions at or above 0, for a target that is
+    /// never negative (spend, counts). Refused when a training value is
+    /// negative; saved with the model so scoring applies it too.
+    #[serde(default)]
+    pub non_negative_target: bool,
 }
 
 impl Recipe {
@@ -128,6 +133,7 @@ impl Recipe {
             seed: 42,
             merge_label_variants: false,
             drop_duplicates: false,
+            non_negative_target: false,
         }
     }
 }
@@ -173,6 +179,14 @@ pub enum PrepError {
         "the target `{target}` has the same value ({value}) in every training row; a regression needs it to vary"
     )]
     ConstantTarget { target: String, value: f64 },
+    #[error(
+        "the target `{target}` is {value} on line {line}, so predictions cannot be kept at or above 0; turn off the non-negative option"
+    )]
+    NegativeTarget {
+        target: String,
+        line: u64,
+        value: f64,
+    },
     #[error("the test share must be between 0 and 1 (exclusive), not {0}")]
     TestFraction(f64),
     #[error(
@@ -345,8 +359,14 @@ pub enum TargetEncoding {
         negatives: Vec<String>,
     },
     /// Training-row mean and standard deviation of the raw target, so the
-    /// engine can train on a standardized target and report raw units.
-    Regression { mean: f64, std: f64 },
+    /// engine can train on a standardized target and report raw units;
+    /// `non_negative` keeps predictions at or above 0.
+    Regression {
+        mean: f64,
+        std: f64,
+        #[serde(default)]
+        non_negative: bool,
+    },
 }
 
 impl TargetEncoding {
@@ -382,6 +402,18 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
+    /// Applies the target's constraint to predictions in target units:
+    /// values below 0 become 0 for a non-negative regression target.
+    pub fn constrain_predictions(&self, values: &mut [f32]) {
+        if let TargetEncoding::Regression {
+            non_negative: true, ..
+        } = self.encoding
+        {
+            for v in values {
+                *v = v.max(0.0);
+            }
+        }
+    }
     /// Names of the encoded features: `age`, `region=north`, …
     pub fn feature_names(&self) -> Vec<String> {
         let mut names = Vec::new();
@@ -582,15 +614,12 @@ pub fn prepare(table: &Table, recipe: &Recipe) -> Result<Prepared, PrepError> {
             dropped,
         });
     }
-    // Exact copies (features and target), found on the whole table before
-    // the split; dropped there on request, so none reaches the test side.
-    let duplicate_columns: Vec<&str> = recipe
-        .features
-        .iter()
-        .map(String::as_str)
-        .chain(std::iter::once(recipe.target.as_str()))
-        .collect();
-    let duplicates = Duplicates::find(table, &duplicate_columns).ok();
+    // Exact copies of whole records (every column), found on the whole
+    // table before the split; dropped there on request, so none reaches
+    // the test side. (Rows equal only in the chosen features may well be
+    // different customers.)
+    let all_columns: Vec<&str> = table.column_names().collect();
+    let duplicates = Duplicates::find(table, &all_columns).ok();
     let mut dropped_copies = 0;
     if recipe.drop_duplicates
         && let Some(d) = &duplicates
@@ -646,7 +675,19 @@ pub fn prepare(table: &Table, recipe: &Recipe) -> Result<Prepared, PrepError> {
                     value: ys.first().copied().unwrap_or(mean),
                 });
             }
-            TargetEncoding::Regression { mean, std }
+            let non_negative = recipe.non_negative_target;
+            if non_negative && let Some((i, &y)) = ys.iter().enumerate().find(|(_, y)| **y < 0.0) {
+                return Err(PrepError::NegativeTarget {
+                    target: recipe.target.clone(),
+                    line: table.line_of_row(split.train[i]),
+                    value: y,
+                });
+            }
+            TargetEncoding::Regression {
+                mean,
+                std,
+                non_negative,
+            }
         }
     };
     let pipeline = Pipeline {
@@ -671,7 +712,16 @@ pub fn prepare(table: &Table, recipe: &Recipe) -> Result<Prepared, PrepError> {
     };
     let train = side(split.train)?;
     let test = side(split.test)?;
-    let mut notes = preparation_notes(table, recipe, target, &usable, &train, &test);
+    let mut notes = preparation_notes(
+        table,
+        recipe,
+        target,
+        &usable,
+        dropped_copies,
+        &train,
+        &test,
+    );
+    notes.extend(imputation_notes(table, &pipeline, &usable));
     if let Some(d) = &duplicates {
         notes.extend(duplicate_note(d, dropped_copies, &train, &test));
     }
@@ -689,6 +739,50 @@ pub fn prepare(table: &Table, recipe: &Recipe) -> Result<Prepared, PrepError> {
     })
 }
 
+/// A note per feature with missing cells in the rows the model sees: how
+/// many, and what fills them (learned from the training rows).
+fn imputation_notes(table: &Table, pipeline: &Pipeline, usable: &[usize]) -> Vec<DataNote> {
+    if pipeline.impute == Impute::DropRows {
+        return Vec::new();
+    }
+    let mut notes = Vec::new();
+    for step in &pipeline.steps {
+        let Some(column) = table.column(step.column()) else {
+            continue;
+        };
+        let missing = usable.iter().filter(|&&r| column.is_missing(r)).count();
+        if missing == 0 {
+            continue;
+        }
+        let name = step.column();
+        let fill = match step {
+            FeatureStep::Numeric { fill, read_as, .. } => {
+                let shown = match read_as {
+                    CellFormat::Date(_) => super::dates::format_day(*fill),
+                    _ => super::table::format_number(*fill),
+                };
+                let how = match pipeline.impute {
+                    Impute::Mean => "training mean",
+                    Impute::MostFrequent => "most frequent training value",
+                    Impute::Median | Impute::DropRows => "training median",
+                };
+                format!("the {how} {shown}")
+            }
+            FeatureStep::Categorical { fill, .. } => {
+                format!("the most frequent training value `{fill}`")
+            }
+        };
+        notes.push(DataNote::info(
+            Some(name),
+            format!(
+                "`{name}`: {missing} missing cell{} filled with {fill}",
+                if missing == 1 { "" } else { "s" }
+            ),
+        ));
+    }
+    notes
+}
+
 /// The note about rows that repeat exactly: how many, how many test rows
 /// also occur in training (test metrics would be optimistic), or how many
 /// were dropped.
@@ -702,7 +796,7 @@ fn duplicate_note(
         return Some(DataNote::info(
             None,
             format!(
-                "{dropped} row{} repeating an earlier row exactly (features and target) {} left out before the split",
+                "{dropped} row{} repeating an earlier row in every column {} left out before the split",
                 if dropped == 1 { "" } else { "s" },
                 if dropped == 1 { "was" } else { "were" }
             ),
@@ -717,7 +811,7 @@ fn duplicate_note(
     Some(DataNote::warning(
         None,
         format!(
-            "{} of {} rows are duplicate rows, repeating another exactly (features and target; {} distinct rows repeat); {} of the {} test rows also occur in the training rows, so test metrics would be optimistic: drop the copies (--drop-duplicates, or the data panel's tick)",
+            "{} of {} rows are duplicate rows, repeating another in every column ({} distinct rows repeat); {} of the {} test rows also occur in the training rows, so test metrics would be optimistic: drop the copies (--drop-duplicates, or the data panel's tick)",
             report.copies,
             report.rows,
             report.repeated_groups,
@@ -739,6 +833,7 @@ fn preparation_notes(
     recipe: &Recipe,
     target: &Column,
     usable: &[usize],
+    dropped_copies: usize,
     train: &Dataset,
     test: &Dataset,
 ) -> Vec<DataNote> {
@@ -764,7 +859,7 @@ fn preparation_notes(
             ),
         ));
     }
-    let feature_gaps = table.n_rows() - no_target.len() - usable.len();
+    let feature_gaps = table.n_rows() - no_target.len() - usable.len() - dropped_copies;
     if feature_gaps > 0 {
         notes.push(DataNote::warning(
             None,
@@ -796,7 +891,14 @@ fn preparation_notes(
                 ));
             }
             let test_pos = positives(test);
-            if test_pos < FEW_TEST_POSITIVES {
+            if test_pos == 0 {
+                notes.push(DataNote::warning(
+                    Some(name),
+                    format!(
+                        "the test rows hold no `{positive}` row, so test recall and ROC AUC cannot be measured; use a larger test share or more data"
+                    ),
+                ));
+            } else if test_pos < FEW_TEST_POSITIVES {
                 notes.push(DataNote::warning(
                     Some(name),
                     format!(
@@ -807,6 +909,18 @@ fn preparation_notes(
             }
         }
         Problem::Regression => {
+            if let ColumnData::Numeric(values) = &target.data
+                && !recipe.non_negative_target
+                && usable.iter().all(|&r| values[r] >= 0.0)
+                && usable.iter().any(|&r| values[r] > 0.0)
+            {
+                notes.push(DataNote::info(
+                    Some(name),
+                    format!(
+                        "the target `{name}` is never negative here; keep predictions at or above 0 with --non-negative (the data panel's \"never below 0\")"
+                    ),
+                ));
+            }
             if let ColumnData::Numeric(values) = &target.data
                 && usable.iter().all(|&r| values[r] == 0.0 || values[r] == 1.0)
             {

@@ -160,7 +160,7 @@ pub enum ScoringError {
         value: String,
     },
     #[error(
-        "line {line}, column {column_number} (`{column}`): `{value}` never occurs in the training data ({rows} row{} here hold{} values the model has not seen); allow unseen categories to score them as no known category",
+        "line {line}, column {column_number} (`{column}`): `{value}` never occurs in the training data ({rows} row{} here hold{} values the model has not seen); score without --refuse-unseen (or --strict) to treat them as no known category",
         if *.rows == 1 { "" } else { "s" }, if *.rows == 1 { "s" } else { "" }
     )]
     UnseenCategory {
@@ -171,7 +171,7 @@ pub enum ScoringError {
         rows: usize,
     },
     #[error(
-        "column {column_number} (`{column}`) is empty in {missing} of {rows} rows (first on line {first_line}); the model would fill {}; allow missing features to score anyway",
+        "column {column_number} (`{column}`) is empty in {missing} of {rows} rows (first on line {first_line}); the model would fill {}; score without --refuse-missing (or --strict) to do so",
         .filled_with.as_ref().map_or_else(|| "them".to_owned(), |f| format!("them with {}", f.describe()))
     )]
     MissingFeature {
@@ -183,7 +183,7 @@ pub enum ScoringError {
         filled_with: Option<FillValue>,
     },
     #[error(
-        "line {line}, column {column_number} (`{column}`): {} is outside the training range {} to {} (by more than the {}% margin); clip or report out-of-range values to score anyway",
+        "line {line}, column {column_number} (`{column}`): {} is outside the training range {} to {} (by more than the {}% margin); use --out-of-range clip or report to score anyway",
         short(*.value), short(*.training_min), short(*.training_max), short(*.margin * 100.0)
     )]
     OutOfRange {
@@ -197,6 +197,43 @@ pub enum ScoringError {
     },
     #[error("cannot rebuild the table: {0}")]
     Table(#[from] TableError),
+}
+
+impl ScoringError {
+    /// The same error with its column number taken from the file
+    /// (`file_column(name)` is the 1-based place of the model's column
+    /// `name` in the scored file), for callers that checked a table of the
+    /// model's columns only.
+    pub fn with_file_columns(mut self, file_column: impl Fn(&str) -> Option<usize>) -> Self {
+        match &mut self {
+            ScoringError::ExpectedNumeric {
+                column,
+                column_number,
+                ..
+            }
+            | ScoringError::UnseenCategory {
+                column,
+                column_number,
+                ..
+            }
+            | ScoringError::MissingFeature {
+                column,
+                column_number,
+                ..
+            }
+            | ScoringError::OutOfRange {
+                column,
+                column_number,
+                ..
+            } => {
+                if let Some(n) = file_column(column) {
+                    *column_number = n;
+                }
+            }
+            _ => {}
+        }
+        self
+    }
 }
 
 /// What to do with a number outside the training range (beyond the
@@ -1339,6 +1376,13 @@ impl Scan<'_> {
     ) -> Option<Found<OutOfRange>> {
         let (allowed_min, allowed_max) =
             allowed_bounds(range.min, range.max, self.options.range_margin);
+        // A column never negative in training (visits, age) has no margin
+        // below zero: `-1` there is a placeholder, not a customer.
+        let allowed_min = if range.min >= 0.0 {
+            allowed_min.max(0.0)
+        } else {
+            allowed_min
+        };
         let mut entry = OutOfRange {
             column: name.to_owned(),
             training_min: range.min,
@@ -1968,7 +2012,7 @@ mod tests {
         let e = check(t, &lines, &options).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "line 2, column 3 (`region`): `central` never occurs in the training data (5 rows here hold values the model has not seen); allow unseen categories to score them as no known category"
+            "line 2, column 3 (`region`): `central` never occurs in the training data (5 rows here hold values the model has not seen); score without --refuse-unseen (or --strict) to treat them as no known category"
         );
     }
 
@@ -2015,7 +2059,7 @@ mod tests {
         let e = check(t, &lines, &options).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "column 2 (`income`) is empty in 3 of 3 rows (first on line 2); the model would fill them with 105; allow missing features to score anyway"
+            "column 2 (`income`) is empty in 3 of 3 rows (first on line 2); the model would fill them with 105; score without --refuse-missing (or --strict) to do so"
         );
     }
 
@@ -2194,7 +2238,7 @@ mod tests {
         let e = check(t, &lines, &options).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "line 3, column 1 (`age`): -1 is outside the training range 18 to 75 (by more than the 10% margin); clip or report out-of-range values to score anyway"
+            "line 3, column 1 (`age`): -1 is outside the training range 18 to 75 (by more than the 10% margin); use --out-of-range clip or report to score anyway"
         );
     }
 

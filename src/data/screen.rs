@@ -30,10 +30,37 @@ const IDENTIFIER_MIN_ROWS: usize = 10;
 /// them), is too sparse to be a default feature.
 const SPARSE_MAX_VALUES: usize = 5;
 
-/// Name parts that mark a whole-number column as a key, not a quantity.
+/// Last name parts that mark a column as a key, not a quantity
+/// (`customer_id`, `RowNumber`, `order no`).
 const IDENTIFIER_WORDS: [&str; 10] = [
-    "id", "key", "ref", "number", "no", "num", "index", "idx", "row", "uuid",
+    "id", "key", "ref", "number", "no", "num", "index", "idx", "uuid", "guid",
 ];
+
+/// First parts of run-together names (`customerid`, `rowid`, `userkey`).
+const ENTITY_WORDS: [&str; 16] = [
+    "customer",
+    "cust",
+    "client",
+    "user",
+    "account",
+    "member",
+    "row",
+    "order",
+    "transaction",
+    "session",
+    "record",
+    "person",
+    "household",
+    "subscriber",
+    "employee",
+    "invoice",
+];
+
+/// A text column named like a key is an identifier once it has this many
+/// distinct values and at least one per ten rows (`store_id` with 10
+/// stores stays a feature; `customer_id` with a customer per 4 rows does
+/// not).
+const NAMED_IDENTIFIER_MIN_DISTINCT: usize = 20;
 
 /// Whether `column` should be left out of the default features, and why.
 pub fn unsuitable(table: &Table, column: &Column) -> Option<Unsuitable> {
@@ -47,20 +74,23 @@ pub fn unsuitable(table: &Table, column: &Column) -> Option<Unsuitable> {
         return Some(Unsuitable::Constant);
     }
     let is_date = matches!(table.cell_format(&column.name), CellFormat::Date(_));
+    let named = named_like_identifier(&column.name);
     match &column.data {
-        ColumnData::Categorical { .. } => (values >= IDENTIFIER_MIN_ROWS
-            && distinct as f64 >= IDENTIFIER_DISTINCT_SHARE * values as f64)
-            .then_some(Unsuitable::Identifier),
+        ColumnData::Categorical { .. } => {
+            let nearly_unique = values >= IDENTIFIER_MIN_ROWS
+                && distinct as f64 >= IDENTIFIER_DISTINCT_SHARE * values as f64;
+            let named_key =
+                named && distinct >= NAMED_IDENTIFIER_MIN_DISTINCT && distinct * 10 >= values;
+            (nearly_unique || named_key).then_some(Unsuitable::Identifier)
+        }
         ColumnData::Numeric(v) => {
-            // A quantity can be distinct in every row too (income), so a
-            // number is a key only when whole, all distinct and named so.
+            // A quantity can be distinct in every row too (income), and a
+            // feature can be sorted, so a number is a key only when whole,
+            // distinct and named like one (`CustomerId`, pandas' index
+            // `Unnamed: 0`).
             let whole = v.iter().all(|x| x.is_nan() || x.fract() == 0.0);
-            (!is_date
-                && whole
-                && values >= IDENTIFIER_MIN_ROWS
-                && distinct == values
-                && named_like_identifier(&column.name))
-            .then_some(Unsuitable::Identifier)
+            (!is_date && whole && values >= IDENTIFIER_MIN_ROWS && named && distinct == values)
+                .then_some(Unsuitable::Identifier)
         }
     }
 }
@@ -110,7 +140,17 @@ fn named_like_identifier(name: &str) -> bool {
     if !current.is_empty() {
         words.push(current);
     }
-    words.iter().any(|w| IDENTIFIER_WORDS.contains(&w.as_str()))
+    let Some(last) = words.last() else {
+        return false;
+    };
+    if IDENTIFIER_WORDS.contains(&last.as_str()) || words[0] == "unnamed" {
+        return true;
+    }
+    // `customerid`, `rowid`: one word made of an entity and a key word.
+    ENTITY_WORDS.iter().any(|entity| {
+        last.strip_prefix(entity)
+            .is_some_and(|rest| IDENTIFIER_WORDS.contains(&rest))
+    })
 }
 
 /// The note for a column left out by default.
@@ -260,12 +300,35 @@ mod tests {
             "ref",
             "order no",
             "id",
+            "customerid",
+            "rowid",
+            "Unnamed: 0",
         ] {
             assert!(named_like_identifier(name), "{name}");
         }
-        for name in ["income", "video", "idle_days", "tenure", "Android"] {
+        for name in [
+            "income",
+            "video",
+            "idle_days",
+            "tenure",
+            "Android",
+            "number_of_calls",
+            "paid",
+            "valid",
+        ] {
             assert!(!named_like_identifier(name), "{name}");
         }
+    }
+
+    #[test]
+    fn repeated_keys_and_row_counters_are_identifiers_but_small_codes_are_not() {
+        let t = table_of(
+            "customer_id,store_id,Unnamed: 0,calls,y",
+            (0..120).map(|i| format!("C{:03},S{},{i},{},{}", i / 4, i % 10, (i * 7) % 13, i % 2)),
+        );
+        let unfit = unfit_columns(&t, "y");
+        let names: Vec<&str> = unfit.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["customer_id", "Unnamed: 0"]);
     }
 
     #[test]

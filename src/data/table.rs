@@ -311,7 +311,12 @@ impl ColumnSummary {
                         distinct.saturating_sub(top.len())
                     ));
                 }
-                format!("{distinct} categories: {}", parts.join(", "))
+                let noun = if *distinct == 1 {
+                    "category"
+                } else {
+                    "categories"
+                };
+                format!("{distinct} {noun}: {}", parts.join(", "))
             }
         }
     }

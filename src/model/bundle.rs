@@ -211,6 +211,7 @@ impl LoadedModel {
         let x = self.meta.pipeline.transform(table)?;
         let mut out = self.trainer.predict(&x.data, x.rows)?;
         to_target_units(&mut out, self.meta.target_scale);
+        self.meta.pipeline.constrain_predictions(&mut out);
         Ok(out)
     }
 }

@@ -138,7 +138,7 @@ impl TrainingRun {
     ) -> Result<TrainingRun, RunError> {
         let (task, target_scale) = match prepared.pipeline.encoding {
             TargetEncoding::Classification { .. } => (Task::Classification, None),
-            TargetEncoding::Regression { mean, std } => {
+            TargetEncoding::Regression { mean, std, .. } => {
                 // A constant target has std 0: train on the centred value.
                 let std = if std > 0.0 && std.is_finite() {
                     std
@@ -280,6 +280,7 @@ impl TrainingRun {
     pub fn predict(&self, x: &Matrix) -> Result<Vec<f32>, RunError> {
         let mut out = self.trainer.predict(&x.data, x.rows)?;
         to_target_units(&mut out, self.target_scale);
+        self.prepared.pipeline.constrain_predictions(&mut out);
         Ok(out)
     }
 

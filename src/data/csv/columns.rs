@@ -313,11 +313,14 @@ fn finish_number(
             ),
         ));
     }
-    if !format.is_plain() {
+    let described = format.describe();
+    if !described.is_empty() {
         notes.push(DataNote::info(
             Some(name),
-            format!("`{name}`: numbers read with {}", format.describe()),
+            format!("`{name}`: numbers read with {described}"),
         ));
+    }
+    if !format.is_plain() {
         formats.insert(name.to_owned(), CellFormat::Number(format));
     }
     ColumnData::Numeric(values)

@@ -291,14 +291,32 @@ pub(crate) struct Records<'a> {
     /// The header's fields as written (untrimmed), for output that keeps
     /// the file's own spelling.
     pub raw_header: Option<csv::ByteRecord>,
+    /// Columns (0-based) whose header cell was empty, now `unnamed_N`.
+    unnamed: Vec<usize>,
+    /// Scoring reads files whose extra columns may repeat a name: only the
+    /// model's columns must be unambiguous; and it keeps rows of empty
+    /// cells, so every input row has its output row.
+    allow_duplicate_names: bool,
+    keep_empty_rows: bool,
 }
 
 impl<'a> Records<'a> {
     /// Sniffs the layout, sets up the parser and reads the header.
     pub(crate) fn open<R: Read + 'a>(
         label: &str,
+        source: R,
+        max_row_bytes: u64,
+    ) -> Result<Records<'a>, CsvError> {
+        Records::open_with(label, source, max_row_bytes, false)
+    }
+
+    /// [`Records::open`]; `lenient` (for scoring) allows repeated column
+    /// names and keeps rows of empty cells.
+    pub(crate) fn open_with<R: Read + 'a>(
+        label: &str,
         mut source: R,
         max_row_bytes: u64,
+        lenient: bool,
     ) -> Result<Records<'a>, CsvError> {
         let mut sniff = Vec::with_capacity(SNIFF_BYTES);
         (&mut source)
@@ -333,6 +351,9 @@ impl<'a> Records<'a> {
             rows_with_extra_fields: 0,
             first_extra_line: None,
             raw_header: None,
+            unnamed: Vec::new(),
+            allow_duplicate_names: lenient,
+            keep_empty_rows: lenient,
         };
         let mut record = csv::ByteRecord::new();
         if layout.sep_line && records.read(&mut record)?.is_none() {
@@ -344,6 +365,10 @@ impl<'a> Records<'a> {
 
     pub(crate) fn delimiter(&self) -> u8 {
         self.layout.delimiter
+    }
+
+    fn layout(&self) -> Layout {
+        self.layout
     }
 
     /// The next record and the line it starts on.
@@ -374,11 +399,22 @@ impl<'a> Records<'a> {
             names.pop();
             self.trailing_unnamed += 1;
         }
-        for (i, name) in names.iter().enumerate() {
-            if name.is_empty() {
-                return Err(CsvError::EmptyColumnName { column: i + 1 });
+        // A column without a name (pandas writes its row index so) is
+        // called `unnamed_N` after its place, with a note.
+        for i in 0..names.len() {
+            if names[i].is_empty() {
+                let mut name = format!("unnamed_{}", i + 1);
+                while names.contains(&name) {
+                    name.push('_');
+                }
+                names[i] = name;
+                self.unnamed.push(i);
             }
-            if let Some(first) = names[..i].iter().position(|n| n == name) {
+        }
+        for (i, name) in names.iter().enumerate() {
+            if let Some(first) = names[..i].iter().position(|n| n == name)
+                && !self.allow_duplicate_names
+            {
                 return Err(CsvError::DuplicateColumnName {
                     name: name.clone(),
                     column: i + 1,
@@ -406,9 +442,19 @@ impl<'a> Records<'a> {
                 return Ok(None);
             };
             if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
-                // Blank lines and rows of empty cells (a spreadsheet's
-                // trailing `,,,`) carry nothing.
-                continue;
+                // Rows of empty cells (a spreadsheet's trailing `,,,`) carry
+                // nothing; scoring keeps them in place (as `n_cols` empty
+                // cells) so its output lines up with its input.
+                if !self.keep_empty_rows {
+                    continue;
+                }
+                if record.len() != n_cols {
+                    record.clear();
+                    for _ in 0..n_cols {
+                        record.push_field(b"");
+                    }
+                }
+                return Ok(Some(line));
             }
             if record.len() > n_cols {
                 // Fields beyond the header: allowed only when empty (a
@@ -473,6 +519,16 @@ impl<'a> Records<'a> {
                 "the file uses old Mac line ends (CR only); each CR was read as a line break",
             ));
         }
+        for &i in &self.unnamed {
+            let name = self.names.get(i).map_or("", String::as_str);
+            notes.push(DataNote::warning(
+                Some(name),
+                format!(
+                    "column {} has no name in the header (pandas writes its row index so); it is called `{name}`",
+                    i + 1
+                ),
+            ));
+        }
         if self.trailing_unnamed > 0 {
             notes.push(DataNote::info(
                 None,
@@ -488,9 +544,9 @@ impl<'a> Records<'a> {
             notes.push(DataNote::info(
                 None,
                 format!(
-                    "{} data row{} end with a delimiter after the last column (first on line {}); the empty field{} ignored",
+                    "{} data row{} with a delimiter after the last column (first on line {}); the empty field{} ignored",
                     self.rows_with_extra_fields,
-                    if self.rows_with_extra_fields == 1 { "" } else { "s" },
+                    if self.rows_with_extra_fields == 1 { " ends" } else { "s end" },
                     self.first_extra_line.unwrap_or(0),
                     if self.rows_with_extra_fields == 1 { " was" } else { "s were" },
                 ),

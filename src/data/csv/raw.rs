@@ -15,7 +15,15 @@ use std::path::Path;
 use super::{CsvError, Records, is_missing_marker};
 use crate::data::limits::CsvLimits;
 use crate::data::notes::{DataNote, format_lines};
+use crate::data::numbers::{DecimalMark, NumberFormat};
 use crate::data::table::{CellFormat, Column, Table};
+
+fn mark_name(mark: DecimalMark) -> &'static str {
+    match mark {
+        DecimalMark::Point => "point",
+        DecimalMark::Comma => "comma",
+    }
+}
 
 /// The model's columns of a scored file, typed by the model
 /// ([`RawTable::typed`]).
@@ -39,10 +47,19 @@ pub struct RawTable {
     /// The header's names, trimmed.
     pub names: Vec<String>,
     pub delimiter: u8,
-    /// One record per data row, `names.len()` fields each.
+    /// One record per data row, `names.len()` fields each (rows of empty
+    /// cells included, so output lines up with input).
     pub records: Vec<csv::ByteRecord>,
     /// 1-based file line of each record.
     pub lines: Vec<u64>,
+    /// The records that hold a value (rows of empty cells are written back
+    /// without a prediction): the rows [`RawTable::typed`] reads.
+    pub scored: Vec<usize>,
+    /// The file started with a UTF-8 byte-order mark, Excel's `sep=` line,
+    /// or used CRLF line ends: the output does the same.
+    bom: bool,
+    sep_line: bool,
+    crlf: bool,
     /// What the reader noticed about the layout (`sep=` line, CR line ends,
     /// trailing delimiters).
     pub notes: Vec<DataNote>,
@@ -88,7 +105,7 @@ fn read_raw_from<R: std::io::Read>(
     source: R,
     max_row_bytes: u64,
 ) -> Result<RawTable, CsvError> {
-    let mut records = Records::open(label, source, max_row_bytes)?;
+    let mut records = Records::open_with(label, source, max_row_bytes, true)?;
     let names = records.names.clone();
     let header = csv::ByteRecord::from(names.iter().map(String::as_str).collect::<Vec<_>>());
     let mut rows = Vec::new();
@@ -96,23 +113,53 @@ fn read_raw_from<R: std::io::Read>(
     let mut record = csv::ByteRecord::new();
     // Cells are not checked here: a column the model does not use must
     // never make scoring fail. The model's columns are decoded in `typed`.
+    let mut scored = Vec::new();
+    let mut empty_lines = Vec::new();
     while let Some(line) = records.next_row(&mut record)? {
+        if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+            empty_lines.push(line);
+        } else {
+            scored.push(rows.len());
+        }
         rows.push(record.clone());
         lines.push(line);
     }
+    let mut notes = records.notes();
+    if !empty_lines.is_empty() {
+        notes.push(DataNote::warning(
+            None,
+            format!(
+                "{} row{} of empty cells {} written back without a prediction ({})",
+                empty_lines.len(),
+                if empty_lines.len() == 1 { "" } else { "s" },
+                if empty_lines.len() == 1 { "is" } else { "are" },
+                format_lines(&empty_lines, empty_lines.len())
+            ),
+        ));
+    }
+    let layout = records.layout();
     Ok(RawTable {
         header: records.raw_header.clone().unwrap_or(header),
         names,
         delimiter: records.delimiter(),
         records: rows,
         lines,
-        notes: records.notes(),
+        scored,
+        bom: layout.bom,
+        sep_line: layout.sep_line,
+        crlf: layout.crlf,
+        notes,
     })
 }
 
 impl RawTable {
     pub fn n_rows(&self) -> usize {
         self.records.len()
+    }
+
+    /// The file lines of the rows [`RawTable::typed`] reads.
+    pub fn scored_lines(&self) -> Vec<u64> {
+        self.scored.iter().map(|&r| self.lines[r]).collect()
     }
 
     /// Index of the file's column for the model's column `name`: the same
@@ -167,11 +214,15 @@ impl RawTable {
             // Text that is not UTF-8 is decoded with replacement
             // characters, so it shows up as an unknown value, not a crash.
             let decoded: Vec<std::borrow::Cow<'_, str>> = self
-                .records
+                .scored
                 .iter()
-                .map(|r| String::from_utf8_lossy(r.get(index).unwrap_or_default()))
+                .map(|&r| String::from_utf8_lossy(self.records[r].get(index).unwrap_or_default()))
                 .collect();
             let cells = decoded.iter().map(|c| c.trim());
+            let here = match format {
+                CellFormat::Number(f) => self.number_format_here(name, f, &decoded, &mut notes),
+                _ => NumberFormat::default(),
+            };
             let column = match format {
                 CellFormat::Text => {
                     let labels: Vec<Option<&str>> = cells
@@ -179,10 +230,10 @@ impl RawTable {
                         .collect();
                     Column::categorical(name.clone(), &labels)
                 }
-                CellFormat::Number(f) => self.numbers(
+                CellFormat::Number(_) => self.numbers(
                     name,
                     cells,
-                    |c| f.parse(c),
+                    |c| here.parse(c),
                     "a number in the model's format",
                     &mut notes,
                 ),
@@ -206,6 +257,46 @@ impl RawTable {
         }
     }
 
+    /// The model's number format, or the other decimal mark when the cells
+    /// here plainly use it (a decimal-point file scored with a model from a
+    /// decimal-comma file): more cells read, and a warning says so.
+    fn number_format_here(
+        &self,
+        name: &str,
+        trained: &NumberFormat,
+        cells: &[std::borrow::Cow<'_, str>],
+        notes: &mut Vec<DataNote>,
+    ) -> NumberFormat {
+        let other = NumberFormat {
+            decimal: match trained.decimal {
+                DecimalMark::Point => DecimalMark::Comma,
+                DecimalMark::Comma => DecimalMark::Point,
+            },
+            ..trained.clone()
+        };
+        let count = |f: &NumberFormat| {
+            cells
+                .iter()
+                .map(|c| c.trim())
+                .filter(|c| !is_missing_marker(c) && f.parse(c).is_some())
+                .count()
+        };
+        let (as_trained, as_other) = (count(trained), count(&other));
+        if as_other <= as_trained {
+            return trained.clone();
+        }
+        notes.push(DataNote::warning(
+            Some(name),
+            format!(
+                "`{name}` is written with a decimal {} here but with a decimal {} in the training file; read with a decimal {} ({as_other} cells read, {as_trained} would have)",
+                mark_name(other.decimal),
+                mark_name(trained.decimal),
+                mark_name(other.decimal)
+            ),
+        ));
+        other
+    }
+
     fn numbers<'a>(
         &self,
         name: &str,
@@ -214,7 +305,7 @@ impl RawTable {
         what: &str,
         notes: &mut Vec<DataNote>,
     ) -> Column {
-        let mut values = Vec::with_capacity(self.records.len());
+        let mut values = Vec::with_capacity(self.scored.len());
         let mut bad = 0usize;
         let mut shown: Vec<(u64, String)> = Vec::new();
         for (row, cell) in cells.enumerate() {
@@ -251,14 +342,32 @@ impl RawTable {
     }
 
     /// Writes the file back, every cell as it was read, with `extra`
-    /// columns (name, one text per row) appended; the file's delimiter.
+    /// columns (name, one text per scored row, in the order of
+    /// [`RawTable::scored`]) appended; rows of empty cells get empty extra
+    /// cells. The file's delimiter, byte-order mark, `sep=` line and line
+    /// ends are kept.
     pub fn write_with<W: Write>(
         &self,
         extra: &[(String, Vec<String>)],
-        out: W,
+        mut out: W,
     ) -> Result<(), csv::Error> {
+        let ending: &[u8] = if self.crlf { b"\r\n" } else { b"\n" };
+        if self.bom {
+            out.write_all(b"\xEF\xBB\xBF")?;
+        }
+        if self.sep_line {
+            out.write_all(b"sep=")?;
+            out.write_all(&[self.delimiter])?;
+            out.write_all(ending)?;
+        }
+        let terminator = if self.crlf {
+            csv::Terminator::CRLF
+        } else {
+            csv::Terminator::Any(b'\n')
+        };
         let mut writer = csv::WriterBuilder::new()
             .delimiter(self.delimiter)
+            .terminator(terminator)
             .from_writer(out);
         let mut header = self.header.clone();
         for (name, _) in extra {
@@ -266,13 +375,16 @@ impl RawTable {
         }
         writer.write_byte_record(&header)?;
         let mut row = csv::ByteRecord::new();
+        let mut scored = self.scored.iter().enumerate().peekable();
         for (r, record) in self.records.iter().enumerate() {
             row.clear();
             for field in record {
                 row.push_field(field);
             }
+            let k = scored.next_if(|(_, s)| **s == r).map(|(k, _)| k);
             for (_, values) in extra {
-                row.push_field(values.get(r).map_or("", String::as_str).as_bytes());
+                let value = k.and_then(|k| values.get(k)).map_or("", String::as_str);
+                row.push_field(value.as_bytes());
             }
             writer.write_byte_record(&row)?;
         }
@@ -283,7 +395,7 @@ impl RawTable {
     /// A column name not in the file: `base`, else `base_predicted`, …
     pub fn free_name(&self, base: &str, taken: &[String]) -> String {
         let mut name = base.to_owned();
-        while self.names.iter().any(|n| *n == name) || taken.contains(&name) {
+        while self.names.contains(&name) || taken.contains(&name) {
             name.push_str("_predicted");
         }
         name
@@ -293,7 +405,6 @@ impl RawTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::numbers::{DecimalMark, NumberFormat};
     use crate::data::table::ColumnData;
 
     fn rewrite(raw: &RawTable) -> String {
@@ -342,6 +453,39 @@ mod tests {
         assert_eq!(notes.len(), 1);
         assert!(notes[0].text.contains("line 3"), "{}", notes[0].text);
         assert!(notes[0].text.contains("`abc`"), "{}", notes[0].text);
+    }
+
+    #[test]
+    fn empty_rows_stay_in_place_and_the_layout_is_kept() {
+        let raw = parse_raw(b"\xEF\xBB\xBFsep=;\r\na;b\r\n1;x\r\n;\r\n2;y\r\n").unwrap();
+        assert_eq!(raw.scored, [0, 2]);
+        assert_eq!(raw.scored_lines(), [3, 5]);
+        let mut out = Vec::new();
+        raw.write_with(
+            &[("p".to_owned(), vec!["0.1".to_owned(), "0.2".to_owned()])],
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "\u{feff}sep=;\r\na;b;p\r\n1;x;0.1\r\n;;\r\n2;y;0.2\r\n"
+        );
+        assert!(raw.notes.iter().any(|n| n.text.contains("line 4")));
+    }
+
+    #[test]
+    fn a_decimal_point_file_scored_by_a_decimal_comma_model_is_read_as_written() {
+        let raw = parse_raw(b"spend\n29.71\n3.5\n").unwrap();
+        let comma = NumberFormat {
+            decimal: DecimalMark::Comma,
+            ..NumberFormat::default()
+        };
+        let typed = raw.typed(&[("spend".to_owned(), CellFormat::Number(comma))]);
+        match &typed.table.column("spend").unwrap().data {
+            ColumnData::Numeric(v) => assert_eq!(v, &vec![29.71, 3.5]),
+            other => panic!("{other:?}"),
+        }
+        assert!(typed.notes[0].text.contains("decimal point here"));
     }
 
     #[test]

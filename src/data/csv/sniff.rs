@@ -17,6 +17,10 @@ pub(super) struct Layout {
     pub sep_line: bool,
     /// Line ends are a lone `\r` (classic Mac OS).
     pub cr_only: bool,
+    /// Line ends are `\r\n` (Windows).
+    pub crlf: bool,
+    /// The file starts with a UTF-8 byte-order mark.
+    pub bom: bool,
 }
 
 /// Reads the layout from the start of the file; errors for UTF-16, binary
@@ -42,6 +46,8 @@ pub(super) fn sniff_layout(sniff: &[u8]) -> Result<Layout, CsvError> {
         delimiter,
         sep_line,
         cr_only,
+        crlf: body.windows(2).any(|w| w == b"\r\n"),
+        bom: body_start > 0,
     })
 }
 
@@ -52,7 +58,11 @@ fn sep_hint(body: &[u8]) -> Option<u8> {
         .iter()
         .position(|&b| b == b'\n' || b == b'\r')
         .unwrap_or(body.len());
-    let line = &body[..end];
+    let mut line = &body[..end];
+    // A tool that quotes every field writes `"sep=;"`.
+    if line.len() >= 2 && line[0] == b'"' && line[line.len() - 1] == b'"' {
+        line = &line[1..line.len() - 1];
+    }
     if line.len() < 5 || !line[..4].eq_ignore_ascii_case(b"sep=") {
         return None;
     }
