@@ -61,9 +61,20 @@ fn duplicate_column_name() {
 }
 
 #[test]
-fn empty_column_name() {
-    let e = Scratch::new().error(b"age,,income\n1,2,3\n");
-    assert_eq!(e.to_string(), "line 1, column 2: the column name is empty");
+fn empty_column_name_is_named_after_its_place() {
+    // pandas writes its row index under an empty name: read, not refused.
+    let scratch = Scratch::new();
+    let path = scratch.file("input.csv", b"age,,income\n1,2,3\n");
+    let t = load_csv(&path).unwrap();
+    assert_eq!(
+        t.column_names().collect::<Vec<_>>(),
+        ["age", "unnamed_2", "income"]
+    );
+    assert!(
+        t.notes()
+            .iter()
+            .any(|n| n.text.contains("column 2 has no name"))
+    );
 }
 
 #[test]

@@ -166,11 +166,11 @@ fn data_notes(notes: &[DataNote], ui: &mut egui::Ui) {
                             Severity::Warning => {
                                 ui.colored_label(
                                     ui.visuals().warn_fg_color,
-                                    format!("⚠ {}", note.text),
+                                    format!("warning: {}", note.text),
                                 );
                             }
                             Severity::Info => {
-                                ui.label(format!("ℹ {}", note.text));
+                                ui.label(&note.text);
                             }
                         }
                     }

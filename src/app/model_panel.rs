@@ -273,7 +273,7 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
         .as_ref()
         .and_then(|a| a.as_ref().ok().copied());
     for warning in what_if_warnings(&pipeline, profile(app), &app.what_if.values, answer) {
-        ui.colored_label(ui.visuals().warn_fg_color, format!("⚠ {warning}"));
+        ui.colored_label(ui.visuals().warn_fg_color, format!("warning: {warning}"));
     }
 
     ui.horizontal(|ui| {

@@ -498,7 +498,32 @@ fn train(args: &TrainArgs) -> Result<()> {
     };
     spec.validate()?;
     settings.validate()?;
-    let mut notes: Vec<DataNote> = table.notes().to_vec();
+    if let Some(dir) = args.out.as_ref().and_then(|p| p.parent())
+        && !dir.as_os_str().is_empty()
+        && !dir.is_dir()
+    {
+        // Said now, not after the training it would waste.
+        anyhow::bail!(
+            "--out {}: the folder {} does not exist",
+            args.out
+                .as_ref()
+                .map_or_else(String::new, |p| p.display().to_string()),
+            dir.display()
+        );
+    }
+    // The reader's notes about columns this run uses (and the file as a
+    // whole); with --features, the others' notes would only be noise.
+    let mut notes: Vec<DataNote> = table
+        .notes()
+        .iter()
+        .filter(|n| match (&n.column, &recipe.features) {
+            (Some(c), features) if args.problem.features.is_some() => {
+                *c == recipe.target || features.contains(c)
+            }
+            _ => true,
+        })
+        .cloned()
+        .collect();
     notes.extend(args.problem.feature_notes(&table));
     if !args.json {
         print_notes(&notes);
@@ -596,6 +621,7 @@ fn train(args: &TrainArgs) -> Result<()> {
             "best_epoch": run.best_epoch(),
             "test": test,
             "model": args.out,
+            "feature_columns": run.prepared().pipeline.input_columns().collect::<Vec<_>>(),
             "notes": notes,
         });
         println!("{summary}");

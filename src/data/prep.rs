@@ -142,8 +142,12 @@ impl Recipe {
 pub enum PrepError {
     #[error("there is no column `{name}` to predict; the columns are: {available}")]
     TargetMissing { name: String, available: String },
-    #[error("feature column `{0}` is not in the data")]
-    FeatureMissing(String),
+    #[error("feature column `{name}` is not in the data{hint}")]
+    FeatureMissing {
+        name: String,
+        /// `; did you mean `PriceDiff`?` when a column differs only in case.
+        hint: String,
+    },
     #[error("`{0}` is the target, so it cannot also be a feature; untick it")]
     TargetIsFeature(String),
     #[error("no feature columns are selected; tick at least one")]
@@ -155,12 +159,14 @@ pub enum PrepError {
     )]
     SingleClass { target: String, label: String },
     #[error(
-        "the positive label `{positive}` does not occur in `{target}`; its values are: {labels}"
+        "the positive label `{positive}` does not occur in `{target}`; its values are: {labels}{hint}"
     )]
     PositiveAbsent {
         target: String,
         positive: String,
         labels: String,
+        /// A pointer to the label that differs only in case, when one does.
+        hint: String,
     },
     #[error(
         "the target `{0}` is not numeric, so it cannot be a regression target; choose classification"
@@ -590,7 +596,13 @@ pub fn prepare(table: &Table, recipe: &Recipe) -> Result<Prepared, PrepError> {
         }
         let column = table
             .column(name)
-            .ok_or_else(|| PrepError::FeatureMissing(name.clone()))?;
+            .ok_or_else(|| PrepError::FeatureMissing {
+                name: name.clone(),
+                hint: table
+                    .column_names()
+                    .find(|c| c.trim().eq_ignore_ascii_case(name.trim()))
+                    .map_or_else(String::new, |c| format!("; did you mean `{c}`?")),
+            })?;
         features.push(column);
     }
 
@@ -1066,10 +1078,18 @@ fn encode_target(
                         label: labels[0].clone(),
                     });
                 }
+                let hint = usable
+                    .iter()
+                    .filter_map(|&r| target.text(r))
+                    .find(|t| t.trim().eq_ignore_ascii_case(positive.trim()))
+                    .map_or_else(String::new, |t| {
+                        format!("; did you mean `{t}`? (--merge-labels also counts case variants)")
+                    });
                 return Err(PrepError::PositiveAbsent {
                     target: name.to_owned(),
                     positive: positive.clone(),
                     labels: labels.join(", "),
+                    hint,
                 });
             }
             if n_pos == labels.len() {
