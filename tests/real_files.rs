@@ -5,45 +5,14 @@
 //! reinterpreted.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use purchase_lab::cli::format_metrics;
 use purchase_lab::data::{CellFormat, ColumnData, ColumnKind, Table, load_csv};
 use purchase_lab::model::metrics::ClassificationMetrics;
 use purchase_lab::model::run::Metrics;
 
-struct Dir(tempfile::TempDir);
-
-impl Dir {
-    fn new() -> Dir {
-        Dir(tempfile::tempdir().expect("temp dir"))
-    }
-
-    fn file(&self, name: &str, text: impl AsRef<[u8]>) -> String {
-        let path = self.0.path().join(name);
-        std::fs::write(&path, text).expect("write test file");
-        path.display().to_string()
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.0.path().join(name).display().to_string()
-    }
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_purchase-lab"))
-        .args(args)
-        .output()
-        .expect("run purchase-lab")
-}
-
-fn ok(args: &[&str]) -> (String, String) {
-    let o = run(args);
-    let out = String::from_utf8_lossy(&o.stdout).into_owned();
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert!(o.status.success(), "{args:?} failed:\n{err}");
-    (out, err)
-}
+mod cli_support;
+use cli_support::{Dir, ok, run};
 
 fn numeric(t: &Table, name: &str) -> Vec<f64> {
     match t.column(name).map(|c| &c.data) {
@@ -428,6 +397,28 @@ fn label_variants_are_named_and_merged_on_request() {
     merged.push("--merge-labels");
     let (_, err) = ok(&merged);
     assert!(err.contains("merged into `Yes`: 40 positive rows"), "{err}");
+
+    // A positive label that differs only in case is pointed to.
+    let yes_no = dir.file(
+        "yes_no.csv",
+        (0..20).fold(String::from("x,y\n"), |t, i| {
+            t + &format!("{},{}\n", i % 7, if i % 2 == 0 { "Yes" } else { "No" })
+        }),
+    );
+    let o = run(&[
+        "train",
+        "--data",
+        &yes_no,
+        "--target",
+        "y",
+        "--positive",
+        "yes",
+        "--backend",
+        "cpu",
+    ]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("did you mean `Yes`?"), "{err}");
 
     let zero_one = dir.file(
         "zero_one.csv",

@@ -1,46 +1,8 @@
 //! Scoring you can trust (issue 19): `predict` says what the model had
 //! never seen, on files the test writes, through the command a user runs.
 
-use std::process::{Command, Output};
-
-struct Dir(tempfile::TempDir);
-
-impl Dir {
-    fn new() -> Dir {
-        Dir(tempfile::tempdir().expect("temp dir"))
-    }
-
-    fn file(&self, name: &str, text: impl AsRef<[u8]>) -> String {
-        let path = self.0.path().join(name);
-        std::fs::write(&path, text).expect("write test file");
-        path.display().to_string()
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.0.path().join(name).display().to_string()
-    }
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_purchase-lab"))
-        .args(args)
-        .output()
-        .expect("run purchase-lab")
-}
-
-fn ok(args: &[&str]) -> (String, String) {
-    let o = run(args);
-    let out = String::from_utf8_lossy(&o.stdout).into_owned();
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert!(o.status.success(), "{args:?} failed:\n{err}");
-    (out, err)
-}
-
-fn fails(args: &[&str]) -> String {
-    let o = run(args);
-    assert!(!o.status.success(), "{args:?} should fail");
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod cli_support;
+use cli_support::{Dir, fails, ok};
 
 const FEATURES: &str = "age,income,region,member,visits";
 
@@ -367,6 +329,10 @@ fn training_reports_duplicate_rows_and_refuses_a_constant_regression_target() {
         err.contains("240 rows repeating an earlier row in every column"),
         "{err}"
     );
+    assert!(
+        !err.contains("missing feature"),
+        "copies are not missing values: {err}"
+    );
 
     let constant = dir.file(
         "constant.csv",
@@ -459,4 +425,55 @@ fn a_never_negative_target_can_be_kept_at_or_above_zero() {
         "cpu",
     ]);
     assert!(err.contains("turn off the non-negative option"), "{err}");
+}
+
+#[test]
+fn refusals_name_the_files_own_column_and_the_output_keeps_its_layout() {
+    let dir = Dir::new();
+    let model = classifier(&dir);
+    // `region` is the file's 6th column (the model's 3rd).
+    let score = dir.file(
+        "score.csv",
+        "\u{feff}ref,note,age,income,member,region,visits\r\n7,a,30,40000,True,north,3\r\n8,b,31,41000,False,central,4\r\n,,,,,,\r\n",
+    );
+    let out = dir.path("out.csv");
+    let err = fails(&as_strs(&predict(
+        &model,
+        &score,
+        &out,
+        &["--refuse-unseen"],
+    )));
+    assert!(err.contains("line 3, column 6 (`region`)"), "{err}");
+    // Scored: BOM, CRLF and the row of empty cells kept in place.
+    let (_, err) = ok(&as_strs(&predict(&model, &score, &out, &[])));
+    assert!(err.contains("line 4"), "{err}");
+    let written = std::fs::read(&out).unwrap();
+    assert!(written.starts_with(b"\xEF\xBB\xBFref,note,"), "{written:?}");
+    let text = String::from_utf8(written).unwrap();
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    assert_eq!(lines.len(), 5, "{text:?}");
+    assert_eq!(lines[3], ",,,,,,,,");
+    // Writing the scores over the file being scored is refused.
+    let err = fails(&as_strs(&predict(&model, &score, &score, &[])));
+    assert!(err.contains("is the file being scored"), "{err}");
+}
+
+#[test]
+fn a_negative_placeholder_in_a_never_negative_column_is_out_of_range() {
+    let dir = Dir::new();
+    let model = classifier(&dir);
+    // Training visits run from 1 to 30: -1 is within 10% of the range, but
+    // never negative in training, so it is a placeholder.
+    let score = dir.file(
+        "score.csv",
+        "age,income,region,member,visits\n30,40000,north,True,-1\n",
+    );
+    let out = dir.path("out.csv");
+    let (_, err) = ok(&as_strs(&predict(&model, &score, &out, &["--flags"])));
+    assert!(err.contains("visits: outside the training range"), "{err}");
+    assert!(
+        std::fs::read_to_string(&out)
+            .unwrap()
+            .contains("out_of_range:visits")
+    );
 }

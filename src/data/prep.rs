@@ -735,7 +735,20 @@ pub fn prepare(table: &Table, recipe: &Recipe) -> Result<Prepared, PrepError> {
     );
     notes.extend(imputation_notes(table, &pipeline, &usable));
     if let Some(d) = &duplicates {
-        notes.extend(duplicate_note(d, dropped_copies, &train, &test));
+        // Without a customer identifier, identical rows may be different
+        // customers who look alike rather than copies of one record.
+        let has_identifier = table.columns().iter().any(|c| {
+            c.name != recipe.target
+                && super::screen::unsuitable(table, c)
+                    == Some(super::screen::Unsuitable::Identifier)
+        });
+        notes.extend(duplicate_note(
+            d,
+            dropped_copies,
+            has_identifier,
+            &train,
+            &test,
+        ));
     }
     let inputs: Vec<&str> = pipeline.input_columns().collect();
     let regression_target =
@@ -801,6 +814,7 @@ fn imputation_notes(table: &Table, pipeline: &Pipeline, usable: &[usize]) -> Vec
 fn duplicate_note(
     duplicates: &Duplicates,
     dropped: usize,
+    has_identifier: bool,
     train: &Dataset,
     test: &Dataset,
 ) -> Option<DataNote> {
@@ -820,10 +834,15 @@ fn duplicate_note(
     if report.copies == 0 {
         return None;
     }
+    let caveat = if has_identifier {
+        ""
+    } else {
+        " (with no customer identifier in the file, they may also be different customers who look alike)"
+    };
     Some(DataNote::warning(
         None,
         format!(
-            "{} of {} rows are duplicate rows, repeating another in every column ({} distinct rows repeat); {} of the {} test rows also occur in the training rows, so test metrics would be optimistic: drop the copies (--drop-duplicates, or the data panel's tick)",
+            "{} of {} rows are duplicate rows, repeating another in every column ({} distinct rows repeat); {} of the {} test rows also occur in the training rows, so test metrics would be optimistic; if they are copies of one record{caveat}, drop them (--drop-duplicates, or the data panel's tick)",
             report.copies,
             report.rows,
             report.repeated_groups,

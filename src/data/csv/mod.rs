@@ -158,17 +158,23 @@ pub fn load_csv(path: &Path) -> Result<Table, CsvError> {
 
 /// Reads a CSV file from disk within explicit limits.
 pub fn load_csv_with(path: &Path, limits: &CsvLimits) -> Result<Table, CsvError> {
-    let io_err = |source| CsvError::Io {
-        path: path.display().to_string(),
-        source,
-    };
-    let metadata = std::fs::metadata(path).map_err(io_err)?;
+    check_file(path, limits)?;
+    let label = path.display().to_string();
+    read_table(&label, limits.max_row_bytes, || open_file(path))
+}
+
+/// Refuses a folder, a missing file or one over the size limit before a
+/// byte is read: the table would take several times the file's size in
+/// memory. (A file that grows while being read is still bounded per row
+/// by the row limit.)
+pub(crate) fn check_file(path: &Path, limits: &CsvLimits) -> Result<(), CsvError> {
+    let metadata = std::fs::metadata(path).map_err(|e| io_error(path, e))?;
     if metadata.is_dir() {
-        return Err(io_err(io::Error::other("it is a folder, not a file")));
+        return Err(io_error(
+            path,
+            io::Error::other("it is a folder, not a file"),
+        ));
     }
-    // Refused before a byte is read: the table would take several times the
-    // file's size in memory. (A file that grows while being read is still
-    // bounded per row by the row limit.)
     if metadata.len() > limits.max_file_bytes {
         return Err(CsvError::TooLarge {
             path: path.display().to_string(),
@@ -177,10 +183,20 @@ pub fn load_csv_with(path: &Path, limits: &CsvLimits) -> Result<Table, CsvError>
             set_by: limits.source.clone(),
         });
     }
-    let label = path.display().to_string();
-    read_table(&label, limits.max_row_bytes, || {
-        File::open(path).map(BufReader::new).map_err(io_err)
-    })
+    Ok(())
+}
+
+pub(crate) fn open_file(path: &Path) -> Result<BufReader<File>, CsvError> {
+    File::open(path)
+        .map(BufReader::new)
+        .map_err(|e| io_error(path, e))
+}
+
+fn io_error(path: &Path, source: io::Error) -> CsvError {
+    CsvError::Io {
+        path: path.display().to_string(),
+        source,
+    }
 }
 
 /// Reads CSV text held in memory (no file-size limit: it is already read;

@@ -8,11 +8,10 @@
 //! for byte, and reads only the model's input columns, each the way the
 //! model file says ([`RawTable::typed`]).
 
-use std::fs::File;
-use std::io::{BufReader, Cursor, Write};
+use std::io::{Cursor, Write};
 use std::path::Path;
 
-use super::{CsvError, Records, is_missing_marker};
+use super::{CsvError, Records, check_file, is_missing_marker, open_file};
 use crate::data::limits::CsvLimits;
 use crate::data::notes::{DataNote, format_lines};
 use crate::data::numbers::{DecimalMark, NumberFormat};
@@ -74,24 +73,12 @@ pub fn read_raw(path: &Path) -> Result<RawTable, CsvError> {
 
 /// [`read_raw`] within explicit limits.
 pub fn read_raw_with(path: &Path, limits: &CsvLimits) -> Result<RawTable, CsvError> {
-    let io_err = |source| CsvError::Io {
-        path: path.display().to_string(),
-        source,
-    };
-    let metadata = std::fs::metadata(path).map_err(io_err)?;
-    if metadata.is_dir() {
-        return Err(io_err(std::io::Error::other("it is a folder, not a file")));
-    }
-    if metadata.len() > limits.max_file_bytes {
-        return Err(CsvError::TooLarge {
-            path: path.display().to_string(),
-            size: metadata.len(),
-            limit: limits.max_file_bytes,
-            set_by: limits.source.clone(),
-        });
-    }
-    let file = File::open(path).map(BufReader::new).map_err(io_err)?;
-    read_raw_from(&path.display().to_string(), file, limits.max_row_bytes)
+    check_file(path, limits)?;
+    read_raw_from(
+        &path.display().to_string(),
+        open_file(path)?,
+        limits.max_row_bytes,
+    )
 }
 
 /// [`read_raw`] of text held in memory.
