@@ -474,3 +474,17 @@ fn a_run_id_too_large_to_follow_is_a_damaged_run() {
     let (back, problem) = History::from_json(&history.to_json().unwrap());
     assert_eq!((back.records.len(), problem), (3, None));
 }
+
+#[test]
+fn precision_with_nobody_predicted_positive_is_no_value_not_zero() {
+    let mut r = record(0.02, vec![4], 1);
+    let nobody = purchase_lab::model::metrics::ClassificationMetrics::compute(
+        &[0.1, 0.2, 0.3],
+        &[0.0, 1.0, 1.0],
+        0.5,
+    )
+    .unwrap();
+    r.final_metrics = Some(purchase_lab::model::run::Metrics::Classification(nobody));
+    assert_eq!(metric_value(&r, "precision"), None);
+    assert!(metric_value(&r, "recall").is_some());
+}

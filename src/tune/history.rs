@@ -342,7 +342,8 @@ pub fn metric_value(record: &RunRecord, name: &str) -> Option<f64> {
         ("epochs", _) => Some(record.epochs_trained() as f64),
         ("auc", Some(Metrics::Classification(m))) => m.auc,
         ("accuracy", Some(Metrics::Classification(m))) => Some(m.accuracy),
-        ("precision", Some(Metrics::Classification(m))) => Some(m.precision),
+        // Undefined (nothing predicted positive) is no value, not 0.
+        ("precision", Some(Metrics::Classification(m))) => m.precision_if_defined(),
         ("recall", Some(Metrics::Classification(m))) => Some(m.recall),
         ("f1", Some(Metrics::Classification(m))) => Some(m.f1),
         ("rmse", Some(Metrics::Regression(m))) => Some(m.rmse),
