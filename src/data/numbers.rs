@@ -96,7 +96,11 @@ impl NumberFormat {
     /// Reads one trimmed, non-missing cell in this format; `None` when it is
     /// not a number here (`12.5` in a decimal-comma column).
     pub fn parse(&self, cell: &str) -> Option<f64> {
-        let reading = read_cell(cell)?;
+        let reading = read_cell_as(
+            cell,
+            self.decimal == DecimalMark::Point,
+            self.decimal == DecimalMark::Comma,
+        )?;
         match self.decimal {
             DecimalMark::Point => reading.point,
             DecimalMark::Comma => reading.comma,
@@ -124,7 +128,15 @@ const SPACE_GROUPS: [char; 3] = [' ', '\u{a0}', '\u{202f}'];
 
 /// Reads a trimmed cell as a number under both decimal marks; `None` when
 /// it is no number under either (a word, a date, `1-2`).
+#[cfg(test)]
 pub(crate) fn read_cell(cell: &str) -> Option<CellReading> {
+    read_cell_as(cell, true, true)
+}
+
+/// [`read_cell`] under the marks still in question only (a column that
+/// has ruled one out skips its reading: most cells of a long column).
+pub(crate) fn read_cell_as(cell: &str, point: bool, comma: bool) -> Option<CellReading> {
+    let (want_point, want_comma) = (point, comma);
     // The common case first: a plain number (`12`, `-3.5`, `1e6`), the
     // same under both marks unless it has a point (then the comma reading
     // must treat the point as a thousands separator: `1.234` is 1234).
@@ -134,13 +146,18 @@ pub(crate) fn read_cell(cell: &str) -> Option<CellReading> {
             // like scientific notation.
             return None;
         }
-        let comma = if cell.contains('.') {
+        let comma = if !want_comma {
+            None
+        } else if cell.contains('.') {
             parse_body(strip_sign(cell).1, DecimalMark::Comma).map(|v| signed(cell, v))
         } else {
             Some(x)
         };
+        if !want_point && comma.is_none() {
+            return None;
+        }
         return Some(CellReading {
-            point: Some(x),
+            point: want_point.then_some(x),
             comma,
             currency: None,
             percent: false,
@@ -196,8 +213,16 @@ pub(crate) fn read_cell(cell: &str) -> Option<CellReading> {
     {
         return None;
     }
-    let point = parse_body(rest, DecimalMark::Point);
-    let comma = parse_body(rest, DecimalMark::Comma);
+    let point = if want_point {
+        parse_body(rest, DecimalMark::Point)
+    } else {
+        None
+    };
+    let comma = if want_comma {
+        parse_body(rest, DecimalMark::Comma)
+    } else {
+        None
+    };
     if point.is_none() && comma.is_none() {
         return None;
     }
@@ -217,7 +242,7 @@ pub(crate) fn read_cell(cell: &str) -> Option<CellReading> {
 /// wrote (`1.5E+03`, `2e-7`): the mantissa does not start with `00` and
 /// the exponent has at most three digits.
 fn plausible_exponent(cell: &str) -> bool {
-    let Some(at) = cell.find(['e', 'E']) else {
+    let Some(at) = cell.bytes().position(|b| b == b'e' || b == b'E') else {
         return true;
     };
     let (mantissa, exponent) = (&cell[..at], &cell[at + 1..]);
@@ -388,7 +413,7 @@ impl NumberColumn {
     /// Adds one trimmed, non-missing cell.
     pub fn push(&mut self, cell: &str, line: u64) -> Pushed {
         let row = self.values.len();
-        let Some(reading) = read_cell(cell) else {
+        let Some(reading) = read_cell_as(cell, self.point_ok, self.comma_ok) else {
             return self.push_stray(cell, line);
         };
         let value = match (self.point_ok, self.comma_ok, reading.point, reading.comma) {
@@ -420,10 +445,14 @@ impl NumberColumn {
         if let Some(sign) = reading.currency {
             *self.currency.entry(sign).or_default() += 1;
         }
-        if cell.bytes().all(|b| b.is_ascii_digit()) {
-            self.leading_zeros += usize::from(cell.len() > 1 && cell.starts_with('0'));
-        } else {
-            self.other_numbers = true;
+        // Once a number with a point or sign is seen, leading zeros no
+        // longer decide anything: skip the scan.
+        if !self.other_numbers {
+            if cell.bytes().all(|b| b.is_ascii_digit()) {
+                self.leading_zeros += usize::from(cell.len() > 1 && cell.starts_with('0'));
+            } else {
+                self.other_numbers = true;
+            }
         }
         self.percent += usize::from(reading.percent);
         self.parentheses += usize::from(reading.parentheses);

@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 
 use super::notes::DataNote;
-use super::table::{CellFormat, Column, ColumnData, MISSING_CODE, Table};
+use super::table::{CellFormat, Column, ColumnData, Table};
 
 /// Why a column is left out of the default features.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,12 +69,29 @@ pub fn unsuitable(table: &Table, column: &Column) -> Option<Unsuitable> {
     if values < SPARSE_MAX_VALUES && values * 2 < rows || values * 100 < rows {
         return Some(Unsuitable::Sparse { values });
     }
+    let is_date = matches!(table.cell_format(&column.name), CellFormat::Date(_));
+    let named = named_like_identifier(&column.name);
+    // Cheap checks first: a numeric column is constant when its least and
+    // greatest values agree, and only one named like a key needs its
+    // distinct values counted (a hash set over a million rows is not free).
+    if let ColumnData::Numeric(v) = &column.data {
+        let (lo, hi) = v
+            .iter()
+            .filter(|x| !x.is_nan())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+                (lo.min(x), hi.max(x))
+            });
+        if lo >= hi {
+            return Some(Unsuitable::Constant);
+        }
+        if !named || is_date {
+            return None;
+        }
+    }
     let distinct = distinct_values(column);
     if distinct <= 1 {
         return Some(Unsuitable::Constant);
     }
-    let is_date = matches!(table.cell_format(&column.name), CellFormat::Date(_));
-    let named = named_like_identifier(&column.name);
     match &column.data {
         ColumnData::Categorical { .. } => {
             let nearly_unique = values >= IDENTIFIER_MIN_ROWS
@@ -97,14 +114,14 @@ pub fn unsuitable(table: &Table, column: &Column) -> Option<Unsuitable> {
 
 fn distinct_values(column: &Column) -> usize {
     match &column.data {
-        ColumnData::Categorical { codes, .. } => {
-            let mut seen = HashSet::new();
+        ColumnData::Categorical { codes, levels } => {
+            let mut seen = vec![false; levels.len()];
             for &c in codes {
-                if c != MISSING_CODE {
-                    seen.insert(c);
+                if let Some(s) = seen.get_mut(c as usize) {
+                    *s = true;
                 }
             }
-            seen.len()
+            seen.iter().filter(|&&s| s).count()
         }
         ColumnData::Numeric(v) => {
             let seen: HashSet<u64> = v

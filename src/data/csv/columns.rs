@@ -24,8 +24,11 @@ pub fn is_missing_marker(text: &str) -> bool {
     // Every marker starts with a letter, `?`, `<`, `#` or `-` (or is
     // empty), so a cell starting with a digit, i.e. nearly every cell of a
     // numeric column, skips the comparisons.
-    if text.as_bytes().first().is_some_and(u8::is_ascii_digit) {
-        return false;
+    // So does a signed number (`-45.1`): half the cells of some columns.
+    match text.as_bytes() {
+        [first, ..] if first.is_ascii_digit() => return false,
+        [b'-' | b'+' | b'.', second, ..] if second.is_ascii_digit() => return false,
+        _ => {}
     }
     MISSING_MARKERS.iter().any(|m| text.eq_ignore_ascii_case(m))
 }
@@ -74,7 +77,13 @@ impl ColumnReader {
     /// Adds one cell. `true` when the column just turned out to be text
     /// after numbers were stored (their spelling is lost: read again).
     pub(super) fn push(&mut self, raw: &str, line: u64) -> bool {
-        let cell = raw.trim();
+        // Most cells have nothing to trim: skip the Unicode-aware trim
+        // when both ends are visible ASCII.
+        let bytes = raw.as_bytes();
+        let cell = match (bytes.first(), bytes.last()) {
+            (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => raw,
+            _ => raw.trim(),
+        };
         self.rows += 1;
         if is_missing_marker(cell) {
             if !cell.is_empty()
@@ -427,6 +436,11 @@ mod tests {
                 !marker.as_bytes().first().is_some_and(u8::is_ascii_digit),
                 "{marker}"
             );
+            let signed_number = matches!(
+                marker.as_bytes(),
+                [b'-' | b'+' | b'.', second, ..] if second.is_ascii_digit()
+            );
+            assert!(!signed_number, "{marker}");
         }
     }
 
