@@ -175,3 +175,16 @@ fn unreadable_file() {
         Ok(t) => assert_eq!(t.n_rows(), 1),
     }
 }
+
+#[test]
+fn windows_line_ends_count_lines_as_an_editor_does() {
+    // The CSV parser marks a row after `\r\n` as starting on the line
+    // before; the reader takes lines from its own byte scan instead.
+    let e = Scratch::new().error(b"a,b,c\r\n1,2,3\r\n4,5\r\n");
+    assert_eq!(
+        e.to_string(),
+        "line 3: 2 fields, but the header has 3 columns"
+    );
+    let e = Scratch::new().error(b"a,b,c\r\n\"x\r\ny\",2,3\r\n4,5\r\n");
+    assert_eq!(e.line(), Some(4), "{e}");
+}
