@@ -758,7 +758,7 @@ pub fn prepare(table: &Table, recipe: &Recipe) -> Result<Prepared, PrepError> {
         pipeline,
         train,
         test,
-        dropped_rows: dropped + dropped_copies,
+        dropped_rows: dropped,
         notes,
         profile,
     })
