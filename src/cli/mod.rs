@@ -283,7 +283,7 @@ pub fn parse_hidden(text: &str) -> Result<Vec<usize>> {
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// The CSV file (`,` `;` or tab delimited, header row first).
+    /// The CSV file (`,` `;` tab or `|` delimited, or as Excel's `sep=` line says; header row first).
     pub file: PathBuf,
     /// Also print the first N rows.
     #[arg(long, default_value_t = 0, value_name = "N")]
