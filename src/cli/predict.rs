@@ -141,21 +141,17 @@ pub(super) fn predict(args: &PredictArgs) -> Result<()> {
         notes.clear();
     }
     // The file's own column numbers for the model's columns, for errors.
-    let file_columns: Vec<(String, usize)> = schema
-        .iter()
-        .filter_map(|(name, _)| {
-            raw.find_column(name, &mut Vec::new())
-                .map(|i| (name.clone(), i + 1))
-        })
-        .collect();
+    let file_columns = typed.file_columns;
     let file_column = |name: &str| {
         file_columns
             .iter()
             .find(|(n, _)| n == name)
-            .map(|(_, i)| *i)
+            .map(|(_, i)| *i + 1)
     };
     let scored_lines = raw.scored_lines();
-    let mut checked = match &profile {
+    // The table to score: checked against the training profile (renamed,
+    // respelled, clipped), or as read for a model file without one.
+    let (mut checked, unchecked) = match &profile {
         Some(profile) => {
             // A table of no columns has no rows; let the check name every
             // missing column rather than count lines.
@@ -179,19 +175,15 @@ pub(super) fn predict(args: &PredictArgs) -> Result<()> {
                     .into_iter()
                     .map(|(from, to)| ColumnRename { from, to }),
             );
-            Some(checked)
+            (Some(checked), crate::data::Table::default())
         }
         None => {
             notes.push(DataNote::info(
                 None,
                 "this model file was saved before scoring reports existed: nothing is compared with the training data (train it again to get the report)",
             ));
-            None
+            (None, typed.table)
         }
-    };
-    let table = match &checked {
-        Some(c) => c.table.clone(),
-        None => raw.typed(&pipeline.schema()).table,
     };
 
     let scores = if raw.scored.is_empty() {
@@ -203,8 +195,9 @@ pub(super) fn predict(args: &PredictArgs) -> Result<()> {
     } else {
         let device = select_device(args.backend)?;
         let model = LoadedModel::new(bundle, &device)?;
+        let table = checked.as_ref().map_or(&unchecked, |c| &c.table);
         model
-            .predict_table(&table)
+            .predict_table(table)
             .with_context(|| format!("{}", args.data.display()))?
     };
     if let (Some(c), Some(profile)) = (&mut checked, &profile) {
@@ -215,20 +208,11 @@ pub(super) fn predict(args: &PredictArgs) -> Result<()> {
     if !args.json {
         print_notes(&notes);
         if let Some(c) = &checked {
-            // Renames and matched spellings come first and are notes; the
-            // rest are findings the user should look at.
-            let report = &c.report;
-            let mut spelled: Vec<&str> = report
-                .spelling_matches
-                .iter()
-                .map(|m| m.column.as_str())
-                .collect();
-            spelled.sort_unstable();
-            spelled.dedup();
-            let n_notes = usize::from(!report.renamed_columns.is_empty()) + spelled.len();
-            for (i, line) in report.summary_lines().into_iter().enumerate() {
-                let label = if i < n_notes { "note" } else { "warning" };
-                eprintln!("{label}: {line}");
+            for line in c.report.note_lines() {
+                eprintln!("note: {line}");
+            }
+            for line in c.report.warning_lines() {
+                eprintln!("warning: {line}");
             }
         }
     }

@@ -778,6 +778,14 @@ impl ScoringReport {
     /// Short human lines for stderr and the window, notes first, then one
     /// line per finding; empty when there is nothing to say.
     pub fn summary_lines(&self) -> Vec<String> {
+        let mut out = self.note_lines();
+        out.extend(self.warning_lines());
+        out
+    }
+
+    /// What was matched for the user (column names, category spellings):
+    /// notes, not warnings.
+    pub fn note_lines(&self) -> Vec<String> {
         let mut out = Vec::new();
         if !self.renamed_columns.is_empty() {
             let pairs: Vec<String> = self
@@ -791,7 +799,13 @@ impl ScoringReport {
             ));
         }
         out.extend(self.spelling_lines());
-        out.extend(self.unseen_categories.iter().map(unseen_line));
+        out
+    }
+
+    /// One line per finding the user should look at: unseen categories,
+    /// missing features, values and predictions out of range.
+    pub fn warning_lines(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.unseen_categories.iter().map(unseen_line).collect();
         out.extend(
             self.missing_features
                 .iter()

@@ -194,14 +194,13 @@ pub fn left_out_note(column: &str, why: &Unsuitable) -> DataNote {
 /// Every column but the target that is fit to be a feature, and a note for
 /// each one left out.
 pub fn default_features(table: &Table, target: &str) -> (Vec<String>, Vec<DataNote>) {
-    let mut features = Vec::new();
-    let mut notes = Vec::new();
-    for column in table.columns().iter().filter(|c| c.name != target) {
-        match unsuitable(table, column) {
-            Some(why) => notes.push(left_out_note(&column.name, &why)),
-            None => features.push(column.name.clone()),
-        }
-    }
+    let unfit = unfit_columns(table, target);
+    let features: Vec<String> = table
+        .column_names()
+        .filter(|&n| n != target && !unfit.iter().any(|(u, _)| u == n))
+        .map(str::to_owned)
+        .collect();
+    let notes = recipe_feature_notes(&unfit, &features);
     (features, notes)
 }
 

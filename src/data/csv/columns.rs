@@ -50,7 +50,6 @@ enum Reading {
 /// One column being read.
 pub(super) struct ColumnReader {
     reading: Reading,
-    rows: usize,
     /// Non-empty missing markers as written, with their counts.
     tokens: BTreeMap<String, usize>,
     /// Values that had spaces around them (said for text columns, where
@@ -67,7 +66,6 @@ impl ColumnReader {
             } else {
                 Reading::Number(NumberColumn::new())
             },
-            rows: 0,
             tokens: BTreeMap::new(),
             trimmed: 0,
             trimmed_example: None,
@@ -84,7 +82,6 @@ impl ColumnReader {
             (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => raw,
             _ => raw.trim(),
         };
-        self.rows += 1;
         if is_missing_marker(cell) {
             if !cell.is_empty()
                 && (self.tokens.len() < TOKEN_KINDS_KEPT || self.tokens.contains_key(cell))
@@ -173,7 +170,6 @@ pub(super) fn finish_columns(
             tokens,
             trimmed,
             trimmed_example,
-            ..
         } = reader;
         let data = match reading {
             Reading::Number(n) => {

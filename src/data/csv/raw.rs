@@ -35,6 +35,9 @@ pub struct TypedTable {
     /// `(name in the file, the model's name)` for names matched apart from
     /// case or surrounding spaces.
     pub renamed: Vec<(String, String)>,
+    /// `(the model's name, 0-based column in the file)` for each column
+    /// found, for messages that name the file's own column.
+    pub file_columns: Vec<(String, usize)>,
 }
 
 /// The cells of a file as written (after CSV unquoting), one record per
@@ -190,6 +193,7 @@ impl RawTable {
     pub fn typed(&self, schema: &[(String, CellFormat)]) -> TypedTable {
         let mut notes = Vec::new();
         let mut renamed = Vec::new();
+        let mut file_columns = Vec::with_capacity(schema.len());
         let mut columns = Vec::with_capacity(schema.len());
         for (name, format) in schema {
             let Some(index) = self.find_column(name, &mut notes) else {
@@ -198,6 +202,7 @@ impl RawTable {
             if self.names[index] != *name {
                 renamed.push((self.names[index].clone(), name.clone()));
             }
+            file_columns.push((name.clone(), index));
             // Text that is not UTF-8 is decoded with replacement
             // characters, so it shows up as an unknown value, not a crash.
             let decoded: Vec<std::borrow::Cow<'_, str>> = self
@@ -241,6 +246,7 @@ impl RawTable {
             table,
             notes,
             renamed,
+            file_columns,
         }
     }
 
