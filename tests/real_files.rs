@@ -12,7 +12,7 @@ use purchase_lab::model::metrics::ClassificationMetrics;
 use purchase_lab::model::run::Metrics;
 
 mod cli_support;
-use cli_support::{Dir, ok, run};
+use cli_support::{Dir, ok, run, train_args};
 
 fn numeric(t: &Table, name: &str) -> Vec<f64> {
     match t.column(name).map(|c| &c.data) {
@@ -52,21 +52,17 @@ fn customers(n: usize, delimiter: char, decimal: char) -> String {
 fn train_model(dir: &Dir, data: &str, extra: &[&str]) -> String {
     let model = dir.path("m.plab");
     let mut args = vec![
-        "train",
-        "--data",
-        data,
         "--target",
         "bought",
         "--positive",
         "yes",
         "--epochs",
         "5",
-        "--backend",
-        "cpu",
         "--out",
         &model,
     ];
     args.extend_from_slice(extra);
+    let args = train_args(data, &args);
     ok(&args);
     model
 }
@@ -326,22 +322,20 @@ fn unfit_columns_are_left_out_and_dates_become_numbers() {
     let mut features = None;
     for seed in 1..=6 {
         let seed = seed.to_string();
-        let (out, _) = ok(&[
-            "train",
-            "--data",
+        let (out, _) = ok(&train_args(
             &file,
-            "--target",
-            "renewed",
-            "--positive",
-            "yes",
-            "--epochs",
-            "3",
-            "--backend",
-            "cpu",
-            "--seed",
-            &seed,
-            "--json",
-        ]);
+            &[
+                "--target",
+                "renewed",
+                "--positive",
+                "yes",
+                "--epochs",
+                "3",
+                "--seed",
+                &seed,
+                "--json",
+            ],
+        ));
         let json: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
         let n = json["features"].as_u64().unwrap();
         // signup (days), age, plan (2 levels): 4 inputs, whatever the seed.
@@ -373,19 +367,17 @@ fn label_variants_are_named_and_merged_on_request() {
         text.push_str(&format!("{},{}\n", i, labels[i % 6]));
     }
     let file = dir.file("labels.csv", text);
-    let args = [
-        "train",
-        "--data",
+    let args = train_args(
         &file,
-        "--target",
-        "subscribed",
-        "--positive",
-        "Yes",
-        "--epochs",
-        "2",
-        "--backend",
-        "cpu",
-    ];
+        &[
+            "--target",
+            "subscribed",
+            "--positive",
+            "Yes",
+            "--epochs",
+            "2",
+        ],
+    );
     let (_, err) = ok(&args);
     assert!(
         err.contains("`yes` (10)")
@@ -405,17 +397,10 @@ fn label_variants_are_named_and_merged_on_request() {
             t + &format!("{},{}\n", i % 7, if i % 2 == 0 { "Yes" } else { "No" })
         }),
     );
-    let o = run(&[
-        "train",
-        "--data",
+    let o = run(&train_args(
         &yes_no,
-        "--target",
-        "y",
-        "--positive",
-        "yes",
-        "--backend",
-        "cpu",
-    ]);
+        &["--target", "y", "--positive", "yes"],
+    ));
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("did you mean `Yes`?"), "{err}");
@@ -426,18 +411,10 @@ fn label_variants_are_named_and_merged_on_request() {
             t + &format!("{i},{}\n", i % 2)
         }),
     );
-    let (_, err) = ok(&[
-        "train",
-        "--data",
+    let (_, err) = ok(&train_args(
         &zero_one,
-        "--target",
-        "y",
-        "--regression",
-        "--epochs",
-        "2",
-        "--backend",
-        "cpu",
-    ]);
+        &["--target", "y", "--regression", "--epochs", "2"],
+    ));
     assert!(err.contains("looks like classification"), "{err}");
 }
 
@@ -455,19 +432,10 @@ fn imbalance_and_undefined_precision_are_said() {
         ));
     }
     let file = dir.file("rare.csv", text);
-    let (_, err) = ok(&[
-        "train",
-        "--data",
+    let (_, err) = ok(&train_args(
         &file,
-        "--target",
-        "y",
-        "--positive",
-        "buy",
-        "--epochs",
-        "2",
-        "--backend",
-        "cpu",
-    ]);
+        &["--target", "y", "--positive", "buy", "--epochs", "2"],
+    ));
     assert!(err.contains("only 8 of 200 rows (4.0%) are `buy`"), "{err}");
     assert!(err.contains("the test rows hold only"), "{err}");
 

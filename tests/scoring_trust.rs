@@ -2,7 +2,7 @@
 //! never seen, on files the test writes, through the command a user runs.
 
 mod cli_support;
-use cli_support::{Dir, fails, ok};
+use cli_support::{Dir, fails, ok, train_args};
 
 const FEATURES: &str = "age,income,region,member,visits";
 
@@ -28,45 +28,41 @@ fn training_file() -> String {
 fn classifier(dir: &Dir) -> String {
     let data = dir.file("train.csv", training_file());
     let model = dir.path("c.plab");
-    ok(&[
-        "train",
-        "--data",
+    ok(&train_args(
         &data,
-        "--target",
-        "bought",
-        "--positive",
-        "yes",
-        "--features",
-        FEATURES,
-        "--epochs",
-        "5",
-        "--backend",
-        "cpu",
-        "--out",
-        &model,
-    ]);
+        &[
+            "--target",
+            "bought",
+            "--positive",
+            "yes",
+            "--features",
+            FEATURES,
+            "--epochs",
+            "5",
+            "--out",
+            &model,
+        ],
+    ));
     model
 }
 
 fn regressor(dir: &Dir) -> String {
     let data = dir.file("train.csv", training_file());
     let model = dir.path("r.plab");
-    ok(&[
-        "train",
-        "--data",
+    ok(&train_args(
         &data,
-        "--target",
-        "spend",
-        "--regression",
-        "--features",
-        FEATURES,
-        "--epochs",
-        "5",
-        "--backend",
-        "cpu",
-        "--out",
-        &model,
-    ]);
+        &[
+            "--target",
+            "spend",
+            "--regression",
+            "--features",
+            FEATURES,
+            "--epochs",
+            "5",
+            "--out",
+            &model,
+        ],
+    ));
     model
 }
 
@@ -302,21 +298,19 @@ fn training_reports_duplicate_rows_and_refuses_a_constant_regression_target() {
         }
     }
     let data = dir.file("four.csv", four);
-    let args = [
-        "train",
-        "--data",
+    let args = train_args(
         &data,
-        "--target",
-        "bought",
-        "--positive",
-        "yes",
-        "--features",
-        FEATURES,
-        "--epochs",
-        "2",
-        "--backend",
-        "cpu",
-    ];
+        &[
+            "--target",
+            "bought",
+            "--positive",
+            "yes",
+            "--features",
+            FEATURES,
+            "--epochs",
+            "2",
+        ],
+    );
     let (_, err) = ok(&args);
     assert!(
         err.contains("240 of 320 rows are duplicate rows") && err.contains("test rows also occur"),
@@ -338,16 +332,7 @@ fn training_reports_duplicate_rows_and_refuses_a_constant_regression_target() {
         "constant.csv",
         (0..20).fold(String::from("x,y\n"), |t, i| t + &format!("{i},7\n")),
     );
-    let err = fails(&[
-        "train",
-        "--data",
-        &constant,
-        "--target",
-        "y",
-        "--regression",
-        "--backend",
-        "cpu",
-    ]);
+    let err = fails(&train_args(&constant, &["--target", "y", "--regression"]));
     assert!(
         err.contains("the same value (7) in every training row"),
         "{err}"
@@ -365,21 +350,19 @@ fn a_never_negative_target_can_be_kept_at_or_above_zero() {
     }
     let data = dir.file("spend.csv", text);
     let model = dir.path("nn.plab");
-    let (_, err) = ok(&[
-        "train",
-        "--data",
+    let (_, err) = ok(&train_args(
         &data,
-        "--target",
-        "spend",
-        "--regression",
-        "--epochs",
-        "3",
-        "--backend",
-        "cpu",
-        "--non-negative",
-        "--out",
-        &model,
-    ]);
+        &[
+            "--target",
+            "spend",
+            "--regression",
+            "--epochs",
+            "3",
+            "--non-negative",
+            "--out",
+            &model,
+        ],
+    ));
     assert!(
         !err.contains("--non-negative"),
         "no hint once it is on: {err}"
@@ -393,18 +376,10 @@ fn a_never_negative_target_can_be_kept_at_or_above_zero() {
         assert!(value >= 0.0, "{scored}");
     }
     // Without the option, the training notes suggest it.
-    let (_, err) = ok(&[
-        "train",
-        "--data",
+    let (_, err) = ok(&train_args(
         &data,
-        "--target",
-        "spend",
-        "--regression",
-        "--epochs",
-        "1",
-        "--backend",
-        "cpu",
-    ]);
+        &["--target", "spend", "--regression", "--epochs", "1"],
+    ));
     assert!(err.contains("--non-negative"), "{err}");
     // A target with a negative value cannot be kept at or above 0.
     let negative = dir.file(
@@ -413,17 +388,10 @@ fn a_never_negative_target_can_be_kept_at_or_above_zero() {
             t + &format!("{i},{}\n", i - 3)
         }),
     );
-    let err = fails(&[
-        "train",
-        "--data",
+    let err = fails(&train_args(
         &negative,
-        "--target",
-        "y",
-        "--regression",
-        "--non-negative",
-        "--backend",
-        "cpu",
-    ]);
+        &["--target", "y", "--regression", "--non-negative"],
+    ));
     assert!(err.contains("turn off the non-negative option"), "{err}");
 }
 

@@ -50,3 +50,12 @@ pub fn fails(args: &[&str]) -> String {
     assert!(!o.status.success(), "{args:?} should fail");
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// `train --data DATA ARGS --backend cpu`: a training run as the tests
+/// type it (on the CPU, so runs are the same on every machine).
+pub fn train_args<'a>(data: &'a str, args: &[&'a str]) -> Vec<&'a str> {
+    let mut all = vec!["train", "--data", data];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--backend", "cpu"]);
+    all
+}
