@@ -576,10 +576,106 @@ fn write_step(
 
 /// Checks the recipe, drops unusable rows, splits, fits the pipeline on the
 /// training rows and transforms both sides.
+///
+/// # Errors
+/// [`PrepError`] for a recipe the table cannot satisfy (missing target or
+/// feature, too few rows, a constant or negative target, …), each naming the
+/// column and, where one row is at fault, its file line.
 pub fn prepare(table: &Table, recipe: &Recipe) -> Result<Prepared, PrepError> {
     if !(recipe.test_fraction > 0.0 && recipe.test_fraction < 1.0) {
         return Err(PrepError::TestFraction(recipe.test_fraction));
     }
+    let (target, features) = resolve_columns(table, recipe)?;
+    let rows = usable_rows(table, recipe, target, &features)?;
+    let usable = rows.usable;
+    let merge = recipe.merge_label_variants;
+    let (y_all, classes) = encode_target(target, &recipe.target, &recipe.problem, &usable, merge)?;
+    let split = split_rows(
+        &usable,
+        classes.as_deref(),
+        recipe.test_fraction,
+        recipe.seed,
+    );
+
+    let mut steps = Vec::with_capacity(features.len());
+    for column in &features {
+        let format = table.cell_format(&column.name);
+        steps.push(fit_step(column, format, &split.train, recipe)?);
+    }
+    let train_targets: Vec<f64> = split
+        .train
+        .iter()
+        .map(|r| f64::from(y_all[usable_index(&usable, *r)]))
+        .collect();
+    let encoding =
+        fit_target_encoding(table, recipe, target, &usable, &split.train, &train_targets)?;
+    let pipeline = Pipeline {
+        target: recipe.target.clone(),
+        encoding,
+        impute: recipe.impute,
+        scale: recipe.scale,
+        steps,
+    };
+
+    let side = |rows: Vec<usize>| -> Result<Dataset, PrepError> {
+        let x = pipeline.transform_rows(table, &rows)?;
+        let y = rows
+            .iter()
+            .map(|r| y_all[usable_index(&usable, *r)])
+            .collect();
+        Ok(Dataset {
+            x,
+            y,
+            source_rows: rows,
+        })
+    };
+    let train = side(split.train)?;
+    let test = side(split.test)?;
+    let mut notes = preparation_notes(
+        table,
+        recipe,
+        target,
+        &usable,
+        rows.dropped_copies,
+        &train,
+        &test,
+    );
+    notes.extend(imputation_notes(table, &pipeline, &usable));
+    if let Some(d) = &rows.duplicates {
+        // Without a customer identifier, identical rows may be different
+        // customers who look alike rather than copies of one record.
+        let has_identifier = table.columns().iter().any(|c| {
+            c.name != recipe.target
+                && super::screen::unsuitable(table, c)
+                    == Some(super::screen::Unsuitable::Identifier)
+        });
+        notes.extend(duplicate_note(
+            d,
+            rows.dropped_copies,
+            has_identifier,
+            &train,
+            &test,
+        ));
+    }
+    let inputs: Vec<&str> = pipeline.input_columns().collect();
+    let regression_target =
+        matches!(recipe.problem, Problem::Regression).then_some(recipe.target.as_str());
+    let profile = TrainingProfile::fit(table, &inputs, &train.source_rows, regression_target).ok();
+    Ok(Prepared {
+        pipeline,
+        train,
+        test,
+        dropped_rows: rows.dropped,
+        notes,
+        profile,
+    })
+}
+
+/// The recipe's target and feature columns, or why the table lacks them.
+fn resolve_columns<'t>(
+    table: &'t Table,
+    recipe: &Recipe,
+) -> Result<(&'t Column, Vec<&'t Column>), PrepError> {
     let target = table
         .column(&recipe.target)
         .ok_or_else(|| PrepError::TargetMissing {
@@ -605,8 +701,30 @@ pub fn prepare(table: &Table, recipe: &Recipe) -> Result<Prepared, PrepError> {
             })?;
         features.push(column);
     }
+    Ok((target, features))
+}
 
-    // Usable rows: a known target, and with DropRows no missing feature.
+/// The rows a model can learn from, and what was left out on the way.
+struct UsableRows {
+    /// Table rows with a known target (and, with `DropRows`, every feature),
+    /// minus dropped duplicate copies; ascending.
+    usable: Vec<usize>,
+    /// Rows left out for a missing target or feature.
+    dropped: usize,
+    /// Exact copies dropped on request (`Recipe::drop_duplicates`).
+    dropped_copies: usize,
+    /// Duplicate groups over every column, found on the whole table.
+    duplicates: Option<Duplicates>,
+}
+
+/// Drops rows without a target (and, with `DropRows`, with a missing
+/// feature) and, on request, exact copies of whole records.
+fn usable_rows(
+    table: &Table,
+    recipe: &Recipe,
+    target: &Column,
+    features: &[&Column],
+) -> Result<UsableRows, PrepError> {
     let mut usable: Vec<usize> = (0..table.n_rows())
         .filter(|&r| !target.is_missing(r))
         .filter(|&r| recipe.impute != Impute::DropRows || features.iter().all(|c| !c.is_missing(r)))
@@ -646,22 +764,29 @@ pub fn prepare(table: &Table, recipe: &Recipe) -> Result<Prepared, PrepError> {
             });
         }
     }
-    let merge = recipe.merge_label_variants;
-    let (y_all, classes) = encode_target(target, &recipe.target, &recipe.problem, &usable, merge)?;
-    let split = split_rows(
-        &usable,
-        classes.as_deref(),
-        recipe.test_fraction,
-        recipe.seed,
-    );
+    Ok(UsableRows {
+        usable,
+        dropped,
+        dropped_copies,
+        duplicates,
+    })
+}
 
-    let mut steps = Vec::with_capacity(features.len());
-    for column in &features {
-        let format = table.cell_format(&column.name);
-        steps.push(fit_step(column, format, &split.train, recipe)?);
-    }
-    let encoding = match &recipe.problem {
+/// How the target is encoded: the positive label and the labels read as
+/// negative, or a regression target's training mean and standard deviation
+/// (`train_targets`: the training rows' target values, in `train_rows`
+/// order).
+fn fit_target_encoding(
+    table: &Table,
+    recipe: &Recipe,
+    target: &Column,
+    usable: &[usize],
+    train_rows: &[usize],
+    train_targets: &[f64],
+) -> Result<TargetEncoding, PrepError> {
+    match &recipe.problem {
         Problem::Classification { positive } => {
+            let merge = recipe.merge_label_variants;
             let mut negatives: Vec<String> = usable
                 .iter()
                 .filter_map(|&r| target.text(r).map(|t| t.into_owned()))
@@ -669,99 +794,36 @@ pub fn prepare(table: &Table, recipe: &Recipe) -> Result<Prepared, PrepError> {
                 .collect();
             negatives.sort();
             negatives.dedup();
-            TargetEncoding::Classification {
+            Ok(TargetEncoding::Classification {
                 positive: positive.clone(),
                 negatives,
-            }
+            })
         }
         Problem::Regression => {
-            let ys: Vec<f64> = split
-                .train
-                .iter()
-                .map(|r| f64::from(y_all[usable_index(&usable, *r)]))
-                .collect();
-            let (mean, std) = mean_std(&ys);
+            let (mean, std) = mean_std(train_targets);
             if std == 0.0 {
                 return Err(PrepError::ConstantTarget {
                     target: recipe.target.clone(),
-                    value: ys.first().copied().unwrap_or(mean),
+                    value: train_targets.first().copied().unwrap_or(mean),
                 });
             }
             let non_negative = recipe.non_negative_target;
-            if non_negative && let Some((i, &y)) = ys.iter().enumerate().find(|(_, y)| **y < 0.0) {
+            if non_negative
+                && let Some((i, &y)) = train_targets.iter().enumerate().find(|(_, y)| **y < 0.0)
+            {
                 return Err(PrepError::NegativeTarget {
                     target: recipe.target.clone(),
-                    line: table.line_of_row(split.train[i]),
+                    line: table.line_of_row(train_rows[i]),
                     value: y,
                 });
             }
-            TargetEncoding::Regression {
+            Ok(TargetEncoding::Regression {
                 mean,
                 std,
                 non_negative,
-            }
+            })
         }
-    };
-    let pipeline = Pipeline {
-        target: recipe.target.clone(),
-        encoding,
-        impute: recipe.impute,
-        scale: recipe.scale,
-        steps,
-    };
-
-    let side = |rows: Vec<usize>| -> Result<Dataset, PrepError> {
-        let x = pipeline.transform_rows(table, &rows)?;
-        let y = rows
-            .iter()
-            .map(|r| y_all[usable_index(&usable, *r)])
-            .collect();
-        Ok(Dataset {
-            x,
-            y,
-            source_rows: rows,
-        })
-    };
-    let train = side(split.train)?;
-    let test = side(split.test)?;
-    let mut notes = preparation_notes(
-        table,
-        recipe,
-        target,
-        &usable,
-        dropped_copies,
-        &train,
-        &test,
-    );
-    notes.extend(imputation_notes(table, &pipeline, &usable));
-    if let Some(d) = &duplicates {
-        // Without a customer identifier, identical rows may be different
-        // customers who look alike rather than copies of one record.
-        let has_identifier = table.columns().iter().any(|c| {
-            c.name != recipe.target
-                && super::screen::unsuitable(table, c)
-                    == Some(super::screen::Unsuitable::Identifier)
-        });
-        notes.extend(duplicate_note(
-            d,
-            dropped_copies,
-            has_identifier,
-            &train,
-            &test,
-        ));
     }
-    let inputs: Vec<&str> = pipeline.input_columns().collect();
-    let regression_target =
-        matches!(recipe.problem, Problem::Regression).then_some(recipe.target.as_str());
-    let profile = TrainingProfile::fit(table, &inputs, &train.source_rows, regression_target).ok();
-    Ok(Prepared {
-        pipeline,
-        train,
-        test,
-        dropped_rows: dropped,
-        notes,
-        profile,
-    })
 }
 
 /// A note per feature with missing cells in the rows the model sees: how
