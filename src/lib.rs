@@ -3,6 +3,8 @@
 //! Layers, top to bottom (data flows down, never back up): [`data`] knows
 //! tables and preparation; `model` knows Burn; `worker` runs training on its
 //! own thread; [`tune`] keeps the run history, sweeps and session files;
+//! [`insights`] answers the business questions of a scored set (gains and
+//! lift, profit, calibration, importance, partial dependence);
 //! `app` and [`cli`] are two faces on the same engine; [`fuzzing`] holds the
 //! bodies of the fuzz targets in `fuzz/`.
 //!
@@ -16,6 +18,7 @@ pub mod bench;
 pub mod cli;
 pub mod data;
 pub mod fuzzing;
+pub mod insights;
 pub mod model;
 pub mod tune;
 pub mod worker;

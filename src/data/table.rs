@@ -111,6 +111,21 @@ impl Column {
         }
     }
 
+    /// The cells at `rows` (each `< len()`), in that order; a categorical
+    /// column keeps its whole list of levels.
+    pub fn take(&self, rows: &[usize]) -> Column {
+        Column {
+            name: self.name.clone(),
+            data: match &self.data {
+                ColumnData::Numeric(v) => ColumnData::Numeric(rows.iter().map(|&r| v[r]).collect()),
+                ColumnData::Categorical { codes, levels } => ColumnData::Categorical {
+                    codes: rows.iter().map(|&r| codes[r]).collect(),
+                    levels: levels.clone(),
+                },
+            },
+        }
+    }
+
     pub fn len(&self) -> usize {
         match &self.data {
             ColumnData::Numeric(v) => v.len(),
@@ -486,24 +501,33 @@ impl Table {
         Ok(())
     }
 
+    /// A copy with the column of `column`'s name replaced by it (same
+    /// length), load information kept: a feature permuted or set to one
+    /// value, for importance and partial dependence.
+    ///
+    /// # Errors
+    /// [`TableError::RaggedColumn`] for a column of another length; a name
+    /// not in the table is added at the end.
+    pub fn with_column(&self, column: Column) -> Result<Table, TableError> {
+        if column.len() != self.n_rows {
+            let found = column.len();
+            return Err(TableError::RaggedColumn {
+                name: column.name,
+                found,
+                expected: self.n_rows,
+            });
+        }
+        let mut table = self.clone();
+        match table.column_index(&column.name) {
+            Some(i) => table.columns[i] = column,
+            None => table.push_column(column)?,
+        }
+        Ok(table)
+    }
+
     /// Rows `rows` of every column, in that order.
     pub fn select_rows(&self, rows: &[usize]) -> Table {
-        let columns = self
-            .columns
-            .iter()
-            .map(|c| Column {
-                name: c.name.clone(),
-                data: match &c.data {
-                    ColumnData::Numeric(v) => {
-                        ColumnData::Numeric(rows.iter().map(|&r| v[r]).collect())
-                    }
-                    ColumnData::Categorical { codes, levels } => ColumnData::Categorical {
-                        codes: rows.iter().map(|&r| codes[r]).collect(),
-                        levels: levels.clone(),
-                    },
-                },
-            })
-            .collect();
+        let columns = self.columns.iter().map(|c| c.take(rows)).collect();
         let info = LoadInfo {
             notes: self.info.notes.clone(),
             formats: self.info.formats.clone(),
