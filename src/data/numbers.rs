@@ -5,7 +5,7 @@
 //! currency sign (`$2,310.75`, `12,50 €`), a trailing `%`, or an accounting
 //! negative `(45.00)`. A cell alone is sometimes ambiguous (`1,234` is 1234
 //! in one convention and 1.234 in the other), so the format is decided per
-//! **column** from all its cells ([`NumberColumn`]), never cell by cell: a
+//! **column** from all its cells (`NumberColumn`), never cell by cell: a
 //! column never mixes two readings.
 //!
 //! The value kept is the number as written: `15%` reads as 15 (percent

@@ -7,7 +7,7 @@
 //! line, `#N/A`/`NULL`/`-` markers, `$2,310.75` and `1.234,50`. The reader
 //! streams records (the file's text is never held whole) and decides each
 //! column's type and number format from all its cells
-//! ([`columns`](self::columns)); everything it reinterpreted is listed in
+//! (the `columns` module); everything it reinterpreted is listed in
 //! the table's notes ([`Table::notes`]).
 //!
 //! A column that turns out to be text after numbers were already stored has
