@@ -321,7 +321,7 @@ impl Worker {
                     // Play after an early stop trains on for another
                     // `patience` epochs rather than stopping at once.
                     a.run.continue_after_early_stop();
-                    let epoch = a.run.trainer().epoch();
+                    let epoch = a.run.epoch();
                     if a.target.is_some_and(|t| epoch >= t) {
                         a.target = a.epochs.map(|n| epoch + n);
                     }
@@ -340,7 +340,7 @@ impl Worker {
             }
             Command::SetLearningRate(lr) => {
                 if let Some(a) = &mut self.active
-                    && let Err(e) = a.run.trainer_mut().set_learning_rate(lr)
+                    && let Err(e) = a.run.set_learning_rate(lr)
                 {
                     self.emit(Event::Failed(e.to_string()))?;
                 }
@@ -436,7 +436,7 @@ impl Worker {
     }
 
     fn epoch(&self) -> usize {
-        self.active.as_ref().map_or(0, |a| a.run.trainer().epoch())
+        self.active.as_ref().map_or(0, |a| a.run.epoch())
     }
 
     fn pause(&mut self) -> Result<(), Disconnected> {
@@ -444,7 +444,7 @@ impl Worker {
             && a.playing
         {
             a.playing = false;
-            let epoch = a.run.trainer().epoch();
+            let epoch = a.run.epoch();
             self.emit(Event::Paused { epoch })?;
         }
         Ok(())
@@ -497,7 +497,7 @@ impl Worker {
             return Ok(());
         };
         // An armed fault fires when its epoch is about to be trained.
-        let next_epoch = a.run.trainer().epoch() + 1;
+        let next_epoch = a.run.epoch() + 1;
         let fault = self.fault.filter(|f| f.epoch() == next_epoch);
         if fault.is_some() {
             self.fault = None;

@@ -610,7 +610,7 @@ fn train(args: &TrainArgs) -> Result<()> {
             },
             "backend": device.kind,
             "device": device.description,
-            "epochs": run.trainer().epoch(),
+            "epochs": run.epoch(),
             "train_seconds": train_seconds,
             "train_rows": run.prepared().train.x.rows,
             "test_rows": run.prepared().test.x.rows,
@@ -628,7 +628,7 @@ fn train(args: &TrainArgs) -> Result<()> {
     } else {
         println!(
             "trained {} epochs in {train_seconds:.2} s",
-            run.trainer().epoch()
+            run.epoch()
         );
         if let Some(stop) = run.early_stop() {
             println!("{stop}");
