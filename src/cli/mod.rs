@@ -626,10 +626,7 @@ fn train(args: &TrainArgs) -> Result<()> {
         });
         println!("{summary}");
     } else {
-        println!(
-            "trained {} epochs in {train_seconds:.2} s",
-            run.epoch()
-        );
+        println!("trained {} epochs in {train_seconds:.2} s", run.epoch());
         if let Some(stop) = run.early_stop() {
             println!("{stop}");
         }

@@ -342,6 +342,17 @@ mod tests {
     }
 
     #[test]
+    fn files_from_before_the_family_tag_are_networks() {
+        let mut json = serde_json::to_value(sample_meta()).unwrap();
+        assert_eq!(json["family"], "network");
+        json.as_object_mut().unwrap().remove("family");
+        let meta: BundleMeta = serde_json::from_value(json).unwrap();
+        assert_eq!(meta.family, Family::Network);
+        assert_eq!(meta, sample_meta());
+        assert!(matches!(meta.model_spec(), ModelSpec::Network { .. }));
+    }
+
+    #[test]
     fn every_truncation_is_reported_never_a_panic() {
         let bytes = sample().to_bytes().unwrap();
         for cut in 0..bytes.len() {

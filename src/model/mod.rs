@@ -28,9 +28,7 @@ pub mod surface;
 
 pub use device::{BackendChoice, ComputeKind, DeviceError, SelectedDevice, select_device};
 pub use error::TrainError;
-pub use family::{
-    Diagram, Family, LayerWeights, Learner, ModelSpec, Scorer, TrainingUnit,
-};
+pub use family::{Diagram, Family, LayerWeights, Learner, ModelSpec, Scorer, TrainingUnit};
 pub use metrics::{ClassificationMetrics, MetricsError, RegressionMetrics};
 pub use mlp::{EngineKind, Mlp, Trainer, TrainingEngine};
 pub use spec::{Activation, NetworkSpec, OptimizerKind, SpecError, Task, TrainSettings};

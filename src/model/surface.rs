@@ -6,8 +6,8 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::run::{RunError, TrainingRun};
 use super::family::LayerWeights;
+use super::run::{RunError, TrainingRun};
 use crate::data::prep::{FeatureStep, Matrix, Pipeline, PrepError};
 
 pub const DEFAULT_RESOLUTION: usize = 100;

@@ -87,7 +87,10 @@ mod tests {
                 let exact = row(task, f64::from(z), f64::from(t));
                 let (host, _) = row_with_gradient(task, z, t, 1.0);
                 let tolerance = 1e-5 * exact.abs().max(1.0);
-                assert!((f64::from(host) - exact).abs() < tolerance, "{task:?} {z} {t}");
+                assert!(
+                    (f64::from(host) - exact).abs() < tolerance,
+                    "{task:?} {z} {t}"
+                );
                 assert!(
                     (f64::from(from_tensor) - exact).abs() < tolerance,
                     "{task:?} {z} {t}: {from_tensor} vs {exact}"
@@ -111,11 +114,17 @@ mod tests {
             }
         }
         // At exactly 0 Burn's autodiff gives the clamp's 1 and |z|'s 0.
-        assert_eq!(row_with_gradient(Task::Classification, 0.0, 0.0, 0.5).1, 0.5);
+        assert_eq!(
+            row_with_gradient(Task::Classification, 0.0, 0.0, 0.5).1,
+            0.5
+        );
     }
 
     #[test]
     fn squared_error_gradient_is_twice_the_difference() {
-        assert_eq!(row_with_gradient(Task::Regression, 3.0, 1.0, 0.5), (4.0, 2.0));
+        assert_eq!(
+            row_with_gradient(Task::Regression, 3.0, 1.0, 0.5),
+            (4.0, 2.0)
+        );
     }
 }

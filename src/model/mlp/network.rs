@@ -243,10 +243,7 @@ pub(crate) fn read<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, TrainE
 
 fn input(chunk: &[f32], n_features: usize, device: &Device) -> Tensor<2> {
     let rows = chunk.len() / n_features;
-    Tensor::from_data(
-        TensorData::new(chunk.to_vec(), [rows, n_features]),
-        device,
-    )
+    Tensor::from_data(TensorData::new(chunk.to_vec(), [rows, n_features]), device)
 }
 
 /// A linear layer with weights uniform in `[-bound, bound)` and zero bias,

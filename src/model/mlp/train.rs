@@ -308,7 +308,11 @@ impl std::fmt::Debug for Trainer {
 }
 
 /// Checks that `x` holds `n_rows × n_features` values.
-pub(super) fn check_features(x: &[f32], n_rows: usize, n_features: usize) -> Result<(), TrainError> {
+pub(super) fn check_features(
+    x: &[f32],
+    n_rows: usize,
+    n_features: usize,
+) -> Result<(), TrainError> {
     let expected = n_rows.checked_mul(n_features);
     if expected != Some(x.len()) {
         return Err(TrainError::FeatureCount {

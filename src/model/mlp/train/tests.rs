@@ -1,12 +1,12 @@
 //! Training on the CPU backend (flex): small, seeded problems with known answers.
 
 use super::*;
+use crate::model::metrics::{ClassificationMetrics, RegressionMetrics};
+use crate::model::mlp::engine::{EngineKind, TrainingEngine};
+use crate::model::spec::Activation;
+use crate::model::spec::{OptimizerKind, SpecError};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use crate::model::spec::{OptimizerKind, SpecError};
-use crate::model::mlp::engine::{EngineKind, TrainingEngine};
-use crate::model::metrics::{ClassificationMetrics, RegressionMetrics};
-use crate::model::spec::Activation;
 
 fn settings(optimizer: OptimizerKind, learning_rate: f64, batch_size: usize) -> TrainSettings {
     TrainSettings {
