@@ -9,18 +9,17 @@
 //! - [`Scorer`]: a model opened from those bytes, inference-only (no
 //!   optimizer, no autodiff), or the scoring side of a [`Learner`].
 //!
-//! A second family adds a [`ModelSpec`] variant, a [`Family`] tag and its own
-//! `Learner` and `Scorer` under `model/`; nothing outside `model` changes.
+//! A second family adds a [`ModelSpec`] variant, a [`Family`] tag, its own
+//! `Learner` and `Scorer` in a module beside `mlp`, and one arm in each
+//! match of `model/build.rs`; nothing outside `model` changes.
 //! Scores are row-major `rows × outputs()`: one per row today
 //! (probabilities of the positive class, or regression values on the
 //! model's standardized scale), several per row once targets have more
 //! than two classes.
 
-use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
 use super::error::TrainError;
-use super::mlp::{MlpScorer, Trainer};
 use super::spec::{NetworkSpec, Task, TrainSettings};
 use crate::data::prep::Matrix;
 
@@ -70,35 +69,11 @@ impl ModelSpec {
         }
     }
 
-    /// A fresh, seeded model for `n_features` prepared features on
-    /// `device`. Errors: invalid settings, no features.
-    pub fn learner(
-        &self,
-        task: Task,
-        n_features: usize,
-        device: &Device,
-    ) -> Result<Box<dyn Learner>, TrainError> {
+    /// Epochs (units) without a better validation loss before the run
+    /// stops early; `None`: never stop early.
+    pub fn patience(&self) -> Option<usize> {
         match self {
-            ModelSpec::Network { spec, settings } => Ok(Box::new(Trainer::new(
-                spec, settings, task, n_features, device,
-            )?)),
-        }
-    }
-
-    /// The model saved as `bytes` (by [`Learner::save`] of a model of this
-    /// spec), opened for scoring only on `device`. Errors: bytes that do not
-    /// fit this spec.
-    pub fn open(
-        &self,
-        task: Task,
-        n_features: usize,
-        bytes: &[u8],
-        device: &Device,
-    ) -> Result<Box<dyn Scorer>, TrainError> {
-        match self {
-            ModelSpec::Network { spec, settings } => Ok(Box::new(MlpScorer::open(
-                spec, settings, task, n_features, bytes, device,
-            )?)),
+            ModelSpec::Network { settings, .. } => settings.early_stopping,
         }
     }
 }

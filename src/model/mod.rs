@@ -7,6 +7,7 @@
 //! joins here without touching them.
 //!
 //! - [`family`]: the family API.
+//! - `build`: a model of any family from its [`ModelSpec`] (the one place naming every family).
 //! - [`mlp`]: the network family (Burn module, trainer, host kernel).
 //! - [`spec`]: what the user asks for (architecture, training settings), validated.
 //! - [`error`]: [`TrainError`], why training or scoring could not proceed.
@@ -16,6 +17,7 @@
 //! - [`surface`]: the decision surface over two features, as plain values.
 //! - [`bundle`]: a trained model as one file.
 
+mod build;
 pub mod bundle;
 pub mod device;
 pub mod error;

@@ -178,9 +178,7 @@ impl TrainingRun {
             }
         };
         let learner = model.learner(task, prepared.pipeline.n_features(), &device.device)?;
-        let patience = match model {
-            ModelSpec::Network { settings, .. } => settings.early_stopping,
-        };
+        let patience = model.patience();
         Ok(TrainingRun {
             train_y: scale_y(&prepared.train.y),
             test_y: scale_y(&prepared.test.y),

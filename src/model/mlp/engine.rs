@@ -11,9 +11,10 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::host_kernel::HostKernel;
+use super::loss;
 use super::network::{Mlp, read};
 use super::plan::{EpochPlan, fill_dropout_mask};
-use super::{TrainError, loss};
+use crate::model::error::TrainError;
 use crate::model::spec::{OptimizerKind, Task, TrainSettings};
 
 /// Which implementation trains the network (asked for when building a

@@ -30,6 +30,21 @@ use super::family::{Diagram, Family, Learner, ModelSpec, Scorer, TrainingUnit};
 use super::spec::{NetworkSpec, Task, TrainSettings};
 use crate::data::prep::Matrix;
 
+/// Checks what building a network needs: a valid spec and settings and at
+/// least one feature.
+fn validate(
+    spec: &NetworkSpec,
+    settings: &TrainSettings,
+    n_features: usize,
+) -> Result<(), TrainError> {
+    spec.validate()?;
+    settings.validate()?;
+    if n_features == 0 {
+        return Err(TrainError::NoFeatures);
+    }
+    Ok(())
+}
+
 /// Raw network outputs turned into scores: the sigmoid of each logit for
 /// classification, the values themselves for regression.
 fn scores(task: Task, mut outputs: Vec<f32>) -> Vec<f32> {
@@ -127,11 +142,7 @@ impl MlpScorer {
         bytes: &[u8],
         device: &Device,
     ) -> Result<MlpScorer, TrainError> {
-        spec.validate()?;
-        settings.validate()?;
-        if n_features == 0 {
-            return Err(TrainError::NoFeatures);
-        }
+        validate(spec, settings, n_features)?;
         let device = device.clone().without_autodiff();
         // The seed only fills the weights the file then replaces.
         let model = Mlp::new(spec, n_features, settings.seed, &device).with_weights(bytes)?;

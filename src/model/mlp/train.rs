@@ -21,7 +21,7 @@ use super::engine::{
 use super::host_kernel::HostKernel;
 use super::network::Mlp;
 use super::plan::{EpochPlan, chunk_rows, shuffled_epoch};
-use super::{loss, scores};
+use super::{loss, scores, validate};
 use crate::model::LayerWeights;
 use crate::model::error::TrainError;
 use crate::model::spec::{NetworkSpec, Task, TrainSettings, validate_learning_rate};
@@ -79,11 +79,7 @@ impl Trainer {
         device: &Device,
         engine: TrainingEngine,
     ) -> Result<Self, TrainError> {
-        spec.validate()?;
-        settings.validate()?;
-        if n_features == 0 {
-            return Err(TrainError::NoFeatures);
-        }
+        validate(spec, settings, n_features)?;
         let infer_device = device.clone().without_autodiff();
         let device = device.clone().autodiff();
         let model = Mlp::new(spec, n_features, settings.seed, &device);
