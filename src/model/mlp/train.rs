@@ -5,7 +5,7 @@
 //!
 //! Per-step overhead, not arithmetic, dominates for these small networks.
 //! On the CPU backend the epochs therefore run on the host kernel
-//! ([`super::host_kernel`]), which skips Burn's autodiff graph altogether.
+//! (`host_kernel`), which skips Burn's autodiff graph altogether.
 //! On Burn's autodiff (wgpu, or [`TrainingEngine::Burn`]) an epoch uploads
 //! its shuffled data (and dropout masks) in as few transfers as possible,
 //! slices batches on the device, and reads the loss back once
