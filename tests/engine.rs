@@ -223,6 +223,7 @@ fn bundle_round_trip_predicts_the_same() {
     assert_eq!(loaded.predict_table(&table).unwrap(), before);
     assert_eq!(loaded.meta.epochs_trained, 3);
     assert_eq!(loaded.meta.spec, spec);
+    assert_eq!(loaded.meta.family, purchase_lab::model::Family::Network);
 
     // A truncated copy is refused with a clear message.
     let bytes = std::fs::read(&path).unwrap();

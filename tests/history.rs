@@ -416,7 +416,7 @@ fn a_record_from_plain_values_matches_one_from_the_run() {
     };
     let device = select_device(BackendChoice::Cpu).unwrap();
     let mut run = TrainingRun::new(prepared, &spec, &train, &device).unwrap();
-    while !run.stopped_early() && run.trainer().epoch() < train.epochs {
+    while !run.stopped_early() && run.epoch() < train.epochs {
         run.run_epoch().unwrap();
     }
     let from_run = RunRecord::from_run(

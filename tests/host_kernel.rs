@@ -1,6 +1,6 @@
 //! The host training kernel against Burn's autodiff on the CPU backend.
 //!
-//! `model::host_kernel` is a second implementation of the forward pass,
+//! `model::mlp::host_kernel` is a second implementation of the forward pass,
 //! backprop and Burn's optimizers; these tests keep it honest. Each case
 //! trains the same seeded network twice, once per engine, and requires the
 //! same per-epoch losses and final weights, so any slip in a derivative, the

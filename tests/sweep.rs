@@ -328,7 +328,7 @@ fn early_stopping_stops_patience_epochs_after_the_best() {
     let (prepared, spec, train) = jumpy();
     let device = select_device(BackendChoice::Cpu).unwrap();
     let mut run = TrainingRun::new(prepared, &spec, &train, &device).unwrap();
-    while !run.stopped_early() && run.trainer().epoch() < train.epochs {
+    while !run.stopped_early() && run.epoch() < train.epochs {
         run.run_epoch().unwrap();
     }
     assert!(run.stopped_early(), "no early stop within 300 epochs");

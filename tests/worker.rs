@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use purchase_lab::data::{Preset, Problem, Recipe, SynthSettings, generate, prepare};
 use purchase_lab::model::surface::SurfaceRequest;
 use purchase_lab::model::{BackendChoice, NetworkSpec, TrainSettings};
-use purchase_lab::worker::{Command, Event, Job, WorkerHandle};
+use purchase_lab::worker::{Command, Event, Job, WorkerError, WorkerHandle};
 
 fn job(epochs: Option<usize>, paused: bool) -> Job {
     let table = generate(&SynthSettings {
@@ -145,10 +145,11 @@ fn pause_step_resume_and_live_learning_rate() {
     // An absurd rate is refused with a message; training state is kept.
     worker.send(Command::SetLearningRate(f64::NAN)).unwrap();
     let events = collect_until(&worker, |e| matches!(e, Event::Failed(_)));
-    let Some(Event::Failed(message)) = events.last() else {
+    let Some(Event::Failed(error)) = events.last() else {
         unreachable!()
     };
-    assert!(message.contains("learning rate"), "{message}");
+    assert!(matches!(error, WorkerError::Run(_)), "{error:?}");
+    assert!(error.to_string().contains("learning rate"), "{error}");
 }
 
 #[test]
@@ -159,7 +160,10 @@ fn save_writes_a_model_file_and_reports_failure_without_a_run() {
         .send(Command::Save(dir.path().join("early.plab")))
         .unwrap();
     let events = collect_until(&worker, |e| matches!(e, Event::Failed(_)));
-    assert!(matches!(events.last(), Some(Event::Failed(m)) if m.contains("no trained network")));
+    assert!(
+        matches!(events.last(), Some(Event::Failed(e @ WorkerError::NothingToSave))
+            if e.to_string().contains("no trained network"))
+    );
 
     worker
         .send(Command::Start(Box::new(job(Some(2), false))))
@@ -230,10 +234,11 @@ fn a_paced_run_trains_no_faster_than_its_pace_and_still_answers_at_once() {
     worker.send(Command::SetPace(Some(-1.0))).unwrap();
     let failed = collect_until(&worker, |e| matches!(e, Event::Failed(_)));
     match failed.last() {
-        Some(Event::Failed(message)) => {
+        Some(Event::Failed(error)) => {
+            assert!(matches!(error, WorkerError::Pace(_)), "{error:?}");
             assert!(
-                message.contains("pace must be a positive number"),
-                "{message}"
+                error.to_string().contains("pace must be a positive number"),
+                "{error}"
             )
         }
         other => panic!("expected a failure, got {other:?}"),

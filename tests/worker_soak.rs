@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use purchase_lab::data::{Preset, Problem, Recipe, SynthSettings, generate, prepare};
 use purchase_lab::model::surface::SurfaceRequest;
 use purchase_lab::model::{BackendChoice, DeviceError, NetworkSpec, TrainSettings, select_device};
-use purchase_lab::worker::{Command, Event, Fault, Job, WorkerHandle};
+use purchase_lab::worker::{Command, Event, Fault, Job, WorkerError, WorkerHandle};
 
 /// Longest wait for any one expected event: far beyond what a tiny network
 /// needs, so a timeout means a deadlock or a lost event, not a slow machine.
@@ -367,11 +367,12 @@ fn a_panic_in_training_is_a_failed_run_and_the_worker_trains_again() {
         .unwrap();
     let events = collect(&worker, is_end);
     assert_eq!(epochs(&events), [1]);
-    let Some(Event::Failed(message)) = events.last() else {
+    let Some(Event::Failed(error)) = events.last() else {
         panic!("expected a failure: {events:?}");
     };
+    assert!(matches!(error, WorkerError::Panic(_)), "{error:?}");
     assert_eq!(
-        message,
+        error.to_string(),
         "training stopped on an internal error: injected fault: panic at epoch 2"
     );
 
@@ -407,7 +408,7 @@ fn a_panic_while_stepping_still_answers_the_step() {
     assert!(
         events
             .iter()
-            .any(|e| matches!(e, Event::Failed(m) if m.ends_with("panic at epoch 1"))),
+            .any(|e| matches!(e, Event::Failed(m) if m.to_string().ends_with("panic at epoch 1"))),
         "{events:?}"
     );
     assert!(matches!(events.last(), Some(Event::Paused { epoch: 0 })));
@@ -493,7 +494,7 @@ fn asking_for_the_gpu_without_one_trains_on_the_cpu_unless_ci_requires_wgpu() {
         // CI (PURCHASE_LAB_REQUIRE_WGPU=1) without an adapter: still an error.
         Err(e) => {
             assert!(
-                matches!(events.last(), Some(Event::Failed(m)) if *m == e.to_string()),
+                matches!(events.last(), Some(Event::Failed(WorkerError::Device(d))) if *d == e),
                 "{events:?}"
             );
         }

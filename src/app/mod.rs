@@ -587,10 +587,12 @@ impl PurchaseLabApp {
                 ));
                 self.what_if.model_opened(path, meta);
             }
-            Event::WhatIf { id, result } => self.what_if.receive(id, result),
-            Event::Failed(message) => {
+            Event::WhatIf { id, result } => {
+                self.what_if.receive(id, result.map_err(|e| e.to_string()));
+            }
+            Event::Failed(error) => {
                 self.run.playing = false;
-                self.run.error = Some(message);
+                self.run.error = Some(error.to_string());
             }
         }
     }

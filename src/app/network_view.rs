@@ -10,8 +10,8 @@ use eframe::egui::{self, Color32, ColorImage, Pos2, Rect, Stroke, TextureHandle,
 
 use super::PurchaseLabApp;
 use super::surface_view::{NEGATIVE, POSITIVE, mix};
+use crate::model::LayerWeights;
 use crate::model::surface::{Surface, UNIT_RESOLUTION};
-use crate::model::train::LayerWeights;
 
 /// Side of a unit's thumbnail in the diagram (largest, smallest), and when
 /// hovered: thumbnails shrink so up to [`WANTED`] units of a layer fit.

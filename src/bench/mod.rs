@@ -521,7 +521,7 @@ fn one_first_epoch(prepared: &Arc<Prepared>, backend: BackendChoice) -> Result<f
     while Instant::now() < deadline {
         match worker.recv_timeout(Duration::from_millis(200)) {
             Some(Event::Epoch(_)) => return Ok(start.elapsed().as_secs_f64()),
-            Some(Event::Failed(message)) => return Err(BenchError::Worker(message)),
+            Some(Event::Failed(error)) => return Err(BenchError::Worker(error.to_string())),
             _ => {}
         }
     }

@@ -610,7 +610,7 @@ fn train(args: &TrainArgs) -> Result<()> {
             },
             "backend": device.kind,
             "device": device.description,
-            "epochs": run.trainer().epoch(),
+            "epochs": run.epoch(),
             "train_seconds": train_seconds,
             "train_rows": run.prepared().train.x.rows,
             "test_rows": run.prepared().test.x.rows,
@@ -626,10 +626,7 @@ fn train(args: &TrainArgs) -> Result<()> {
         });
         println!("{summary}");
     } else {
-        println!(
-            "trained {} epochs in {train_seconds:.2} s",
-            run.trainer().epoch()
-        );
+        println!("trained {} epochs in {train_seconds:.2} s", run.epoch());
         if let Some(stop) = run.early_stop() {
             println!("{stop}");
         }

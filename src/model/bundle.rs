@@ -21,9 +21,10 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::device::SelectedDevice;
+use super::error::TrainError;
+use super::family::{Family, ModelSpec, Scorer};
 use super::run::{Metrics, RunError, TrainingRun, to_target_units};
 use super::spec::{NetworkSpec, Task, TrainSettings};
-use super::train::{TrainError, Trainer};
 use crate::data::prep::{Pipeline, PrepError, Recipe};
 use crate::data::table::Table;
 
@@ -65,6 +66,10 @@ pub enum BundleError {
 pub struct BundleMeta {
     /// Version of the app that wrote the file.
     pub app_version: String,
+    /// Which kind of model the weights are (absent in files written before
+    /// there was a choice: those are networks).
+    #[serde(default)]
+    pub family: Family,
     pub task: Task,
     pub recipe: Recipe,
     pub pipeline: Pipeline,
@@ -90,24 +95,27 @@ pub struct Bundle {
 }
 
 impl Bundle {
-    /// Captures a run's current network and what it was trained with.
+    /// Captures a run's current model and what it was trained with.
     pub fn from_run(run: &TrainingRun, recipe: &Recipe) -> Result<Bundle, BundleError> {
-        let trainer = run.trainer();
+        let learner = run.learner();
+        let model = learner.model_spec();
+        let ModelSpec::Network { spec, settings } = model;
         Ok(Bundle {
             meta: BundleMeta {
                 app_version: env!("CARGO_PKG_VERSION").to_owned(),
-                task: trainer.task(),
+                family: learner.family(),
+                task: learner.task(),
                 recipe: recipe.clone(),
                 pipeline: run.prepared().pipeline.clone(),
-                spec: trainer.spec().clone(),
-                settings: trainer.settings().clone(),
-                epochs_trained: trainer.epoch(),
+                spec,
+                settings,
+                epochs_trained: learner.completed(),
                 target_scale: run.target_scale(),
                 metrics: run.history().last().map(|r| r.metrics.clone()),
                 device: run.device_description().to_owned(),
                 profile: run.prepared().profile.clone(),
             },
-            weights: trainer.weights_to_bytes()?,
+            weights: learner.save()?,
         })
     }
 
@@ -180,36 +188,45 @@ impl Bundle {
     }
 }
 
-/// A loaded model, ready to score tables.
+impl BundleMeta {
+    /// What the model file's weights are a model of.
+    pub fn model_spec(&self) -> ModelSpec {
+        match self.family {
+            Family::Network => ModelSpec::Network {
+                spec: self.spec.clone(),
+                settings: self.settings.clone(),
+            },
+        }
+    }
+}
+
+/// A loaded model, ready to score tables: inference-only (no optimizer, no
+/// autodiff), whatever its family.
 #[derive(Debug)]
 pub struct LoadedModel {
     pub meta: BundleMeta,
-    trainer: Trainer,
+    scorer: Box<dyn Scorer>,
 }
 
 impl LoadedModel {
+    /// Opens `bundle`'s model on `device` for scoring. Errors: weights that
+    /// do not fit the description (damaged or hand-edited files).
     pub fn new(bundle: Bundle, device: &SelectedDevice) -> Result<LoadedModel, BundleError> {
         let meta = bundle.meta;
-        let mut trainer = Trainer::new(
-            &meta.spec,
-            &meta.settings,
+        let scorer = meta.model_spec().open(
             meta.task,
             meta.pipeline.n_features(),
+            &bundle.weights,
             &device.device,
         )?;
-        let loaded = trainer.load_weights(&bundle.weights);
-        // Built only to score: never trained, so free what autodiff kept
-        // for the network (and for any failed load) now.
-        trainer.release_unused_graphs();
-        loaded?;
-        Ok(LoadedModel { meta, trainer })
+        Ok(LoadedModel { meta, scorer })
     }
 
     /// Scores every row of `table`: probabilities of the positive class, or
     /// values in the target's units. Missing columns are named in the error.
     pub fn predict_table(&self, table: &Table) -> Result<Vec<f32>, BundleError> {
         let x = self.meta.pipeline.transform(table)?;
-        let mut out = self.trainer.predict(&x.data, x.rows)?;
+        let mut out = self.scorer.predict(&x)?;
         to_target_units(&mut out, self.meta.target_scale);
         self.meta.pipeline.constrain_predictions(&mut out);
         Ok(out)
@@ -297,6 +314,7 @@ mod tests {
         let prepared = crate::data::prepare(&table, &recipe).unwrap();
         BundleMeta {
             app_version: "0.1.0".into(),
+            family: Family::Network,
             task: Task::Classification,
             recipe,
             pipeline: prepared.pipeline,
@@ -321,6 +339,17 @@ mod tests {
     fn bytes_round_trip() {
         let b = sample();
         assert_eq!(Bundle::from_bytes(&b.to_bytes().unwrap()).unwrap(), b);
+    }
+
+    #[test]
+    fn files_from_before_the_family_tag_are_networks() {
+        let mut json = serde_json::to_value(sample_meta()).unwrap();
+        assert_eq!(json["family"], "network");
+        json.as_object_mut().unwrap().remove("family");
+        let meta: BundleMeta = serde_json::from_value(json).unwrap();
+        assert_eq!(meta.family, Family::Network);
+        assert_eq!(meta, sample_meta());
+        assert!(matches!(meta.model_spec(), ModelSpec::Network { .. }));
     }
 
     #[test]

@@ -1,28 +1,36 @@
-//! Everything about the network, on Burn; no UI types here.
+//! Everything about models, on Burn; no UI types here.
 //!
+//! The family API ([`family`]): a [`ModelSpec`] says what to train, a
+//! [`Learner`] trains it one [`TrainingUnit`] at a time, a [`Scorer`] scores
+//! prepared rows (an opened model file is one, inference-only). The run,
+//! worker, bundle, history and CLI go through these, so a second family
+//! joins here without touching them.
+//!
+//! - [`family`]: the family API.
+//! - `build`: a model of any family from its [`ModelSpec`] (the one place naming every family).
+//! - [`mlp`]: the network family (Burn module, trainer, host kernel).
 //! - [`spec`]: what the user asks for (architecture, training settings), validated.
-//! - [`mlp`]: the Burn module.
+//! - [`error`]: [`TrainError`], why training or scoring could not proceed.
 //! - [`device`]: wgpu on a real GPU, else Burn's CPU backend (flex), with the reason.
-//! - [`train`]: the [`Trainer`] that owns network and optimizer for a run.
-//! - [`host_kernel`]: forward, backward and optimizer on host slices, which
-//!   the trainer runs on the CPU backend instead of Burn's autodiff.
 //! - [`metrics`]: classification and regression metrics on plain slices.
-//! - [`run`]: a [`run::TrainingRun`]: trainer + prepared data + test metrics.
+//! - [`run`]: a [`run::TrainingRun`]: learner + prepared data + test metrics.
 //! - [`surface`]: the decision surface over two features, as plain values.
 //! - [`bundle`]: a trained model as one file.
 
+mod build;
 pub mod bundle;
 pub mod device;
-mod host_kernel;
+pub mod error;
+pub mod family;
 pub mod metrics;
 pub mod mlp;
 pub mod run;
 pub mod spec;
 pub mod surface;
-pub mod train;
 
 pub use device::{BackendChoice, ComputeKind, DeviceError, SelectedDevice, select_device};
+pub use error::TrainError;
+pub use family::{Diagram, Family, LayerWeights, Learner, ModelSpec, Scorer, TrainingUnit};
 pub use metrics::{ClassificationMetrics, MetricsError, RegressionMetrics};
-pub use mlp::Mlp;
+pub use mlp::{EngineKind, Mlp, Trainer, TrainingEngine};
 pub use spec::{Activation, NetworkSpec, OptimizerKind, SpecError, Task, TrainSettings};
-pub use train::{EngineKind, LayerWeights, TrainError, Trainer, TrainingEngine};

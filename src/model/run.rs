@@ -1,5 +1,5 @@
-//! A training run on prepared data: the [`Trainer`] plus what turns its raw
-//! numbers into what a user reads (metrics on the test split, regression
+//! A training run on prepared data: a [`Learner`] of any family plus what
+//! turns its raw numbers into what a user reads (metrics on the test split, regression
 //! values in the target's own units). The worker thread and the `train`
 //! command both drive this, so the app and the CLI train identically.
 
@@ -10,9 +10,10 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::device::SelectedDevice;
+use super::error::TrainError;
+use super::family::{Learner, ModelSpec};
 use super::metrics::{ClassificationMetrics, MetricsError, RegressionMetrics};
 use super::spec::{NetworkSpec, Task, TrainSettings};
-use super::train::{TrainError, Trainer};
 use crate::data::prep::{Matrix, Prepared, TargetEncoding};
 
 /// Default decision threshold for classification metrics.
@@ -100,7 +101,7 @@ impl std::fmt::Display for EarlyStop {
     }
 }
 
-/// One network learning one prepared data set.
+/// One model learning one prepared data set.
 ///
 /// With early stopping ([`TrainSettings::early_stopping`]) the run tracks
 /// its best validation loss; once `patience` epochs in a row brought no new
@@ -110,9 +111,12 @@ impl std::fmt::Display for EarlyStop {
 /// match the last point of the curves and the metrics the user saw, and no
 /// weight snapshot is taken on every improvement. The best epoch is
 /// recorded so the user can retrain to exactly that many epochs.
+///
+/// "Epoch" here is the family's [training unit](super::TrainingUnit): a
+/// boosting round for trees.
 #[derive(Debug)]
 pub struct TrainingRun {
-    trainer: Trainer,
+    learner: Box<dyn Learner>,
     prepared: Arc<Prepared>,
     /// Training targets as the network sees them (regression standardized).
     train_y: Vec<f32>,
@@ -130,10 +134,26 @@ pub struct TrainingRun {
 }
 
 impl TrainingRun {
+    /// A network run: [`with_model`](Self::with_model) for
+    /// [`ModelSpec::Network`].
     pub fn new(
         prepared: Arc<Prepared>,
         spec: &NetworkSpec,
         settings: &TrainSettings,
+        device: &SelectedDevice,
+    ) -> Result<TrainingRun, RunError> {
+        let model = ModelSpec::Network {
+            spec: spec.clone(),
+            settings: settings.clone(),
+        };
+        Self::with_model(prepared, &model, device)
+    }
+
+    /// A fresh model of `model`'s family for `prepared` on `device`.
+    /// Errors: invalid settings, no feature columns.
+    pub fn with_model(
+        prepared: Arc<Prepared>,
+        model: &ModelSpec,
         device: &SelectedDevice,
     ) -> Result<TrainingRun, RunError> {
         let (task, target_scale) = match prepared.pipeline.encoding {
@@ -157,33 +177,41 @@ impl TrainingRun {
                     .collect(),
             }
         };
-        let trainer = Trainer::new(
-            spec,
-            settings,
-            task,
-            prepared.pipeline.n_features(),
-            &device.device,
-        )?;
+        let learner = model.learner(task, prepared.pipeline.n_features(), &device.device)?;
+        let patience = model.patience();
         Ok(TrainingRun {
             train_y: scale_y(&prepared.train.y),
             test_y: scale_y(&prepared.test.y),
-            trainer,
+            learner,
             prepared,
             target_scale,
             device_description: device.description.clone(),
             history: Vec::new(),
-            patience: settings.early_stopping,
+            patience,
             best: None,
             since_best: 0,
         })
     }
 
-    pub fn trainer(&self) -> &Trainer {
-        &self.trainer
+    /// The model being trained.
+    pub fn learner(&self) -> &dyn Learner {
+        &*self.learner
     }
 
-    pub fn trainer_mut(&mut self) -> &mut Trainer {
-        &mut self.trainer
+    /// Epochs (training units) completed so far.
+    pub fn epoch(&self) -> usize {
+        self.learner.completed()
+    }
+
+    /// What is trained, with the settings as they stand now (the learning
+    /// rate can change during the run).
+    pub fn model_spec(&self) -> ModelSpec {
+        self.learner.model_spec()
+    }
+
+    /// Changes the learning rate from the next step on.
+    pub fn set_learning_rate(&mut self, learning_rate: f64) -> Result<(), RunError> {
+        Ok(self.learner.set_learning_rate(learning_rate)?)
     }
 
     pub fn prepared(&self) -> &Arc<Prepared> {
@@ -199,7 +227,7 @@ impl TrainingRun {
     }
 
     pub fn task(&self) -> Task {
-        self.trainer.task()
+        self.learner.task()
     }
 
     /// Whether early stopping ran out of patience: the last `patience`
@@ -224,7 +252,7 @@ impl TrainingRun {
     pub fn early_stop(&self) -> Option<EarlyStop> {
         let (best_epoch, best_valid_loss) = self.best?;
         self.stopped_early().then(|| EarlyStop {
-            epoch: self.trainer.epoch(),
+            epoch: self.learner.completed(),
             best_epoch,
             best_valid_loss,
         })
@@ -248,17 +276,15 @@ impl TrainingRun {
     /// Trains one more epoch and evaluates on the test split.
     pub fn run_epoch(&mut self) -> Result<EpochReport, RunError> {
         let start = Instant::now();
-        let train = &self.prepared.train;
         let train_loss = self
-            .trainer
-            .run_epoch(&train.x.data, &self.train_y, train.x.rows)?;
-        let test = &self.prepared.test;
+            .learner
+            .train_unit(&self.prepared.train.x, &self.train_y)?;
         let valid_loss = self
-            .trainer
-            .evaluate_loss(&test.x.data, &self.test_y, test.x.rows)?;
+            .learner
+            .evaluate_loss(&self.prepared.test.x, &self.test_y)?;
         let metrics = self.test_metrics(DEFAULT_THRESHOLD)?;
         let report = EpochReport {
-            epoch: self.trainer.epoch(),
+            epoch: self.learner.completed(),
             train_loss,
             valid_loss,
             metrics,
@@ -278,7 +304,7 @@ impl TrainingRun {
     /// Predictions for an encoded matrix: probabilities of the positive
     /// class, or values in the target's units.
     pub fn predict(&self, x: &Matrix) -> Result<Vec<f32>, RunError> {
-        let mut out = self.trainer.predict(&x.data, x.rows)?;
+        let mut out = self.learner.predict(x)?;
         to_target_units(&mut out, self.target_scale);
         self.prepared.pipeline.constrain_predictions(&mut out);
         Ok(out)

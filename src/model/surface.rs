@@ -6,8 +6,8 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::family::LayerWeights;
 use super::run::{RunError, TrainingRun};
-use super::train::LayerWeights;
 use crate::data::prep::{FeatureStep, Matrix, Pipeline, PrepError};
 
 pub const DEFAULT_RESOLUTION: usize = 100;
@@ -113,11 +113,13 @@ pub fn compute_surface(
 
     let (units, weights) = if request.with_units {
         let coarse = grid(pipeline, &x, &y, UNIT_RESOLUTION)?;
-        let layers = run
-            .trainer()
-            .hidden_activations(&coarse.data, coarse.rows)
-            .map_err(RunError::from)?;
-        let units = layers
+        let diagram = run
+            .learner()
+            .diagram(&coarse)
+            .map_err(RunError::from)?
+            .unwrap_or_default();
+        let units = diagram
+            .activations
             .into_iter()
             .map(|layer| {
                 let n_units = layer.len().checked_div(coarse.rows).unwrap_or(0);
@@ -126,8 +128,7 @@ pub fn compute_surface(
                     .collect()
             })
             .collect();
-        let weights = run.trainer().layer_weights().map_err(RunError::from)?;
-        (units, weights)
+        (units, diagram.weights)
     } else {
         (Vec::new(), Vec::new())
     };

@@ -34,6 +34,7 @@ use crate::data::prep::{Problem, Recipe};
 use crate::data::source::Source;
 use crate::data::table::{Column, Table, TableError, format_number};
 use crate::data::write::{WriteError, write_csv};
+use crate::model::ModelSpec;
 use crate::model::run::{EpochReport, Metrics, TrainingRun};
 use crate::model::spec::{NetworkSpec, TrainSettings};
 
@@ -154,11 +155,10 @@ impl RunRecord {
         epochs: Option<usize>,
         wall_seconds: f64,
     ) -> RunRecord {
-        let trainer = run.trainer();
-        let train = TrainSettings {
-            learning_rate: trainer.learning_rate(),
-            ..trainer.settings().clone()
-        };
+        let ModelSpec::Network {
+            spec,
+            settings: train,
+        } = run.model_spec();
         let mut record = RunRecord {
             id: 0,
             name: String::new(),
@@ -167,7 +167,7 @@ impl RunRecord {
             source,
             fingerprint,
             recipe,
-            spec: trainer.spec().clone(),
+            spec,
             train,
             epochs,
             device: run.device_description().to_owned(),

@@ -11,11 +11,17 @@
 
 use burn::module::{Module, Param};
 use burn::nn::Linear;
-use burn::tensor::{Device, Tensor, TensorData, activation};
+use burn::store::ModuleRecord;
+use burn::tensor::{Bytes, DType, Device, Tensor, TensorData, activation};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::spec::{Activation, LEAKY_RELU_SLOPE, NetworkSpec};
+use crate::model::LayerWeights;
+use crate::model::error::TrainError;
+use crate::model::spec::{Activation, LEAKY_RELU_SLOPE, NetworkSpec};
+
+/// Rows per forward pass when predicting, to bound device memory.
+const PREDICT_ROWS: usize = 1 << 16;
 
 /// Hidden layers with one activation, then a single output unit (a logit for
 /// classification, the prediction itself for regression).
@@ -123,6 +129,101 @@ impl Mlp {
         Tensor::cat(terms, 0).sum()
     }
 
+    /// Raw outputs (logits for classification) for row-major
+    /// `n_rows × n_features` inputs, one per row, computed on `device` in
+    /// chunks of [`PREDICT_ROWS`] rows. `self` is an inference network (on
+    /// a device without autodiff, or `.valid()`), `device` its device; the
+    /// caller checked the input's length.
+    pub(crate) fn outputs(
+        &self,
+        x: &[f32],
+        n_features: usize,
+        device: &Device,
+    ) -> Result<Vec<f32>, TrainError> {
+        let mut outputs = Vec::with_capacity(x.len() / n_features.max(1));
+        for chunk in x.chunks(PREDICT_ROWS * n_features) {
+            outputs.extend(read(self.forward(input(chunk, n_features, device)))?);
+        }
+        Ok(outputs)
+    }
+
+    /// Each hidden layer's activations (row-major `n_rows × units`, input
+    /// side first) for inputs as in [`outputs`](Self::outputs).
+    pub(crate) fn activations(
+        &self,
+        x: &[f32],
+        n_features: usize,
+        device: &Device,
+    ) -> Result<Vec<Vec<f32>>, TrainError> {
+        let mut layers: Vec<Vec<f32>> = vec![Vec::new(); self.hidden.len()];
+        for chunk in x.chunks(PREDICT_ROWS * n_features) {
+            let outputs = self.hidden_outputs(input(chunk, n_features, device));
+            for (layer, values) in layers.iter_mut().zip(outputs) {
+                layer.extend(read(values)?);
+            }
+        }
+        Ok(layers)
+    }
+
+    /// Every layer's weights and biases (hidden layers, then the output),
+    /// one row per unit, for the diagram.
+    pub(crate) fn layer_weights(&self) -> Result<Vec<LayerWeights>, TrainError> {
+        self.layers()
+            .map(|layer| {
+                let [n_in, n_out] = layer.weight.val().dims();
+                // Burn stores `[n_in, n_out]`; the diagram wants one row per unit.
+                let stored = read(layer.weight.val())?;
+                let mut weights = vec![0.0; stored.len()];
+                for i in 0..n_in {
+                    for o in 0..n_out {
+                        weights[o * n_in + i] = stored[i * n_out + o];
+                    }
+                }
+                let bias = match &layer.bias {
+                    Some(bias) => read(bias.val())?,
+                    None => vec![0.0; n_out],
+                };
+                Ok(LayerWeights {
+                    weights,
+                    bias,
+                    n_in,
+                    n_out,
+                })
+            })
+            .collect()
+    }
+
+    /// The weights as an in-memory burnpack file (Burn's native format).
+    pub(crate) fn to_bytes(&self) -> Result<Vec<u8>, TrainError> {
+        let bytes = self
+            .clone()
+            .into_record()
+            .into_bytes()
+            .map_err(|e| TrainError::Backend(e.to_string()))?;
+        Ok(bytes.to_vec())
+    }
+
+    /// This network with the weights of a burnpack file from
+    /// [`to_bytes`](Self::to_bytes) of a network of the same shape.
+    pub(crate) fn with_weights(self, bytes: &[u8]) -> Result<Mlp, TrainError> {
+        // Burn panics when a float parameter meets a tensor of another type
+        // (found by fuzzing the model-file reader); this build saves only
+        // 32-bit floats, so anything else is refused with its name first.
+        let tensors = burn_pack::Reader::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
+            .and_then(burn_pack::Reader::into_tensors)
+            .map_err(|e| TrainError::Weights(e.to_string()))?;
+        if let Some(t) = tensors.iter().find(|t| t.dtype != DType::F32) {
+            return Err(TrainError::Weights(format!(
+                "`{}` holds {:?} values, not 32-bit floats",
+                t.name, t.dtype
+            )));
+        }
+        let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
+            .map_err(|e| TrainError::Weights(e.to_string()))?;
+        self.try_load_record(record)
+            .map_err(|e| TrainError::Weights(e.to_string()))
+    }
+
     fn activate(&self, x: Tensor<2>) -> Tensor<2> {
         match self.activation {
             Activation::Relu => activation::relu(x),
@@ -131,6 +232,18 @@ impl Mlp {
             Activation::LeakyRelu => activation::leaky_relu(x, LEAKY_RELU_SLOPE),
         }
     }
+}
+
+/// A tensor's values on the host.
+pub(crate) fn read<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, TrainError> {
+    tensor
+        .try_into_vec_as::<f32>()
+        .map_err(|e| TrainError::Backend(e.to_string()))
+}
+
+fn input(chunk: &[f32], n_features: usize, device: &Device) -> Tensor<2> {
+    let rows = chunk.len() / n_features;
+    Tensor::from_data(TensorData::new(chunk.to_vec(), [rows, n_features]), device)
 }
 
 /// A linear layer with weights uniform in `[-bound, bound)` and zero bias,

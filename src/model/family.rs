@@ -1,0 +1,153 @@
+//! The model family API: what the rest of the app (run, worker, bundle,
+//! history, CLI) knows about a model, whatever kind it is.
+//!
+//! - [`ModelSpec`]: what the user asked for, per family (the network's
+//!   shape and training settings today; trees next).
+//! - [`Learner`]: a model being trained. It trains one [`TrainingUnit`] at a
+//!   time (an epoch of the network, a boosting round of trees), predicts a
+//!   batch, evaluates a loss, and saves itself as bytes for the model file.
+//! - [`Scorer`]: a model opened from those bytes, inference-only (no
+//!   optimizer, no autodiff), or the scoring side of a [`Learner`].
+//!
+//! A second family adds a [`ModelSpec`] variant, a [`Family`] tag, its own
+//! `Learner` and `Scorer` in a module beside `mlp`, and one arm in each
+//! match of `model/build.rs`; nothing outside `model` changes.
+//! Scores are row-major `rows × outputs()`: one per row today
+//! (probabilities of the positive class, or regression values on the
+//! model's standardized scale), several per row once targets have more
+//! than two classes.
+
+use serde::{Deserialize, Serialize};
+
+use super::error::TrainError;
+use super::spec::{NetworkSpec, Task, TrainSettings};
+use crate::data::prep::Matrix;
+
+/// Which kind of model; written in model files (files from before the tag
+/// existed are networks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    /// A multilayer perceptron ([`super::mlp`]).
+    #[default]
+    Network,
+}
+
+/// What a family trains in one step, the x axis of the curves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TrainingUnit {
+    /// One pass over the training rows in mini-batches.
+    Epoch,
+    /// One boosting round (one more tree per output).
+    Round,
+}
+
+impl TrainingUnit {
+    /// The unit's name in messages: "epoch" or "round".
+    pub fn name(self) -> &'static str {
+        match self {
+            TrainingUnit::Epoch => "epoch",
+            TrainingUnit::Round => "round",
+        }
+    }
+}
+
+/// What to train: the family and its own settings.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelSpec {
+    /// A network of this shape, trained with these settings.
+    Network {
+        spec: NetworkSpec,
+        settings: TrainSettings,
+    },
+}
+
+impl ModelSpec {
+    pub fn family(&self) -> Family {
+        match self {
+            ModelSpec::Network { .. } => Family::Network,
+        }
+    }
+
+    /// Epochs (units) without a better validation loss before the run
+    /// stops early; `None`: never stop early.
+    pub fn patience(&self) -> Option<usize> {
+        match self {
+            ModelSpec::Network { settings, .. } => settings.early_stopping,
+        }
+    }
+}
+
+/// One layer's parameters, for drawing the network.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerWeights {
+    /// Row-major `n_out × n_in`: `weights[o * n_in + i]` connects input `i`
+    /// to unit `o`.
+    pub weights: Vec<f32>,
+    pub bias: Vec<f32>,
+    pub n_in: usize,
+    pub n_out: usize,
+}
+
+/// What a network diagram shows for a batch of rows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Diagram {
+    /// Per hidden layer, row-major `rows × units` activations.
+    pub activations: Vec<Vec<f32>>,
+    /// Every layer's weights (hidden layers, then the output).
+    pub weights: Vec<LayerWeights>,
+}
+
+/// A model that scores prepared rows.
+pub trait Scorer: std::fmt::Debug {
+    fn family(&self) -> Family;
+
+    fn task(&self) -> Task;
+
+    /// Prepared feature columns the model reads.
+    fn n_features(&self) -> usize;
+
+    /// Scores per row.
+    fn outputs(&self) -> usize {
+        1
+    }
+
+    /// Row-major `x.rows × outputs()` scores for prepared rows `x`
+    /// (`x.cols == n_features()`): probabilities for classification, values
+    /// on the model's scale for regression (the run maps them to the
+    /// target's units). Errors: a wrong number of values, a device failure.
+    fn predict(&self, x: &Matrix) -> Result<Vec<f32>, TrainError>;
+
+    /// The diagram's activations and weights for `x`; `None` for families
+    /// without one.
+    fn diagram(&self, _x: &Matrix) -> Result<Option<Diagram>, TrainError> {
+        Ok(None)
+    }
+}
+
+/// A model in training.
+pub trait Learner: Scorer {
+    /// What [`train_unit`](Self::train_unit) trains.
+    fn unit(&self) -> TrainingUnit;
+
+    /// Units trained so far.
+    fn completed(&self) -> usize;
+
+    /// Trains one more unit on prepared rows `x` with targets `y` (one per
+    /// row, standardized for regression); returns its mean training loss.
+    /// Errors: bad data, divergence (the model is put back as it was).
+    fn train_unit(&mut self, x: &Matrix, y: &[f32]) -> Result<f64, TrainError>;
+
+    /// Mean loss on `x`/`y` as the model stands.
+    fn evaluate_loss(&self, x: &Matrix, y: &[f32]) -> Result<f64, TrainError>;
+
+    /// Changes the learning rate from the next step on.
+    fn set_learning_rate(&mut self, learning_rate: f64) -> Result<(), TrainError>;
+
+    /// The settings as they stand (with the learning rate now in use).
+    fn model_spec(&self) -> ModelSpec;
+
+    /// The trained parameters, for the model file; [`ModelSpec::open`] reads
+    /// them back.
+    fn save(&self) -> Result<Vec<u8>, TrainError>;
+}
