@@ -124,6 +124,10 @@ impl<'a> Mat<'a> {
 ///
 /// If the shapes do not agree or a view reaches past its slice: the shapes
 /// come from the network, so that is a bug here, never bad user data.
+#[expect(
+    unsafe_code,
+    reason = "gemm's kernel takes raw pointers and strides; the shapes are checked first"
+)]
 pub(super) fn matmul(dst: &mut [f32], a: Mat<'_>, b: Mat<'_>, accumulate: bool) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert!(
