@@ -15,7 +15,7 @@ use purchase_lab::model::run::TrainingRun;
 use purchase_lab::model::{BackendChoice, NetworkSpec, TrainSettings, select_device};
 use purchase_lab::tune::sweep::{MAX_SWEEP_POINTS, heatmap_for, varying_params};
 use purchase_lab::tune::{
-    SweepError, SweepEvent, SweepGrid, SweepHandle, SweepJob, SweepOutcome, SweepParam, SweepPoint,
+    Metric, SweepError, SweepEvent, SweepGrid, SweepHandle, SweepJob, SweepOutcome, SweepParam, SweepPoint,
     best, fingerprint, heatmap, rank, run_sweep,
 };
 use purchase_lab::worker::{Command as WorkerCommand, Event, Job, WorkerHandle};
@@ -98,21 +98,21 @@ fn a_two_by_two_sweep_ranks_by_the_metric() {
     for (i, o) in outcomes.iter().enumerate() {
         assert_eq!(o.index, i);
         let record = o.record().expect("every run trains");
-        assert_eq!(record.train.learning_rate, o.point.train.learning_rate);
-        assert_eq!(record.spec.hidden, o.point.spec.hidden);
-        assert_eq!(record.train.early_stopping, Some(10), "on by default");
+        assert_eq!(record.setup.train.learning_rate, o.point.train.learning_rate);
+        assert_eq!(record.setup.spec.hidden, o.point.spec.hidden);
+        assert_eq!(record.setup.train.early_stopping, Some(10), "on by default");
         assert!(record.name.starts_with("sweep: lr "), "{}", record.name);
-        assert_eq!(record.fingerprint, job.fingerprint);
+        assert_eq!(record.setup.fingerprint, job.fingerprint);
     }
 
-    let ranked = rank(&outcomes, "auc");
-    let aucs: Vec<f64> = ranked.iter().map(|o| o.metric("auc").unwrap()).collect();
+    let ranked = rank(&outcomes, Metric::Auc);
+    let aucs: Vec<f64> = ranked.iter().map(|o| o.metric(Metric::Auc).unwrap()).collect();
     assert!(aucs.windows(2).all(|w| w[0] >= w[1]), "{aucs:?}");
-    assert_eq!(best(&outcomes, "auc"), Some(ranked[0]));
-    let by_loss = rank(&outcomes, "valid_loss");
+    assert_eq!(best(&outcomes, Metric::Auc), Some(ranked[0]));
+    let by_loss = rank(&outcomes, Metric::ValidLoss);
     let losses: Vec<f64> = by_loss
         .iter()
-        .map(|o| o.metric("valid_loss").unwrap())
+        .map(|o| o.metric(Metric::ValidLoss).unwrap())
         .collect();
     assert!(losses.windows(2).all(|w| w[0] <= w[1]), "{losses:?}");
 
@@ -121,7 +121,7 @@ fn a_two_by_two_sweep_ranks_by_the_metric() {
         varying_params(&points),
         [SweepParam::LearningRate, SweepParam::Width]
     );
-    let map = heatmap(&outcomes, "auc").expect("two swept settings");
+    let map = heatmap(&outcomes, Metric::Auc).expect("two swept settings");
     assert_eq!(map.rows, SweepParam::LearningRate);
     assert_eq!(map.cols, SweepParam::Width);
     assert_eq!(map.row_labels, ["0.001", "0.05"]);
@@ -129,13 +129,13 @@ fn a_two_by_two_sweep_ranks_by_the_metric() {
     assert!(map.higher_is_better);
     for o in &outcomes {
         let (r, c) = (o.index / 2, o.index % 2);
-        assert_eq!(map.values[r][c], o.metric("auc"));
+        assert_eq!(map.values[r][c], o.metric(Metric::Auc));
     }
     let flipped = heatmap_for(
         &outcomes,
         SweepParam::Width,
         SweepParam::LearningRate,
-        "auc",
+        Metric::Auc,
     );
     assert_eq!(flipped.values[1][0], map.values[0][1]);
 }

@@ -30,9 +30,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::data::prep::{Problem, Recipe};
+use super::names::{Metric, Setting};
+use crate::data::prep::Recipe;
 use crate::data::source::Source;
-use crate::data::table::{Column, Table, TableError, format_number};
+use crate::data::table::{Column, Table, TableError};
 use crate::data::write::{WriteError, write_csv};
 use crate::model::run::{EpochReport, Metrics, TrainingRun};
 use crate::model::spec::{NetworkSpec, TrainSettings};
@@ -51,52 +52,9 @@ pub const MAX_CURVE_POINTS: usize = 1000;
 /// Most points kept of a run's final ROC curve.
 pub const MAX_ROC_POINTS: usize = 200;
 
-/// Metric names understood by [`metric_value`], in the order a table
-/// should show them.
-pub const METRICS: [&str; 13] = [
-    "auc",
-    "accuracy",
-    "precision",
-    "recall",
-    "f1",
-    "rmse",
-    "mae",
-    "r2",
-    "valid_loss",
-    "best_valid_loss",
-    "train_loss",
-    "epochs",
-    "wall_seconds",
-];
-
-/// Setting names reported by [`RunRecord::settings`] and
-/// [`differing_settings`], in display order.
-pub const SETTINGS: [&str; 21] = [
-    "data",
-    "fingerprint",
-    "target",
-    "problem",
-    "features",
-    "impute",
-    "scale",
-    "test_fraction",
-    "split_seed",
-    "hidden",
-    "activation",
-    "dropout",
-    "optimizer",
-    "learning_rate",
-    "momentum",
-    "batch_size",
-    "epochs",
-    "l2",
-    "seed",
-    "early_stopping",
-    "device",
-];
-
-/// What a run was set up with: the inputs of [`RunRecord::from_history`].
-#[derive(Debug, Clone, PartialEq)]
+/// What a run was set up with: the inputs of [`RunRecord::from_history`],
+/// and the part of a [`RunRecord`] that says what was trained.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSetup {
     pub source: Source,
     /// [`fingerprint`](super::fingerprint) of the loaded table.
@@ -119,14 +77,10 @@ pub struct RunRecord {
     pub pinned: bool,
     /// When the run finished, in seconds since the Unix epoch.
     pub created_unix: u64,
-    pub source: Source,
-    /// [`fingerprint`](super::fingerprint) of the table the run saw.
-    pub fingerprint: String,
-    pub recipe: Recipe,
-    pub spec: NetworkSpec,
-    pub train: TrainSettings,
-    /// The epoch target; `None` when the run trained until paused.
-    pub epochs: Option<usize>,
+    /// Data, recipe, network and training settings. Flattened: the file
+    /// keeps the fields at the run's top level, as before the split.
+    #[serde(flatten)]
+    pub setup: RunSetup,
     /// The compute device, as shown to the user.
     pub device: String,
     /// Seconds from the first epoch to the last, as the user waited.
@@ -164,12 +118,14 @@ impl RunRecord {
             name: String::new(),
             pinned: false,
             created_unix: super::unix_now(),
-            source,
-            fingerprint,
-            recipe,
-            spec: trainer.spec().clone(),
-            train,
-            epochs,
+            setup: RunSetup {
+                source,
+                fingerprint,
+                recipe,
+                spec: trainer.spec().clone(),
+                train,
+                epochs,
+            },
             device: run.device_description().to_owned(),
             wall_seconds,
             history: run.history().to_vec(),
@@ -209,12 +165,7 @@ impl RunRecord {
             name: String::new(),
             pinned: false,
             created_unix: super::unix_now(),
-            source: setup.source,
-            fingerprint: setup.fingerprint,
-            recipe: setup.recipe,
-            spec: setup.spec,
-            train: setup.train,
-            epochs: setup.epochs,
+            setup,
             device,
             wall_seconds,
             final_metrics: history.last().map(|r| r.metrics.clone()),
@@ -231,49 +182,10 @@ impl RunRecord {
         self.history.last().map_or(0, |r| r.epoch)
     }
 
-    /// Every setting as readable text, in [`SETTINGS`] order: for the runs
-    /// table, its CSV export and [`differing_settings`].
-    pub fn settings(&self) -> Vec<(&'static str, String)> {
-        SETTINGS
-            .iter()
-            .map(|&name| (name, self.setting(name)))
-            .collect()
-    }
-
-    /// One setting as text (empty for an unknown name).
-    pub fn setting(&self, name: &str) -> String {
-        let (r, s, t) = (&self.recipe, &self.spec, &self.train);
-        match name {
-            "data" => self.source.label(),
-            "fingerprint" => self.fingerprint.clone(),
-            "target" => r.target.clone(),
-            "problem" => match &r.problem {
-                Problem::Classification { positive } => format!("classification ({positive})"),
-                Problem::Regression => "regression".to_owned(),
-            },
-            "features" => r.features.join(" "),
-            "impute" => r.impute.name().to_owned(),
-            "scale" => r.scale.name().to_owned(),
-            "test_fraction" => number(r.test_fraction),
-            "split_seed" => r.seed.to_string(),
-            "hidden" => layers_label(&s.hidden),
-            "activation" => s.activation.label().to_owned(),
-            "dropout" => number(s.dropout),
-            "optimizer" => t.optimizer.label().to_owned(),
-            "learning_rate" => number(t.learning_rate),
-            "momentum" => number(t.momentum),
-            "batch_size" => t.batch_size.to_string(),
-            "epochs" => self
-                .epochs
-                .map_or_else(|| "until paused".to_owned(), |n| n.to_string()),
-            "l2" => number(t.l2),
-            "seed" => t.seed.to_string(),
-            "early_stopping" => t
-                .early_stopping
-                .map_or_else(|| "off".to_owned(), |p| p.to_string()),
-            "device" => self.device.clone(),
-            _ => String::new(),
-        }
+    /// Every setting as readable text, in [`Setting::ALL`] order: for the
+    /// runs table, its CSV export and [`differing_settings`].
+    pub fn settings(&self) -> Vec<(Setting, String)> {
+        Setting::ALL.map(|s| (s, s.value(self))).to_vec()
     }
 
     /// Drops what the history does not need to keep (per-epoch ROC curves)
@@ -308,10 +220,6 @@ pub fn layers_label(hidden: &[usize]) -> String {
     }
 }
 
-fn number(x: f64) -> String {
-    format_number(x)
-}
-
 /// At most `max` (>= 2) evenly spaced items, always the first and the last.
 fn thin<T: Clone>(items: &[T], max: usize) -> Vec<T> {
     let n = items.len();
@@ -323,60 +231,17 @@ fn thin<T: Clone>(items: &[T], max: usize) -> Vec<T> {
         .collect()
 }
 
-/// A metric of a run by name (see [`METRICS`]); `None` when the run's task
-/// has no such metric, it is undefined (AUC with one class), or unknown.
-/// Test metrics are the final ones at threshold 0.5; `valid_loss` and
-/// `train_loss` are the last epoch's.
-pub fn metric_value(record: &RunRecord, name: &str) -> Option<f64> {
-    let last = record.history.last();
-    let value = match (name, &record.final_metrics) {
-        ("valid_loss", _) => last.map(|r| r.valid_loss),
-        ("best_valid_loss", _) => record
-            .history
-            .iter()
-            .map(|r| r.valid_loss)
-            .filter(|l| l.is_finite())
-            .min_by(f64::total_cmp),
-        ("train_loss", _) => last.map(|r| r.train_loss),
-        ("wall_seconds", _) => Some(record.wall_seconds),
-        ("epochs", _) => Some(record.epochs_trained() as f64),
-        ("auc", Some(Metrics::Classification(m))) => m.auc,
-        ("accuracy", Some(Metrics::Classification(m))) => Some(m.accuracy),
-        // Undefined (nothing predicted positive) is no value, not 0.
-        ("precision", Some(Metrics::Classification(m))) => m.precision_if_defined(),
-        ("recall", Some(Metrics::Classification(m))) => Some(m.recall),
-        ("f1", Some(Metrics::Classification(m))) => Some(m.f1),
-        ("rmse", Some(Metrics::Regression(m))) => Some(m.rmse),
-        ("mae", Some(Metrics::Regression(m))) => Some(m.mae),
-        ("r2", Some(Metrics::Regression(m))) => m.r2,
-        _ => None,
-    };
-    value.filter(|v| v.is_finite())
-}
-
-/// Whether a larger value of this metric is better (AUC, accuracy,
-/// precision, recall, F1, R²); losses, errors, time and epochs are better
-/// small.
-pub fn higher_is_better(name: &str) -> bool {
-    matches!(
-        name,
-        "auc" | "accuracy" | "precision" | "recall" | "f1" | "r2"
-    )
-}
-
-/// The settings (names from [`SETTINGS`]) whose values are not the same in
-/// all of `records`: what a runs table should highlight. Empty for fewer
-/// than two runs.
-pub fn differing_settings(records: &[&RunRecord]) -> BTreeSet<&'static str> {
+/// The settings whose values are not the same in all of `records`: what a
+/// runs table should highlight. Empty for fewer than two runs.
+pub fn differing_settings(records: &[&RunRecord]) -> BTreeSet<Setting> {
     let Some((first, rest)) = records.split_first() else {
         return BTreeSet::new();
     };
-    SETTINGS
-        .iter()
-        .copied()
-        .filter(|name| {
-            let value = first.setting(name);
-            rest.iter().any(|r| r.setting(name) != value)
+    Setting::ALL
+        .into_iter()
+        .filter(|setting| {
+            let value = setting.value(first);
+            rest.iter().any(|r| setting.value(r) != value)
         })
         .collect()
 }
@@ -532,13 +397,13 @@ impl History {
         self.get_mut(id).map(|r| r.pinned = pinned).is_some()
     }
 
-    /// The runs ordered by `metric` ([`METRICS`]); runs without a value for
-    /// it come last, in history order. Use [`higher_is_better`] for the
-    /// natural direction.
-    pub fn sorted_by(&self, metric: &str, descending: bool) -> Vec<&RunRecord> {
+    /// The runs ordered by `metric`; runs without a value for it come last,
+    /// in history order. Use [`Metric::higher_is_better`] for the natural
+    /// direction.
+    pub fn sorted_by(&self, metric: Metric, descending: bool) -> Vec<&RunRecord> {
         let mut runs: Vec<&RunRecord> = self.records.iter().collect();
         runs.sort_by(
-            |a, b| match (metric_value(a, metric), metric_value(b, metric)) {
+            |a, b| match (metric.value(a), metric.value(b)) {
                 (Some(x), Some(y)) if descending => y.total_cmp(&x),
                 (Some(x), Some(y)) => x.total_cmp(&y),
                 (Some(_), None) => std::cmp::Ordering::Less,
@@ -766,8 +631,8 @@ pub fn write_history_csv(history: &[EpochReport], path: &Path) -> Result<(), His
 }
 
 /// The runs table: one row per run with id, name, pinned, every setting
-/// ([`SETTINGS`], as text) and every metric ([`METRICS`]) that at least one
-/// of the runs has (empty cells where a run has none).
+/// ([`Setting::ALL`], as text) and every metric ([`Metric::ALL`]) that at
+/// least one of the runs has (empty cells where a run has none).
 pub fn runs_table(records: &[&RunRecord]) -> Result<Table, TableError> {
     let mut columns = vec![
         Column::numeric("id", records.iter().map(|r| r.id as f64).collect()),
@@ -790,25 +655,25 @@ pub fn runs_table(records: &[&RunRecord]) -> Result<Table, TableError> {
             records.iter().map(|r| r.created_unix as f64).collect(),
         ),
     ];
-    for name in SETTINGS {
+    for setting in Setting::ALL {
         let values: Vec<Option<String>> = records
             .iter()
-            .map(|r| Some(r.setting(name)).filter(|v| !v.is_empty()))
+            .map(|r| Some(setting.value(r)).filter(|v| !v.is_empty()))
             .collect();
-        columns.push(Column::categorical(name, &values));
+        columns.push(Column::categorical(setting.name(), &values));
     }
-    for name in METRICS {
+    for metric in Metric::ALL {
         let values: Vec<f64> = records
             .iter()
-            .map(|r| metric_value(r, name).unwrap_or(f64::NAN))
+            .map(|r| metric.value(r).unwrap_or(f64::NAN))
             .collect();
         if values.iter().any(|v| !v.is_nan()) {
             // `epochs` is also a setting (the target); the metric is what
             // the run actually trained.
-            let column = if name == "epochs" {
+            let column = if metric == Metric::Epochs {
                 "epochs_trained"
             } else {
-                name
+                metric.name()
             };
             columns.push(Column::numeric(column, values));
         }
@@ -835,13 +700,5 @@ mod tests {
         assert_eq!(thinned.last(), Some(&2499));
         assert!(thinned.windows(2).all(|w| w[0] < w[1]));
         assert_eq!(thin(&items[..10], 1000).len(), 10);
-    }
-
-    #[test]
-    fn metric_directions() {
-        assert!(higher_is_better("auc"));
-        assert!(higher_is_better("r2"));
-        assert!(!higher_is_better("valid_loss"));
-        assert!(!higher_is_better("rmse"));
     }
 }

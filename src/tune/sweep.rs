@@ -25,7 +25,8 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::history::{RunRecord, higher_is_better, layers_label, metric_value};
+use super::history::{RunRecord, layers_label};
+use super::names::Metric;
 use crate::data::prep::{Prepared, Recipe};
 use crate::data::source::Source;
 use crate::data::table::format_number;
@@ -474,9 +475,10 @@ impl SweepOutcome {
         self.result.as_ref().ok()
     }
 
-    /// A metric by name ([`metric_value`]); `None` for a failed run.
-    pub fn metric(&self, name: &str) -> Option<f64> {
-        self.record().and_then(|r| metric_value(r, name))
+    /// The run's value of `metric` ([`Metric::value`]); `None` for a failed
+    /// run.
+    pub fn metric(&self, metric: Metric) -> Option<f64> {
+        self.record().and_then(|r| metric.value(r))
     }
 }
 
@@ -604,10 +606,10 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// The outcomes best first by `metric` (in its natural direction, see
-/// [`higher_is_better`]); runs without the metric, then failed runs, last.
-/// Ties keep grid order.
-pub fn rank<'a>(outcomes: &'a [SweepOutcome], metric: &str) -> Vec<&'a SweepOutcome> {
-    let higher = higher_is_better(metric);
+/// [`Metric::higher_is_better`]); runs without the metric, then failed runs,
+/// last. Ties keep grid order.
+pub fn rank(outcomes: &[SweepOutcome], metric: Metric) -> Vec<&SweepOutcome> {
+    let higher = metric.higher_is_better();
     let mut ranked: Vec<&SweepOutcome> = outcomes.iter().collect();
     ranked.sort_by(|a, b| {
         let key = |o: &SweepOutcome| match (o.metric(metric), o.result.is_ok()) {
@@ -629,7 +631,7 @@ pub fn rank<'a>(outcomes: &'a [SweepOutcome], metric: &str) -> Vec<&'a SweepOutc
 
 /// The best outcome by `metric` (for "Apply best": use its `point.spec` and
 /// `point.train`); `None` when no run has the metric.
-pub fn best<'a>(outcomes: &'a [SweepOutcome], metric: &str) -> Option<&'a SweepOutcome> {
+pub fn best(outcomes: &[SweepOutcome], metric: Metric) -> Option<&SweepOutcome> {
     rank(outcomes, metric)
         .into_iter()
         .next()
@@ -664,7 +666,7 @@ pub fn varying_params(points: &[&SweepPoint]) -> Vec<SweepParam> {
 /// vary too, a cell holds the best value over them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Heatmap {
-    pub metric: String,
+    pub metric: Metric,
     pub higher_is_better: bool,
     pub rows: SweepParam,
     pub cols: SweepParam,
@@ -676,7 +678,7 @@ pub struct Heatmap {
 /// The heatmap of `metric` when exactly two settings vary in the sweep
 /// (rows: the first in grid order, e.g. learning rate; columns: the
 /// second); `None` otherwise (use [`heatmap_for`] to choose).
-pub fn heatmap(outcomes: &[SweepOutcome], metric: &str) -> Option<Heatmap> {
+pub fn heatmap(outcomes: &[SweepOutcome], metric: Metric) -> Option<Heatmap> {
     let points: Vec<&SweepPoint> = outcomes.iter().map(|o| &o.point).collect();
     match varying_params(&points)[..] {
         [rows, cols] => Some(heatmap_for(outcomes, rows, cols, metric)),
@@ -690,7 +692,7 @@ pub fn heatmap_for(
     outcomes: &[SweepOutcome],
     rows: SweepParam,
     cols: SweepParam,
-    metric: &str,
+    metric: Metric,
 ) -> Heatmap {
     let mut row_labels: Vec<String> = Vec::new();
     let mut col_labels: Vec<String> = Vec::new();
@@ -707,7 +709,7 @@ pub fn heatmap_for(
             col_labels.push(c);
         }
     }
-    let higher = higher_is_better(metric);
+    let higher = metric.higher_is_better();
     let mut values = vec![vec![None; col_labels.len()]; row_labels.len()];
     for o in outcomes {
         let (Some(r), Some(c), Some(v)) = (label_of(o, rows), label_of(o, cols), o.metric(metric))
@@ -727,7 +729,7 @@ pub fn heatmap_for(
         }
     }
     Heatmap {
-        metric: metric.to_owned(),
+        metric,
         higher_is_better: higher,
         rows,
         cols,
