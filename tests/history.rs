@@ -2,44 +2,31 @@
 //! round trip, a corrupt file is set aside (never lost), the size cap holds,
 //! differing settings are found, and the CSV exports parse back.
 
-use std::sync::Arc;
-
-use purchase_lab::data::{
-    Preset, Problem, Recipe, Source, SynthSettings, Table, generate, load_csv, parse_csv, prepare,
-};
-use purchase_lab::model::run::{Metrics, TrainingRun};
-use purchase_lab::model::{BackendChoice, NetworkSpec, TrainSettings, select_device};
+use purchase_lab::data::{Preset, Recipe, Source, Table, generate, load_csv, parse_csv};
+use purchase_lab::model::run::Metrics;
+use purchase_lab::model::{NetworkSpec, TrainSettings};
 use purchase_lab::tune::history::{MAX_CURVE_POINTS, MAX_RUNS};
 use purchase_lab::tune::{
     History, Metric, RunRecord, RunSetup, Setting, differing_settings, fingerprint, runs_table,
     write_history_csv, write_runs_csv,
 };
 
+#[path = "common/runs.rs"]
+mod runs;
+use runs::{classification, jumpy_settings, prepared, synth, train_on_cpu};
+
 fn source() -> Source {
-    Source::Generated(SynthSettings {
-        preset: Preset::Xor,
-        rows: 200,
-        seed: 5,
-        noise: 0.1,
-        ..SynthSettings::default()
-    })
+    Source::Generated(synth(Preset::Xor, 200, 5))
 }
 
 fn recipe(table: &Table) -> Recipe {
-    Recipe::new(
-        table,
-        "class",
-        Problem::Classification {
-            positive: Preset::Xor.target().1.to_owned(),
-        },
-    )
+    classification(table, Preset::Xor)
 }
 
 /// A real run: `epochs` epochs on 200 xor rows on the CPU.
 fn record(learning_rate: f64, hidden: Vec<usize>, epochs: usize) -> RunRecord {
     let table = source().load().unwrap();
     let recipe = recipe(&table);
-    let prepared = Arc::new(prepare(&table, &recipe).unwrap());
     let spec = NetworkSpec {
         hidden,
         ..NetworkSpec::default()
@@ -49,11 +36,7 @@ fn record(learning_rate: f64, hidden: Vec<usize>, epochs: usize) -> RunRecord {
         epochs,
         ..TrainSettings::default()
     };
-    let device = select_device(BackendChoice::Cpu).unwrap();
-    let mut run = TrainingRun::new(prepared, &spec, &train, &device).unwrap();
-    for _ in 0..epochs {
-        run.run_epoch().unwrap();
-    }
+    let run = train_on_cpu(prepared(&table, &recipe), &spec, &train);
     RunRecord::from_run(
         &run,
         source(),
@@ -390,14 +373,7 @@ fn the_default_path_is_in_a_data_directory() {
         );
     }
     // A generated source loads exactly what the generator makes.
-    let direct = generate(&SynthSettings {
-        preset: Preset::Xor,
-        rows: 200,
-        seed: 5,
-        noise: 0.1,
-        ..SynthSettings::default()
-    })
-    .unwrap();
+    let direct = generate(&synth(Preset::Xor, 200, 5)).unwrap();
     assert_eq!(direct, source().load().unwrap());
 }
 
@@ -406,23 +382,9 @@ fn a_record_from_plain_values_matches_one_from_the_run() {
     // The app only has the curves (worker events): it must record the same.
     let table = source().load().unwrap();
     let recipe = recipe(&table);
-    let prepared = Arc::new(prepare(&table, &recipe).unwrap());
-    let spec = NetworkSpec {
-        hidden: vec![16],
-        dropout: 0.0,
-        ..NetworkSpec::default()
-    };
-    let train = TrainSettings {
-        learning_rate: 0.5,
-        epochs: 200,
-        early_stopping: Some(3),
-        ..TrainSettings::default()
-    };
-    let device = select_device(BackendChoice::Cpu).unwrap();
-    let mut run = TrainingRun::new(prepared, &spec, &train, &device).unwrap();
-    while !run.stopped_early() && run.trainer().epoch() < train.epochs {
-        run.run_epoch().unwrap();
-    }
+    let (spec, mut train) = jumpy_settings();
+    train.epochs = 200;
+    let run = train_on_cpu(prepared(&table, &recipe), &spec, &train);
     let from_run = RunRecord::from_run(
         &run,
         source(),

@@ -140,9 +140,12 @@ fn a_sweep_runs_in_the_background_lands_in_history_and_applies_the_best() {
     assert_eq!(app.runs.history.records.len(), 4);
     assert!(h.query_by_label_contains("(rows) x").is_some(), "a heatmap");
 
-    let best = purchase_lab::tune::sweep::best(&h.state().sweep.outcomes, purchase_lab::tune::Metric::Accuracy)
-        .unwrap()
-        .clone();
+    let best = purchase_lab::tune::sweep::best(
+        &h.state().sweep.outcomes,
+        purchase_lab::tune::Metric::Accuracy,
+    )
+    .unwrap()
+    .clone();
     h.get_by_label("Apply best").click();
     h.run_steps(2);
     assert_eq!(h.state().settings.spec.hidden, best.point.spec.hidden);

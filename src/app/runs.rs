@@ -198,9 +198,12 @@ impl PurchaseLabApp {
 }
 
 fn headline_columns(records: &[&RunRecord]) -> [Metric; 5] {
-    let regression = records
-        .iter()
-        .any(|r| matches!(r.setup.recipe.problem, crate::data::prep::Problem::Regression));
+    let regression = records.iter().any(|r| {
+        matches!(
+            r.setup.recipe.problem,
+            crate::data::prep::Problem::Regression
+        )
+    });
     if regression {
         REGRESSION_COLUMNS
     } else {
@@ -476,7 +479,10 @@ fn name_cell(
         _ => {
             let label = ui
                 .add(egui::Label::new(record.name.as_str()).sense(egui::Sense::click()))
-                .on_hover_text(format!("{}\ndouble-click to rename", record.setup.source.label()));
+                .on_hover_text(format!(
+                    "{}\ndouble-click to rename",
+                    record.setup.source.label()
+                ));
             if label.double_clicked() {
                 state.renaming = Some((record.id, record.name.clone()));
             }

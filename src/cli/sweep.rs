@@ -157,7 +157,11 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<()> {
 
 /// Runs the sweep on this thread with a progress bar on a terminal's
 /// standard error; the outcomes in grid order.
-fn run_with_progress(job: &SweepJob, args: &SweepArgs, metric: Metric) -> Result<Vec<SweepOutcome>> {
+fn run_with_progress(
+    job: &SweepJob,
+    args: &SweepArgs,
+    metric: Metric,
+) -> Result<Vec<SweepOutcome>> {
     let show_progress = !args.json && std::io::stderr().is_terminal();
     let total = job.points.len();
     let bar = progress_bar(

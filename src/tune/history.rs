@@ -402,15 +402,13 @@ impl History {
     /// direction.
     pub fn sorted_by(&self, metric: Metric, descending: bool) -> Vec<&RunRecord> {
         let mut runs: Vec<&RunRecord> = self.records.iter().collect();
-        runs.sort_by(
-            |a, b| match (metric.value(a), metric.value(b)) {
-                (Some(x), Some(y)) if descending => y.total_cmp(&x),
-                (Some(x), Some(y)) => x.total_cmp(&y),
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => std::cmp::Ordering::Equal,
-            },
-        );
+        runs.sort_by(|a, b| match (metric.value(a), metric.value(b)) {
+            (Some(x), Some(y)) if descending => y.total_cmp(&x),
+            (Some(x), Some(y)) => x.total_cmp(&y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        });
         runs
     }
 
