@@ -23,6 +23,9 @@
 //! it, and the runs that could be read (often none) come back with a notice
 //! saying what was wrong and where the file went. Only when even that rename
 //! fails is an error returned; the caller should then not save over the file.
+//!
+//! Files: [`record`] (one run: [`RunRecord`], [`RunSetup`]), this file
+//! (the [`History`] and its file), [`export`] (the CSV tables).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -30,13 +33,15 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::names::{Metric, Setting};
-use crate::data::prep::Recipe;
-use crate::data::source::Source;
-use crate::data::table::{Column, Table, TableError};
-use crate::data::write::{WriteError, write_csv};
-use crate::model::run::{EpochReport, Metrics, TrainingRun};
-use crate::model::spec::{NetworkSpec, TrainSettings};
+use super::names::Metric;
+use crate::data::table::TableError;
+use crate::data::write::WriteError;
+
+pub mod export;
+pub mod record;
+
+pub use export::{history_table, runs_table, write_history_csv, write_runs_csv};
+pub use record::{RunRecord, RunSetup, differing_settings, layers_label};
 
 /// Version of the history file format this build reads and writes.
 pub const HISTORY_VERSION: u64 = 1;
@@ -51,200 +56,6 @@ pub const MAX_RUNS: usize = 200;
 pub const MAX_CURVE_POINTS: usize = 1000;
 /// Most points kept of a run's final ROC curve.
 pub const MAX_ROC_POINTS: usize = 200;
-
-/// What a run was set up with: the inputs of [`RunRecord::from_history`],
-/// and the part of a [`RunRecord`] that says what was trained.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunSetup {
-    pub source: Source,
-    /// [`fingerprint`](super::fingerprint) of the loaded table.
-    pub fingerprint: String,
-    pub recipe: Recipe,
-    pub spec: NetworkSpec,
-    pub train: TrainSettings,
-    /// The epoch target; `None` when training until paused.
-    pub epochs: Option<usize>,
-}
-
-/// One finished training run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunRecord {
-    /// Unique within a history; assigned by [`History::add`].
-    pub id: u64,
-    pub name: String,
-    /// Pinned runs are the last to go when the history is over its cap.
-    #[serde(default)]
-    pub pinned: bool,
-    /// When the run finished, in seconds since the Unix epoch.
-    pub created_unix: u64,
-    /// Data, recipe, network and training settings. Flattened: the file
-    /// keeps the fields at the run's top level, as before the split.
-    #[serde(flatten)]
-    pub setup: RunSetup,
-    /// The compute device, as shown to the user.
-    pub device: String,
-    /// Seconds from the first epoch to the last, as the user waited.
-    pub wall_seconds: f64,
-    /// Per-epoch curves (downsampled beyond [`MAX_CURVE_POINTS`]).
-    pub history: Vec<EpochReport>,
-    /// Test metrics at threshold 0.5 after the last epoch.
-    pub final_metrics: Option<Metrics>,
-    pub stopped_early: bool,
-    /// The epoch with the lowest validation loss.
-    #[serde(default)]
-    pub best_epoch: Option<usize>,
-}
-
-impl RunRecord {
-    /// A record of `run` as it is now (call it when the run finished or was
-    /// stopped). The network and training settings are the trainer's own,
-    /// with the learning rate it ended with (it can change live). `id` and
-    /// `name` are left for [`History::add`] to fill in when empty.
-    pub fn from_run(
-        run: &TrainingRun,
-        source: Source,
-        recipe: Recipe,
-        fingerprint: String,
-        epochs: Option<usize>,
-        wall_seconds: f64,
-    ) -> RunRecord {
-        let trainer = run.trainer();
-        let train = TrainSettings {
-            learning_rate: trainer.learning_rate(),
-            ..trainer.settings().clone()
-        };
-        let mut record = RunRecord {
-            id: 0,
-            name: String::new(),
-            pinned: false,
-            created_unix: super::unix_now(),
-            setup: RunSetup {
-                source,
-                fingerprint,
-                recipe,
-                spec: trainer.spec().clone(),
-                train,
-                epochs,
-            },
-            device: run.device_description().to_owned(),
-            wall_seconds,
-            history: run.history().to_vec(),
-            final_metrics: run.history().last().map(|r| r.metrics.clone()),
-            stopped_early: run.stopped_early(),
-            best_epoch: run.best_epoch(),
-        };
-        record.compact();
-        record
-    }
-
-    /// A record from plain values, for a driver that never holds the
-    /// [`TrainingRun`] (the app receives the curves as worker events).
-    /// Final metrics are the last epoch's; the best epoch is the first with
-    /// the lowest validation loss; the run counts as stopped early when its
-    /// patience ([`TrainSettings::early_stopping`]) ran out after that best.
-    pub fn from_history(
-        setup: RunSetup,
-        device: String,
-        wall_seconds: f64,
-        history: Vec<EpochReport>,
-    ) -> RunRecord {
-        let mut best: Option<(usize, f64)> = None;
-        for r in &history {
-            if r.valid_loss.is_finite() && best.is_none_or(|(_, loss)| r.valid_loss < loss) {
-                best = Some((r.epoch, r.valid_loss));
-            }
-        }
-        let best_epoch = best.map(|(epoch, _)| epoch);
-        let last = history.last().map_or(0, |r| r.epoch);
-        let stopped_early = match (setup.train.early_stopping, best_epoch) {
-            (Some(patience), Some(best)) => last - best.min(last) >= patience,
-            _ => false,
-        };
-        let mut record = RunRecord {
-            id: 0,
-            name: String::new(),
-            pinned: false,
-            created_unix: super::unix_now(),
-            setup,
-            device,
-            wall_seconds,
-            final_metrics: history.last().map(|r| r.metrics.clone()),
-            history,
-            stopped_early,
-            best_epoch,
-        };
-        record.compact();
-        record
-    }
-
-    /// Epochs the run trained (its last epoch number).
-    pub fn epochs_trained(&self) -> usize {
-        self.history.last().map_or(0, |r| r.epoch)
-    }
-
-    /// Every setting as readable text, in [`Setting::ALL`] order: for the
-    /// runs table, its CSV export and [`differing_settings`].
-    pub fn settings(&self) -> Vec<(Setting, String)> {
-        Setting::ALL.map(|s| (s, s.value(self))).to_vec()
-    }
-
-    /// Drops what the history does not need to keep (per-epoch ROC curves)
-    /// and thins long curves; see the module documentation.
-    fn compact(&mut self) {
-        for report in &mut self.history {
-            if let Metrics::Classification(m) = &mut report.metrics {
-                m.roc = Vec::new();
-            }
-        }
-        if self.history.len() > MAX_CURVE_POINTS {
-            self.history = thin(&self.history, MAX_CURVE_POINTS);
-        }
-        if let Some(Metrics::Classification(m)) = &mut self.final_metrics
-            && m.roc.len() > MAX_ROC_POINTS
-        {
-            m.roc = thin(&m.roc, MAX_ROC_POINTS);
-        }
-    }
-}
-
-/// `64,32`, or `none` for no hidden layer.
-pub fn layers_label(hidden: &[usize]) -> String {
-    if hidden.is_empty() {
-        "none".to_owned()
-    } else {
-        hidden
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(",")
-    }
-}
-
-/// At most `max` (>= 2) evenly spaced items, always the first and the last.
-fn thin<T: Clone>(items: &[T], max: usize) -> Vec<T> {
-    let n = items.len();
-    if n <= max || max < 2 {
-        return items.to_vec();
-    }
-    (0..max)
-        .map(|i| items[i * (n - 1) / (max - 1)].clone())
-        .collect()
-}
-
-/// The settings whose values are not the same in all of `records`: what a
-/// runs table should highlight. Empty for fewer than two runs.
-pub fn differing_settings(records: &[&RunRecord]) -> BTreeSet<Setting> {
-    let Some((first, rest)) = records.split_first() else {
-        return BTreeSet::new();
-    };
-    Setting::ALL
-        .into_iter()
-        .filter(|setting| {
-            let value = setting.value(first);
-            rest.iter().any(|r| setting.value(r) != value)
-        })
-        .collect()
-}
 
 #[derive(Debug, Error)]
 pub enum HistoryError {
@@ -594,109 +405,4 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> 
         return Err(e.to_string());
     }
     Ok(())
-}
-
-/// A run's per-epoch history as a table: epoch, train_loss, valid_loss, the
-/// task's metric columns (accuracy and AUC, or MAE and RMSE) and seconds.
-/// Shared by `purchase-lab train --history` and the app's export.
-pub fn history_table(history: &[EpochReport]) -> Result<Table, TableError> {
-    let mut columns = vec![
-        Column::numeric("epoch", history.iter().map(|r| r.epoch as f64).collect()),
-        Column::numeric("train_loss", history.iter().map(|r| r.train_loss).collect()),
-        Column::numeric("valid_loss", history.iter().map(|r| r.valid_loss).collect()),
-    ];
-    // The per-epoch metric columns of this task (named by the first epoch).
-    if let Some(first) = history.first() {
-        for (i, (name, _)) in first.metrics.history_columns().into_iter().enumerate() {
-            let values = history
-                .iter()
-                .map(|r| r.metrics.history_columns()[i].1.unwrap_or(f64::NAN))
-                .collect();
-            columns.push(Column::numeric(name, values));
-        }
-    }
-    columns.push(Column::numeric(
-        "seconds",
-        history.iter().map(|r| r.seconds).collect(),
-    ));
-    Table::new(columns)
-}
-
-/// Writes [`history_table`] as CSV.
-pub fn write_history_csv(history: &[EpochReport], path: &Path) -> Result<(), HistoryError> {
-    write_csv(&history_table(history)?, path)?;
-    Ok(())
-}
-
-/// The runs table: one row per run with id, name, pinned, every setting
-/// ([`Setting::ALL`], as text) and every metric ([`Metric::ALL`]) that at
-/// least one of the runs has (empty cells where a run has none).
-pub fn runs_table(records: &[&RunRecord]) -> Result<Table, TableError> {
-    let mut columns = vec![
-        Column::numeric("id", records.iter().map(|r| r.id as f64).collect()),
-        Column::categorical(
-            "name",
-            &records
-                .iter()
-                .map(|r| Some(r.name.as_str()))
-                .collect::<Vec<_>>(),
-        ),
-        Column::categorical(
-            "pinned",
-            &records
-                .iter()
-                .map(|r| Some(if r.pinned { "yes" } else { "no" }))
-                .collect::<Vec<_>>(),
-        ),
-        Column::numeric(
-            "created_unix",
-            records.iter().map(|r| r.created_unix as f64).collect(),
-        ),
-    ];
-    for setting in Setting::ALL {
-        let values: Vec<Option<String>> = records
-            .iter()
-            .map(|r| Some(setting.value(r)).filter(|v| !v.is_empty()))
-            .collect();
-        columns.push(Column::categorical(setting.name(), &values));
-    }
-    for metric in Metric::ALL {
-        let values: Vec<f64> = records
-            .iter()
-            .map(|r| metric.value(r).unwrap_or(f64::NAN))
-            .collect();
-        if values.iter().any(|v| !v.is_nan()) {
-            // `epochs` is also a setting (the target); the metric is what
-            // the run actually trained.
-            let column = if metric == Metric::Epochs {
-                "epochs_trained"
-            } else {
-                metric.name()
-            };
-            columns.push(Column::numeric(column, values));
-        }
-    }
-    Table::new(columns)
-}
-
-/// Writes [`runs_table`] as CSV.
-pub fn write_runs_csv(records: &[&RunRecord], path: &Path) -> Result<(), HistoryError> {
-    write_csv(&runs_table(records)?, path)?;
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn thin_keeps_ends_and_count() {
-        let items: Vec<usize> = (0..2500).collect();
-        let thinned = thin(&items, 1000);
-        assert_eq!(thinned.len(), 1000);
-        assert_eq!(thinned.first(), Some(&0));
-        assert_eq!(thinned.last(), Some(&2499));
-        assert!(thinned.windows(2).all(|w| w[0] < w[1]));
-        assert_eq!(thin(&items[..10], 1000).len(), 10);
-    }
 }
