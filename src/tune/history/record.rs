@@ -29,7 +29,7 @@ pub struct RunSetup {
 /// One finished training run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
-    /// Unique within a history; assigned by [`History::add`].
+    /// Unique within a history; assigned by [`History::add`](super::History::add).
     pub id: u64,
     pub name: String,
     /// Pinned runs are the last to go when the history is over its cap.
@@ -59,7 +59,7 @@ impl RunRecord {
     /// A record of `run` as it is now (call it when the run finished or was
     /// stopped). The network and training settings are the trainer's own,
     /// with the learning rate it ended with (it can change live). `id` and
-    /// `name` are left for [`History::add`] to fill in when empty.
+    /// `name` are left for [`History::add`](super::History::add) to fill in when empty.
     pub fn from_run(
         run: &TrainingRun,
         source: Source,

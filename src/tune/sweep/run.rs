@@ -31,7 +31,7 @@ pub struct SweepJob {
     pub prepared: Arc<Prepared>,
     pub source: Source,
     pub recipe: Recipe,
-    /// [`fingerprint`](super::fingerprint) of the table behind `prepared`.
+    /// [`fingerprint`](crate::tune::fingerprint) of the table behind `prepared`.
     pub fingerprint: String,
     pub points: Vec<SweepPoint>,
     pub backend: BackendChoice,
