@@ -27,10 +27,10 @@ use crate::data::write::write_table;
 use crate::data::{CsvError, Source, parse_csv};
 use crate::model::bundle::{Bundle, LoadedModel, fnv1a};
 use crate::model::{BackendChoice, select_device};
-use crate::tune::history::{MAX_CURVE_POINTS, MAX_RUNS, METRICS};
+use crate::tune::history::{MAX_CURVE_POINTS, MAX_RUNS};
 use crate::tune::{
-    History, RunRecord, Session, SessionError, differing_settings, fingerprint, history_table,
-    metric_value, runs_table,
+    History, Metric, RunRecord, Session, SessionError, differing_settings, fingerprint,
+    history_table, runs_table,
 };
 
 /// The CSV reader and type inference: [`parse_csv`] on the bytes. A table
@@ -134,14 +134,14 @@ pub fn history_file(data: &[u8]) {
         assert!(ids.insert(record.id), "run id {} twice", record.id);
         let _ = record.settings();
         let _ = record.epochs_trained();
-        for metric in METRICS {
-            if let Some(v) = metric_value(record, metric) {
+        for metric in Metric::ALL {
+            if let Some(v) = metric.value(record) {
                 assert!(v.is_finite(), "{metric} = {v}");
             }
         }
         let _ = history_table(&record.history);
     }
-    for metric in METRICS {
+    for metric in Metric::ALL {
         for descending in [false, true] {
             assert_eq!(
                 history.sorted_by(metric, descending).len(),

@@ -4,6 +4,9 @@
 use purchase_lab::bench::{BenchOptions, Sizes, Workload, format_report, run_bench};
 use purchase_lab::model::{BackendChoice, EngineKind, TrainingEngine};
 
+#[path = "common/cli.rs"]
+mod cli;
+
 fn quick(only: Vec<Workload>, export_dir: Option<std::path::PathBuf>) -> BenchOptions {
     BenchOptions {
         backend: BackendChoice::Cpu,
@@ -103,25 +106,18 @@ fn export_writes_the_matrices_scikit_learn_reads() {
 
 #[test]
 fn cli_bench_quick_json_prints_one_object() {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_purchase-lab"))
-        .args([
-            "bench",
-            "--quick",
-            "--json",
-            "--backend",
-            "cpu",
-            "--only",
-            "w1,surface",
-            "--engine",
-            "burn",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = cli::run(&[
+        "bench",
+        "--quick",
+        "--json",
+        "--backend",
+        "cpu",
+        "--only",
+        "w1,surface",
+        "--engine",
+        "burn",
+    ]);
+    assert!(output.status.success(), "{}", cli::stderr(&output));
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["backend"], "cpu");
     assert!(json["w1"]["median_seconds"].is_f64());
@@ -129,10 +125,6 @@ fn cli_bench_quick_json_prints_one_object() {
     assert!(json["w2"].is_null());
     assert_eq!(json["surface"][0]["resolution"], 20);
 
-    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_purchase-lab"))
-        .args(["bench", "--quick", "--only", "w9"])
-        .output()
-        .unwrap();
-    assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown workload `w9`"));
+    let err = cli::fails(&["bench", "--quick", "--only", "w9"]);
+    assert!(err.contains("unknown workload `w9`"), "{err}");
 }

@@ -1,24 +1,15 @@
-//! The binary end to end: generate → load → inspect, and one-line errors.
+//! The binary end to end: generate → load → inspect, one-line errors, and
+//! a reader that goes away (`| head`) is not an error.
 
+use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Stdio;
 
 use purchase_lab::data::{ColumnKind, load_csv};
 
-fn purchase_lab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_purchase-lab"))
-        .args(args)
-        .output()
-        .expect("run purchase-lab")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+#[path = "common/cli.rs"]
+mod cli;
+use cli::{classify, command, predict_args, run as purchase_lab, shipped, stderr, stdout};
 
 #[test]
 fn generate_then_inspect_round_trip() {
@@ -136,37 +127,32 @@ fn shipped_assets_are_what_generate_makes() {
     }
 }
 
-fn shipped(name: &str) -> String {
-    format!("{}/assets/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
 #[test]
 fn train_json_then_predict_end_to_end() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("m.plab");
     let history = dir.path().join("h.csv");
-    let o = purchase_lab(&[
+    let visits = shipped("visits.csv");
+    let o = purchase_lab(&classify(
         "train",
-        "--data",
-        &shipped("visits.csv"),
-        "--target",
-        "purchased",
-        "--positive",
-        "yes",
-        "--hidden",
-        "16,16",
-        "--lr",
-        "0.01",
-        "--epochs",
-        "30",
-        "--backend",
-        "cpu",
-        "--json",
-        "--out",
-        model.to_str().unwrap(),
-        "--history",
-        history.to_str().unwrap(),
-    ]);
+        &visits,
+        ["purchased", "yes"],
+        &[
+            "--hidden",
+            "16,16",
+            "--lr",
+            "0.01",
+            "--epochs",
+            "30",
+            "--backend",
+            "cpu",
+            "--json",
+            "--out",
+            model.to_str().unwrap(),
+            "--history",
+            history.to_str().unwrap(),
+        ],
+    ));
     assert!(o.status.success(), "{}", stderr(&o));
     let json: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
     assert_eq!(json["task"], "classification");
@@ -185,17 +171,12 @@ fn train_json_then_predict_end_to_end() {
     assert!(h.column("valid_loss").is_some());
 
     let out = dir.path().join("scored.csv");
-    let o = purchase_lab(&[
-        "predict",
-        "--model",
+    let o = purchase_lab(&predict_args(
         model.to_str().unwrap(),
-        "--data",
-        &shipped("visits.csv"),
-        "-o",
+        &visits,
         out.to_str().unwrap(),
-        "--backend",
-        "cpu",
-    ]);
+        &[],
+    ));
     assert!(o.status.success(), "{}", stderr(&o));
     let scored = load_csv(&out).unwrap();
     assert_eq!(scored.n_rows(), 1000);
@@ -222,29 +203,15 @@ fn train_json_then_predict_end_to_end() {
 fn train_and_predict_bad_inputs_give_one_line_errors() {
     let dir = tempfile::tempdir().unwrap();
     let visits = shipped("visits.csv");
+    let purchased = ["purchased", "yes"];
+    let train = |args: &[&'static str]| classify("train", &visits, purchased, args);
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (
-            vec![
-                "train",
-                "--data",
-                &visits,
-                "--target",
-                "nope",
-                "--positive",
-                "yes",
-            ],
+            classify("train", &visits, ["nope", "yes"], &[]),
             "there is no column `nope` to predict",
         ),
         (
-            vec![
-                "train",
-                "--data",
-                &visits,
-                "--target",
-                "purchased",
-                "--positive",
-                "maybe",
-            ],
+            classify("train", &visits, ["purchased", "maybe"], &[]),
             "the positive label `maybe` does not occur in `purchased`; its values are: ",
         ),
         (
@@ -258,46 +225,13 @@ fn train_and_predict_bad_inputs_give_one_line_errors() {
             ],
             "the target `purchased` is not numeric",
         ),
+        (train(&["--lr", "50"]), "learning rate 50 is outside"),
         (
-            vec![
-                "train",
-                "--data",
-                &visits,
-                "--target",
-                "purchased",
-                "--positive",
-                "yes",
-                "--lr",
-                "50",
-            ],
-            "learning rate 50 is outside",
-        ),
-        (
-            vec![
-                "train",
-                "--data",
-                &visits,
-                "--target",
-                "purchased",
-                "--positive",
-                "yes",
-                "--hidden",
-                "16,x",
-            ],
+            train(&["--hidden", "16,x"]),
             "--hidden: `x` is not a number of neurons",
         ),
         (
-            vec![
-                "train",
-                "--data",
-                &visits,
-                "--target",
-                "purchased",
-                "--positive",
-                "yes",
-                "--features",
-                "visit_minutes,shoe_size",
-            ],
+            train(&["--features", "visit_minutes,shoe_size"]),
             "feature column `shoe_size` is not in the data",
         ),
         (
@@ -315,21 +249,19 @@ fn train_and_predict_bad_inputs_give_one_line_errors() {
 
     // A model asked to score data without its columns names them.
     let model = dir.path().join("m.plab");
-    let o = purchase_lab(&[
+    let o = purchase_lab(&classify(
         "train",
-        "--data",
         &visits,
-        "--target",
-        "purchased",
-        "--positive",
-        "yes",
-        "--epochs",
-        "1",
-        "--backend",
-        "cpu",
-        "--out",
-        model.to_str().unwrap(),
-    ]);
+        purchased,
+        &[
+            "--epochs",
+            "1",
+            "--backend",
+            "cpu",
+            "--out",
+            model.to_str().unwrap(),
+        ],
+    ));
     assert!(o.status.success(), "{}", stderr(&o));
     let o = purchase_lab(&[
         "predict",
@@ -347,4 +279,35 @@ fn train_and_predict_bad_inputs_give_one_line_errors() {
         "{}",
         stderr(&o)
     );
+}
+
+/// Starts `purchase-lab ARGS` with standard output a pipe, reads a few
+/// bytes and closes the pipe, as `| head -c 16` does: the program must end
+/// quietly with success, not panic or print an error.
+fn reader_goes_away(args: &[&str]) {
+    let mut child = command()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run purchase-lab");
+    let mut first = [0_u8; 16];
+    let mut reader = child.stdout.take().expect("piped stdout");
+    reader.read_exact(&mut first).expect("some output");
+    drop(reader);
+    let o = child.wait_with_output().expect("wait for purchase-lab");
+    assert!(
+        o.status.success(),
+        "{args:?}: {:?}\n{}",
+        o.status,
+        stderr(&o)
+    );
+    assert_eq!(stderr(&o), "", "{args:?}");
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    // Far more than a pipe holds (64 KiB on Linux), so writes must fail.
+    reader_goes_away(&["generate", "--preset", "customers", "--rows", "200000"]);
+    reader_goes_away(&["inspect", &shipped("customers.csv"), "--head", "2000"]);
 }

@@ -2,44 +2,31 @@
 //! round trip, a corrupt file is set aside (never lost), the size cap holds,
 //! differing settings are found, and the CSV exports parse back.
 
-use std::sync::Arc;
-
-use purchase_lab::data::{
-    Preset, Problem, Recipe, Source, SynthSettings, Table, generate, load_csv, parse_csv, prepare,
-};
-use purchase_lab::model::run::{Metrics, TrainingRun};
-use purchase_lab::model::{BackendChoice, NetworkSpec, TrainSettings, select_device};
+use purchase_lab::data::{Preset, Recipe, Source, Table, generate, load_csv, parse_csv};
+use purchase_lab::model::run::Metrics;
+use purchase_lab::model::{NetworkSpec, TrainSettings};
 use purchase_lab::tune::history::{MAX_CURVE_POINTS, MAX_RUNS};
 use purchase_lab::tune::{
-    History, RunRecord, RunSetup, differing_settings, fingerprint, metric_value, runs_table,
+    History, Metric, RunRecord, RunSetup, Setting, differing_settings, fingerprint, runs_table,
     write_history_csv, write_runs_csv,
 };
 
+#[path = "common/runs.rs"]
+mod runs;
+use runs::{classification, jumpy_settings, prepared, synth, train_on_cpu};
+
 fn source() -> Source {
-    Source::Generated(SynthSettings {
-        preset: Preset::Xor,
-        rows: 200,
-        seed: 5,
-        noise: 0.1,
-        ..SynthSettings::default()
-    })
+    Source::Generated(synth(Preset::Xor, 200, 5))
 }
 
 fn recipe(table: &Table) -> Recipe {
-    Recipe::new(
-        table,
-        "class",
-        Problem::Classification {
-            positive: Preset::Xor.target().1.to_owned(),
-        },
-    )
+    classification(table, Preset::Xor)
 }
 
 /// A real run: `epochs` epochs on 200 xor rows on the CPU.
 fn record(learning_rate: f64, hidden: Vec<usize>, epochs: usize) -> RunRecord {
     let table = source().load().unwrap();
     let recipe = recipe(&table);
-    let prepared = Arc::new(prepare(&table, &recipe).unwrap());
     let spec = NetworkSpec {
         hidden,
         ..NetworkSpec::default()
@@ -49,11 +36,7 @@ fn record(learning_rate: f64, hidden: Vec<usize>, epochs: usize) -> RunRecord {
         epochs,
         ..TrainSettings::default()
     };
-    let device = select_device(BackendChoice::Cpu).unwrap();
-    let mut run = TrainingRun::new(prepared, &spec, &train, &device).unwrap();
-    for _ in 0..epochs {
-        run.run_epoch().unwrap();
-    }
+    let run = train_on_cpu(prepared(&table, &recipe), &spec, &train);
     RunRecord::from_run(
         &run,
         source(),
@@ -68,13 +51,13 @@ fn record(learning_rate: f64, hidden: Vec<usize>, epochs: usize) -> RunRecord {
 fn a_record_holds_what_the_run_was() {
     let r = record(0.02, vec![8, 4], 4);
     let table = source().load().unwrap();
-    assert_eq!(r.source, source());
-    assert_eq!(r.fingerprint, fingerprint(&table));
-    assert_eq!(r.recipe, recipe(&table));
-    assert_eq!(r.spec.hidden, vec![8, 4]);
-    assert_eq!(r.train.learning_rate, 0.02);
-    assert_eq!(r.train.epochs, 4);
-    assert_eq!(r.epochs, Some(4));
+    assert_eq!(r.setup.source, source());
+    assert_eq!(r.setup.fingerprint, fingerprint(&table));
+    assert_eq!(r.setup.recipe, recipe(&table));
+    assert_eq!(r.setup.spec.hidden, vec![8, 4]);
+    assert_eq!(r.setup.train.learning_rate, 0.02);
+    assert_eq!(r.setup.train.epochs, 4);
+    assert_eq!(r.setup.epochs, Some(4));
     assert!(r.device.contains("CPU"), "{}", r.device);
     assert_eq!(r.wall_seconds, 1.5);
     assert_eq!(r.history.len(), 4);
@@ -92,11 +75,15 @@ fn a_record_holds_what_the_run_was() {
         }
         other => panic!("expected classification metrics, got {other:?}"),
     }
-    assert_eq!(metric_value(&r, "valid_loss"), Some(last.valid_loss));
-    assert_eq!(metric_value(&r, "wall_seconds"), Some(1.5));
-    assert!(metric_value(&r, "auc").is_some());
-    assert_eq!(metric_value(&r, "rmse"), None);
-    assert_eq!(metric_value(&r, "nonsense"), None);
+    assert_eq!(Metric::ValidLoss.value(&r), Some(last.valid_loss));
+    assert_eq!(Metric::WallSeconds.value(&r), Some(1.5));
+    assert!(Metric::Auc.value(&r).is_some());
+    // A metric of the other task is no value, never a blank or a 0.
+    for regression in [Metric::Rmse, Metric::Mae, Metric::R2] {
+        assert_eq!(regression.value(&r), None, "{regression}");
+    }
+    assert_eq!(Metric::from_name("nonsense"), None);
+    assert_eq!(Metric::from_name("valid_loss"), Some(Metric::ValidLoss));
 }
 
 #[test]
@@ -258,18 +245,18 @@ fn differing_settings_and_sorting() {
     let same = differing_settings(&[&slow, &slow.clone()]);
     assert!(same.is_empty(), "{same:?}");
     let d = differing_settings(&[&slow, &fast]);
-    assert_eq!(d.into_iter().collect::<Vec<_>>(), ["learning_rate"]);
+    assert_eq!(d.into_iter().collect::<Vec<_>>(), [Setting::LearningRate]);
     let d = differing_settings(&[&slow, &fast, &wide]);
     assert_eq!(
         d.into_iter().collect::<Vec<_>>(),
-        ["hidden", "learning_rate"]
+        [Setting::Hidden, Setting::LearningRate]
     );
     let mut other_data = fast.clone();
-    other_data.fingerprint = "0123456789abcdef".into();
-    other_data.recipe.seed = 7;
+    other_data.setup.fingerprint = "0123456789abcdef".into();
+    other_data.setup.recipe.seed = 7;
     let d = differing_settings(&[&fast, &other_data]);
     assert!(
-        d.contains("fingerprint") && d.contains("split_seed"),
+        d.contains(&Setting::Fingerprint) && d.contains(&Setting::SplitSeed),
         "{d:?}"
     );
 
@@ -277,16 +264,16 @@ fn differing_settings_and_sorting() {
     for r in [slow, fast, wide] {
         history.add(r);
     }
-    let by_auc = history.sorted_by("auc", true);
+    let by_auc = history.sorted_by(Metric::Auc, true);
     let aucs: Vec<f64> = by_auc
         .iter()
-        .map(|r| metric_value(r, "auc").unwrap())
+        .map(|r| Metric::Auc.value(r).unwrap())
         .collect();
     assert!(aucs.windows(2).all(|w| w[0] >= w[1]), "{aucs:?}");
-    let by_loss = history.sorted_by("valid_loss", false);
+    let by_loss = history.sorted_by(Metric::ValidLoss, false);
     let losses: Vec<f64> = by_loss
         .iter()
-        .map(|r| metric_value(r, "valid_loss").unwrap())
+        .map(|r| Metric::ValidLoss.value(r).unwrap())
         .collect();
     assert!(losses.windows(2).all(|w| w[0] <= w[1]), "{losses:?}");
 }
@@ -320,7 +307,7 @@ fn csv_exports_parse_back() {
     let auc = table.column("auc").unwrap();
     assert_eq!(
         auc.text(0).unwrap().parse::<f64>().unwrap(),
-        metric_value(runs[0], "auc").unwrap()
+        Metric::Auc.value(runs[0]).unwrap()
     );
     assert_eq!(
         table.column("epochs_trained").unwrap().text(1).unwrap(),
@@ -386,14 +373,7 @@ fn the_default_path_is_in_a_data_directory() {
         );
     }
     // A generated source loads exactly what the generator makes.
-    let direct = generate(&SynthSettings {
-        preset: Preset::Xor,
-        rows: 200,
-        seed: 5,
-        noise: 0.1,
-        ..SynthSettings::default()
-    })
-    .unwrap();
+    let direct = generate(&synth(Preset::Xor, 200, 5)).unwrap();
     assert_eq!(direct, source().load().unwrap());
 }
 
@@ -402,23 +382,9 @@ fn a_record_from_plain_values_matches_one_from_the_run() {
     // The app only has the curves (worker events): it must record the same.
     let table = source().load().unwrap();
     let recipe = recipe(&table);
-    let prepared = Arc::new(prepare(&table, &recipe).unwrap());
-    let spec = NetworkSpec {
-        hidden: vec![16],
-        dropout: 0.0,
-        ..NetworkSpec::default()
-    };
-    let train = TrainSettings {
-        learning_rate: 0.5,
-        epochs: 200,
-        early_stopping: Some(3),
-        ..TrainSettings::default()
-    };
-    let device = select_device(BackendChoice::Cpu).unwrap();
-    let mut run = TrainingRun::new(prepared, &spec, &train, &device).unwrap();
-    while !run.stopped_early() && run.epoch() < train.epochs {
-        run.run_epoch().unwrap();
-    }
+    let (spec, mut train) = jumpy_settings();
+    train.epochs = 200;
+    let run = train_on_cpu(prepared(&table, &recipe), &spec, &train);
     let from_run = RunRecord::from_run(
         &run,
         source(),
@@ -485,6 +451,6 @@ fn precision_with_nobody_predicted_positive_is_no_value_not_zero() {
     )
     .unwrap();
     r.final_metrics = Some(purchase_lab::model::run::Metrics::Classification(nobody));
-    assert_eq!(metric_value(&r, "precision"), None);
-    assert!(metric_value(&r, "recall").is_some());
+    assert_eq!(Metric::Precision.value(&r), None);
+    assert!(Metric::Recall.value(&r).is_some());
 }

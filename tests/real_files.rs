@@ -11,8 +11,9 @@ use purchase_lab::data::{CellFormat, ColumnData, ColumnKind, Table, load_csv};
 use purchase_lab::model::metrics::ClassificationMetrics;
 use purchase_lab::model::run::Metrics;
 
-mod cli_support;
-use cli_support::{Dir, ok, run, train_args};
+#[path = "common/cli.rs"]
+mod cli;
+use cli::{Dir, ok, predict_args, run, train_args};
 
 fn numeric(t: &Table, name: &str) -> Vec<f64> {
     match t.column(name).map(|c| &c.data) {
@@ -81,17 +82,7 @@ fn scoring_writes_cells_back_as_written_and_reads_them_as_the_model_says() {
                       1.50,25,99.00,00501,\n";
     let score = dir.file("score.csv", score_text);
     let out = dir.path("scored.csv");
-    let (_, err) = ok(&[
-        "predict",
-        "--model",
-        &model,
-        "--data",
-        &score,
-        "-o",
-        &out,
-        "--backend",
-        "cpu",
-    ]);
+    let (_, err) = ok(&predict_args(&model, &score, &out, &[]));
     assert!(!err.contains("warning"), "{err}");
     let written = std::fs::read_to_string(&out).unwrap();
     let mut reader = csv::ReaderBuilder::new()
@@ -123,17 +114,7 @@ fn scoring_writes_cells_back_as_written_and_reads_them_as_the_model_says() {
 
     // A numeric cell that is no number in the model's format is named.
     let bad = dir.file("bad.csv", "visits,spend,zip\n3,12.5,02134\n4,abc,10001\n");
-    let (_, err) = ok(&[
-        "predict",
-        "--model",
-        &model,
-        "--data",
-        &bad,
-        "-o",
-        &dir.path("b.csv"),
-        "--backend",
-        "cpu",
-    ]);
+    let (_, err) = ok(&predict_args(&model, &bad, &dir.path("b.csv"), &[]));
     assert!(
         err.contains("`spend`") && err.contains("line 3") && err.contains("`abc`"),
         "{err}"
@@ -150,17 +131,7 @@ fn a_decimal_comma_model_reads_scored_numbers_the_same_way() {
     let model = train_model(&dir, &train, &["--features", "visits,spend"]);
     let score = dir.file("score.csv", "visits;spend\n20;1.234\n20;1234\n");
     let out = dir.path("scored.csv");
-    ok(&[
-        "predict",
-        "--model",
-        &model,
-        "--data",
-        &score,
-        "-o",
-        &out,
-        "--backend",
-        "cpu",
-    ]);
+    ok(&predict_args(&model, &score, &out, &[]));
     let scored = std::fs::read_to_string(&out).unwrap();
     let lines: Vec<&str> = scored.lines().collect();
     let p1 = lines[1].split(';').nth(2).unwrap();

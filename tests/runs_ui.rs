@@ -49,11 +49,11 @@ fn runs_are_recorded_overlaid_restored_and_survive_a_restart() {
     let app = h.state();
     let records = &app.runs.history.records;
     assert_eq!(records.len(), 2);
-    assert_eq!(records[0].train.learning_rate, 0.01);
-    assert_eq!(records[1].train.learning_rate, 0.05);
-    assert_eq!(records[0].spec.hidden, vec![8, 8]);
+    assert_eq!(records[0].setup.train.learning_rate, 0.01);
+    assert_eq!(records[1].setup.train.learning_rate, 0.05);
+    assert_eq!(records[0].setup.spec.hidden, vec![8, 8]);
     assert_eq!(records[0].history.len(), 20);
-    assert_eq!(records[0].fingerprint, app.fingerprint);
+    assert_eq!(records[0].setup.fingerprint, app.fingerprint);
     assert!(records[0].final_metrics.is_some());
 
     // The Runs window lists both; ticking them overlays their curves.
@@ -121,7 +121,7 @@ fn a_sweep_runs_in_the_background_lands_in_history_and_applies_the_best() {
         sweep.learning_rates = "0.001, 0.1".into();
         sweep.widths = "2, 16".into();
         sweep.epochs = 15;
-        sweep.metric = "accuracy".into();
+        sweep.metric = purchase_lab::tune::Metric::Accuracy;
     }
     h.run_steps(2);
     h.get_by_label("Start sweep (4 runs)").click();
@@ -140,9 +140,12 @@ fn a_sweep_runs_in_the_background_lands_in_history_and_applies_the_best() {
     assert_eq!(app.runs.history.records.len(), 4);
     assert!(h.query_by_label_contains("(rows) x").is_some(), "a heatmap");
 
-    let best = purchase_lab::tune::sweep::best(&h.state().sweep.outcomes, "accuracy")
-        .unwrap()
-        .clone();
+    let best = purchase_lab::tune::sweep::best(
+        &h.state().sweep.outcomes,
+        purchase_lab::tune::Metric::Accuracy,
+    )
+    .unwrap()
+    .clone();
     h.get_by_label("Apply best").click();
     h.run_steps(2);
     assert_eq!(h.state().settings.spec.hidden, best.point.spec.hidden);

@@ -1,8 +1,9 @@
 //! Scoring you can trust (issue 19): `predict` says what the model had
 //! never seen, on files the test writes, through the command a user runs.
 
-mod cli_support;
-use cli_support::{Dir, fails, ok, train_args};
+#[path = "common/cli.rs"]
+mod cli;
+use cli::{Dir, fails, ok, predict_args, train_args};
 
 const FEATURES: &str = "age,income,region,member,visits";
 
@@ -66,26 +67,6 @@ fn regressor(dir: &Dir) -> String {
     model
 }
 
-fn predict(model: &str, data: &str, out: &str, extra: &[&str]) -> Vec<String> {
-    let mut args = vec![
-        "predict",
-        "--model",
-        model,
-        "--data",
-        data,
-        "-o",
-        out,
-        "--backend",
-        "cpu",
-    ];
-    args.extend_from_slice(extra);
-    args.into_iter().map(str::to_owned).collect()
-}
-
-fn as_strs(v: &[String]) -> Vec<&str> {
-    v.iter().map(String::as_str).collect()
-}
-
 #[test]
 fn unseen_categories_are_named_and_can_be_refused() {
     let dir = Dir::new();
@@ -95,17 +76,12 @@ fn unseen_categories_are_named_and_can_be_refused() {
         "age,income,region,member,visits\n30,40000,north,True,3\n31,41000,central,True,20\n32,42000,online,False,9\n33,43000,central,False,9\n",
     );
     let out = dir.path("out.csv");
-    let (_, err) = ok(&as_strs(&predict(&model, &score, &out, &[])));
+    let (_, err) = ok(&predict_args(&model, &score, &out, &[]));
     assert!(
         err.contains("region") && err.contains("central") && err.contains("online"),
         "{err}"
     );
-    let err = fails(&as_strs(&predict(
-        &model,
-        &score,
-        &out,
-        &["--refuse-unseen"],
-    )));
+    let err = fails(&predict_args(&model, &score, &out, &["--refuse-unseen"]));
     assert!(err.contains("line 3") && err.contains("central"), "{err}");
 }
 
@@ -129,8 +105,8 @@ fn spelling_variants_and_header_case_are_matched() {
         ),
     );
     let (a, b) = (dir.path("a.csv"), dir.path("b.csv"));
-    ok(&as_strs(&predict(&model, &proper, &a, &[])));
-    let (_, err) = ok(&as_strs(&predict(&model, &shouted, &b, &[])));
+    ok(&predict_args(&model, &proper, &a, &[]));
+    let (_, err) = ok(&predict_args(&model, &shouted, &b, &[]));
     assert!(err.contains("TRUE") && err.contains("True"), "{err}");
     assert!(err.contains("AGE") || err.contains("renamed"), "{err}");
     let tail = |path: &str| -> Vec<String> {
@@ -153,21 +129,21 @@ fn missing_features_and_out_of_range_values_are_reported_with_lines() {
         "age,income,region,member,visits\n30,,north,True,3\n31,,south,False,20\n",
     );
     let out = dir.path("out.csv");
-    let (_, err) = ok(&as_strs(&predict(&model, &empty_income, &out, &[])));
+    let (_, err) = ok(&predict_args(&model, &empty_income, &out, &[]));
     assert!(err.contains("income") && err.contains("missing"), "{err}");
-    let err = fails(&as_strs(&predict(
+    let err = fails(&predict_args(
         &model,
         &empty_income,
         &out,
         &["--refuse-missing"],
-    )));
+    ));
     assert!(err.contains("income"), "{err}");
 
     let sentinel = dir.file(
         "sentinel.csv",
         "age,income,region,member,visits\n30,40000,north,True,3\n-1,9999999,south,False,20\n",
     );
-    let (_, err) = ok(&as_strs(&predict(&model, &sentinel, &out, &["--flags"])));
+    let (_, err) = ok(&predict_args(&model, &sentinel, &out, &["--flags"]));
     assert!(err.contains("9999999") && err.contains("line 3"), "{err}");
     let scored = std::fs::read_to_string(&out).unwrap();
     let last = scored.lines().nth(2).unwrap();
@@ -175,20 +151,20 @@ fn missing_features_and_out_of_range_values_are_reported_with_lines() {
         last.contains("out_of_range:age") && last.contains("out_of_range:income"),
         "{last}"
     );
-    let err = fails(&as_strs(&predict(
+    let err = fails(&predict_args(
         &model,
         &sentinel,
         &out,
         &["--out-of-range", "refuse"],
-    )));
+    ));
     assert!(err.contains("line 3"), "{err}");
     // Clipped: the sentinel row scores as a customer at the training edge.
-    ok(&as_strs(&predict(
+    ok(&predict_args(
         &model,
         &sentinel,
         &out,
         &["--out-of-range", "clip"],
-    )));
+    ));
 }
 
 #[test]
@@ -200,7 +176,7 @@ fn json_report_has_a_stable_shape() {
         "age,income,region,member,visits\n30,40000,central,TRUE,3\n",
     );
     let out = dir.path("out.csv");
-    let (stdout, _) = ok(&as_strs(&predict(&model, &score, &out, &["--json"])));
+    let (stdout, _) = ok(&predict_args(&model, &score, &out, &["--json"]));
     let json: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
     assert_eq!(json["rows"], 1);
     let report = &json["report"];
@@ -243,7 +219,7 @@ fn scoring_edge_cases_on_the_path() {
     // An empty day: header only, exit 0, header-only output.
     let empty = dir.file("empty.csv", "age,income,region,member,visits\n");
     let out = dir.path("out.csv");
-    let (_, err) = ok(&as_strs(&predict(&classifier, &empty, &out, &[])));
+    let (_, err) = ok(&predict_args(&classifier, &empty, &out, &[]));
     assert!(err.contains("no rows"), "{err}");
     assert_eq!(
         std::fs::read_to_string(&out).unwrap().trim(),
@@ -254,15 +230,15 @@ fn scoring_edge_cases_on_the_path() {
         "one.csv",
         "age,income,region,member,visits\n30,40000,north,True,3\n",
     );
-    let err = fails(&as_strs(&predict(
+    let err = fails(&predict_args(
         &regressor,
         &one,
         &out,
         &["--threshold", "0.3"],
-    )));
+    ));
     assert!(err.contains("regression"), "{err}");
     // Regression values without float noise.
-    ok(&as_strs(&predict(&regressor, &one, &out, &[])));
+    ok(&predict_args(&regressor, &one, &out, &[]));
     let scored = std::fs::read_to_string(&out).unwrap();
     let value = scored
         .lines()
@@ -279,7 +255,7 @@ fn scoring_edge_cases_on_the_path() {
         "bad.csv",
         "age,income,region,member,visits\n30,40000,north,True,3\n31,lots,south,False,4\n",
     );
-    let (_, err) = ok(&as_strs(&predict(&classifier, &bad, &out, &[])));
+    let (_, err) = ok(&predict_args(&classifier, &bad, &out, &[]));
     assert!(
         err.contains("`lots`") && err.contains("line 3") && err.contains("`income`"),
         "{err}"
@@ -369,7 +345,7 @@ fn a_never_negative_target_can_be_kept_at_or_above_zero() {
     );
     let score = dir.file("score.csv", "visits\n-500\n0\n11\n500\n");
     let out = dir.path("out.csv");
-    ok(&as_strs(&predict(&model, &score, &out, &[])));
+    ok(&predict_args(&model, &score, &out, &[]));
     let scored = std::fs::read_to_string(&out).unwrap();
     for line in scored.lines().skip(1) {
         let value: f64 = line.rsplit(',').next().unwrap().parse().unwrap();
@@ -405,15 +381,10 @@ fn refusals_name_the_files_own_column_and_the_output_keeps_its_layout() {
         "\u{feff}ref,note,age,income,member,region,visits\r\n7,a,30,40000,True,north,3\r\n8,b,31,41000,False,central,4\r\n,,,,,,\r\n",
     );
     let out = dir.path("out.csv");
-    let err = fails(&as_strs(&predict(
-        &model,
-        &score,
-        &out,
-        &["--refuse-unseen"],
-    )));
+    let err = fails(&predict_args(&model, &score, &out, &["--refuse-unseen"]));
     assert!(err.contains("line 3, column 6 (`region`)"), "{err}");
     // Scored: BOM, CRLF and the row of empty cells kept in place.
-    let (_, err) = ok(&as_strs(&predict(&model, &score, &out, &[])));
+    let (_, err) = ok(&predict_args(&model, &score, &out, &[]));
     assert!(err.contains("line 4"), "{err}");
     let written = std::fs::read(&out).unwrap();
     assert!(written.starts_with(b"\xEF\xBB\xBFref,note,"), "{written:?}");
@@ -422,7 +393,7 @@ fn refusals_name_the_files_own_column_and_the_output_keeps_its_layout() {
     assert_eq!(lines.len(), 5, "{text:?}");
     assert_eq!(lines[3], ",,,,,,,,");
     // Writing the scores over the file being scored is refused.
-    let err = fails(&as_strs(&predict(&model, &score, &score, &[])));
+    let err = fails(&predict_args(&model, &score, &score, &[]));
     assert!(err.contains("is the file being scored"), "{err}");
 }
 
@@ -437,7 +408,7 @@ fn a_negative_placeholder_in_a_never_negative_column_is_out_of_range() {
         "age,income,region,member,visits\n30,40000,north,True,-1\n",
     );
     let out = dir.path("out.csv");
-    let (_, err) = ok(&as_strs(&predict(&model, &score, &out, &["--flags"])));
+    let (_, err) = ok(&predict_args(&model, &score, &out, &["--flags"]));
     assert!(err.contains("visits: outside the training range"), "{err}");
     assert!(
         std::fs::read_to_string(&out)

@@ -2,32 +2,22 @@
 //! loss history on the CPU backend; a bad file says what and where.
 
 use std::path::Path;
-use std::sync::Arc;
 
-use purchase_lab::data::{Preset, Problem, Recipe, Source, SynthSettings, prepare, write_csv};
+use purchase_lab::data::{Preset, Source, write_csv};
 use purchase_lab::model::run::TrainingRun;
 use purchase_lab::model::{
     Activation, BackendChoice, NetworkSpec, OptimizerKind, TrainSettings, select_device,
 };
 use purchase_lab::tune::{Session, SessionError};
 
+#[path = "common/runs.rs"]
+mod runs;
+use runs::{classification, prepared, synth};
+
 fn session() -> Session {
-    let source = Source::Generated(SynthSettings {
-        preset: Preset::Circle,
-        rows: 300,
-        seed: 9,
-        noise: 0.1,
-        ..SynthSettings::default()
-    });
+    let source = Source::Generated(synth(Preset::Circle, 300, 9));
     let table = source.load().unwrap();
-    let (target, positive) = Preset::Circle.target();
-    let mut recipe = Recipe::new(
-        &table,
-        target,
-        Problem::Classification {
-            positive: positive.to_owned(),
-        },
-    );
+    let mut recipe = classification(&table, Preset::Circle);
     recipe.test_fraction = 0.25;
     recipe.seed = 3;
     Session::new(
@@ -54,8 +44,8 @@ fn session() -> Session {
 /// Loss history of training from the session as a user would.
 fn losses(session: &Session) -> Vec<(f64, f64)> {
     let table = session.source.load().unwrap();
-    let prepared = Arc::new(prepare(&table, &session.recipe).unwrap());
     let device = select_device(session.backend).unwrap();
+    let prepared = prepared(&table, &session.recipe);
     let mut run = TrainingRun::new(prepared, &session.spec, &session.train, &device).unwrap();
     for _ in 0..session.epochs.unwrap() {
         run.run_epoch().unwrap();

@@ -3,51 +3,38 @@
 //! grids are refused, and early stopping stops where it should (in a run,
 //! the worker and `train --patience`).
 
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-use purchase_lab::data::{
-    Preset, Problem, Recipe, Source, SynthSettings, Table, generate, prepare, write_csv,
-};
-use purchase_lab::model::run::TrainingRun;
-use purchase_lab::model::{BackendChoice, NetworkSpec, TrainSettings, select_device};
+use purchase_lab::data::{Preset, Source, SynthSettings, generate, write_csv};
+use purchase_lab::model::{BackendChoice, NetworkSpec, TrainSettings};
 use purchase_lab::tune::sweep::{MAX_SWEEP_POINTS, heatmap_for, varying_params};
 use purchase_lab::tune::{
-    SweepError, SweepEvent, SweepGrid, SweepHandle, SweepJob, SweepOutcome, SweepParam, SweepPoint,
-    best, fingerprint, heatmap, rank, run_sweep,
+    Metric, SweepError, SweepEvent, SweepGrid, SweepHandle, SweepJob, SweepOutcome, SweepParam,
+    SweepPoint, best, fingerprint, heatmap, rank, run_sweep,
 };
 use purchase_lab::worker::{Command as WorkerCommand, Event, Job, WorkerHandle};
 
-fn synth(preset: Preset, rows: usize) -> SynthSettings {
-    SynthSettings {
-        preset,
-        rows,
-        seed: 4,
-        noise: 0.1,
-        ..SynthSettings::default()
-    }
-}
+#[path = "common/cli.rs"]
+mod cli;
+use cli::{classify, run as purchase_lab};
 
-fn classification(table: &Table, preset: Preset) -> Recipe {
-    let (target, positive) = preset.target();
-    Recipe::new(
-        table,
-        target,
-        Problem::Classification {
-            positive: positive.to_owned(),
-        },
-    )
+#[path = "common/runs.rs"]
+mod runs;
+use runs::{classification, jumpy_settings, prepared, train_on_cpu};
+
+/// `rows` rows of `preset`, always from the same seed.
+fn synth(preset: Preset, rows: usize) -> SynthSettings {
+    runs::synth(preset, rows, 4)
 }
 
 fn job(preset: Preset, rows: usize, points: Vec<SweepPoint>) -> SweepJob {
     let source = Source::Generated(synth(preset, rows));
     let table = source.load().unwrap();
     let recipe = classification(&table, preset);
-    let prepared = Arc::new(prepare(&table, &recipe).unwrap());
     SweepJob::new(
-        prepared,
+        prepared(&table, &recipe),
         source,
         recipe,
         fingerprint(&table),
@@ -98,21 +85,27 @@ fn a_two_by_two_sweep_ranks_by_the_metric() {
     for (i, o) in outcomes.iter().enumerate() {
         assert_eq!(o.index, i);
         let record = o.record().expect("every run trains");
-        assert_eq!(record.train.learning_rate, o.point.train.learning_rate);
-        assert_eq!(record.spec.hidden, o.point.spec.hidden);
-        assert_eq!(record.train.early_stopping, Some(10), "on by default");
+        assert_eq!(
+            record.setup.train.learning_rate,
+            o.point.train.learning_rate
+        );
+        assert_eq!(record.setup.spec.hidden, o.point.spec.hidden);
+        assert_eq!(record.setup.train.early_stopping, Some(10), "on by default");
         assert!(record.name.starts_with("sweep: lr "), "{}", record.name);
-        assert_eq!(record.fingerprint, job.fingerprint);
+        assert_eq!(record.setup.fingerprint, job.fingerprint);
     }
 
-    let ranked = rank(&outcomes, "auc");
-    let aucs: Vec<f64> = ranked.iter().map(|o| o.metric("auc").unwrap()).collect();
+    let ranked = rank(&outcomes, Metric::Auc);
+    let aucs: Vec<f64> = ranked
+        .iter()
+        .map(|o| o.metric(Metric::Auc).unwrap())
+        .collect();
     assert!(aucs.windows(2).all(|w| w[0] >= w[1]), "{aucs:?}");
-    assert_eq!(best(&outcomes, "auc"), Some(ranked[0]));
-    let by_loss = rank(&outcomes, "valid_loss");
+    assert_eq!(best(&outcomes, Metric::Auc), Some(ranked[0]));
+    let by_loss = rank(&outcomes, Metric::ValidLoss);
     let losses: Vec<f64> = by_loss
         .iter()
-        .map(|o| o.metric("valid_loss").unwrap())
+        .map(|o| o.metric(Metric::ValidLoss).unwrap())
         .collect();
     assert!(losses.windows(2).all(|w| w[0] <= w[1]), "{losses:?}");
 
@@ -121,7 +114,7 @@ fn a_two_by_two_sweep_ranks_by_the_metric() {
         varying_params(&points),
         [SweepParam::LearningRate, SweepParam::Width]
     );
-    let map = heatmap(&outcomes, "auc").expect("two swept settings");
+    let map = heatmap(&outcomes, Metric::Auc).expect("two swept settings");
     assert_eq!(map.rows, SweepParam::LearningRate);
     assert_eq!(map.cols, SweepParam::Width);
     assert_eq!(map.row_labels, ["0.001", "0.05"]);
@@ -129,13 +122,13 @@ fn a_two_by_two_sweep_ranks_by_the_metric() {
     assert!(map.higher_is_better);
     for o in &outcomes {
         let (r, c) = (o.index / 2, o.index % 2);
-        assert_eq!(map.values[r][c], o.metric("auc"));
+        assert_eq!(map.values[r][c], o.metric(Metric::Auc));
     }
     let flipped = heatmap_for(
         &outcomes,
         SweepParam::Width,
         SweepParam::LearningRate,
-        "auc",
+        Metric::Auc,
     );
     assert_eq!(flipped.values[1][0], map.values[0][1]);
 }
@@ -308,29 +301,14 @@ fn jumpy() -> (
 ) {
     let table = generate(&synth(Preset::Xor, 200)).unwrap();
     let recipe = classification(&table, Preset::Xor);
-    let prepared = Arc::new(prepare(&table, &recipe).unwrap());
-    let spec = NetworkSpec {
-        hidden: vec![16],
-        dropout: 0.0,
-        ..NetworkSpec::default()
-    };
-    let train = TrainSettings {
-        learning_rate: 0.5,
-        epochs: 300,
-        early_stopping: Some(3),
-        ..TrainSettings::default()
-    };
-    (prepared, spec, train)
+    let (spec, train) = jumpy_settings();
+    (prepared(&table, &recipe), spec, train)
 }
 
 #[test]
 fn early_stopping_stops_patience_epochs_after_the_best() {
     let (prepared, spec, train) = jumpy();
-    let device = select_device(BackendChoice::Cpu).unwrap();
-    let mut run = TrainingRun::new(prepared, &spec, &train, &device).unwrap();
-    while !run.stopped_early() && run.epoch() < train.epochs {
-        run.run_epoch().unwrap();
-    }
+    let mut run = train_on_cpu(prepared, &spec, &train);
     assert!(run.stopped_early(), "no early stop within 300 epochs");
     let history = run.history();
     let best = run.best_epoch().unwrap();
@@ -400,36 +378,28 @@ fn the_worker_reports_an_early_stop() {
     assert_eq!(stop.best_epoch + 3, epoch);
 }
 
-fn purchase_lab(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_purchase-lab"))
-        .args(args)
-        .output()
-        .expect("run purchase-lab")
-}
-
 #[test]
 fn the_sweep_command_prints_a_ranked_table_and_json_lines() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("xor.csv");
     write_csv(&generate(&synth(Preset::Xor, 300)).unwrap(), &csv).unwrap();
     let csv = csv.to_str().unwrap();
-    let common = [
+    let xor = ["class", "orange"];
+    let common = classify(
         "sweep",
-        "--data",
         csv,
-        "--target",
-        "class",
-        "--positive",
-        "orange",
-        "--lr",
-        "1e-3,5e-2",
-        "--hidden",
-        "4;16,8",
-        "--epochs",
-        "12",
-        "--backend",
-        "cpu",
-    ];
+        xor,
+        &[
+            "--lr",
+            "1e-3,5e-2",
+            "--hidden",
+            "4;16,8",
+            "--epochs",
+            "12",
+            "--backend",
+            "cpu",
+        ],
+    );
 
     let o = purchase_lab(&common);
     let (stdout, stderr) = (
@@ -468,17 +438,7 @@ fn the_sweep_command_prints_a_ranked_table_and_json_lines() {
     assert!(losses.windows(2).all(|w| w[0] <= w[1]), "{losses:?}");
 
     // A bad value is refused before anything trains.
-    let o = purchase_lab(&[
-        "sweep",
-        "--data",
-        csv,
-        "--target",
-        "class",
-        "--positive",
-        "orange",
-        "--lr",
-        "50",
-    ]);
+    let o = purchase_lab(&classify("sweep", csv, xor, &["--lr", "50"]));
     assert!(!o.status.success());
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(stderr.contains("learning rate 50"), "{stderr}");
@@ -489,28 +449,26 @@ fn train_with_patience_stops_early() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("xor.csv");
     write_csv(&generate(&synth(Preset::Xor, 200)).unwrap(), &csv).unwrap();
-    let o = purchase_lab(&[
+    let o = purchase_lab(&classify(
         "train",
-        "--data",
         csv.to_str().unwrap(),
-        "--target",
-        "class",
-        "--positive",
-        "orange",
-        "--hidden",
-        "16",
-        "--dropout",
-        "0",
-        "--lr",
-        "0.5",
-        "--epochs",
-        "300",
-        "--patience",
-        "3",
-        "--backend",
-        "cpu",
-        "--json",
-    ]);
+        ["class", "orange"],
+        &[
+            "--hidden",
+            "16",
+            "--dropout",
+            "0",
+            "--lr",
+            "0.5",
+            "--epochs",
+            "300",
+            "--patience",
+            "3",
+            "--backend",
+            "cpu",
+            "--json",
+        ],
+    ));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(summary["stopped_early"], true, "{summary}");

@@ -14,9 +14,8 @@ use super::PurchaseLabApp;
 use super::background::{Dialog, Task};
 use super::settings::ProblemChoice;
 use crate::model::run::EpochReport;
-use crate::tune::history::{
-    History, RunRecord, RunSetup, differing_settings, higher_is_better, metric_value,
-};
+use crate::tune::history::{History, RunRecord, RunSetup, differing_settings};
+use crate::tune::{Metric, Setting};
 
 /// Colours for overlaid runs, distinct on dark and light backgrounds.
 const PALETTE: [Color32; 8] = [
@@ -31,8 +30,20 @@ const PALETTE: [Color32; 8] = [
 ];
 
 /// Metrics offered as table columns, by task.
-const CLASSIFICATION_COLUMNS: [&str; 5] = ["auc", "accuracy", "f1", "valid_loss", "wall_seconds"];
-const REGRESSION_COLUMNS: [&str; 5] = ["rmse", "mae", "r2", "valid_loss", "wall_seconds"];
+const CLASSIFICATION_COLUMNS: [Metric; 5] = [
+    Metric::Auc,
+    Metric::Accuracy,
+    Metric::F1,
+    Metric::ValidLoss,
+    Metric::WallSeconds,
+];
+const REGRESSION_COLUMNS: [Metric; 5] = [
+    Metric::Rmse,
+    Metric::Mae,
+    Metric::R2,
+    Metric::ValidLoss,
+    Metric::WallSeconds,
+];
 
 pub struct RunsState {
     pub history: History,
@@ -43,7 +54,9 @@ pub struct RunsState {
     pub open: bool,
     /// Runs whose curves are overlaid.
     pub selected: BTreeSet<u64>,
-    pub sort_metric: String,
+    /// The column the table is sorted by; `None`: the order runs were
+    /// created in.
+    pub sort_metric: Option<Metric>,
     pub descending: bool,
     renaming: Option<(u64, String)>,
     saver: Option<Task<Result<(), String>>>,
@@ -78,7 +91,7 @@ impl RunsState {
             notice,
             open: false,
             selected: BTreeSet::new(),
-            sort_metric: "created".to_owned(),
+            sort_metric: None,
             descending: true,
             renaming: None,
             saver: None,
@@ -169,24 +182,28 @@ impl PurchaseLabApp {
         let Some(record) = self.runs.history.get(id).cloned() else {
             return;
         };
-        self.settings.spec = record.spec.clone();
-        self.settings.train = record.train.clone();
-        self.settings.until_paused = record.epochs.is_none();
-        if let Some(n) = record.epochs {
+        let setup = &record.setup;
+        self.settings.spec = setup.spec.clone();
+        self.settings.train = setup.train.clone();
+        self.settings.until_paused = setup.epochs.is_none();
+        if let Some(n) = setup.epochs {
             self.settings.train.epochs = n;
         }
-        self.settings.problem = Some(ProblemChoice::from_recipe(&record.recipe));
-        if record.source != self.settings.source {
-            self.load(record.source.clone());
+        self.settings.problem = Some(ProblemChoice::from_recipe(&setup.recipe));
+        if setup.source != self.settings.source {
+            self.load(setup.source.clone());
         }
         self.run.notice = Some(format!("restored the settings of `{}`", record.name));
     }
 }
 
-fn headline_columns(records: &[&RunRecord]) -> [&'static str; 5] {
-    let regression = records
-        .iter()
-        .any(|r| matches!(r.recipe.problem, crate::data::prep::Problem::Regression));
+fn headline_columns(records: &[&RunRecord]) -> [Metric; 5] {
+    let regression = records.iter().any(|r| {
+        matches!(
+            r.setup.recipe.problem,
+            crate::data::prep::Problem::Regression
+        )
+    });
     if regression {
         REGRESSION_COLUMNS
     } else {
@@ -194,9 +211,9 @@ fn headline_columns(records: &[&RunRecord]) -> [&'static str; 5] {
     }
 }
 
-fn metric_text(record: &RunRecord, name: &str) -> String {
-    match metric_value(record, name) {
-        Some(v) if name == "wall_seconds" => format!("{v:.1} s"),
+fn metric_text(record: &RunRecord, metric: Metric) -> String {
+    match metric.value(record) {
+        Some(v) if metric == Metric::WallSeconds => format!("{v:.1} s"),
         Some(v) => format!("{v:.3}"),
         None => "-".to_owned(),
     }
@@ -204,16 +221,15 @@ fn metric_text(record: &RunRecord, name: &str) -> String {
 
 /// The runs in the table's order.
 fn ordered(state: &RunsState) -> Vec<&RunRecord> {
-    if state.sort_metric == "created" {
-        let mut runs: Vec<&RunRecord> = state.history.records.iter().collect();
-        if state.descending {
-            runs.reverse();
+    match state.sort_metric {
+        None => {
+            let mut runs: Vec<&RunRecord> = state.history.records.iter().collect();
+            if state.descending {
+                runs.reverse();
+            }
+            runs
         }
-        runs
-    } else {
-        state
-            .history
-            .sorted_by(&state.sort_metric, state.descending)
+        Some(metric) => state.history.sorted_by(metric, state.descending),
     }
 }
 
@@ -269,10 +285,10 @@ fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
     let metrics = headline_columns(&refs);
     // Settings worth a column: those that differ between runs, plus the
     // learning rate and layers that people compare most.
-    let mut setting_columns: Vec<&'static str> = vec!["hidden", "learning_rate"];
-    for name in &differing {
-        if !setting_columns.contains(name) && *name != "fingerprint" {
-            setting_columns.push(name);
+    let mut setting_columns: Vec<Setting> = vec![Setting::Hidden, Setting::LearningRate];
+    for &setting in &differing {
+        if !setting_columns.contains(&setting) && setting != Setting::Fingerprint {
+            setting_columns.push(setting);
         }
     }
     setting_columns.truncate(8);
@@ -287,17 +303,17 @@ fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
                 .show(ui, |ui| {
                     ui.label("");
                     ui.label("");
-                    sort_header(ui, &mut app.runs, "run", "created");
+                    sort_header(ui, &mut app.runs, "run", None);
                     for m in metrics {
-                        sort_header(ui, &mut app.runs, m, m);
+                        sort_header(ui, &mut app.runs, m.name(), Some(m));
                     }
                     for s in &setting_columns {
-                        let text = egui::RichText::new(*s);
+                        let text = egui::RichText::new(s.name());
                         if differing.contains(s) {
                             ui.label(text.strong())
                                 .on_hover_text("differs between runs");
                         } else {
-                            ui.weak(*s);
+                            ui.weak(s.name());
                         }
                     }
                     ui.label("");
@@ -326,7 +342,7 @@ fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
                             ui.monospace(metric_text(record, m));
                         }
                         for s in &setting_columns {
-                            let value = record.setting(s);
+                            let value = s.value(record);
                             if differing.contains(s) {
                                 ui.label(egui::RichText::new(value).color(PALETTE[0]));
                             } else {
@@ -417,7 +433,8 @@ fn apply_action(app: &mut PurchaseLabApp, action: Action, id: u64) {
     }
 }
 
-fn sort_header(ui: &mut egui::Ui, state: &mut RunsState, label: &str, metric: &str) {
+/// A column header that sorts by `metric` (`None`: creation order).
+fn sort_header(ui: &mut egui::Ui, state: &mut RunsState, label: &str, metric: Option<Metric>) {
     let active = state.sort_metric == metric;
     let arrow = match (active, state.descending) {
         (false, _) => "",
@@ -432,8 +449,8 @@ fn sort_header(ui: &mut egui::Ui, state: &mut RunsState, label: &str, metric: &s
         if active {
             state.descending = !state.descending;
         } else {
-            state.sort_metric = metric.to_owned();
-            state.descending = metric == "created" || higher_is_better(metric);
+            state.sort_metric = metric;
+            state.descending = metric.is_none_or(Metric::higher_is_better);
         }
     }
 }
@@ -462,7 +479,10 @@ fn name_cell(
         _ => {
             let label = ui
                 .add(egui::Label::new(record.name.as_str()).sense(egui::Sense::click()))
-                .on_hover_text(format!("{}\ndouble-click to rename", record.source.label()));
+                .on_hover_text(format!(
+                    "{}\ndouble-click to rename",
+                    record.setup.source.label()
+                ));
             if label.double_clicked() {
                 state.renaming = Some((record.id, record.name.clone()));
             }

@@ -7,7 +7,7 @@
 use eframe::egui::{self, Color32};
 
 use super::PurchaseLabApp;
-use crate::tune::history::{METRICS, higher_is_better};
+use crate::tune::Metric;
 use crate::tune::sweep::{
     SweepEvent, SweepGrid, SweepHandle, SweepJob, SweepOutcome, best, heatmap, rank,
 };
@@ -24,7 +24,7 @@ pub struct SweepState {
     pub dropouts: String,
     pub epochs: usize,
     pub early_stopping: bool,
-    pub metric: String,
+    pub metric: Metric,
     pub handle: Option<SweepHandle>,
     /// Runs done, runs in all, epoch of the current run, its epoch target.
     pub progress: Option<(usize, usize, usize, usize)>,
@@ -45,7 +45,7 @@ impl Default for SweepState {
             dropouts: String::new(),
             epochs: 50,
             early_stopping: true,
-            metric: "valid_loss".to_owned(),
+            metric: Metric::ValidLoss,
             handle: None,
             progress: None,
             outcomes: Vec::new(),
@@ -214,7 +214,7 @@ impl PurchaseLabApp {
     /// Puts the best sweep run's network and training settings into the
     /// controls.
     pub fn apply_best(&mut self) {
-        if let Some(winner) = best(&self.sweep.outcomes, &self.sweep.metric) {
+        if let Some(winner) = best(&self.sweep.outcomes, self.sweep.metric) {
             self.settings.spec = winner.point.spec.clone();
             let mut train = winner.point.train.clone();
             train.early_stopping = self.settings.train.early_stopping;
@@ -284,10 +284,10 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
         ui.end_row();
         ui.label("rank by");
         egui::ComboBox::from_id_salt("sweep_metric")
-            .selected_text(sweep.metric.as_str())
+            .selected_text(sweep.metric.name())
             .show_ui(ui, |ui| {
-                for m in METRICS {
-                    ui.selectable_value(&mut sweep.metric, m.to_owned(), m);
+                for m in Metric::ALL {
+                    ui.selectable_value(&mut sweep.metric, m, m.name());
                 }
             })
             .response
@@ -349,7 +349,7 @@ fn results(app: &PurchaseLabApp, ui: &mut egui::Ui) {
     if outcomes.is_empty() {
         return;
     }
-    let metric = &app.sweep.metric;
+    let metric = app.sweep.metric;
     ui.horizontal_top(|ui| {
         ui.vertical(|ui| {
             ui.strong(format!("Ranked by {metric}"));
@@ -390,7 +390,7 @@ fn results(app: &PurchaseLabApp, ui: &mut egui::Ui) {
                         for (r, label) in map.row_labels.iter().enumerate() {
                             ui.weak(label);
                             for v in &map.values[r] {
-                                heat_cell(ui, *v, lo, hi, higher_is_better(metric));
+                                heat_cell(ui, *v, lo, hi, metric.higher_is_better());
                             }
                             ui.end_row();
                         }

@@ -19,13 +19,13 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use serde::Serialize;
 
-use super::print_notes;
+use super::choices::{BackendArg, OutOfRangeArg};
+use super::output::{print_notes, write_json_line};
 use crate::data::csv::read_raw;
 use crate::data::notes::DataNote;
 use crate::data::scoring_report::{
     ColumnRename, OutOfRangePolicy, ScoringOptions, ScoringReport, check_table, fills_from_pipeline,
 };
-use crate::model::BackendChoice;
 use crate::model::bundle::{Bundle, LoadedModel};
 use crate::model::select_device;
 
@@ -49,8 +49,8 @@ pub struct PredictArgs {
     /// positive (default 0.5). An error for a regression model.
     #[arg(long)]
     pub threshold: Option<f64>,
-    #[arg(long, default_value = "auto")]
-    pub backend: BackendChoice,
+    #[arg(long, value_enum, ignore_case = true, default_value = "auto")]
+    pub backend: BackendArg,
     /// Refuse the file when a category value was never seen in training.
     #[arg(long)]
     pub refuse_unseen: bool,
@@ -59,8 +59,8 @@ pub struct PredictArgs {
     pub refuse_missing: bool,
     /// Values outside the training range: report, refuse or clip (to the
     /// training minimum or maximum).
-    #[arg(long, default_value = "report", value_name = "report|refuse|clip")]
-    pub out_of_range: OutOfRangePolicy,
+    #[arg(long, value_enum, ignore_case = true, default_value = "report")]
+    pub out_of_range: OutOfRangeArg,
     /// All of --refuse-unseen, --refuse-missing and --out-of-range refuse.
     #[arg(long)]
     pub strict: bool,
@@ -114,7 +114,7 @@ pub(super) fn predict(args: &PredictArgs) -> Result<()> {
         out_of_range: if args.strict {
             OutOfRangePolicy::Refuse
         } else {
-            args.out_of_range
+            args.out_of_range.into()
         },
         ..ScoringOptions::default()
     };
@@ -193,7 +193,7 @@ pub(super) fn predict(args: &PredictArgs) -> Result<()> {
         ));
         Vec::new()
     } else {
-        let device = select_device(args.backend)?;
+        let device = select_device(args.backend.into())?;
         let model = LoadedModel::new(bundle, &device)?;
         let table = checked.as_ref().map_or(&unchecked, |c| &c.table);
         model
@@ -238,7 +238,7 @@ pub(super) fn predict(args: &PredictArgs) -> Result<()> {
                     notes: &notes,
                     report: checked.as_ref().map(|c| &c.report),
                 };
-                println!("{}", serde_json::to_string(&summary)?);
+                write_json_line(&mut std::io::stdout().lock(), &summary)?;
             } else {
                 eprintln!("scored {} rows into {}", raw.n_rows(), path.display());
             }

@@ -165,7 +165,10 @@ impl Calibrator {
 
     /// [`apply`](Self::apply) to every score.
     pub fn apply_all(&self, scores: &[f32]) -> Vec<f32> {
-        scores.iter().map(|&s| self.apply(f64::from(s)) as f32).collect()
+        scores
+            .iter()
+            .map(|&s| self.apply(f64::from(s)) as f32)
+            .collect()
     }
 }
 
@@ -328,12 +331,19 @@ mod tests {
         let r = Reliability::compute(&s, &y, 10).unwrap();
         assert_eq!(r.bins.len(), 5);
         for bin in &r.bins {
-            assert!(close(bin.mean_predicted, bin.observed_rate, 1e-6), "{bin:?}");
+            assert!(
+                close(bin.mean_predicted, bin.observed_rate, 1e-6),
+                "{bin:?}"
+            );
             assert_eq!(bin.customers, 10);
         }
         assert!(r.expected_calibration_error < 1e-6);
         // Brier by hand: each group contributes p(1-p) on average.
-        let expected = [0.1, 0.3, 0.5, 0.7, 0.9].iter().map(|p| p * (1.0 - p)).sum::<f64>() / 5.0;
+        let expected = [0.1, 0.3, 0.5, 0.7, 0.9]
+            .iter()
+            .map(|p| p * (1.0 - p))
+            .sum::<f64>()
+            / 5.0;
         assert!(close(r.brier, expected, 1e-6));
     }
 
@@ -352,12 +362,25 @@ mod tests {
             assert!(close(c.apply(p), p, 0.05), "{p} -> {}", c.apply(p));
         }
         // Overconfident: the same outcomes scored at 0.01 … 0.99.
-        let over: Vec<f32> = s.iter().map(|&p| if p < 0.5 { p / 10.0 } else if p > 0.5 { 1.0 - (1.0 - p) / 10.0 } else { p }).collect();
+        let over: Vec<f32> = s
+            .iter()
+            .map(|&p| {
+                if p < 0.5 {
+                    p / 10.0
+                } else if p > 0.5 {
+                    1.0 - (1.0 - p) / 10.0
+                } else {
+                    p
+                }
+            })
+            .collect();
         let before = brier_score(&over, &y).unwrap();
         let c = Calibrator::fit(CalibrationMethod::Platt, &over, &y).unwrap();
         let after = brier_score(&c.apply_all(&over), &y).unwrap();
         assert!(after < before, "Brier {before} -> {after}");
-        let Calibrator::Platt { a, .. } = c else { panic!("Platt expected") };
+        let Calibrator::Platt { a, .. } = c else {
+            panic!("Platt expected")
+        };
         assert!(a < 0.0, "a higher score still means a higher probability");
     }
 
@@ -367,15 +390,23 @@ mod tests {
         let s = [0.1, 0.2, 0.3, 0.4, 0.5];
         let y = [0.0, 1.0, 0.0, 1.0, 1.0];
         let c = Calibrator::fit(CalibrationMethod::Isotonic, &s, &y).unwrap();
-        let Calibrator::Isotonic { x, y: fitted } = &c else { panic!("isotonic expected") };
+        let Calibrator::Isotonic { x, y: fitted } = &c else {
+            panic!("isotonic expected")
+        };
         assert_eq!(fitted.len(), x.len());
         assert!(close(c.apply(0.1), 0.0, 1e-6));
         assert!(close(c.apply(0.2), 0.5, 1e-6));
         assert!(close(c.apply(0.3), 0.5, 1e-6));
         assert!(close(c.apply(0.25), 0.5, 1e-6));
         assert!(close(c.apply(0.45), 1.0, 1e-6));
-        assert!(close(c.apply(0.15), 0.25, 1e-6), "interpolated between knots");
-        assert!(close(c.apply(0.0), 0.0, 1e-9) && close(c.apply(1.0), 1.0, 1e-9), "clipped");
+        assert!(
+            close(c.apply(0.15), 0.25, 1e-6),
+            "interpolated between knots"
+        );
+        assert!(
+            close(c.apply(0.0), 0.0, 1e-9) && close(c.apply(1.0), 1.0, 1e-9),
+            "clipped"
+        );
         assert!(fitted.windows(2).all(|w| w[0] <= w[1]));
     }
 

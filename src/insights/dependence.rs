@@ -110,10 +110,20 @@ where
         });
     }
     let individual: Vec<Vec<f64>> = (0..s)
-        .map(|c| (0..grid.len()).map(|g| f64::from(scores[g * s + c])).collect())
+        .map(|c| {
+            (0..grid.len())
+                .map(|g| f64::from(scores[g * s + c]))
+                .collect()
+        })
         .collect();
     let average = (0..grid.len())
-        .map(|g| scores[g * s..(g + 1) * s].iter().map(|&v| f64::from(v)).sum::<f64>() / s as f64)
+        .map(|g| {
+            scores[g * s..(g + 1) * s]
+                .iter()
+                .map(|&v| f64::from(v))
+                .sum::<f64>()
+                / s as f64
+        })
         .collect();
     Ok(Dependence {
         feature: feature.to_string(),
@@ -217,8 +227,9 @@ mod tests {
     fn table() -> Table {
         let age: Vec<f64> = (0..300).map(|i| 18.0 + f64::from(i % 60)).collect();
         let income: Vec<f64> = (0..300).map(|i| f64::from((i * 37) % 100)).collect();
-        let plan: Vec<Option<&str>> =
-            (0..300).map(|i| Some(["basic", "gold", "plus"][i % 3])).collect();
+        let plan: Vec<Option<&str>> = (0..300)
+            .map(|i| Some(["basic", "gold", "plus"][i % 3]))
+            .collect();
         Table::new(vec![
             Column::numeric("age", age),
             Column::numeric("income", income),
@@ -260,7 +271,10 @@ mod tests {
             })
             .collect();
         // Grid from the 5th to the 95th percentile of age (18..=77).
-        assert!((xs[0] - 20.95).abs() < 1e-9 && (xs[19] - 74.05).abs() < 1e-9, "{xs:?}");
+        assert!(
+            (xs[0] - 20.95).abs() < 1e-9 && (xs[19] - 74.05).abs() < 1e-9,
+            "{xs:?}"
+        );
         // Slope 0.01 everywhere, for the average and every customer.
         for w in 0..19 {
             let slope = (d.average[w + 1] - d.average[w]) / (xs[w + 1] - xs[w]);
@@ -274,8 +288,16 @@ mod tests {
 
     #[test]
     fn a_categorical_feature_varies_over_its_levels() {
-        let d = partial_dependence(&table(), "plan", model, DependenceSettings { sample: 10, ..Default::default() })
-            .unwrap();
+        let d = partial_dependence(
+            &table(),
+            "plan",
+            model,
+            DependenceSettings {
+                sample: 10,
+                ..Default::default()
+            },
+        )
+        .unwrap();
         let levels: Vec<String> = d.grid.iter().map(ToString::to_string).collect();
         assert_eq!(levels, ["basic", "gold", "plus"]);
         assert!((d.average[1] - d.average[0] - 0.2).abs() < 1e-5);
@@ -285,7 +307,11 @@ mod tests {
 
     #[test]
     fn few_distinct_values_are_the_grid_and_errors_are_named() {
-        let t = Table::new(vec![Column::numeric("visits", vec![1.0, 3.0, f64::NAN, 3.0])]).unwrap();
+        let t = Table::new(vec![Column::numeric(
+            "visits",
+            vec![1.0, 3.0, f64::NAN, 3.0],
+        )])
+        .unwrap();
         let flat = |t: &Table| -> Result<Vec<f32>, String> { Ok(vec![0.5; t.n_rows()]) };
         let d = partial_dependence(&t, "visits", flat, DependenceSettings::default()).unwrap();
         assert_eq!(d.grid, vec![GridValue::Number(1.0), GridValue::Number(3.0)]);

@@ -110,7 +110,11 @@ impl Gains {
             let (a, b) = (w[0], w[1]);
             if c <= b.contacted {
                 let span = b.contacted - a.contacted;
-                let t = if span > 0.0 { (c - a.contacted) / span } else { 1.0 };
+                let t = if span > 0.0 {
+                    (c - a.contacted) / span
+                } else {
+                    1.0
+                };
                 return a.reached + t * (b.reached - a.reached);
             }
         }
@@ -119,7 +123,11 @@ impl Gains {
 }
 
 /// Deals the ranked tie groups into ten deciles of (nearly) equal size.
-fn decile_rows(groups: &[super::ranking::TieGroup], customers: usize, buyers: usize) -> Vec<DecileRow> {
+fn decile_rows(
+    groups: &[super::ranking::TieGroup],
+    customers: usize,
+    buyers: usize,
+) -> Vec<DecileRow> {
     let rate = buyers as f64 / customers as f64;
     // Decile k holds ranks [bound(k), bound(k + 1)).
     let bound = |k: usize| customers * k / 10;
@@ -180,13 +188,19 @@ mod tests {
 
     /// 100 customers, 10 buyers.
     fn labels() -> Vec<f32> {
-        (0..100).map(|i| if i % 10 == 3 { 1.0 } else { 0.0 }).collect()
+        (0..100)
+            .map(|i| if i % 10 == 3 { 1.0 } else { 0.0 })
+            .collect()
     }
 
     #[test]
     fn a_perfect_ranking_reaches_every_buyer_in_the_first_decile() {
         let y = labels();
-        let scores: Vec<f32> = y.iter().enumerate().map(|(i, &l)| l + i as f32 / 1000.0).collect();
+        let scores: Vec<f32> = y
+            .iter()
+            .enumerate()
+            .map(|(i, &l)| l + i as f32 / 1000.0)
+            .collect();
         let g = Gains::compute(&scores, &y).unwrap();
         let first = &g.deciles[0];
         assert_eq!((first.customers, first.buyers), (10, 10.0));
@@ -225,7 +239,14 @@ mod tests {
         let points: Vec<(f64, f64)> = g.curve.iter().map(|p| (p.contacted, p.reached)).collect();
         assert_eq!(
             points,
-            vec![(0.0, 0.0), (0.2, 0.5), (0.4, 0.5), (0.6, 0.5), (0.8, 1.0), (1.0, 1.0)]
+            vec![
+                (0.0, 0.0),
+                (0.2, 0.5),
+                (0.4, 0.5),
+                (0.6, 0.5),
+                (0.8, 1.0),
+                (1.0, 1.0)
+            ]
         );
         // Five customers: deciles 2, 4, 6, 8, 10 hold one each.
         let per: Vec<(usize, f64)> = g.deciles.iter().map(|d| (d.decile, d.buyers)).collect();
@@ -235,6 +256,9 @@ mod tests {
 
     #[test]
     fn without_buyers_gains_are_undefined() {
-        assert_eq!(Gains::compute(&[0.2, 0.4], &[0.0, 0.0]), Err(InsightError::NoPositives));
+        assert_eq!(
+            Gains::compute(&[0.2, 0.4], &[0.0, 0.0]),
+            Err(InsightError::NoPositives)
+        );
     }
 }

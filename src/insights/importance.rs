@@ -126,7 +126,9 @@ mod tests {
     fn table() -> (Table, Vec<f32>) {
         let signal: Vec<f64> = (0..200).map(|i| f64::from(i % 17) / 16.0).collect();
         let noise: Vec<f64> = (0..200).map(|i| f64::from((i * 7) % 13)).collect();
-        let plans: Vec<Option<&str>> = (0..200).map(|i| Some(if i % 3 == 0 { "gold" } else { "basic" })).collect();
+        let plans: Vec<Option<&str>> = (0..200)
+            .map(|i| Some(if i % 3 == 0 { "gold" } else { "basic" }))
+            .collect();
         let t = Table::new(vec![
             Column::numeric("signal", signal),
             Column::numeric("noise", noise),
@@ -134,7 +136,11 @@ mod tests {
         ])
         .unwrap();
         // The outcome is what the model says: a baseline accuracy of 1.
-        let labels = model(&t).unwrap().iter().map(|&s| if s >= 0.5 { 1.0 } else { 0.0 }).collect();
+        let labels = model(&t)
+            .unwrap()
+            .iter()
+            .map(|&s| if s >= 0.5 { 1.0 } else { 0.0 })
+            .collect();
         (t, labels)
     }
 
@@ -155,7 +161,11 @@ mod tests {
 
     fn accuracy(labels: &[f32]) -> impl Fn(&[f32]) -> f64 + '_ {
         move |scores: &[f32]| {
-            let right = scores.iter().zip(labels).filter(|(s, y)| (**s >= 0.5) == (**y >= 0.5)).count();
+            let right = scores
+                .iter()
+                .zip(labels)
+                .filter(|(s, y)| (**s >= 0.5) == (**y >= 0.5))
+                .count();
             right as f64 / labels.len() as f64
         }
     }
@@ -163,9 +173,20 @@ mod tests {
     #[test]
     fn a_feature_the_model_ignores_has_no_importance() {
         let (t, labels) = table();
-        let columns = vec!["noise".to_string(), "signal".to_string(), "plan".to_string()];
-        let imp = permutation_importance(&t, &columns, model, accuracy(&labels), true, ImportanceSettings::default())
-            .unwrap();
+        let columns = vec![
+            "noise".to_string(),
+            "signal".to_string(),
+            "plan".to_string(),
+        ];
+        let imp = permutation_importance(
+            &t,
+            &columns,
+            model,
+            accuracy(&labels),
+            true,
+            ImportanceSettings::default(),
+        )
+        .unwrap();
         assert_eq!(imp.baseline, 1.0);
         assert_eq!(imp.features[0].column, "signal", "{imp:?}");
         assert!(imp.features[0].mean > 0.2);
@@ -173,18 +194,39 @@ mod tests {
         assert_eq!((noise.mean, noise.std), (0.0, 0.0));
         assert_eq!(noise.drops.len(), 5);
         // Same seed, same numbers.
-        let again = permutation_importance(&t, &columns, model, accuracy(&labels), true, ImportanceSettings::default())
-            .unwrap();
+        let again = permutation_importance(
+            &t,
+            &columns,
+            model,
+            accuracy(&labels),
+            true,
+            ImportanceSettings::default(),
+        )
+        .unwrap();
         assert_eq!(imp, again);
     }
 
     #[test]
     fn an_unknown_column_or_a_failing_model_is_an_error() {
         let (t, labels) = table();
-        let missing = permutation_importance(&t, &["age".to_string()], model, accuracy(&labels), true, ImportanceSettings::default());
+        let missing = permutation_importance(
+            &t,
+            &["age".to_string()],
+            model,
+            accuracy(&labels),
+            true,
+            ImportanceSettings::default(),
+        );
         assert_eq!(missing, Err(InsightError::MissingColumn("age".into())));
         let failing = |_: &Table| -> Result<Vec<f32>, String> { Err("the device was lost".into()) };
-        let err = permutation_importance(&t, &["noise".to_string()], failing, accuracy(&labels), true, ImportanceSettings::default());
+        let err = permutation_importance(
+            &t,
+            &["noise".to_string()],
+            failing,
+            accuracy(&labels),
+            true,
+            ImportanceSettings::default(),
+        );
         assert_eq!(err, Err(InsightError::Model("the device was lost".into())));
     }
 }

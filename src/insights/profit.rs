@@ -126,7 +126,11 @@ impl ProfitCurve {
         match self.best_point().threshold {
             Some(t) => f64::from(t),
             None => {
-                let top = self.points.get(1).and_then(|p| p.threshold).map_or(1.0, f64::from);
+                let top = self
+                    .points
+                    .get(1)
+                    .and_then(|p| p.threshold)
+                    .map_or(1.0, f64::from);
                 (top + 1e-6).min(1.0)
             }
         }

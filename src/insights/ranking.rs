@@ -41,8 +41,10 @@ mod tests {
     #[test]
     fn ties_are_pooled_highest_first() {
         let g = tie_groups(&[0.2, 0.9, 0.2, 0.5], &[1.0, 0.0, 0.0, 1.0]).unwrap();
-        let as_tuples: Vec<(f32, usize, usize)> =
-            g.iter().map(|g| (g.score, g.customers, g.positives)).collect();
+        let as_tuples: Vec<(f32, usize, usize)> = g
+            .iter()
+            .map(|g| (g.score, g.customers, g.positives))
+            .collect();
         assert_eq!(as_tuples, vec![(0.9, 1, 0), (0.5, 1, 1), (0.2, 2, 1)]);
     }
 

@@ -5,6 +5,8 @@
 //! - [`history`]: every finished run as a [`RunRecord`], a persisted
 //!   [`History`] with a size cap, sorting by metric, the settings that differ
 //!   between runs, CSV exports.
+//! - [`names`]: the [`Metric`]s a run is judged by and the [`Setting`]s it
+//!   was set up with, with their file and command-line spellings.
 //! - [`sweep`]: a grid of settings ([`SweepGrid`]) trained one after the
 //!   other, on the caller's thread ([`run_sweep`]) or a background one
 //!   ([`SweepHandle`]); ranking, heatmap and best point.
@@ -14,13 +16,15 @@
 //!   tell whether they saw the same data.
 
 pub mod history;
+pub mod names;
 pub mod session;
 pub mod sweep;
 
 pub use history::{
-    History, HistoryError, LoadedHistory, RunRecord, RunSetup, differing_settings,
-    higher_is_better, history_table, metric_value, runs_table, write_history_csv, write_runs_csv,
+    History, HistoryError, LoadedHistory, RunRecord, RunSetup, differing_settings, history_table,
+    runs_table, write_history_csv, write_runs_csv,
 };
+pub use names::{Metric, Setting};
 pub use session::{Session, SessionError};
 pub use sweep::{
     Heatmap, ParamValue, SweepError, SweepEvent, SweepGrid, SweepHandle, SweepJob, SweepOutcome,

@@ -1,0 +1,140 @@
+//! Argument groups shared by several subcommands: the data and problem
+//! (`train`, `sweep`), the network and optimizer choices that are the same
+//! for every run, and the `--hidden` list parser.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+
+use super::choices::{ActivationArg, ImputeArg, OptimizerArg, ScaleArg};
+use crate::data::notes::DataNote;
+use crate::data::prep::{Problem, Recipe};
+use crate::data::{self, Table};
+use crate::model::TrainSettings;
+
+/// The data and the problem: shared by `train` and `sweep`.
+#[derive(Debug, Args)]
+pub struct ProblemArgs {
+    /// The training data (CSV).
+    #[arg(long, value_name = "FILE.csv")]
+    pub data: PathBuf,
+    /// The column to predict.
+    #[arg(long, value_name = "COLUMN")]
+    pub target: String,
+    /// Classification: the target value that counts as positive (e.g. `yes`).
+    #[arg(
+        long,
+        value_name = "LABEL",
+        required_unless_present = "regression",
+        conflicts_with = "regression"
+    )]
+    pub positive: Option<String>,
+    /// Regression: predict the numeric target's value.
+    #[arg(long)]
+    pub regression: bool,
+    /// Feature columns, comma-separated (default: every other column).
+    #[arg(long, value_delimiter = ',', value_name = "a,b,c")]
+    pub features: Option<Vec<String>>,
+    /// Share of rows held out for testing.
+    #[arg(long, default_value_t = 0.2)]
+    pub test_fraction: f64,
+    /// Missing values: drop the rows, or fill them in.
+    #[arg(long, value_enum, ignore_case = true, default_value = "median")]
+    pub impute: ImputeArg,
+    /// Numeric scaling.
+    #[arg(long, value_enum, ignore_case = true, default_value = "minmax")]
+    pub scale: ScaleArg,
+    /// Classification: count target labels that differ from --positive only
+    /// in case or surrounding spaces (`yes`, `YES`) as positive.
+    #[arg(long)]
+    pub merge_labels: bool,
+    /// Leave out rows that repeat an earlier row exactly (features and
+    /// target) before the split.
+    #[arg(long)]
+    pub drop_duplicates: bool,
+    /// Regression: keep predictions at or above 0 (a target that is never
+    /// negative, such as spend); saved with the model.
+    #[arg(long, conflicts_with = "positive")]
+    pub non_negative: bool,
+}
+
+impl ProblemArgs {
+    /// The recipe for `table`: every other column as a feature unless
+    /// `--features` names them; the split seeded with `seed`.
+    pub fn recipe(&self, table: &Table, seed: u64) -> Recipe {
+        let problem = match (&self.positive, self.regression) {
+            (Some(positive), false) => Problem::Classification {
+                positive: positive.clone(),
+            },
+            _ => Problem::Regression,
+        };
+        let mut recipe = Recipe::new(table, &self.target, problem);
+        if let Some(features) = self.chosen_features() {
+            recipe.features = features;
+        }
+        recipe.impute = self.impute.into();
+        recipe.scale = self.scale.into();
+        recipe.test_fraction = self.test_fraction;
+        recipe.seed = seed;
+        recipe.merge_label_variants = self.merge_labels;
+        recipe.drop_duplicates = self.drop_duplicates;
+        recipe.non_negative_target = self.non_negative;
+        recipe
+    }
+
+    /// Notes about the feature choice: the columns the default left out,
+    /// or the chosen ones that look unfit.
+    pub fn feature_notes(&self, table: &Table) -> Vec<DataNote> {
+        match self.chosen_features() {
+            None => data::screen::default_features(table, &self.target).1,
+            Some(names) => data::screen::chosen_feature_notes(table, &names),
+        }
+    }
+
+    /// `--features`, trimmed; `None` when not given.
+    fn chosen_features(&self) -> Option<Vec<String>> {
+        self.features
+            .as_ref()
+            .map(|features| features.iter().map(|f| f.trim().to_owned()).collect())
+    }
+}
+
+/// What every run of a command shares whatever else varies: activation,
+/// optimizer, weight decay and seed (`train`, and each run of `sweep`).
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// Activation of the hidden layers.
+    #[arg(long, value_enum, ignore_case = true, default_value = "relu")]
+    pub activation: ActivationArg,
+    /// adam, or sgd (with momentum 0.9).
+    #[arg(long, value_enum, ignore_case = true, default_value = "adam")]
+    pub optimizer: OptimizerArg,
+    /// L2 weight decay.
+    #[arg(long, default_value_t = TrainSettings::default().l2)]
+    pub l2: f64,
+    /// Seeds the split, the weights and the shuffling.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+/// `64,32` → `[64, 32]`; `0`, `none` or empty → no hidden layer.
+///
+/// # Errors
+/// A part that is not a whole number, named with the flag (`--hidden`).
+pub fn parse_hidden(text: &str) -> Result<Vec<usize>> {
+    let text = text.trim();
+    if text.is_empty() || text == "0" || text.eq_ignore_ascii_case("none") {
+        return Ok(Vec::new());
+    }
+    text.split(',')
+        .map(|part| {
+            part.trim().parse::<usize>().map_err(|_| {
+                anyhow::anyhow!(
+                    "--hidden: `{}` is not a number of neurons (use e.g. 64,32)",
+                    part.trim()
+                )
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,223 @@
+//! One finished run as the history keeps it: what it was set up with
+//! ([`RunSetup`]), its curves and final metrics ([`RunRecord`]).
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use super::{MAX_CURVE_POINTS, MAX_ROC_POINTS};
+use crate::data::prep::Recipe;
+use crate::data::source::Source;
+use crate::model::ModelSpec;
+use crate::model::run::{EpochReport, Metrics, TrainingRun};
+use crate::model::spec::{NetworkSpec, TrainSettings};
+use crate::tune::names::Setting;
+
+/// What a run was set up with: the inputs of [`RunRecord::from_history`],
+/// and the part of a [`RunRecord`] that says what was trained.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSetup {
+    pub source: Source,
+    /// [`fingerprint`](crate::tune::fingerprint) of the loaded table.
+    pub fingerprint: String,
+    pub recipe: Recipe,
+    pub spec: NetworkSpec,
+    pub train: TrainSettings,
+    /// The epoch target; `None` when training until paused.
+    pub epochs: Option<usize>,
+}
+
+/// One finished training run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// Unique within a history; assigned by [`History::add`](super::History::add).
+    pub id: u64,
+    pub name: String,
+    /// Pinned runs are the last to go when the history is over its cap.
+    #[serde(default)]
+    pub pinned: bool,
+    /// When the run finished, in seconds since the Unix epoch.
+    pub created_unix: u64,
+    /// Data, recipe, network and training settings. Flattened: the file
+    /// keeps the fields at the run's top level, as before the split.
+    #[serde(flatten)]
+    pub setup: RunSetup,
+    /// The compute device, as shown to the user.
+    pub device: String,
+    /// Seconds from the first epoch to the last, as the user waited.
+    pub wall_seconds: f64,
+    /// Per-epoch curves (downsampled beyond [`MAX_CURVE_POINTS`]).
+    pub history: Vec<EpochReport>,
+    /// Test metrics at threshold 0.5 after the last epoch.
+    pub final_metrics: Option<Metrics>,
+    pub stopped_early: bool,
+    /// The epoch with the lowest validation loss.
+    #[serde(default)]
+    pub best_epoch: Option<usize>,
+}
+
+impl RunRecord {
+    /// A record of `run` as it is now (call it when the run finished or was
+    /// stopped). The network and training settings are the trainer's own,
+    /// with the learning rate it ended with (it can change live). `id` and
+    /// `name` are left for [`History::add`](super::History::add) to fill in when empty.
+    pub fn from_run(
+        run: &TrainingRun,
+        source: Source,
+        recipe: Recipe,
+        fingerprint: String,
+        epochs: Option<usize>,
+        wall_seconds: f64,
+    ) -> RunRecord {
+        let ModelSpec::Network {
+            spec,
+            settings: train,
+        } = run.model_spec();
+        let mut record = RunRecord {
+            id: 0,
+            name: String::new(),
+            pinned: false,
+            created_unix: crate::tune::unix_now(),
+            setup: RunSetup {
+                source,
+                fingerprint,
+                recipe,
+                spec,
+                train,
+                epochs,
+            },
+            device: run.device_description().to_owned(),
+            wall_seconds,
+            history: run.history().to_vec(),
+            final_metrics: run.history().last().map(|r| r.metrics.clone()),
+            stopped_early: run.stopped_early(),
+            best_epoch: run.best_epoch(),
+        };
+        record.compact();
+        record
+    }
+
+    /// A record from plain values, for a driver that never holds the
+    /// [`TrainingRun`] (the app receives the curves as worker events).
+    /// Final metrics are the last epoch's; the best epoch is the first with
+    /// the lowest validation loss; the run counts as stopped early when its
+    /// patience ([`TrainSettings::early_stopping`]) ran out after that best.
+    pub fn from_history(
+        setup: RunSetup,
+        device: String,
+        wall_seconds: f64,
+        history: Vec<EpochReport>,
+    ) -> RunRecord {
+        let mut best: Option<(usize, f64)> = None;
+        for r in &history {
+            if r.valid_loss.is_finite() && best.is_none_or(|(_, loss)| r.valid_loss < loss) {
+                best = Some((r.epoch, r.valid_loss));
+            }
+        }
+        let best_epoch = best.map(|(epoch, _)| epoch);
+        let last = history.last().map_or(0, |r| r.epoch);
+        let stopped_early = match (setup.train.early_stopping, best_epoch) {
+            (Some(patience), Some(best)) => last - best.min(last) >= patience,
+            _ => false,
+        };
+        let mut record = RunRecord {
+            id: 0,
+            name: String::new(),
+            pinned: false,
+            created_unix: crate::tune::unix_now(),
+            setup,
+            device,
+            wall_seconds,
+            final_metrics: history.last().map(|r| r.metrics.clone()),
+            history,
+            stopped_early,
+            best_epoch,
+        };
+        record.compact();
+        record
+    }
+
+    /// Epochs the run trained (its last epoch number).
+    pub fn epochs_trained(&self) -> usize {
+        self.history.last().map_or(0, |r| r.epoch)
+    }
+
+    /// Every setting as readable text, in [`Setting::ALL`] order: for the
+    /// runs table, its CSV export and [`differing_settings`].
+    pub fn settings(&self) -> Vec<(Setting, String)> {
+        Setting::ALL.map(|s| (s, s.value(self))).to_vec()
+    }
+
+    /// Drops what the history does not need to keep (per-epoch ROC curves)
+    /// and thins long curves; see the module documentation.
+    pub(super) fn compact(&mut self) {
+        for report in &mut self.history {
+            if let Metrics::Classification(m) = &mut report.metrics {
+                m.roc = Vec::new();
+            }
+        }
+        if self.history.len() > MAX_CURVE_POINTS {
+            self.history = thin(&self.history, MAX_CURVE_POINTS);
+        }
+        if let Some(Metrics::Classification(m)) = &mut self.final_metrics
+            && m.roc.len() > MAX_ROC_POINTS
+        {
+            m.roc = thin(&m.roc, MAX_ROC_POINTS);
+        }
+    }
+}
+
+/// `64,32`, or `none` for no hidden layer.
+pub fn layers_label(hidden: &[usize]) -> String {
+    if hidden.is_empty() {
+        "none".to_owned()
+    } else {
+        hidden
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+/// At most `max` (>= 2) evenly spaced items, always the first and the last.
+fn thin<T: Clone>(items: &[T], max: usize) -> Vec<T> {
+    let n = items.len();
+    if n <= max || max < 2 {
+        return items.to_vec();
+    }
+    (0..max)
+        .map(|i| items[i * (n - 1) / (max - 1)].clone())
+        .collect()
+}
+
+/// The settings whose values are not the same in all of `records`: what a
+/// runs table should highlight. Empty for fewer than two runs.
+pub fn differing_settings(records: &[&RunRecord]) -> BTreeSet<Setting> {
+    let Some((first, rest)) = records.split_first() else {
+        return BTreeSet::new();
+    };
+    Setting::ALL
+        .into_iter()
+        .filter(|setting| {
+            let value = setting.value(first);
+            rest.iter().any(|r| setting.value(r) != value)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thin_keeps_ends_and_count() {
+        let items: Vec<usize> = (0..2500).collect();
+        let thinned = thin(&items, 1000);
+        assert_eq!(thinned.len(), 1000);
+        assert_eq!(thinned.first(), Some(&0));
+        assert_eq!(thinned.last(), Some(&2499));
+        assert!(thinned.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(thin(&items[..10], 1000).len(), 10);
+    }
+}
