@@ -58,6 +58,10 @@ fn open_window(_file: Option<std::path::PathBuf>) -> anyhow::Result<()> {
 /// Mesa's Vulkan driver prints "XDG_RUNTIME_DIR is invalid or not set" on
 /// every device probe when the variable is missing (headless machines, CI,
 /// `sudo`). Point it at a private directory so the user sees only our output.
+#[expect(
+    unsafe_code,
+    reason = "set_var is unsafe in edition 2024; this runs before any thread exists"
+)]
 fn ensure_runtime_dir() {
     let valid = std::env::var_os("XDG_RUNTIME_DIR")
         .map(std::path::PathBuf::from)

@@ -21,10 +21,14 @@ use serde::Serialize;
 
 use super::choices::{BackendArg, OutOfRangeArg};
 use super::output::{print_notes, write_json_line};
+use crate::data::Table;
 use crate::data::csv::read_raw;
 use crate::data::notes::DataNote;
+use crate::data::prep::Pipeline;
+use crate::data::profile::TrainingProfile;
 use crate::data::scoring_report::{
-    ColumnRename, OutOfRangePolicy, ScoringOptions, ScoringReport, check_table, fills_from_pipeline,
+    Checked, ColumnRename, OutOfRangePolicy, ScoringError, ScoringOptions, ScoringReport,
+    check_table, fills_from_pipeline,
 };
 use crate::model::bundle::{Bundle, LoadedModel};
 use crate::model::select_device;
@@ -84,6 +88,86 @@ struct PredictSummary<'a> {
     report: Option<&'a ScoringReport>,
 }
 
+/// The classification threshold: `--threshold` (a probability) or the
+/// default; an error for a regression model given one.
+fn threshold(args: &PredictArgs, classification: bool) -> Result<f64> {
+    match (args.threshold, classification) {
+        (Some(_), false) => bail!(
+            "--threshold applies to classification, but `{}` is a regression model (it predicts a value)",
+            args.model.display()
+        ),
+        (Some(t), true) if !(0.0..=1.0).contains(&t) => {
+            bail!("--threshold must be a probability between 0 and 1, not {t}")
+        }
+        (t, _) => Ok(t.unwrap_or(DEFAULT_THRESHOLD)),
+    }
+}
+
+/// What the scoring report refuses, from the flags (`--strict` is all).
+fn scoring_options(args: &PredictArgs) -> ScoringOptions {
+    ScoringOptions {
+        refuse_unseen: args.refuse_unseen || args.strict,
+        refuse_missing: args.refuse_missing || args.strict,
+        out_of_range: if args.strict {
+            OutOfRangePolicy::Refuse
+        } else {
+            args.out_of_range.into()
+        },
+        ..ScoringOptions::default()
+    }
+}
+
+/// The scoring report's notes and warnings on standard error.
+fn print_report(report: &ScoringReport) {
+    for line in report.note_lines() {
+        eprintln!("note: {line}");
+    }
+    for line in report.warning_lines() {
+        eprintln!("warning: {line}");
+    }
+}
+
+/// The table to score: checked against the training profile (renamed,
+/// respelled, clipped) with the file's column renames in the report, or as
+/// read, with a note, for a model file saved before profiles existed.
+fn table_to_score(
+    table: Table,
+    renamed: Vec<(String, String)>,
+    scored_lines: &[u64],
+    profile: Option<&TrainingProfile>,
+    pipeline: &Pipeline,
+    options: &ScoringOptions,
+    notes: &mut Vec<DataNote>,
+) -> Result<(Option<Checked>, Table), ScoringError> {
+    let Some(profile) = profile else {
+        notes.push(DataNote::info(
+            None,
+            "this model file was saved before scoring reports existed: nothing is compared with the training data (train it again to get the report)",
+        ));
+        return Ok((None, table));
+    };
+    // A table of no columns has no rows; let the check name every missing
+    // column rather than count lines.
+    let lines = if table.n_cols() == 0 {
+        &[][..]
+    } else {
+        scored_lines
+    };
+    let mut checked = check_table(
+        table,
+        lines,
+        profile,
+        &fills_from_pipeline(pipeline),
+        options,
+    )?;
+    checked.report.renamed_columns.extend(
+        renamed
+            .into_iter()
+            .map(|(from, to)| ColumnRename { from, to }),
+    );
+    Ok((Some(checked), Table::default()))
+}
+
 pub(super) fn predict(args: &PredictArgs) -> Result<()> {
     let to_stdout = args.output.as_ref().is_none_or(|p| p.as_os_str() == "-");
     if args.json && to_stdout {
@@ -98,26 +182,8 @@ pub(super) fn predict(args: &PredictArgs) -> Result<()> {
         .encoding
         .class_names()
         .map(|(p, n)| (p.to_owned(), n));
-    let threshold = match (args.threshold, &classes) {
-        (Some(_), None) => bail!(
-            "--threshold applies to classification, but `{}` is a regression model (it predicts a value)",
-            args.model.display()
-        ),
-        (Some(t), Some(_)) if !(0.0..=1.0).contains(&t) => {
-            bail!("--threshold must be a probability between 0 and 1, not {t}")
-        }
-        (t, _) => t.unwrap_or(DEFAULT_THRESHOLD),
-    };
-    let options = ScoringOptions {
-        refuse_unseen: args.refuse_unseen || args.strict,
-        refuse_missing: args.refuse_missing || args.strict,
-        out_of_range: if args.strict {
-            OutOfRangePolicy::Refuse
-        } else {
-            args.out_of_range.into()
-        },
-        ..ScoringOptions::default()
-    };
+    let threshold = threshold(args, classes.is_some())?;
+    let options = scoring_options(args);
 
     if let Some(out) = args.output.as_ref().filter(|_| !to_stdout)
         && same_file(out, &args.data)
@@ -149,42 +215,17 @@ pub(super) fn predict(args: &PredictArgs) -> Result<()> {
             .map(|(_, i)| *i + 1)
     };
     let scored_lines = raw.scored_lines();
-    // The table to score: checked against the training profile (renamed,
-    // respelled, clipped), or as read for a model file without one.
-    let (mut checked, unchecked) = match &profile {
-        Some(profile) => {
-            // A table of no columns has no rows; let the check name every
-            // missing column rather than count lines.
-            let lines = if typed.table.n_cols() == 0 {
-                &[][..]
-            } else {
-                &scored_lines[..]
-            };
-            let mut checked = check_table(
-                typed.table,
-                lines,
-                profile,
-                &fills_from_pipeline(&pipeline),
-                &options,
-            )
-            .map_err(|e| e.with_file_columns(file_column))
-            .with_context(|| format!("{}", args.data.display()))?;
-            checked.report.renamed_columns.extend(
-                typed
-                    .renamed
-                    .into_iter()
-                    .map(|(from, to)| ColumnRename { from, to }),
-            );
-            (Some(checked), crate::data::Table::default())
-        }
-        None => {
-            notes.push(DataNote::info(
-                None,
-                "this model file was saved before scoring reports existed: nothing is compared with the training data (train it again to get the report)",
-            ));
-            (None, typed.table)
-        }
-    };
+    let (mut checked, unchecked) = table_to_score(
+        typed.table,
+        typed.renamed,
+        &scored_lines,
+        profile.as_ref(),
+        &pipeline,
+        &options,
+        &mut notes,
+    )
+    .map_err(|e| e.with_file_columns(file_column))
+    .with_context(|| format!("{}", args.data.display()))?;
 
     let scores = if raw.scored.is_empty() {
         notes.push(DataNote::info(
@@ -208,12 +249,7 @@ pub(super) fn predict(args: &PredictArgs) -> Result<()> {
     if !args.json {
         print_notes(&notes);
         if let Some(c) = &checked {
-            for line in c.report.note_lines() {
-                eprintln!("note: {line}");
-            }
-            for line in c.report.warning_lines() {
-                eprintln!("warning: {line}");
-            }
+            print_report(&c.report);
         }
     }
 
