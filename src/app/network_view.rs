@@ -8,8 +8,9 @@ use std::sync::Arc;
 
 use eframe::egui::{self, Color32, ColorImage, Pos2, Rect, Stroke, TextureHandle, TextureOptions};
 
-use super::PurchaseLabApp;
-use super::surface_view::{NEGATIVE, POSITIVE, mix};
+use super::PanelContext;
+use super::palette::{NEGATIVE, POSITIVE, signed_color};
+use super::view_cache::ViewCache;
 use crate::model::surface::{Surface, UNIT_RESOLUTION};
 use crate::model::train::LayerWeights;
 
@@ -80,10 +81,8 @@ fn unit_image(values: &[f32]) -> ColorImage {
             let v = values.get(py * n + px).copied().unwrap_or(0.0) * scale;
             if !v.is_finite() {
                 Color32::GRAY
-            } else if v >= 0.0 {
-                mix(Color32::WHITE, POSITIVE, v)
             } else {
-                mix(Color32::WHITE, NEGATIVE, -v)
+                signed_color(v)
             }
         })
         .collect();
@@ -151,17 +150,17 @@ fn matching_weights<'a>(
     fits.then_some(weights.as_slice())
 }
 
-pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
-    let Some(prepared) = app.prepared.clone() else {
+pub fn show(ui: &mut egui::Ui, cx: &PanelContext<'_>, views: &mut ViewCache) {
+    let Some(prepared) = cx.data.prepared().cloned() else {
         ui.weak("The network diagram appears once the data is ready.");
         return;
     };
     let inputs = prepared.pipeline.feature_names();
-    let hidden = app.settings.spec.hidden.clone();
+    let hidden = cx.settings.spec.hidden.clone();
     let mut sizes = vec![inputs.len()];
     sizes.extend(&hidden);
     sizes.push(1);
-    let surface = app.run.surface.clone();
+    let surface = cx.run.surface.clone();
     let weights = matching_weights(surface.as_deref(), &sizes);
     let units_ready = surface
         .as_ref()
@@ -229,7 +228,7 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
 
     draw_links(&painter, &columns, weights, node);
 
-    let axes = [&app.settings.x_feature, &app.settings.y_feature];
+    let axes = [&cx.settings.x_feature, &cx.settings.y_feature];
     let text_color = ui.visuals().text_color();
     let hover = ui.ctx().pointer_hover_pos();
     let mut hovered: Option<(usize, usize, Rect)> = None;
@@ -259,11 +258,11 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
             }
             let r = Rect::from_center_size(centre, egui::vec2(node, node));
             let texture = if c == n_columns - 1 {
-                app.surface_texture.id()
+                views.surface_texture.id()
             } else if units_ready {
                 surface
                     .as_ref()
-                    .and_then(|s| app.unit_textures.get(ui.ctx(), s, c - 1, unit))
+                    .and_then(|s| views.unit_textures.get(ui.ctx(), s, c - 1, unit))
             } else {
                 None
             };
@@ -304,11 +303,11 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
     if let Some((c, unit, r)) = hovered {
         let output = c == n_columns - 1;
         let texture = if output {
-            app.surface_texture.id()
+            views.surface_texture.id()
         } else {
             surface
                 .as_ref()
-                .and_then(|s| app.unit_textures.get(ui.ctx(), s, c - 1, unit))
+                .and_then(|s| views.unit_textures.get(ui.ctx(), s, c - 1, unit))
         };
         let bias = weights
             .and_then(|w| w.get(c - 1))
