@@ -295,11 +295,12 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, sweep: &mut SweepState
             .on_hover_text(tip);
             ui.end_row();
         }
-        ui.label("epochs");
+        let name = ui.label("epochs");
         ui.add_enabled(
             !running,
             egui::DragValue::new(&mut sweep.epochs).range(1..=5000),
         )
+        .labelled_by(name.id)
         .on_hover_text("Epochs per run (fewer when early stopping ends a run)");
         ui.end_row();
         ui.label("");
@@ -309,7 +310,7 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, sweep: &mut SweepState
         )
         .on_hover_text("End each run once its validation loss has not improved for 10 epochs");
         ui.end_row();
-        ui.label("rank by");
+        let name = ui.label("rank by");
         egui::ComboBox::from_id_salt("sweep_metric")
             .selected_text(sweep.metric.as_str())
             .show_ui(ui, |ui| {
@@ -318,6 +319,7 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, sweep: &mut SweepState
                 }
             })
             .response
+            .labelled_by(name.id)
             .on_hover_text("Which result decides the best run");
         ui.end_row();
     });
