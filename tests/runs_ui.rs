@@ -156,8 +156,7 @@ fn a_sweep_runs_in_the_background_lands_in_history_and_applies_the_best() {
     h.run_steps(2);
     h.get_by_label("Start sweep (12 runs)").click();
     wait_until(&mut h, "the sweep to start", |app| {
-        app.windows().sweep.running()
-            && app.windows().sweep.progress.is_some_and(|p| p.epoch > 0)
+        app.windows().sweep.running() && app.windows().sweep.progress.is_some_and(|p| p.epoch > 0)
     });
     h.get_by_label("Cancel sweep").click();
     wait_until(&mut h, "the sweep to stop", |app| {
@@ -257,6 +256,7 @@ fn choose_sweep_metric(h: &mut Window, metric: &str) {
     h.get_by_role_and_label(eframe::egui::accesskit::Role::ComboBox, "rank by")
         .click();
     h.run_steps(2);
-    h.get_by_label(metric).click();
+    h.get_by_role_and_label(eframe::egui::accesskit::Role::Button, metric)
+        .click();
     h.run_steps(2);
 }

@@ -49,7 +49,11 @@ fn step_trains_exactly_one_epoch_and_learning_rate_applies_live() {
     h.get_by_label("Step").click();
     wait_until(&mut h, "a second epoch", |app| app.run().history.len() >= 2);
     assert_eq!(h.state().run().history[1].epoch, 2);
-    assert!(h.state().run().error.is_none(), "{:?}", h.state().run().error);
+    assert!(
+        h.state().run().error.is_none(),
+        "{:?}",
+        h.state().run().error
+    );
 }
 
 #[test]
@@ -61,7 +65,9 @@ fn a_bad_csv_shows_its_error_and_keeps_the_previous_data() {
     std::fs::write(&bad, "age,spend\n31,10\n42\n").unwrap();
 
     type_and_load(&mut h, &bad);
-    wait_until(&mut h, "the load to fail", |app| app.data().data_error().is_some());
+    wait_until(&mut h, "the load to fail", |app| {
+        app.data().data_error().is_some()
+    });
     let error = h.state().data().data_error().unwrap().to_owned();
     assert_eq!(
         error,
@@ -132,7 +138,10 @@ fn a_lesson_sets_data_and_network_and_plays_with_its_explanation() {
         "the lesson's data"
     );
     assert!(app.settings().spec.hidden.is_empty(), "a linear model");
-    assert!(app.run().playing || app.run().finished, "it plays by itself");
+    assert!(
+        app.run().playing || app.run().finished,
+        "it plays by itself"
+    );
     // The one-line explanation is on screen.
     assert!(h.query_by_label_contains("no line splits XOR").is_some());
     h.get_by_label("end lesson").click();
@@ -203,14 +212,12 @@ fn the_what_if_form_predicts_as_fields_change_and_an_opened_model_answers() {
 
     // A customer who stays a long time and reads many pages buys.
     use purchase_lab::app::model_panel::FieldValue;
+    // Both fields in one frame, so no answer comes for one alone.
     for column in ["visit_minutes", "pages_visited"] {
-        command(
-            &mut h,
-            AppCommand::SetWhatIfField {
-                column: column.into(),
-                value: FieldValue::Number(20.0),
-            },
-        );
+        h.state_mut().push(AppCommand::SetWhatIfField {
+            column: column.into(),
+            value: FieldValue::Number(20.0),
+        });
     }
     let keen = what_if_answer(&mut h, Some(typical));
     assert!(keen > 0.8, "{keen}");
@@ -270,7 +277,9 @@ fn the_pace_menu_slows_play_to_a_classroom_pace() {
     h.run();
     assert_eq!(h.state().settings().pace, Some(3.0));
     h.get_by_label("Play").click();
-    wait_until(&mut h, "the first epoch", |app| !app.run().history.is_empty());
+    wait_until(&mut h, "the first epoch", |app| {
+        !app.run().history.is_empty()
+    });
     let first = Instant::now();
     while first.elapsed() < Duration::from_secs(1) {
         h.step();
@@ -310,7 +319,12 @@ fn a_messy_customer_file_shows_its_data_notes_and_leaves_the_identifier_out() {
     let features = &app.settings().problem.as_ref().unwrap().features;
     assert!(!features.contains(&"customerID".to_owned()), "{features:?}");
     assert!(features.contains(&"avg_order".to_owned()), "{features:?}");
-    let notes: Vec<&str> = app.data().data_notes().iter().map(|n| n.text.as_str()).collect();
+    let notes: Vec<&str> = app
+        .data()
+        .data_notes()
+        .iter()
+        .map(|n| n.text.as_str())
+        .collect();
     assert!(
         notes
             .iter()

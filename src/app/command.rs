@@ -44,11 +44,20 @@ pub enum AppCommand {
     OpenSession(PathBuf),
     /// Write the runs table, or one run's epochs, as CSV.
     SaveRunsCsv(PathBuf),
-    SaveHistoryCsv { run: u64, path: PathBuf },
+    SaveHistoryCsv {
+        run: u64,
+        path: PathBuf,
+    },
     /// Something done to one recorded run in the Runs window.
-    Run { id: u64, action: RunAction },
+    Run {
+        id: u64,
+        action: RunAction,
+    },
     /// Set one field of the what-if form.
-    SetWhatIfField { column: String, value: FieldValue },
+    SetWhatIfField {
+        column: String,
+        value: FieldValue,
+    },
     StartSweep,
     CancelSweep,
     /// Put the best sweep run's settings into the controls.

@@ -16,9 +16,10 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
             .on_hover_text("Save both curves with their axes and legends as an image")
             .clicked()
         {
-            cx.commands.push(AppCommand::OpenDialog(
-                super::background::Dialog::SavePng(super::export::PngView::Curves),
-            ));
+            cx.commands
+                .push(AppCommand::OpenDialog(super::background::Dialog::SavePng(
+                    super::export::PngView::Curves,
+                )));
         }
     });
     let history = &cx.run.history;

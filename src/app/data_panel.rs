@@ -6,8 +6,8 @@
 use eframe::egui;
 
 use super::background::Dialog;
-use super::{AppCommand, PanelContext};
 use super::settings::{Source, labels};
+use super::{AppCommand, PanelContext};
 use crate::data::notes::{DataNote, Severity};
 use crate::data::prep::{Impute, Scale};
 use crate::data::screen::Unsuitable;

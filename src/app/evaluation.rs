@@ -9,11 +9,7 @@ use super::PanelContext;
 use super::palette::{CORRECT, NEGATIVE, POSITIVE, WRONG};
 use crate::model::metrics::{ClassificationMetrics, RegressionMetrics};
 
-pub fn show(
-    ui: &mut egui::Ui,
-    cx: &mut PanelContext<'_>,
-    metrics: Option<&ClassificationMetrics>,
-) {
+pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, metrics: Option<&ClassificationMetrics>) {
     ui.strong("Evaluation on test customers");
     let regression = cx.settings.problem.as_ref().is_some_and(|p| p.regression);
     if regression {

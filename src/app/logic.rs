@@ -276,7 +276,8 @@ impl PurchaseLabApp {
         if record.source != settings.source {
             self.data.load(record.source.clone(), &self.ctx);
         }
-        self.training.run_mut().notice = Some(format!("restored the settings of `{}`", record.name));
+        self.training.run_mut().notice =
+            Some(format!("restored the settings of `{}`", record.name));
     }
 
     /// Runs `work` (a file write or read) on a background thread; its

@@ -220,11 +220,9 @@ impl eframe::App for PurchaseLabApp {
         self.run_commands();
         self.poll();
         self.sync_training();
-        self.views.metrics.refresh(
-            self.data.prepared(),
-            self.training.run(),
-            &self.settings,
-        );
+        self.views
+            .metrics
+            .refresh(self.data.prepared(), self.training.run(), &self.settings);
         self.ask_what_if();
     }
 

@@ -188,11 +188,7 @@ impl WhatIf {
     /// The question to send when the form, the model or the network
     /// changed and no answer is outstanding (at most one question in
     /// flight); it is then pending.
-    pub fn question(
-        &mut self,
-        prepared: Option<&Arc<Prepared>>,
-        run: &RunView,
-    ) -> Option<Command> {
+    pub fn question(&mut self, prepared: Option<&Arc<Prepared>>, run: &RunView) -> Option<Command> {
         // One question in flight; one unanswered for long (the training
         // thread was restarted or busy with a long epoch) is asked again.
         if self

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use eframe::egui::{self, Color32, ColorImage, Pos2, Rect, Stroke, TextureHandle, TextureOptions};
 
 use super::PanelContext;
-use super::palette::{NEGATIVE, POSITIVE, signed_color};
+use super::palette::{
+    INPUT_OFF_AXIS, LINK_UNKNOWN, NEGATIVE, NODE_OUTLINE, POSITIVE, signed_color,
+};
 use super::view_cache::ViewCache;
 use crate::model::surface::{Surface, UNIT_RESOLUTION};
 use crate::model::train::LayerWeights;
@@ -238,15 +240,7 @@ pub fn show(ui: &mut egui::Ui, cx: &PanelContext<'_>, views: &mut ViewCache) {
                 let name = inputs.get(unit).map_or("", String::as_str);
                 let on_axis = axes.iter().any(|a| a.as_str() == name);
                 let r = Rect::from_center_size(centre, egui::vec2(10.0, 10.0));
-                painter.rect_filled(
-                    r,
-                    2.0,
-                    if on_axis {
-                        POSITIVE
-                    } else {
-                        Color32::from_gray(150)
-                    },
-                );
+                painter.rect_filled(r, 2.0, if on_axis { POSITIVE } else { INPUT_OFF_AXIS });
                 painter.text(
                     centre - egui::vec2(10.0, 0.0),
                     egui::Align2::RIGHT_CENTER,
@@ -282,7 +276,7 @@ pub fn show(ui: &mut egui::Ui, cx: &PanelContext<'_>, views: &mut ViewCache) {
             painter.rect_stroke(
                 r,
                 2.0,
-                Stroke::new(1.0, Color32::from_gray(110)),
+                Stroke::new(1.0, NODE_OUTLINE),
                 egui::StrokeKind::Outside,
             );
             if hover.is_some_and(|p| r.contains(p)) {
@@ -371,7 +365,7 @@ fn draw_links(
                         let colour = if w >= 0.0 { POSITIVE } else { NEGATIVE };
                         Stroke::new(0.4 + 3.6 * t, colour.gamma_multiply(0.25 + 0.75 * t))
                     }
-                    _ => Stroke::new(0.5, Color32::from_gray(128).gamma_multiply(0.4)),
+                    _ => Stroke::new(0.5, LINK_UNKNOWN.gamma_multiply(0.4)),
                 };
                 painter.line_segment([start, end], stroke);
             }

@@ -45,6 +45,13 @@ pub const CONTOUR: Color32 = Color32::from_gray(60);
 /// Customers on a regression surface (no class to colour them by).
 pub const REGRESSION_POINTS: Color32 = Color32::from_gray(70);
 
+/// The network diagram: an input that is not on the surface's axes (those
+/// are [`POSITIVE`]), the outline of a unit, a link whose weight is not
+/// known yet.
+pub const INPUT_OFF_AXIS: Color32 = Color32::from_gray(150);
+pub const NODE_OUTLINE: Color32 = Color32::from_gray(110);
+pub const LINK_UNKNOWN: Color32 = Color32::from_gray(128);
+
 /// `a` blended towards `b` by `t` (clamped to 0..=1), per channel in sRGB.
 pub fn mix(a: Color32, b: Color32, t: f32) -> Color32 {
     let t = t.clamp(0.0, 1.0);

@@ -235,7 +235,9 @@ pub fn show_windows(ctx: &egui::Context, cx: &mut PanelContext<'_>, windows: &mu
         .default_size([620.0, 520.0])
         .default_pos([640.0, 140.0])
         .vscroll(true)
-        .show(ctx, |ui| super::sweep_panel::show(ui, cx, &mut windows.sweep));
+        .show(ctx, |ui| {
+            super::sweep_panel::show(ui, cx, &mut windows.sweep)
+        });
     windows.sweep.open = open;
 }
 

@@ -106,7 +106,6 @@ pub fn render(surface: &Surface, regression: bool, discretize: bool) -> ColorIma
     ColorImage::new([side, side], pixels)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -164,9 +164,10 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, views: &mut ViewCache)
             .on_hover_text("Save the surface with its axes and legend as an image")
             .clicked()
         {
-            cx.commands.push(AppCommand::OpenDialog(
-                super::background::Dialog::SavePng(super::export::PngView::Surface),
-            ));
+            cx.commands
+                .push(AppCommand::OpenDialog(super::background::Dialog::SavePng(
+                    super::export::PngView::Surface,
+                )));
         }
     });
     let regression = cx.settings.problem.as_ref().is_some_and(|p| p.regression);
@@ -281,4 +282,3 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, views: &mut ViewCache)
         .on_hover_text(full);
     }
 }
-

@@ -340,10 +340,7 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, sweep: &mut SweepState
             cx.commands.push(AppCommand::StartSweep);
         }
         if ui
-            .add_enabled(
-                !sweep.outcomes.is_empty(),
-                egui::Button::new("Apply best"),
-            )
+            .add_enabled(!sweep.outcomes.is_empty(), egui::Button::new("Apply best"))
             .on_hover_text("Put the best run's network and training settings into the controls")
             .clicked()
         {

@@ -53,7 +53,12 @@ impl MetricsCache {
         self.metrics = None;
     }
 
-    pub fn refresh(&mut self, prepared: Option<&Arc<Prepared>>, run: &RunView, settings: &Settings) {
+    pub fn refresh(
+        &mut self,
+        prepared: Option<&Arc<Prepared>>,
+        run: &RunView,
+        settings: &Settings,
+    ) {
         let (Some(prepared), Some(predictions)) = (prepared, &run.predictions) else {
             self.clear();
             return;
