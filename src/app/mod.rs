@@ -3,7 +3,7 @@
 //! metrics received from the training thread. No tensor ever lives here.
 //!
 //! Each frame runs in three steps, as in egui's demo app and rerun's
-//! viewer: [`logic`] collects what the background threads sent and keeps
+//! viewer: `logic.rs` collects what the background threads sent and keeps
 //! the training thread in step with the settings; the panels draw, edit the
 //! plain [`Settings`] they show and push an [`AppCommand`] for anything
 //! else (Play, Load, Restore…); the commands are then applied

@@ -233,8 +233,8 @@ impl TrainingLink {
         self.send(Command::Start(Box::new(job)));
     }
 
-    /// Events that arrived since the last frame (at most
-    /// [`EVENTS_PER_FRAME`]; another frame is asked for when there are more).
+    /// Events that arrived since the last frame (at most 200, so a flood
+    /// never stalls drawing; another frame is asked for when there are more).
     pub fn poll_events(&mut self, ctx: &egui::Context) -> Vec<Event> {
         let mut events = Vec::new();
         if let Some(worker) = &self.worker {
