@@ -1,15 +1,22 @@
-//! Work the UI thread must not wait for: loading or generating a table, and
-//! native file dialogs. Each runs on a named thread whose result arrives
-//! through a channel; the thread is joined when its result is collected, and
-//! a load also when the task is dropped.
+//! Work the UI thread must not wait for: loading or generating a table,
+//! native file dialogs, file reads and writes, and PNG exports. Each runs
+//! on a named thread whose result arrives through a channel; the thread is
+//! joined when its result is collected, and a load also when the task is
+//! dropped. [`BackgroundTasks`] holds the dialog, the reads and writes and
+//! the export in flight; the loader belongs to the data side.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError, sync_channel};
 use std::thread::JoinHandle;
+
+use eframe::egui;
 
 use crate::data::table::Table;
 use crate::data::{load_csv, synth};
 
+use super::command::AppCommand;
+use super::export::{self, PngView, ViewRects};
 use super::settings::Source;
 
 /// A result being computed on its own thread.
@@ -80,9 +87,18 @@ impl<T> Drop for Task<T> {
     }
 }
 
-/// A table loaded (or generated) from a source with its fingerprint (for
-/// the run history), or a readable error.
-pub type Loaded = (Source, Result<(Table, String), String>);
+/// A table loaded (or generated) from a source, or a readable error.
+pub struct Loaded {
+    pub source: Source,
+    pub result: Result<LoadedTable, String>,
+}
+
+/// A table read from its source.
+pub struct LoadedTable {
+    pub table: Table,
+    /// Hash of every cell, recorded with each run in the history.
+    pub fingerprint: String,
+}
 
 pub fn load(source: Source, notify: impl Fn() + Send + 'static) -> Result<Task<Loaded>, String> {
     Task::spawn("purchase-lab-loader", true, notify, move || {
@@ -97,14 +113,16 @@ pub fn load(source: Source, notify: impl Fn() + Send + 'static) -> Result<Task<L
             }),
         };
         // Hashing every cell is done here, off the UI thread.
-        let result = result.map(|table| {
-            let fingerprint = crate::tune::fingerprint(&table);
-            (table, fingerprint)
+        let result = result.map(|table| LoadedTable {
+            fingerprint: crate::tune::fingerprint(&table),
+            table,
         });
-        (source, result)
+        Loaded { source, result }
     })
 }
 
+/// The native file dialogs, by what their path is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialog {
     OpenCsv,
     SaveModel,
@@ -119,7 +137,7 @@ pub enum Dialog {
 pub fn file_dialog(
     kind: Dialog,
     notify: impl Fn() + Send + 'static,
-) -> Result<Task<(Dialog, Option<PathBuf>)>, String> {
+) -> Result<Task<DialogResult>, String> {
     Task::spawn("purchase-lab-dialog", false, notify, move || {
         let path = match kind {
             Dialog::OpenCsv => rfd::FileDialog::new()
@@ -160,6 +178,138 @@ pub fn file_dialog(
                 .add_filter("Purchase Lab session", &["json"])
                 .pick_file(),
         };
-        (kind, path)
+        DialogResult { kind, path }
     })
+}
+
+/// A dialog closed: the path chosen, or `None` when it was cancelled.
+pub struct DialogResult {
+    pub kind: Dialog,
+    pub path: Option<PathBuf>,
+}
+
+impl DialogResult {
+    /// What to do with the chosen path.
+    pub fn command(self) -> Option<AppCommand> {
+        let path = self.path?;
+        Some(match self.kind {
+            Dialog::OpenCsv => AppCommand::LoadSource(Source::File(path)),
+            Dialog::SaveModel => AppCommand::SaveModel(path),
+            Dialog::OpenModel => AppCommand::OpenModel(path),
+            Dialog::SaveRunsCsv => AppCommand::SaveRunsCsv(path),
+            Dialog::SaveHistoryCsv(run) => AppCommand::SaveHistoryCsv { run, path },
+            Dialog::SavePng(view) => AppCommand::ExportPng(view, path),
+            Dialog::SaveSession => AppCommand::SaveSession(path),
+            Dialog::OpenSession => AppCommand::OpenSession(path),
+        })
+    }
+}
+
+/// What a background read or write produced.
+pub enum IoDone {
+    Notice(String),
+    Session(Box<crate::tune::session::Session>),
+}
+
+pub type IoResult = Result<IoDone, String>;
+
+/// A PNG export waiting for its screenshot.
+struct PendingPng {
+    view: PngView,
+    path: PathBuf,
+    screenshot: Receiver<Arc<egui::ColorImage>>,
+}
+
+/// The dialog, file reads and writes, and PNG export in flight.
+#[derive(Default)]
+pub struct BackgroundTasks {
+    /// At most one native dialog at a time.
+    dialog: Option<Task<DialogResult>>,
+    io: Vec<Task<IoResult>>,
+    png: Option<PendingPng>,
+}
+
+impl BackgroundTasks {
+    /// Opens a native dialog unless one is open already.
+    pub fn open_dialog(&mut self, kind: Dialog, ctx: &egui::Context) -> Result<(), String> {
+        if self.dialog.is_some() {
+            return Ok(());
+        }
+        let repaint = ctx.clone();
+        self.dialog = Some(file_dialog(kind, move || repaint.request_repaint())?);
+        Ok(())
+    }
+
+    /// Runs `work` (a file write or read) on a background thread; its
+    /// result comes back from [`BackgroundTasks::poll_io`].
+    pub fn spawn_io(
+        &mut self,
+        ctx: &egui::Context,
+        work: impl FnOnce() -> IoResult + Send + 'static,
+    ) -> Result<(), String> {
+        let repaint = ctx.clone();
+        let task = Task::spawn(
+            "purchase-lab-io",
+            true,
+            move || repaint.request_repaint(),
+            work,
+        )?;
+        self.io.push(task);
+        Ok(())
+    }
+
+    /// Exports a view as PNG: the next frame is captured, then cropped.
+    pub fn export_png(&mut self, view: PngView, path: PathBuf, ctx: &egui::Context) {
+        let screenshot = export::request_screenshot(ctx);
+        self.png = Some(PendingPng {
+            view,
+            path,
+            screenshot,
+        });
+    }
+
+    /// The dialog's answer once it is closed.
+    pub fn poll_dialog(&mut self) -> Option<DialogResult> {
+        let result = self.dialog.as_mut()?.poll()?;
+        self.dialog = None;
+        Some(result)
+    }
+
+    /// Hands a screenshot that arrived to a background write of the view
+    /// it was taken for.
+    pub fn poll_png(&mut self, rects: &ViewRects, ctx: &egui::Context) -> Result<(), String> {
+        let Some(image) = self.png.as_ref().and_then(|p| p.screenshot.try_recv().ok()) else {
+            return Ok(());
+        };
+        let Some(PendingPng { view, path, .. }) = self.png.take() else {
+            return Ok(());
+        };
+        let rect = rects.get(view);
+        let ppp = ctx.pixels_per_point();
+        self.spawn_io(ctx, move || {
+            let part = rect
+                .and_then(|r| export::crop(&image, r, ppp))
+                .ok_or("that view is not on screen")?;
+            export::write_png(&part, &path)?;
+            Ok(IoDone::Notice(format!(
+                "image saved to {} ({} x {} pixels)",
+                path.display(),
+                part.size[0],
+                part.size[1]
+            )))
+        })
+    }
+
+    /// Reads and writes that finished since the last call.
+    pub fn poll_io(&mut self) -> Vec<IoResult> {
+        let mut done = Vec::new();
+        self.io.retain_mut(|task| match task.poll() {
+            Some(result) => {
+                done.push(result);
+                false
+            }
+            None => !task.is_lost(),
+        });
+        done
+    }
 }

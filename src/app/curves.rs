@@ -3,28 +3,27 @@
 use eframe::egui;
 use egui_plot::{Legend, Line, Plot};
 
-use super::PurchaseLabApp;
+use super::palette::{TRAIN_CURVE as TRAIN_COLOR, VALID_CURVE as VALID_COLOR};
+use super::{AppCommand, PanelContext};
 
-const TRAIN_COLOR: egui::Color32 = egui::Color32::from_rgb(8, 119, 189);
-const VALID_COLOR: egui::Color32 = egui::Color32::from_rgb(230, 110, 20);
-
-pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
+pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
     ui.horizontal(|ui| {
         ui.strong("Loss");
-        ui.checkbox(&mut app.settings.log_loss, "log scale")
+        ui.checkbox(&mut cx.settings.log_loss, "log scale")
             .on_hover_text("Show log10 of the loss, to see small improvements late in training");
         if ui
             .small_button("PNG…")
             .on_hover_text("Save both curves with their axes and legends as an image")
             .clicked()
         {
-            app.open_dialog(super::background::Dialog::SavePng(
-                super::export::PngView::Curves,
-            ));
+            cx.commands
+                .push(AppCommand::OpenDialog(super::background::Dialog::SavePng(
+                    super::export::PngView::Curves,
+                )));
         }
     });
-    let history = &app.run.history;
-    let log = app.settings.log_loss;
+    let history = &cx.run.history;
+    let log = cx.settings.log_loss;
     let tf = |v: f64| if log { v.max(1e-12).log10() } else { v };
     let train: Vec<[f64; 2]> = history
         .iter()

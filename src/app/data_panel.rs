@@ -5,9 +5,9 @@
 
 use eframe::egui;
 
-use super::PurchaseLabApp;
 use super::background::Dialog;
 use super::settings::{Source, labels};
+use super::{AppCommand, PanelContext};
 use crate::data::notes::{DataNote, Severity};
 use crate::data::prep::{Impute, Scale};
 use crate::data::screen::Unsuitable;
@@ -16,25 +16,26 @@ use crate::data::table::{CellFormat, ColumnKind, Table};
 
 const PREVIEW_ROWS: usize = 8;
 
-pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
+pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, path_field: &mut String) {
     ui.heading("Data");
-    source_controls(app, ui);
-    if let Some(loading) = &app.loading {
+    source_controls(ui, cx, path_field);
+    let data = cx.data;
+    if let Some(loading) = &data.loading {
         ui.horizontal(|ui| {
             ui.spinner();
             ui.label(format!("loading {loading}…"));
         });
     }
-    if let Some(error) = &app.data_error {
+    if let Some(error) = &data.data_error {
         ui.colored_label(ui.visuals().error_fg_color, error.as_str())
             .on_hover_text("The data you had before is still loaded and usable.");
     }
-    let Some(table) = app.table.clone() else {
+    let Some(table) = data.table.clone() else {
         return;
     };
     ui.label(format!(
         "{}: {} rows × {} columns",
-        app.settings.source.label(),
+        cx.settings.source.label(),
         table.n_rows(),
         table.n_cols()
     ));
@@ -44,16 +45,16 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
     egui::CollapsingHeader::new("Columns")
         .default_open(false)
         .show(ui, |ui| column_summary(&table, ui));
-    data_notes(&app.data_notes, ui);
+    data_notes(&data.data_notes, ui);
     ui.separator();
-    problem_controls(app, &table, ui);
+    problem_controls(ui, cx, &table);
 }
 
-fn source_controls(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
+fn source_controls(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, path_field: &mut String) {
     egui::CollapsingHeader::new("Generate customers")
-        .default_open(matches!(app.settings.source, Source::Generated(_)))
+        .default_open(matches!(cx.settings.source, Source::Generated(_)))
         .show(ui, |ui| {
-            let synth = &mut app.settings.synth;
+            let synth = &mut cx.settings.synth;
             let before = synth.preset;
             egui::ComboBox::from_label("preset")
                 .selected_text(synth.preset.name())
@@ -84,31 +85,33 @@ fn source_controls(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
                 .clicked()
                 || changed_preset
             {
-                let source = Source::Generated(app.settings.synth.clone());
-                app.load(source);
+                let source = Source::Generated(cx.settings.synth.clone());
+                cx.commands.push(AppCommand::LoadSource(source));
             }
         });
     egui::CollapsingHeader::new("Open a CSV file")
-        .default_open(matches!(app.settings.source, Source::File(_)))
+        .default_open(matches!(cx.settings.source, Source::File(_)))
         .show(ui, |ui| {
             if ui
                 .button("Open CSV…")
                 .on_hover_text("Choose a customer file: a header row, then one row per customer (`,` `;` or tab)")
                 .clicked()
             {
-                app.open_dialog(Dialog::OpenCsv);
+                cx.commands.push(AppCommand::OpenDialog(Dialog::OpenCsv));
             }
-            ui.weak("…or drop a file onto the window, or type its path:");
+            let hint = ui.weak("…or drop a file onto the window, or type its path:");
             ui.horizontal(|ui| {
-                let field = ui.add(
-                    egui::TextEdit::singleline(&mut app.path_field)
-                        .hint_text("/path/to/customers.csv")
-                        .desired_width(200.0),
-                );
+                let field = ui
+                    .add(
+                        egui::TextEdit::singleline(path_field)
+                            .hint_text("/path/to/customers.csv")
+                            .desired_width(200.0),
+                    )
+                    .labelled_by(hint.id);
                 let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                if (ui.button("Load").clicked() || enter) && !app.path_field.trim().is_empty() {
-                    let path = std::path::PathBuf::from(app.path_field.trim());
-                    app.load(Source::File(path));
+                if (ui.button("Load").clicked() || enter) && !path_field.trim().is_empty() {
+                    let path = std::path::PathBuf::from(path_field.trim());
+                    cx.commands.push(AppCommand::LoadSource(Source::File(path)));
                 }
             });
         });
@@ -203,8 +206,9 @@ fn column_summary(table: &Table, ui: &mut egui::Ui) {
         });
 }
 
-fn problem_controls(app: &mut PurchaseLabApp, table: &Table, ui: &mut egui::Ui) {
-    let Some(problem) = app.settings.problem.as_mut() else {
+fn problem_controls(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, table: &Table) {
+    let data = cx.data;
+    let Some(problem) = cx.settings.problem.as_mut() else {
         return;
     };
     ui.strong("What to predict");
@@ -260,7 +264,7 @@ fn problem_controls(app: &mut PurchaseLabApp, table: &Table, ui: &mut egui::Ui) 
     }
 
     ui.strong("Features");
-    let unfit = app.unfit_columns.clone();
+    let unfit = &data.unfit_columns;
     let names: Vec<String> = table
         .column_names()
         .filter(|n| *n != problem.target)
@@ -345,10 +349,10 @@ fn problem_controls(app: &mut PurchaseLabApp, table: &Table, ui: &mut egui::Ui) 
     }
     ui.checkbox(&mut problem.drop_duplicates, "drop duplicate rows")
         .on_hover_text("Leave out rows that repeat another row exactly before the split, so no test customer is a copy of a training one");
-    if let Some(error) = &app.prep_error {
+    if let Some(error) = &data.prep_error {
         ui.colored_label(ui.visuals().error_fg_color, error.as_str());
     }
-    if let Some(p) = &app.prepared {
+    if let Some(p) = &data.prepared {
         ui.weak(format!(
             "{} training rows, {} test rows, {} network inputs{}",
             p.train.x.rows,

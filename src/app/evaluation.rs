@@ -5,20 +5,20 @@
 use eframe::egui::{self, Color32};
 use egui_plot::{Line, Plot, Points};
 
-use super::PurchaseLabApp;
-use super::surface_view::{NEGATIVE, POSITIVE};
-use crate::model::metrics::RegressionMetrics;
+use super::PanelContext;
+use super::palette::{CORRECT, NEGATIVE, POSITIVE, WRONG};
+use crate::model::metrics::{ClassificationMetrics, RegressionMetrics};
 
-pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
+pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, metrics: Option<&ClassificationMetrics>) {
     ui.strong("Evaluation on test customers");
-    let regression = app.settings.problem.as_ref().is_some_and(|p| p.regression);
+    let regression = cx.settings.problem.as_ref().is_some_and(|p| p.regression);
     if regression {
-        regression_view(app, ui);
+        regression_view(ui, cx);
         return;
     }
-    ui.add(egui::Slider::new(&mut app.settings.threshold, 0.01..=0.99).text("threshold"))
+    ui.add(egui::Slider::new(&mut cx.settings.threshold, 0.01..=0.99).text("threshold"))
         .on_hover_text("Customers with a predicted probability at or above this count as buyers; lower it to catch more buyers at the cost of false alarms");
-    let Some(m) = app.metrics.clone() else {
+    let Some(m) = metrics else {
         ui.weak("Train for an epoch to see how the network does.");
         return;
     };
@@ -35,11 +35,7 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
             ui.end_row();
             let cell = |ui: &mut egui::Ui, n: u64, correct: bool, tip: &str| {
                 let strength = n as f32 / total;
-                let base = if correct {
-                    Color32::from_rgb(60, 150, 80)
-                } else {
-                    Color32::from_rgb(200, 70, 60)
-                };
+                let base = if correct { CORRECT } else { WRONG };
                 let fill = base.gamma_multiply(0.25 + 0.75 * strength);
                 egui::Frame::new()
                     .fill(fill)
@@ -112,8 +108,8 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
         });
 }
 
-fn regression_view(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
-    let (Some(prepared), Some(predictions)) = (&app.prepared, &app.run.predictions) else {
+fn regression_view(ui: &mut egui::Ui, cx: &PanelContext<'_>) {
+    let (Some(prepared), Some(predictions)) = (cx.data.prepared(), &cx.run.predictions) else {
         ui.weak("Train for an epoch to see how the network does.");
         return;
     };

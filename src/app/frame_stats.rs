@@ -120,6 +120,10 @@ impl Ring {
 
 /// CPU time the calling thread has used, in seconds.
 #[cfg(unix)]
+#[expect(
+    unsafe_code,
+    reason = "libc's clock_gettime is the only way to read this thread's CPU time"
+)]
 fn thread_cpu_seconds() -> Option<f64> {
     let mut time = libc::timespec {
         tv_sec: 0,

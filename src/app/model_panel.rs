@@ -6,13 +6,15 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use eframe::egui;
 
-use super::PurchaseLabApp;
-use super::surface_view::{NEGATIVE, POSITIVE};
-use crate::data::prep::{FeatureStep, Pipeline, TargetEncoding};
+use super::PanelContext;
+use super::palette::{NEGATIVE, POSITIVE};
+use super::training_link::RunView;
+use crate::data::prep::{FeatureStep, Pipeline, Prepared, TargetEncoding};
 use crate::data::profile::TrainingProfile;
 use crate::data::table::{Column, Table};
 use crate::model::bundle::BundleMeta;
@@ -40,8 +42,16 @@ pub enum FieldValue {
 struct Question {
     model: WhatIfModel,
     /// Changes whenever the training network has moved on.
-    network_version: usize,
+    network_version: u64,
     values: Vec<(String, FieldValue)>,
+}
+
+/// A question sent and not yet answered.
+#[derive(Debug)]
+struct Pending {
+    id: u64,
+    question: Question,
+    sent: Instant,
 }
 
 #[derive(Debug, Default)]
@@ -51,7 +61,7 @@ pub struct WhatIf {
     pub use_opened: bool,
     pub values: BTreeMap<String, FieldValue>,
     pub answer: Option<Result<f32, String>>,
-    pending: Option<(u64, Question, Instant)>,
+    pending: Option<Pending>,
     answered: Option<Question>,
     next_id: u64,
 }
@@ -59,12 +69,12 @@ pub struct WhatIf {
 impl WhatIf {
     /// An answer arrived; stale ones (for an older question) are dropped.
     pub fn receive(&mut self, id: u64, result: Result<f32, String>) {
-        if let Some((pending_id, question, sent)) = self.pending.take() {
-            if pending_id == id {
+        if let Some(pending) = self.pending.take() {
+            if pending.id == id {
                 self.answer = Some(result);
-                self.answered = Some(question);
+                self.answered = Some(pending.question);
             } else {
-                self.pending = Some((pending_id, question, sent));
+                self.pending = Some(pending);
             }
         }
     }
@@ -83,19 +93,22 @@ impl WhatIf {
 }
 
 /// The pipeline whose original columns the form asks for.
-fn pipeline(app: &PurchaseLabApp) -> Option<&Pipeline> {
-    match (&app.what_if.opened, app.what_if.use_opened) {
+fn pipeline<'a>(what_if: &'a WhatIf, prepared: Option<&'a Arc<Prepared>>) -> Option<&'a Pipeline> {
+    match (&what_if.opened, what_if.use_opened) {
         (Some(opened), true) => Some(&opened.meta.pipeline),
-        _ => app.prepared.as_ref().map(|p| &p.pipeline),
+        _ => prepared.map(|p| &p.pipeline),
     }
 }
 
 /// What the answering model knew of its training rows (for the warnings
 /// next to the answer).
-fn profile(app: &PurchaseLabApp) -> Option<&TrainingProfile> {
-    match (&app.what_if.opened, app.what_if.use_opened) {
+fn profile<'a>(
+    what_if: &'a WhatIf,
+    prepared: Option<&'a Arc<Prepared>>,
+) -> Option<&'a TrainingProfile> {
+    match (&what_if.opened, what_if.use_opened) {
         (Some(opened), true) => opened.meta.profile.as_ref(),
-        _ => app.prepared.as_ref().and_then(|p| p.profile.as_ref()),
+        _ => prepared.and_then(|p| p.profile.as_ref()),
     }
 }
 
@@ -171,88 +184,84 @@ pub fn customer(pipeline: &Pipeline, values: &BTreeMap<String, FieldValue>) -> O
     Table::new(columns).ok()
 }
 
-/// Sends a question when the form, the model or the network changed and no
-/// answer is outstanding (at most one question in flight).
-pub fn ask(app: &mut PurchaseLabApp) {
-    // One question in flight; one unanswered for long (the training thread
-    // was restarted or busy with a long epoch) is asked again.
-    if app
-        .what_if
-        .pending
-        .as_ref()
-        .is_some_and(|(_, _, sent)| sent.elapsed() < ANSWER_PATIENCE)
-    {
-        return;
-    }
-    let model = if app.what_if.use_opened && app.what_if.opened.is_some() {
-        WhatIfModel::Opened
-    } else {
-        WhatIfModel::Current
-    };
-    let Some(pipeline) = pipeline(app).cloned() else {
-        return;
-    };
-    // Fields for columns this pipeline has start at a typical value.
-    for step in &pipeline.steps {
-        app.what_if
-            .values
-            .entry(step.column().to_owned())
-            .or_insert_with(|| typical(step));
-    }
-    if model == WhatIfModel::Current && app.run.history.is_empty() && app.run.surface.is_none() {
-        return;
-    }
-    let values: Vec<(String, FieldValue)> = pipeline
-        .steps
-        .iter()
-        .filter_map(|s| {
-            app.what_if
-                .values
-                .get(s.column())
-                .map(|v| (s.column().to_owned(), v.clone()))
-        })
-        .collect();
-    let network_version = match model {
-        WhatIfModel::Current => app
-            .run
-            .predictions
+impl WhatIf {
+    /// The question to send when the form, the model or the network
+    /// changed and no answer is outstanding (at most one question in
+    /// flight); it is then pending.
+    pub fn question(&mut self, prepared: Option<&Arc<Prepared>>, run: &RunView) -> Option<Command> {
+        // One question in flight; one unanswered for long (the training
+        // thread was restarted or busy with a long epoch) is asked again.
+        if self
+            .pending
             .as_ref()
-            .map_or(0, |p| std::sync::Arc::as_ptr(p) as usize),
-        WhatIfModel::Opened => 0,
-    };
-    let question = Question {
-        model,
-        network_version,
-        values,
-    };
-    if app.what_if.answered.as_ref() == Some(&question) {
-        return;
+            .is_some_and(|p| p.sent.elapsed() < ANSWER_PATIENCE)
+        {
+            return None;
+        }
+        let model = if self.use_opened && self.opened.is_some() {
+            WhatIfModel::Opened
+        } else {
+            WhatIfModel::Current
+        };
+        let pipeline = pipeline(self, prepared)?.clone();
+        // Fields for columns this pipeline has start at a typical value.
+        for step in &pipeline.steps {
+            self.values
+                .entry(step.column().to_owned())
+                .or_insert_with(|| typical(step));
+        }
+        if model == WhatIfModel::Current && run.history.is_empty() && run.surface.is_none() {
+            return None;
+        }
+        let values: Vec<(String, FieldValue)> = pipeline
+            .steps
+            .iter()
+            .filter_map(|s| {
+                self.values
+                    .get(s.column())
+                    .map(|v| (s.column().to_owned(), v.clone()))
+            })
+            .collect();
+        let network_version = match model {
+            WhatIfModel::Current => run.predictions_version,
+            WhatIfModel::Opened => 0,
+        };
+        let question = Question {
+            model,
+            network_version,
+            values,
+        };
+        if self.answered.as_ref() == Some(&question) {
+            return None;
+        }
+        let table = customer(&pipeline, &self.values)?;
+        self.next_id += 1;
+        let id = self.next_id;
+        self.pending = Some(Pending {
+            id,
+            question,
+            sent: Instant::now(),
+        });
+        Some(Command::WhatIf {
+            id,
+            customer: Box::new(table),
+            model,
+        })
     }
-    let Some(table) = customer(&pipeline, &app.what_if.values) else {
-        return;
-    };
-    app.what_if.next_id += 1;
-    let id = app.what_if.next_id;
-    app.what_if.pending = Some((id, question, Instant::now()));
-    app.send(Command::WhatIf {
-        id,
-        customer: Box::new(table),
-        model,
-    });
 }
 
-pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
+pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, what_if: &mut WhatIf) {
     ui.strong("What if…")
         .on_hover_text("Describe one customer and see what the network predicts for them");
-    if let Some(opened) = app.what_if.opened.clone() {
+    if let Some(opened) = what_if.opened.clone() {
         let name = opened.path.file_name().map_or_else(
             || opened.path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
         ui.horizontal(|ui| {
-            ui.radio_value(&mut app.what_if.use_opened, false, "network in training")
+            ui.radio_value(&mut what_if.use_opened, false, "network in training")
                 .on_hover_text("Ask the network you are training right now");
-            ui.radio_value(&mut app.what_if.use_opened, true, format!("model {name}"))
+            ui.radio_value(&mut what_if.use_opened, true, format!("model {name}"))
                 .on_hover_text(format!(
                     "Ask the model opened from {}: trained {} epochs on `{}`",
                     opened.path.display(),
@@ -261,18 +270,23 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
                 ));
         });
     }
-    let Some(pipeline) = pipeline(app).cloned() else {
+    let prepared = cx.data.prepared();
+    let Some(pipeline) = pipeline(what_if, prepared).cloned() else {
         ui.weak("Load data or open a model to ask about a customer.");
         return;
     };
 
-    answer_line(app, ui, &pipeline.encoding);
-    let answer = app
-        .what_if
+    answer_line(ui, cx, what_if, &pipeline.encoding);
+    let answer = what_if
         .answer
         .as_ref()
         .and_then(|a| a.as_ref().ok().copied());
-    for warning in what_if_warnings(&pipeline, profile(app), &app.what_if.values, answer) {
+    for warning in what_if_warnings(
+        &pipeline,
+        profile(what_if, prepared),
+        &what_if.values,
+        answer,
+    ) {
         ui.colored_label(ui.visuals().warn_fg_color, format!("warning: {warning}"));
     }
 
@@ -282,7 +296,7 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
             .on_hover_text("Put every field back to the median or most frequent value")
             .clicked()
         {
-            app.what_if.values.clear();
+            what_if.values.clear();
         }
     });
     egui::Grid::new("what_if_form")
@@ -291,8 +305,7 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
         .show(ui, |ui| {
             for step in &pipeline.steps {
                 let name = step.column();
-                let value = app
-                    .what_if
+                let value = what_if
                     .values
                     .entry(name.to_owned())
                     .or_insert_with(|| typical(step));
@@ -331,8 +344,13 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
         });
 }
 
-fn answer_line(app: &PurchaseLabApp, ui: &mut egui::Ui, encoding: &TargetEncoding) {
-    match &app.what_if.answer {
+fn answer_line(
+    ui: &mut egui::Ui,
+    cx: &PanelContext<'_>,
+    what_if: &WhatIf,
+    encoding: &TargetEncoding,
+) {
+    match &what_if.answer {
         None => {
             ui.weak("Press Play or Step to get a prediction.");
         }
@@ -342,7 +360,7 @@ fn answer_line(app: &PurchaseLabApp, ui: &mut egui::Ui, encoding: &TargetEncodin
         Some(Ok(p)) => match encoding.class_names() {
             Some((positive, negative)) => {
                 let p = p.clamp(0.0, 1.0);
-                let verdict = if f64::from(p) >= app.settings.threshold {
+                let verdict = if f64::from(p) >= cx.settings.threshold {
                     positive.to_owned()
                 } else {
                     negative
@@ -360,13 +378,12 @@ fn answer_line(app: &PurchaseLabApp, ui: &mut egui::Ui, encoding: &TargetEncodin
                 );
             }
             None => {
-                let target = app
-                    .what_if
+                let target = what_if
                     .opened
                     .as_ref()
-                    .filter(|_| app.what_if.use_opened)
+                    .filter(|_| what_if.use_opened)
                     .map(|o| o.meta.recipe.target.clone())
-                    .or_else(|| app.settings.problem.as_ref().map(|p| p.target.clone()))
+                    .or_else(|| cx.settings.problem.as_ref().map(|p| p.target.clone()))
                     .unwrap_or_default();
                 ui.horizontal(|ui| {
                     ui.heading(crate::data::table::format_number(f64::from(*p)));

@@ -3,13 +3,13 @@
 
 use eframe::egui;
 
-use super::PurchaseLabApp;
+use super::PanelContext;
 use crate::model::spec::{MAX_HIDDEN_LAYERS, MAX_NEURONS};
 use crate::model::{Activation, BackendChoice, OptimizerKind};
 
-pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
+pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
     ui.heading("Network");
-    let spec = &mut app.settings.spec;
+    let spec = &mut cx.settings.spec;
     ui.horizontal(|ui| {
         ui.label(format!("{} hidden layers", spec.hidden.len()));
         if ui
@@ -49,7 +49,7 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
         .on_hover_text("Randomly silence this share of neurons while training, so no single neuron is relied on (fights overfitting)");
 
     ui.heading("Training");
-    let train = &mut app.settings.train;
+    let train = &mut cx.settings.train;
     egui::ComboBox::from_label("optimizer")
         .selected_text(train.optimizer.label())
         .show_ui(ui, |ui| {
@@ -76,13 +76,13 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
     );
     ui.horizontal(|ui| {
         ui.add_enabled(
-            !app.settings.until_paused,
+            !cx.settings.until_paused,
             egui::Slider::new(&mut train.epochs, 1..=5000)
                 .logarithmic(true)
                 .text("epochs"),
         )
         .on_hover_text("Passes over the training rows before training stops");
-        ui.checkbox(&mut app.settings.until_paused, "until paused")
+        ui.checkbox(&mut cx.settings.until_paused, "until paused")
             .on_hover_text("Keep training until you press Pause");
     });
     let mut l2_on = train.l2 > 0.0;
@@ -126,10 +126,10 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
             "Seeds the starting weights, the batch order and dropout: same seed, same run",
         );
     egui::ComboBox::from_label("device")
-        .selected_text(backend_label(app.settings.backend))
+        .selected_text(backend_label(cx.settings.backend))
         .show_ui(ui, |ui| {
             for b in BackendChoice::ALL {
-                ui.selectable_value(&mut app.settings.backend, b, backend_label(b));
+                ui.selectable_value(&mut cx.settings.backend, b, backend_label(b));
             }
         })
         .response

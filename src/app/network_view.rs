@@ -8,8 +8,11 @@ use std::sync::Arc;
 
 use eframe::egui::{self, Color32, ColorImage, Pos2, Rect, Stroke, TextureHandle, TextureOptions};
 
-use super::PurchaseLabApp;
-use super::surface_view::{NEGATIVE, POSITIVE, mix};
+use super::PanelContext;
+use super::palette::{
+    INPUT_OFF_AXIS, LINK_UNKNOWN, NEGATIVE, NODE_OUTLINE, POSITIVE, signed_color,
+};
+use super::view_cache::ViewCache;
 use crate::model::LayerWeights;
 use crate::model::surface::{Surface, UNIT_RESOLUTION};
 
@@ -80,10 +83,8 @@ fn unit_image(values: &[f32]) -> ColorImage {
             let v = values.get(py * n + px).copied().unwrap_or(0.0) * scale;
             if !v.is_finite() {
                 Color32::GRAY
-            } else if v >= 0.0 {
-                mix(Color32::WHITE, POSITIVE, v)
             } else {
-                mix(Color32::WHITE, NEGATIVE, -v)
+                signed_color(v)
             }
         })
         .collect();
@@ -151,17 +152,17 @@ fn matching_weights<'a>(
     fits.then_some(weights.as_slice())
 }
 
-pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
-    let Some(prepared) = app.prepared.clone() else {
+pub fn show(ui: &mut egui::Ui, cx: &PanelContext<'_>, views: &mut ViewCache) {
+    let Some(prepared) = cx.data.prepared().cloned() else {
         ui.weak("The network diagram appears once the data is ready.");
         return;
     };
     let inputs = prepared.pipeline.feature_names();
-    let hidden = app.settings.spec.hidden.clone();
+    let hidden = cx.settings.spec.hidden.clone();
     let mut sizes = vec![inputs.len()];
     sizes.extend(&hidden);
     sizes.push(1);
-    let surface = app.run.surface.clone();
+    let surface = cx.run.surface.clone();
     let weights = matching_weights(surface.as_deref(), &sizes);
     let units_ready = surface
         .as_ref()
@@ -229,7 +230,7 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
 
     draw_links(&painter, &columns, weights, node);
 
-    let axes = [&app.settings.x_feature, &app.settings.y_feature];
+    let axes = [&cx.settings.x_feature, &cx.settings.y_feature];
     let text_color = ui.visuals().text_color();
     let hover = ui.ctx().pointer_hover_pos();
     let mut hovered: Option<(usize, usize, Rect)> = None;
@@ -239,15 +240,7 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
                 let name = inputs.get(unit).map_or("", String::as_str);
                 let on_axis = axes.iter().any(|a| a.as_str() == name);
                 let r = Rect::from_center_size(centre, egui::vec2(10.0, 10.0));
-                painter.rect_filled(
-                    r,
-                    2.0,
-                    if on_axis {
-                        POSITIVE
-                    } else {
-                        Color32::from_gray(150)
-                    },
-                );
+                painter.rect_filled(r, 2.0, if on_axis { POSITIVE } else { INPUT_OFF_AXIS });
                 painter.text(
                     centre - egui::vec2(10.0, 0.0),
                     egui::Align2::RIGHT_CENTER,
@@ -259,11 +252,11 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
             }
             let r = Rect::from_center_size(centre, egui::vec2(node, node));
             let texture = if c == n_columns - 1 {
-                app.surface_texture.id()
+                views.surface_texture.id()
             } else if units_ready {
                 surface
                     .as_ref()
-                    .and_then(|s| app.unit_textures.get(ui.ctx(), s, c - 1, unit))
+                    .and_then(|s| views.unit_textures.get(ui.ctx(), s, c - 1, unit))
             } else {
                 None
             };
@@ -283,7 +276,7 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
             painter.rect_stroke(
                 r,
                 2.0,
-                Stroke::new(1.0, Color32::from_gray(110)),
+                Stroke::new(1.0, NODE_OUTLINE),
                 egui::StrokeKind::Outside,
             );
             if hover.is_some_and(|p| r.contains(p)) {
@@ -304,11 +297,11 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
     if let Some((c, unit, r)) = hovered {
         let output = c == n_columns - 1;
         let texture = if output {
-            app.surface_texture.id()
+            views.surface_texture.id()
         } else {
             surface
                 .as_ref()
-                .and_then(|s| app.unit_textures.get(ui.ctx(), s, c - 1, unit))
+                .and_then(|s| views.unit_textures.get(ui.ctx(), s, c - 1, unit))
         };
         let bias = weights
             .and_then(|w| w.get(c - 1))
@@ -372,7 +365,7 @@ fn draw_links(
                         let colour = if w >= 0.0 { POSITIVE } else { NEGATIVE };
                         Stroke::new(0.4 + 3.6 * t, colour.gamma_multiply(0.25 + 0.75 * t))
                     }
-                    _ => Stroke::new(0.5, Color32::from_gray(128).gamma_multiply(0.4)),
+                    _ => Stroke::new(0.5, LINK_UNKNOWN.gamma_multiply(0.4)),
                 };
                 painter.line_segment([start, end], stroke);
             }

@@ -10,24 +10,13 @@ use std::path::PathBuf;
 use eframe::egui::{self, Color32};
 use egui_plot::{Legend, Line, Plot};
 
-use super::PurchaseLabApp;
 use super::background::{Dialog, Task};
-use super::settings::ProblemChoice;
+use super::palette::RUNS as PALETTE;
+use super::training_link::RunView;
+use super::{AppCommand, PanelContext, Windows};
 use crate::model::run::EpochReport;
 use crate::tune::history::{History, RunRecord, RunSetup, differing_settings};
 use crate::tune::{Metric, Setting};
-
-/// Colours for overlaid runs, distinct on dark and light backgrounds.
-const PALETTE: [Color32; 8] = [
-    Color32::from_rgb(245, 147, 34),
-    Color32::from_rgb(8, 119, 189),
-    Color32::from_rgb(60, 170, 90),
-    Color32::from_rgb(200, 70, 160),
-    Color32::from_rgb(150, 110, 220),
-    Color32::from_rgb(210, 60, 60),
-    Color32::from_rgb(30, 180, 190),
-    Color32::from_rgb(160, 140, 60),
-];
 
 /// Metrics offered as table columns, by task.
 const CLASSIFICATION_COLUMNS: [Metric; 5] = [
@@ -138,62 +127,73 @@ impl RunsState {
     }
 }
 
-impl PurchaseLabApp {
+impl RunsState {
     /// Records the current run's curves in the history (replacing its
     /// earlier record if training continued); nothing for an empty run.
-    pub fn record_run(&mut self) {
-        let Some(current) = &mut self.runs.current else {
-            return;
+    /// Returns whether the history changed (and is due to be saved).
+    pub fn record(&mut self, run: &RunView) -> bool {
+        let Some(current) = &mut self.current else {
+            return false;
         };
-        let epochs = self.run.history.last().map_or(0, |r| r.epoch);
+        let epochs = run.epoch();
         if epochs == 0 || epochs == current.recorded_epochs {
-            return;
+            return false;
         }
-        let wall: f64 = self.run.history.iter().map(|r| r.seconds).sum();
+        let wall: f64 = run.history.iter().map(|r| r.seconds).sum();
         let mut record = RunRecord::from_history(
             current.setup.clone(),
-            self.run.device.clone(),
+            run.device.clone(),
             wall,
-            self.run.history.clone(),
+            run.history.clone(),
         );
-        if let Some(old) = current
-            .recorded_as
-            .and_then(|id| self.runs.history.remove(id))
-        {
+        if let Some(old) = current.recorded_as.and_then(|id| self.history.remove(id)) {
             record.name = old.name;
             record.pinned = old.pinned;
         }
         let was_selected = current
             .recorded_as
-            .is_some_and(|id| self.runs.selected.remove(&id));
-        let id = self.runs.history.add(record);
+            .is_some_and(|id| self.selected.remove(&id));
+        let id = self.history.add(record);
         if was_selected {
-            self.runs.selected.insert(id);
+            self.selected.insert(id);
         }
         current.recorded_as = Some(id);
         current.recorded_epochs = epochs;
-        let repaint = self.ctx.clone();
-        self.runs.save(move || repaint.request_repaint());
+        true
     }
 
-    /// Puts a run's data source, recipe, network and training settings back
-    /// into the controls (the data is reloaded when it differs).
-    pub fn restore_run(&mut self, id: u64) {
-        let Some(record) = self.runs.history.get(id).cloned() else {
-            return;
-        };
-        let setup = &record.setup;
-        self.settings.spec = setup.spec.clone();
-        self.settings.train = setup.train.clone();
-        self.settings.until_paused = setup.epochs.is_none();
-        if let Some(n) = setup.epochs {
-            self.settings.train.epochs = n;
+    /// Applies a change to one run; returns whether the history changed
+    /// (and is due to be saved). Restoring and exporting are the app's.
+    pub fn apply(&mut self, id: u64, action: RunAction) -> bool {
+        match action {
+            RunAction::Select(on) => {
+                if on {
+                    self.selected.insert(id);
+                } else {
+                    self.selected.remove(&id);
+                }
+                false
+            }
+            RunAction::Pin(on) => {
+                self.history.set_pinned(id, on);
+                true
+            }
+            RunAction::Rename(name) => {
+                self.history.rename(id, name.trim());
+                true
+            }
+            RunAction::Restore | RunAction::ExportHistory => false,
+            RunAction::Delete => {
+                self.history.remove(id);
+                self.selected.remove(&id);
+                if let Some(current) = &mut self.current
+                    && current.recorded_as == Some(id)
+                {
+                    current.recorded_as = None;
+                }
+                true
+            }
         }
-        self.settings.problem = Some(ProblemChoice::from_recipe(&setup.recipe));
-        if setup.source != self.settings.source {
-            self.load(setup.source.clone());
-        }
-        self.run.notice = Some(format!("restored the settings of `{}`", record.name));
     }
 }
 
@@ -233,36 +233,39 @@ fn ordered(state: &RunsState) -> Vec<&RunRecord> {
     }
 }
 
-pub fn show_window(app: &mut PurchaseLabApp, ctx: &egui::Context) {
-    let mut open = app.runs.open;
+/// The Runs and Sweep windows, when open.
+pub fn show_windows(ctx: &egui::Context, cx: &mut PanelContext<'_>, windows: &mut Windows) {
+    let mut open = windows.runs.open;
     egui::Window::new("Runs")
         .open(&mut open)
         .default_size([900.0, 560.0])
         .vscroll(true)
         .show(ctx, |ui| {
-            show(app, ui);
+            show(ui, cx, &mut windows.runs);
         });
-    app.runs.open = open;
-    let mut open = app.sweep.open;
+    windows.runs.open = open;
+    let mut open = windows.sweep.open;
     egui::Window::new("Sweep")
         .open(&mut open)
         .default_size([620.0, 520.0])
         .default_pos([640.0, 140.0])
         .vscroll(true)
-        .show(ctx, |ui| super::sweep_panel::show(app, ui));
-    app.sweep.open = open;
+        .show(ctx, |ui| {
+            super::sweep_panel::show(ui, cx, &mut windows.sweep)
+        });
+    windows.sweep.open = open;
 }
 
-fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
-    if let Some(notice) = app.runs.notice.clone() {
+fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, runs: &mut RunsState) {
+    if let Some(notice) = runs.notice.clone() {
         ui.horizontal_wrapped(|ui| {
             ui.colored_label(ui.visuals().warn_fg_color, notice);
             if ui.small_button("dismiss").clicked() {
-                app.runs.notice = None;
+                cx.commands.push(AppCommand::DismissRunsNotice);
             }
         });
     }
-    let n = app.runs.history.records.len();
+    let n = runs.history.records.len();
     ui.horizontal(|ui| {
         ui.strong(format!("{n} recorded runs"));
         ui.weak("tick runs to overlay their curves; click a column to sort");
@@ -271,7 +274,8 @@ fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
             .on_hover_text("Save every run's settings and final metrics as one CSV row each")
             .clicked()
         {
-            app.open_dialog(Dialog::SaveRunsCsv);
+            cx.commands
+                .push(AppCommand::OpenDialog(Dialog::SaveRunsCsv));
         }
     });
     if n == 0 {
@@ -279,7 +283,7 @@ fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
         return;
     }
 
-    let rows: Vec<RunRecord> = ordered(&app.runs).into_iter().cloned().collect();
+    let rows: Vec<RunRecord> = ordered(runs).into_iter().cloned().collect();
     let refs: Vec<&RunRecord> = rows.iter().collect();
     let differing = differing_settings(&refs);
     let metrics = headline_columns(&refs);
@@ -293,7 +297,7 @@ fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
     }
     setting_columns.truncate(8);
 
-    let mut action: Option<(Action, u64)> = None;
+    let mut action: Option<(RunAction, u64)> = None;
     egui::ScrollArea::horizontal()
         .id_salt("runs_table")
         .show(ui, |ui| {
@@ -303,9 +307,9 @@ fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
                 .show(ui, |ui| {
                     ui.label("");
                     ui.label("");
-                    sort_header(ui, &mut app.runs, "run", None);
+                    sort_header(ui, runs, "run", None);
                     for m in metrics {
-                        sort_header(ui, &mut app.runs, m.name(), Some(m));
+                        sort_header(ui, runs, m.name(), Some(m));
                     }
                     for s in &setting_columns {
                         let text = egui::RichText::new(s.name());
@@ -321,13 +325,13 @@ fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
 
                     for (i, record) in rows.iter().enumerate() {
                         let id = record.id;
-                        let mut selected = app.runs.selected.contains(&id);
+                        let mut selected = runs.selected.contains(&id);
                         if ui
                             .checkbox(&mut selected, "")
                             .on_hover_text("Overlay this run's curves below")
                             .changed()
                         {
-                            action = Some((Action::Select(selected), id));
+                            action = Some((RunAction::Select(selected), id));
                         }
                         let pin = if record.pinned { "pinned" } else { "pin" };
                         if ui
@@ -335,9 +339,9 @@ fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
                             .on_hover_text("Pinned runs are kept when the history is full")
                             .clicked()
                         {
-                            action = Some((Action::Pin(!record.pinned), id));
+                            action = Some((RunAction::Pin(!record.pinned), id));
                         }
-                        name_cell(ui, &mut app.runs, record, &mut action, i);
+                        name_cell(ui, runs, record, &mut action, i);
                         for m in metrics {
                             ui.monospace(metric_text(record, m));
                         }
@@ -355,21 +359,21 @@ fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
                                 .on_hover_text("Put this run's data, network and training settings back into the controls")
                                 .clicked()
                             {
-                                action = Some((Action::Restore, id));
+                                action = Some((RunAction::Restore, id));
                             }
                             if ui
                                 .small_button("Epochs CSV…")
                                 .on_hover_text("Save this run's per-epoch losses and metrics as CSV")
                                 .clicked()
                             {
-                                action = Some((Action::ExportHistory, id));
+                                action = Some((RunAction::ExportHistory, id));
                             }
                             if ui
                                 .small_button("Delete")
                                 .on_hover_text("Remove this run from the history")
                                 .clicked()
                             {
-                                action = Some((Action::Delete, id));
+                                action = Some((RunAction::Delete, id));
                             }
                         });
                         ui.end_row();
@@ -377,60 +381,23 @@ fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
                 });
         });
     if let Some((action, id)) = action {
-        apply_action(app, action, id);
+        cx.commands.push(AppCommand::Run { id, action });
     }
-    overlay(app, ui);
+    overlay(runs, ui);
 }
 
-#[derive(Debug, Clone)]
-enum Action {
+/// Something done to one recorded run in the Runs window.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunAction {
+    /// Tick or untick it to overlay its curves.
     Select(bool),
     Pin(bool),
     Rename(String),
+    /// Put its settings back into the controls.
     Restore,
+    /// Save its epochs as CSV (asks for a file first).
     ExportHistory,
     Delete,
-}
-
-fn apply_action(app: &mut PurchaseLabApp, action: Action, id: u64) {
-    let mut changed = true;
-    match action {
-        Action::Select(on) => {
-            changed = false;
-            if on {
-                app.runs.selected.insert(id);
-            } else {
-                app.runs.selected.remove(&id);
-            }
-        }
-        Action::Pin(on) => {
-            app.runs.history.set_pinned(id, on);
-        }
-        Action::Rename(name) => {
-            app.runs.history.rename(id, name.trim());
-        }
-        Action::Restore => {
-            changed = false;
-            app.restore_run(id);
-        }
-        Action::ExportHistory => {
-            changed = false;
-            app.open_dialog(Dialog::SaveHistoryCsv(id));
-        }
-        Action::Delete => {
-            app.runs.history.remove(id);
-            app.runs.selected.remove(&id);
-            if let Some(current) = &mut app.runs.current
-                && current.recorded_as == Some(id)
-            {
-                current.recorded_as = None;
-            }
-        }
-    }
-    if changed {
-        let repaint = app.ctx.clone();
-        app.runs.save(move || repaint.request_repaint());
-    }
 }
 
 /// A column header that sorts by `metric` (`None`: creation order).
@@ -459,7 +426,7 @@ fn name_cell(
     ui: &mut egui::Ui,
     state: &mut RunsState,
     record: &RunRecord,
-    action: &mut Option<(Action, u64)>,
+    action: &mut Option<(RunAction, u64)>,
     row: usize,
 ) {
     match &mut state.renaming {
@@ -470,7 +437,7 @@ fn name_cell(
                     .id_salt(("rename", row)),
             );
             if response.lost_focus() {
-                *action = Some((Action::Rename(text.clone()), record.id));
+                *action = Some((RunAction::Rename(text.clone()), record.id));
                 state.renaming = None;
             } else {
                 response.request_focus();
@@ -492,13 +459,12 @@ fn name_cell(
 
 /// Validation loss and the headline metric of the selected runs, one line
 /// per run, in one plot each.
-fn overlay(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
-    let selected: Vec<&RunRecord> = app
-        .runs
+fn overlay(runs: &RunsState, ui: &mut egui::Ui) {
+    let selected: Vec<&RunRecord> = runs
         .history
         .records
         .iter()
-        .filter(|r| app.runs.selected.contains(&r.id))
+        .filter(|r| runs.selected.contains(&r.id))
         .collect();
     if selected.is_empty() {
         return;
@@ -546,27 +512,4 @@ fn overlay(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
             });
         }
     });
-}
-
-impl ProblemChoice {
-    /// The data panel's choices that produce `recipe`.
-    pub fn from_recipe(recipe: &crate::data::prep::Recipe) -> ProblemChoice {
-        let (regression, positive) = match &recipe.problem {
-            crate::data::prep::Problem::Regression => (true, String::new()),
-            crate::data::prep::Problem::Classification { positive } => (false, positive.clone()),
-        };
-        ProblemChoice {
-            target: recipe.target.clone(),
-            regression,
-            positive,
-            features: recipe.features.clone(),
-            impute: recipe.impute,
-            scale: recipe.scale,
-            test_fraction: recipe.test_fraction,
-            split_seed: recipe.seed,
-            merge_label_variants: recipe.merge_label_variants,
-            drop_duplicates: recipe.drop_duplicates,
-            non_negative_target: recipe.non_negative_target,
-        }
-    }
 }

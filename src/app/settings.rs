@@ -41,6 +41,27 @@ fn merge_by_default() -> bool {
 }
 
 impl ProblemChoice {
+    /// The data panel's choices that produce `recipe`.
+    pub fn from_recipe(recipe: &crate::data::prep::Recipe) -> ProblemChoice {
+        let (regression, positive) = match &recipe.problem {
+            crate::data::prep::Problem::Regression => (true, String::new()),
+            crate::data::prep::Problem::Classification { positive } => (false, positive.clone()),
+        };
+        ProblemChoice {
+            target: recipe.target.clone(),
+            regression,
+            positive,
+            features: recipe.features.clone(),
+            impute: recipe.impute,
+            scale: recipe.scale,
+            test_fraction: recipe.test_fraction,
+            split_seed: recipe.seed,
+            merge_label_variants: recipe.merge_label_variants,
+            drop_duplicates: recipe.drop_duplicates,
+            non_negative_target: recipe.non_negative_target,
+        }
+    }
+
     /// A sensible default for a freshly loaded table: the preferred target
     /// (or the last categorical column with two values, else the last
     /// column), its least frequent label as positive, all others as features.

@@ -4,12 +4,18 @@
 //! Results show as a ranked table and, when two settings vary, a heatmap;
 //! "Apply best" puts the winner's settings into the controls.
 
+use std::sync::Arc;
+
 use eframe::egui::{self, Color32};
 
-use super::PurchaseLabApp;
+use super::palette;
+use super::settings::Settings;
+use super::{AppCommand, PanelContext};
+use crate::data::prep::Prepared;
 use crate::tune::Metric;
+use crate::tune::history::RunRecord;
 use crate::tune::sweep::{
-    SweepEvent, SweepGrid, SweepHandle, SweepJob, SweepOutcome, best, heatmap, rank,
+    SweepEvent, SweepGrid, SweepHandle, SweepJob, SweepOutcome, SweepPoint, best, heatmap, rank,
 };
 
 pub struct SweepState {
@@ -26,11 +32,22 @@ pub struct SweepState {
     pub early_stopping: bool,
     pub metric: Metric,
     pub handle: Option<SweepHandle>,
-    /// Runs done, runs in all, epoch of the current run, its epoch target.
-    pub progress: Option<(usize, usize, usize, usize)>,
+    pub progress: Option<SweepProgress>,
     pub outcomes: Vec<SweepOutcome>,
     pub error: Option<String>,
     pub finished: Option<bool>,
+}
+
+/// How far a sweep has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SweepProgress {
+    /// Runs done.
+    pub done: usize,
+    /// Runs in all.
+    pub total: usize,
+    /// Epoch of the current run, and its epoch target.
+    pub epoch: usize,
+    pub epochs: usize,
 }
 
 impl Default for SweepState {
@@ -111,64 +128,81 @@ impl SweepState {
     }
 }
 
-impl PurchaseLabApp {
-    /// Starts a sweep over the form's grid on the current data and recipe.
-    pub fn start_sweep(&mut self) {
-        let sweep = &mut self.sweep;
-        sweep.error = None;
-        sweep.finished = None;
-        let Some(prepared) = self.prepared.clone() else {
-            sweep.error = Some("load data and choose a target first".to_owned());
+impl SweepState {
+    /// Starts a sweep over the form's grid on `prepared` with the current
+    /// settings as its base; a problem is shown in the form.
+    pub fn start(
+        &mut self,
+        prepared: Option<Arc<Prepared>>,
+        settings: &Settings,
+        fingerprint: String,
+        notify: impl Fn() + Send + 'static,
+    ) {
+        self.error = None;
+        self.finished = None;
+        let Some(prepared) = prepared else {
+            self.error = Some("load data and choose a target first".to_owned());
             return;
         };
-        let Some(problem) = self.settings.problem.clone() else {
-            sweep.error = Some("choose a target first".to_owned());
+        let Some(problem) = settings.problem.clone() else {
+            self.error = Some("choose a target first".to_owned());
             return;
         };
-        let grid = match sweep.grid() {
+        let grid = match self.grid() {
             Ok(g) => g,
             Err(e) => {
-                sweep.error = Some(e);
+                self.error = Some(e);
                 return;
             }
         };
         let base_train = crate::model::TrainSettings {
-            epochs: sweep.epochs,
-            ..self.settings.train.clone()
+            epochs: self.epochs,
+            ..settings.train.clone()
         };
-        let points = match grid.expand(&self.settings.spec, &base_train) {
+        let points = match grid.expand(&settings.spec, &base_train) {
             Ok(p) => p,
             Err(e) => {
-                sweep.error = Some(e.to_string());
+                self.error = Some(e.to_string());
                 return;
             }
         };
         let mut job = SweepJob::new(
             prepared,
-            self.settings.source.clone(),
+            settings.source.clone(),
             problem.recipe(),
-            self.fingerprint.clone(),
+            fingerprint,
             points,
-            self.settings.backend,
+            settings.backend,
         );
-        if !sweep.early_stopping {
+        if !self.early_stopping {
             job.patience = None;
         }
-        let repaint = self.ctx.clone();
-        match SweepHandle::spawn(job, move || repaint.request_repaint()) {
+        match SweepHandle::spawn(job, notify) {
             Ok(handle) => {
-                sweep.progress = Some((0, handle.total(), 0, sweep.epochs));
-                sweep.outcomes.clear();
-                sweep.handle = Some(handle);
+                self.progress = Some(SweepProgress {
+                    done: 0,
+                    total: handle.total(),
+                    epoch: 0,
+                    epochs: self.epochs,
+                });
+                self.outcomes.clear();
+                self.handle = Some(handle);
             }
-            Err(e) => sweep.error = Some(format!("cannot start the sweep thread: {e}")),
+            Err(e) => self.error = Some(format!("cannot start the sweep thread: {e}")),
         }
     }
 
-    /// Sweep events: progress, finished runs (into the history), the end.
-    pub fn poll_sweep(&mut self) {
+    pub fn cancel(&self) {
+        if let Some(h) = &self.handle {
+            h.cancel();
+        }
+    }
+
+    /// Sweep events: progress, finished runs, the end. Returns the runs
+    /// that finished, for the history.
+    pub fn poll(&mut self) -> Vec<RunRecord> {
         let mut events = Vec::new();
-        if let Some(handle) = &self.sweep.handle {
+        if let Some(handle) = &self.handle {
             while events.len() < 100 {
                 match handle.try_recv() {
                     Some(e) => events.push(e),
@@ -176,7 +210,7 @@ impl PurchaseLabApp {
                 }
             }
         }
-        let mut history_changed = false;
+        let mut finished = Vec::new();
         for event in events {
             match event {
                 SweepEvent::Started { .. } => {}
@@ -185,56 +219,48 @@ impl PurchaseLabApp {
                     total,
                     current_epoch,
                     epochs,
-                } => self.sweep.progress = Some((done, total, current_epoch, epochs)),
+                } => {
+                    self.progress = Some(SweepProgress {
+                        done,
+                        total,
+                        epoch: current_epoch,
+                        epochs,
+                    });
+                }
                 SweepEvent::RunDone(outcome) => {
                     if let Some(record) = outcome.record() {
                         let mut record = record.clone();
                         record.name = format!("sweep: {}", outcome.point.label());
-                        self.runs.history.add(record);
-                        history_changed = true;
+                        finished.push(record);
                     }
-                    self.sweep.outcomes.push(*outcome);
+                    self.outcomes.push(*outcome);
                 }
                 SweepEvent::Finished { cancelled } => {
-                    self.sweep.finished = Some(cancelled);
-                    self.sweep.handle = None;
+                    self.finished = Some(cancelled);
+                    self.handle = None;
                 }
                 SweepEvent::Failed(e) => {
-                    self.sweep.error = Some(e);
-                    self.sweep.handle = None;
+                    self.error = Some(e);
+                    self.handle = None;
                 }
             }
         }
-        if history_changed {
-            let repaint = self.ctx.clone();
-            self.runs.save(move || repaint.request_repaint());
-        }
+        finished
     }
 
-    /// Puts the best sweep run's network and training settings into the
-    /// controls.
-    pub fn apply_best(&mut self) {
-        if let Some(winner) = best(&self.sweep.outcomes, self.sweep.metric) {
-            self.settings.spec = winner.point.spec.clone();
-            let mut train = winner.point.train.clone();
-            train.early_stopping = self.settings.train.early_stopping;
-            self.settings.train = train;
-            self.run.notice = Some(format!(
-                "applied the best sweep run: {}",
-                winner.point.label()
-            ));
-        }
+    /// The best run's settings by the chosen metric.
+    pub fn best_point(&self) -> Option<&SweepPoint> {
+        best(&self.outcomes, self.metric).map(|winner| &winner.point)
     }
 }
 
-pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
+pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, sweep: &mut SweepState) {
     ui.weak(
         "Train one network per combination of the values below (empty = keep the current \
          setting); each lands in the runs table.",
     );
-    let running = app.sweep.running();
+    let running = sweep.running();
     egui::Grid::new("sweep_form").num_columns(2).show(ui, |ui| {
-        let sweep = &mut app.sweep;
         for (label, text, tip) in [
             (
                 "learning rates",
@@ -260,19 +286,21 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
             ("batch sizes", &mut sweep.batch_sizes, "e.g. 16, 64, 256"),
             ("dropouts", &mut sweep.dropouts, "e.g. 0, 0.2, 0.5"),
         ] {
-            ui.label(label);
+            let name = ui.label(label);
             ui.add_enabled(
                 !running,
                 egui::TextEdit::singleline(text).desired_width(220.0),
             )
+            .labelled_by(name.id)
             .on_hover_text(tip);
             ui.end_row();
         }
-        ui.label("epochs");
+        let name = ui.label("epochs");
         ui.add_enabled(
             !running,
             egui::DragValue::new(&mut sweep.epochs).range(1..=5000),
         )
+        .labelled_by(name.id)
         .on_hover_text("Epochs per run (fewer when early stopping ends a run)");
         ui.end_row();
         ui.label("");
@@ -282,7 +310,7 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
         )
         .on_hover_text("End each run once its validation loss has not improved for 10 epochs");
         ui.end_row();
-        ui.label("rank by");
+        let name = ui.label("rank by");
         egui::ComboBox::from_id_salt("sweep_metric")
             .selected_text(sweep.metric.name())
             .show_ui(ui, |ui| {
@@ -291,65 +319,66 @@ pub fn show(app: &mut PurchaseLabApp, ui: &mut egui::Ui) {
                 }
             })
             .response
+            .labelled_by(name.id)
             .on_hover_text("Which result decides the best run");
         ui.end_row();
     });
-    let total = app.sweep.grid().ok().map_or(0, |g| g.len());
+    let total = sweep.grid().ok().map_or(0, |g| g.len());
     ui.horizontal(|ui| {
         if running {
-            if ui.button("Cancel sweep").clicked()
-                && let Some(h) = &app.sweep.handle
-            {
-                h.cancel();
+            if ui.button("Cancel sweep").clicked() {
+                cx.commands.push(AppCommand::CancelSweep);
             }
         } else if ui
             .add_enabled(
-                app.prepared.is_some(),
+                cx.data.prepared().is_some(),
                 egui::Button::new(format!("Start sweep ({total} runs)")),
             )
             .on_hover_text("Train every combination in the background; the window stays usable")
             .clicked()
         {
-            app.start_sweep();
+            cx.commands.push(AppCommand::StartSweep);
         }
         if ui
-            .add_enabled(
-                !app.sweep.outcomes.is_empty(),
-                egui::Button::new("Apply best"),
-            )
+            .add_enabled(!sweep.outcomes.is_empty(), egui::Button::new("Apply best"))
             .on_hover_text("Put the best run's network and training settings into the controls")
             .clicked()
         {
-            app.apply_best();
+            cx.commands.push(AppCommand::ApplyBestSweep);
         }
     });
-    if let Some((done, total, epoch, epochs)) = app.sweep.progress
-        && (running || app.sweep.finished.is_some())
+    if let Some(SweepProgress {
+        done,
+        total,
+        epoch,
+        epochs,
+    }) = sweep.progress
+        && (running || sweep.finished.is_some())
     {
         let share = if total == 0 {
             1.0
         } else {
             (done as f32 + epoch as f32 / epochs.max(1) as f32) / total as f32
         };
-        let text = match app.sweep.finished {
+        let text = match sweep.finished {
             Some(true) => format!("cancelled after {done} of {total} runs"),
             Some(false) => format!("finished {total} runs"),
             None => format!("run {} of {total}, epoch {epoch}", (done + 1).min(total)),
         };
         ui.add(egui::ProgressBar::new(share.clamp(0.0, 1.0)).text(text));
     }
-    if let Some(e) = &app.sweep.error {
+    if let Some(e) = &sweep.error {
         ui.colored_label(ui.visuals().error_fg_color, e);
     }
-    results(app, ui);
+    results(sweep, ui);
 }
 
-fn results(app: &PurchaseLabApp, ui: &mut egui::Ui) {
-    let outcomes = &app.sweep.outcomes;
+fn results(sweep: &SweepState, ui: &mut egui::Ui) {
+    let outcomes = &sweep.outcomes;
     if outcomes.is_empty() {
         return;
     }
-    let metric = app.sweep.metric;
+    let metric = sweep.metric;
     ui.horizontal_top(|ui| {
         ui.vertical(|ui| {
             ui.strong(format!("Ranked by {metric}"));
@@ -406,11 +435,9 @@ fn heat_cell(ui: &mut egui::Ui, value: Option<f64>, lo: f64, hi: f64, higher_bet
         Some(v) => {
             let t = if hi > lo { (v - lo) / (hi - lo) } else { 1.0 };
             let good = if higher_better { t } else { 1.0 - t } as f32;
-            let bad = Color32::from_rgb(190, 70, 60);
-            let fine = Color32::from_rgb(60, 160, 80);
-            (super::surface_view::mix(bad, fine, good), format!("{v:.3}"))
+            (palette::heat_color(good), format!("{v:.3}"))
         }
-        None => (Color32::from_gray(90), "failed".to_owned()),
+        None => (palette::HEAT_FAILED, "failed".to_owned()),
     };
     egui::Frame::new()
         .fill(fill)

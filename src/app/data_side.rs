@@ -1,0 +1,185 @@
+//! The data side of the window: the table loaded (or generated), what the
+//! reader and the recipe noted about it, the columns unfit to be features,
+//! and the matrices prepared from it for the training thread. Loading runs
+//! on a background thread; the previous table stays usable until a new one
+//! arrives.
+
+use std::sync::Arc;
+
+use eframe::egui;
+
+use super::background::{self, Loaded, LoadedTable, Task};
+use super::settings::{ProblemChoice, Settings, Source};
+use crate::data::prep::{Prepared, prepare};
+use crate::data::screen::Unsuitable;
+use crate::data::table::{ColumnKind, Table};
+use crate::data::{DataNote, Recipe};
+
+#[derive(Default)]
+pub struct DataSide {
+    pub(super) table: Option<Arc<Table>>,
+    /// Problems with the data source (a bad file), shown in the data panel.
+    pub(super) data_error: Option<String>,
+    /// Problems with the recipe (single-class target…), shown in the panel.
+    pub(super) prep_error: Option<String>,
+    pub(super) prepared: Option<Arc<Prepared>>,
+    /// Everything the reader and the recipe reinterpreted, dropped or
+    /// merged (the data panel's "Data notes").
+    pub(super) data_notes: Vec<DataNote>,
+    /// Columns unfit to be features (identifiers, constants, nearly
+    /// empty), worked out when the recipe is applied, not every frame.
+    pub(super) unfit_columns: Vec<(String, Unsuitable)>,
+    /// The source being loaded, for the spinner.
+    pub(super) loading: Option<String>,
+    loader: Option<Task<Loaded>>,
+    /// Fingerprint of the loaded table, recorded with each run.
+    pub(super) fingerprint: String,
+    /// Bumped with every table accepted; a change restarts the network.
+    pub(super) version: u64,
+}
+
+impl DataSide {
+    pub fn table(&self) -> Option<&Arc<Table>> {
+        self.table.as_ref()
+    }
+
+    pub fn prepared(&self) -> Option<&Arc<Prepared>> {
+        self.prepared.as_ref()
+    }
+
+    pub fn data_error(&self) -> Option<&str> {
+        self.data_error.as_deref()
+    }
+
+    pub fn prep_error(&self) -> Option<&str> {
+        self.prep_error.as_deref()
+    }
+
+    pub fn data_notes(&self) -> &[DataNote] {
+        &self.data_notes
+    }
+
+    /// The source being loaded now, if any.
+    pub fn loading(&self) -> Option<&str> {
+        self.loading.as_deref()
+    }
+
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    /// Whether the network can train: data prepared and the recipe sound.
+    pub fn ready(&self) -> bool {
+        self.prepared.is_some() && self.prep_error.is_none()
+    }
+
+    /// Starts loading `source` in the background; the current data stays
+    /// usable until it succeeds.
+    pub fn load(&mut self, source: Source, ctx: &egui::Context) {
+        let repaint = ctx.clone();
+        self.loading = Some(source.label());
+        match background::load(source, move || repaint.request_repaint()) {
+            Ok(task) => self.loader = Some(task),
+            Err(e) => {
+                self.loading = None;
+                self.data_error = Some(e);
+            }
+        }
+    }
+
+    /// Takes a finished load into `settings` (a new table keeps the user's
+    /// problem when it still fits); returns whether a table was accepted.
+    pub fn poll(&mut self, settings: &mut Settings) -> bool {
+        let Some(task) = &mut self.loader else {
+            return false;
+        };
+        if let Some(Loaded { source, result }) = task.poll() {
+            self.loader = None;
+            self.loading = None;
+            match result {
+                Ok(loaded) => {
+                    self.accept(settings, source, loaded);
+                    return true;
+                }
+                Err(e) => self.data_error = Some(e),
+            }
+        } else if task.is_lost() {
+            self.loader = None;
+            self.loading = None;
+            self.data_error = Some("loading stopped on an internal error".to_owned());
+        }
+        false
+    }
+
+    fn accept(&mut self, settings: &mut Settings, source: Source, loaded: LoadedTable) {
+        let LoadedTable { table, fingerprint } = loaded;
+        let preferred = match &source {
+            Source::Generated(s) => Some(s.preset.target()),
+            Source::File(_) => None,
+        };
+        // Keep the problem when the new table still has its columns (a
+        // regenerated data set); otherwise choose afresh.
+        let keep = settings.problem.as_ref().is_some_and(|p| {
+            table.column(&p.target).is_some()
+                && p.features.iter().all(|f| table.column(f).is_some())
+        }) && same_kind(&settings.source, &source);
+        if !keep {
+            settings.problem = Some(ProblemChoice::for_table(&table, preferred));
+        }
+        settings.source = source;
+        self.fingerprint = fingerprint;
+        self.table = Some(Arc::new(table));
+        self.data_error = None;
+        self.version += 1;
+    }
+
+    /// Numeric input features, the candidates for the surface's axes.
+    pub fn numeric_features(&self, settings: &Settings) -> Vec<String> {
+        let (Some(table), Some(problem)) = (&self.table, &settings.problem) else {
+            return Vec::new();
+        };
+        problem
+            .features
+            .iter()
+            .filter(|f| {
+                table
+                    .column(f)
+                    .is_some_and(|c| c.kind() == ColumnKind::Numeric)
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Screens the table for `recipe` and prepares its matrices, recording
+    /// the notes; on failure the error is kept for the panel and `None`
+    /// returned (the previous matrices stay).
+    pub fn prepare(&mut self, recipe: &Recipe) -> Option<Arc<Prepared>> {
+        let table = self.table.clone()?;
+        self.unfit_columns = crate::data::screen::unfit_columns(&table, &recipe.target);
+        self.data_notes = table.notes().to_vec();
+        self.data_notes
+            .extend(crate::data::screen::recipe_feature_notes(
+                &self.unfit_columns,
+                &recipe.features,
+            ));
+        match prepare(&table, recipe) {
+            Ok(p) => {
+                self.data_notes.extend(p.notes.iter().cloned());
+                Some(Arc::new(p))
+            }
+            Err(e) => {
+                self.prep_error = Some(e.to_string());
+                None
+            }
+        }
+    }
+}
+
+/// Whether two sources hold the same kind of data: the same file, or the
+/// same generator preset (a regenerated data set keeps the user's choices).
+fn same_kind(a: &Source, b: &Source) -> bool {
+    match (a, b) {
+        (Source::Generated(x), Source::Generated(y)) => x.preset == y.preset,
+        _ => a == b,
+    }
+}

@@ -1,0 +1,412 @@
+//! The app's work between frames, apart from drawing: collecting what the
+//! background threads sent, keeping the training thread in step with the
+//! settings (restart or live update), and the actions that cross the app's
+//! parts (recording a run, restoring one, sessions, sweeps).
+
+use std::path::PathBuf;
+
+use eframe::egui;
+
+use super::PurchaseLabApp;
+use super::background::IoDone;
+use super::runs::RunAction;
+use super::settings::{ProblemChoice, Settings, Source};
+use super::training_link::Applied;
+use crate::model::surface::SurfaceRequest;
+use crate::tune::history::{RunRecord, RunSetup};
+use crate::tune::session::Session;
+use crate::worker::{Command, Event, Job};
+
+impl PurchaseLabApp {
+    /// Background results and training events; non-drawing work only.
+    pub(super) fn poll(&mut self) {
+        if self.data.poll(&mut self.settings) {
+            self.fix_axes();
+        }
+        if let Some(command) = self.tasks.poll_dialog().and_then(|d| d.command()) {
+            self.push(command);
+        }
+        if let Err(e) = self.tasks.poll_png(&self.views.rects, &self.ctx) {
+            self.training.run_mut().error = Some(e);
+        }
+        for result in self.tasks.poll_io() {
+            match result {
+                Ok(IoDone::Notice(n)) => self.training.run_mut().notice = Some(n),
+                Ok(IoDone::Session(session)) => {
+                    apply_session(&mut self.settings, *session);
+                    self.data.load(self.settings.source.clone(), &self.ctx);
+                    self.training.run_mut().notice = Some("session opened".to_owned());
+                }
+                Err(e) => self.training.run_mut().error = Some(e),
+            }
+        }
+        if self.windows.runs.poll() {
+            self.save_history();
+        }
+        for event in self.training.poll_events(&self.ctx) {
+            self.on_event(event);
+        }
+        let finished = self.windows.sweep.poll();
+        if !finished.is_empty() {
+            for record in finished {
+                self.windows.runs.history.add(record);
+            }
+            self.save_history();
+        }
+    }
+
+    fn on_event(&mut self, event: Event) {
+        let run = self.training.run_mut();
+        match event {
+            Event::Started { device, fallback } => {
+                run.device = device;
+                run.fallback = fallback;
+                run.error = None;
+                // A fresh network: also after a GPU failure restarted the
+                // run on the CPU, whose curves begin again at epoch 1.
+                run.history.clear();
+                run.predictions = None;
+            }
+            Event::Epoch(report) => run.history.push(report),
+            Event::Surface(surface) => {
+                self.views.surface_texture.invalidate();
+                run.surface = Some(surface);
+            }
+            Event::TestPredictions(p) => {
+                run.predictions = Some(p);
+                run.predictions_version += 1;
+            }
+            Event::Paused { .. } => run.playing = false,
+            Event::StoppedEarly(stop) => run.notice = Some(stop.to_string()),
+            Event::Finished { .. } => {
+                run.playing = false;
+                run.finished = true;
+                self.record_run();
+            }
+            Event::Saved(path) => {
+                run.notice = Some(format!("model saved to {}", path.display()));
+            }
+            Event::ModelOpened { path, meta } => {
+                run.notice = Some(format!(
+                    "opened model {}: predicts `{}` from {} features, trained {} epochs; ask it in What if…",
+                    path.display(),
+                    meta.recipe.target,
+                    meta.pipeline.steps.len(),
+                    meta.epochs_trained
+                ));
+                self.windows.what_if.model_opened(path, meta);
+            }
+            Event::WhatIf { id, result } => {
+                self.windows
+                    .what_if
+                    .receive(id, result.map_err(|e| e.to_string()));
+            }
+            Event::Failed(error) => {
+                run.playing = false;
+                run.error = Some(error.to_string());
+            }
+        }
+    }
+
+    /// Restarts the network when data, recipe or architecture changed, and
+    /// forwards live knobs (pace, learning rate, surface axes) without a
+    /// restart.
+    pub(super) fn sync_training(&mut self) {
+        // The pace belongs to the worker, not to a run: send it first, so a
+        // run started below is paced from its first epoch.
+        self.training.send_pace(self.settings.pace);
+        if self.data.table.is_none() {
+            return;
+        }
+        if self
+            .training
+            .needs_restart(Applied::new(&self.settings, self.data.version))
+        {
+            self.restart();
+            return;
+        }
+        let surface = self.surface_request();
+        self.training
+            .send_live(self.settings.train.learning_rate, surface);
+    }
+
+    fn restart(&mut self) {
+        let Some(problem) = self.settings.problem.clone() else {
+            return;
+        };
+        let recipe = problem.recipe();
+        let Some(prepared) = self.data.prepare(&recipe) else {
+            self.training.stop();
+            return;
+        };
+        if let Err(e) = self
+            .settings
+            .spec
+            .validate()
+            .and(self.settings.train.validate())
+        {
+            self.data.prep_error = Some(e.to_string());
+            return;
+        }
+        self.data.prep_error = None;
+        // The network being replaced goes into the history first.
+        self.record_run();
+        let epochs = (!self.settings.until_paused).then_some(self.settings.train.epochs);
+        self.windows.runs.current = Some(super::runs::CurrentRun {
+            setup: RunSetup {
+                source: self.settings.source.clone(),
+                fingerprint: self.data.fingerprint.clone(),
+                recipe: recipe.clone(),
+                spec: self.settings.spec.clone(),
+                train: self.settings.train.clone(),
+                epochs,
+            },
+            recorded_as: None,
+            recorded_epochs: 0,
+        });
+        self.fix_axes();
+        self.data.prepared = Some(prepared.clone());
+        self.training.start(Job {
+            prepared,
+            recipe,
+            spec: self.settings.spec.clone(),
+            settings: self.settings.train.clone(),
+            backend: self.settings.backend,
+            epochs,
+            surface: self.surface_request(),
+            paused: true,
+        });
+    }
+
+    fn surface_request(&self) -> Option<SurfaceRequest> {
+        let numeric = self.data.numeric_features(&self.settings);
+        let x = &self.settings.x_feature;
+        let y = &self.settings.y_feature;
+        (numeric.contains(x) && numeric.contains(y) && x != y).then(|| SurfaceRequest {
+            resolution: 100,
+            // The network diagram's thumbnails and links.
+            with_units: true,
+            ..SurfaceRequest::new(x.clone(), y.clone())
+        })
+    }
+
+    /// Picks surface axes when the current ones are not usable: for known
+    /// data the meaningful pair, else the first two numeric features.
+    fn fix_axes(&mut self) {
+        let numeric = self.data.numeric_features(&self.settings);
+        let ok = |f: &String| numeric.contains(f);
+        let settings = &mut self.settings;
+        if ok(&settings.x_feature)
+            && ok(&settings.y_feature)
+            && settings.x_feature != settings.y_feature
+        {
+            return;
+        }
+        let preferred = [
+            ("LoyalCH", "PriceDiff"),
+            ("tenure", "monthly_charges"),
+            ("visit_minutes", "pages_visited"),
+            ("income", "visit_minutes"),
+        ];
+        for (x, y) in preferred {
+            if numeric.iter().any(|f| f == x) && numeric.iter().any(|f| f == y) {
+                settings.x_feature = x.to_owned();
+                settings.y_feature = y.to_owned();
+                return;
+            }
+        }
+        if numeric.len() >= 2 {
+            settings.x_feature = numeric[0].clone();
+            settings.y_feature = numeric[1].clone();
+        }
+    }
+
+    /// Sends the what-if form's question when it changed.
+    pub(super) fn ask_what_if(&mut self) {
+        let question = self
+            .windows
+            .what_if
+            .question(self.data.prepared(), self.training.run());
+        if let Some(command) = question {
+            self.training.send(command);
+        }
+    }
+
+    /// Records the current run's curves in the history (replacing its
+    /// earlier record if training continued); nothing for an empty run.
+    pub(super) fn record_run(&mut self) {
+        if self.windows.runs.record(self.training.run()) {
+            self.save_history();
+        }
+    }
+
+    /// Saves the run history in the background.
+    fn save_history(&mut self) {
+        let repaint = self.ctx.clone();
+        self.windows.runs.save(move || repaint.request_repaint());
+    }
+
+    /// Something done to a recorded run in the Runs window.
+    pub(super) fn run_action(&mut self, id: u64, action: RunAction) {
+        match action {
+            RunAction::Restore => self.restore_run(id),
+            RunAction::ExportHistory => {
+                self.push(super::AppCommand::OpenDialog(
+                    super::background::Dialog::SaveHistoryCsv(id),
+                ));
+            }
+            action => {
+                if self.windows.runs.apply(id, action) {
+                    self.save_history();
+                }
+            }
+        }
+    }
+
+    /// Puts a run's data source, recipe, network and training settings back
+    /// into the controls (the data is reloaded when it differs).
+    fn restore_run(&mut self, id: u64) {
+        let Some(record) = self.windows.runs.history.get(id).cloned() else {
+            return;
+        };
+        let settings = &mut self.settings;
+        settings.spec = record.setup.spec.clone();
+        settings.train = record.setup.train.clone();
+        settings.until_paused = record.setup.epochs.is_none();
+        if let Some(n) = record.setup.epochs {
+            settings.train.epochs = n;
+        }
+        settings.problem = Some(ProblemChoice::from_recipe(&record.setup.recipe));
+        if record.setup.source != settings.source {
+            self.data.load(record.setup.source.clone(), &self.ctx);
+        }
+        self.training.run_mut().notice =
+            Some(format!("restored the settings of `{}`", record.name));
+    }
+
+    /// Runs `work` (a file write or read) on a background thread; its
+    /// result becomes a notice or an error when it arrives.
+    fn in_background(&mut self, work: impl FnOnce() -> super::IoResult + Send + 'static) {
+        if let Err(e) = self.tasks.spawn_io(&self.ctx, work) {
+            self.training.run_mut().error = Some(e);
+        }
+    }
+
+    /// Saves the current data source, recipe, network and training
+    /// settings as a session file.
+    pub(super) fn save_session(&mut self, path: PathBuf) {
+        let Some(problem) = &self.settings.problem else {
+            self.training.run_mut().error =
+                Some("load data and choose a target before saving a session".into());
+            return;
+        };
+        let session = Session::new(
+            self.settings.source.clone(),
+            problem.recipe(),
+            self.settings.spec.clone(),
+            self.settings.train.clone(),
+            (!self.settings.until_paused).then_some(self.settings.train.epochs),
+            self.settings.backend,
+        );
+        self.in_background(move || {
+            session
+                .save(&path)
+                .map(|()| IoDone::Notice(format!("session saved to {}", path.display())))
+                .map_err(|e| e.to_string())
+        });
+    }
+
+    /// Reads a session file in the background and applies it when it arrives.
+    pub(super) fn open_session(&mut self, path: PathBuf) {
+        self.in_background(move || {
+            Session::load(&path)
+                .map(|s| IoDone::Session(Box::new(s)))
+                .map_err(|e| e.to_string())
+        });
+    }
+
+    pub(super) fn save_runs_csv(&mut self, path: PathBuf) {
+        let records: Vec<RunRecord> = self.windows.runs.history.records.clone();
+        self.in_background(move || {
+            let refs: Vec<&RunRecord> = records.iter().collect();
+            crate::tune::history::write_runs_csv(&refs, &path)
+                .map(|()| IoDone::Notice(format!("runs table saved to {}", path.display())))
+                .map_err(|e| e.to_string())
+        });
+    }
+
+    pub(super) fn save_history_csv(&mut self, run: u64, path: PathBuf) {
+        let Some(record) = self.windows.runs.history.get(run) else {
+            return;
+        };
+        let history = record.history.clone();
+        self.in_background(move || {
+            crate::tune::history::write_history_csv(&history, &path)
+                .map(|()| IoDone::Notice(format!("epochs saved to {}", path.display())))
+                .map_err(|e| e.to_string())
+        });
+    }
+
+    /// Starts a sweep over the Sweep window's grid on the current data.
+    pub(super) fn start_sweep(&mut self) {
+        let repaint = self.ctx.clone();
+        self.windows.sweep.start(
+            self.data.prepared.clone(),
+            &self.settings,
+            self.data.fingerprint.clone(),
+            move || repaint.request_repaint(),
+        );
+    }
+
+    /// Puts the best sweep run's network and training settings into the
+    /// controls.
+    pub(super) fn apply_best_sweep(&mut self) {
+        if let Some(winner) = self.windows.sweep.best_point() {
+            self.settings.spec = winner.spec.clone();
+            let mut train = winner.train.clone();
+            train.early_stopping = self.settings.train.early_stopping;
+            self.settings.train = train;
+            self.training.run_mut().notice =
+                Some(format!("applied the best sweep run: {}", winner.label()));
+        }
+    }
+
+    /// A file dropped on the window: a model opens for the what-if form,
+    /// anything else loads as data.
+    pub(super) fn handle_dropped_files(&mut self, ctx: &egui::Context) {
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
+        if let Some(path) = dropped.into_iter().next() {
+            if path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("plab"))
+            {
+                self.training.send(Command::OpenModel(path));
+            } else {
+                self.data.load(Source::File(path), ctx);
+            }
+        }
+    }
+}
+
+/// Puts a session's data source and settings into `settings`.
+pub(super) fn apply_session(settings: &mut Settings, session: Session) {
+    if let Source::Generated(synth) = &session.source {
+        settings.synth = synth.clone();
+    }
+    settings.source = session.source;
+    settings.problem = Some(ProblemChoice::from_recipe(&session.recipe));
+    settings.spec = session.spec;
+    settings.train = session.train;
+    settings.until_paused = session.epochs.is_none();
+    if let Some(n) = session.epochs {
+        settings.train.epochs = n;
+    }
+    settings.backend = session.backend;
+}

@@ -1,0 +1,81 @@
+//! What the views keep between frames so a frame does not redo work: the
+//! surface texture, the customers' positions and marker sprites, the hidden
+//! units' thumbnails, the test metrics at the chosen threshold, and where
+//! the exportable views were drawn. Each is rebuilt only when its inputs
+//! change.
+
+use std::sync::Arc;
+
+use super::export::ViewRects;
+use super::network_view::UnitTextures;
+use super::point_cloud::Sprites;
+use super::settings::Settings;
+use super::surface_view::{Scatter, SurfaceTexture};
+use super::training_link::RunView;
+use crate::data::prep::Prepared;
+use crate::model::metrics::ClassificationMetrics;
+
+#[derive(Default)]
+pub struct ViewCache {
+    pub surface_texture: SurfaceTexture,
+    /// The customers drawn on the surface, per data and axis choice.
+    pub scatter: Scatter,
+    /// Marker sprites for the surface's customers.
+    pub sprites: Sprites,
+    pub unit_textures: UnitTextures,
+    pub metrics: MetricsCache,
+    /// Where the exportable views were drawn last frame.
+    pub rects: ViewRects,
+}
+
+/// Test metrics at the chosen threshold, recomputed when the predictions
+/// or the threshold change.
+#[derive(Default)]
+pub struct MetricsCache {
+    key: Option<MetricsKey>,
+    metrics: Option<ClassificationMetrics>,
+}
+
+/// What the cached metrics were computed from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct MetricsKey {
+    predictions_version: u64,
+    threshold: f64,
+}
+
+impl MetricsCache {
+    pub fn get(&self) -> Option<&ClassificationMetrics> {
+        self.metrics.as_ref()
+    }
+
+    fn clear(&mut self) {
+        self.key = None;
+        self.metrics = None;
+    }
+
+    pub fn refresh(
+        &mut self,
+        prepared: Option<&Arc<Prepared>>,
+        run: &RunView,
+        settings: &Settings,
+    ) {
+        let (Some(prepared), Some(predictions)) = (prepared, &run.predictions) else {
+            self.clear();
+            return;
+        };
+        if settings.problem.as_ref().is_some_and(|p| p.regression) {
+            self.clear();
+            return;
+        }
+        let key = MetricsKey {
+            predictions_version: run.predictions_version,
+            threshold: settings.threshold,
+        };
+        if self.key == Some(key) {
+            return;
+        }
+        self.key = Some(key);
+        self.metrics =
+            ClassificationMetrics::compute(predictions, &prepared.test.y, settings.threshold).ok();
+    }
+}

@@ -1,0 +1,92 @@
+//! Driving the window in tests (egui_kittest): opening it on a temporary
+//! history, stepping frames until something holds, and changing settings
+//! or loading a file as a user would. Used by ui.rs and runs_ui.rs; each
+//! test binary uses only some of these.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use eframe::egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use purchase_lab::app::settings::Settings;
+use purchase_lab::app::{AppCommand, PurchaseLabApp};
+
+pub type Window = Harness<'static, PurchaseLabApp>;
+
+/// The window at the usual size, its run history at `history` (`None`:
+/// kept in memory, so tests never touch the user's), opening `file` as the
+/// command line would; returns once the data is loaded and prepared.
+pub fn open(history: Option<&Path>, file: Option<PathBuf>) -> Window {
+    let history = history.map(Path::to_path_buf);
+    let mut h = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_eframe(move |cc| {
+            PurchaseLabApp::with_history(&cc.egui_ctx, None, file.clone(), history.clone())
+        });
+    wait_until(&mut h, "the data to load", |app| {
+        app.data().table().is_some() && app.data().prepared().is_some()
+    });
+    h
+}
+
+/// Steps frames (the app polls its background threads each frame) until
+/// `done` holds, failing after a generous timeout with what the app says.
+pub fn wait_until(h: &mut Window, what: &str, mut done: impl FnMut(&PurchaseLabApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !done(h.state()) {
+        let app = h.state();
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; loading {:?}, data error {:?}, recipe error {:?}, \
+             run error {:?}, runs notice {:?}, sweep error {:?}",
+            app.data().loading(),
+            app.data().data_error(),
+            app.data().prep_error(),
+            app.run().error,
+            app.windows().runs.notice,
+            app.windows().sweep.error
+        );
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.step();
+}
+
+/// Queues `command` and draws a frame, after which it has been applied.
+pub fn command(h: &mut Window, command: AppCommand) {
+    h.state_mut().push(command);
+    h.step();
+}
+
+/// Changes settings the way the controls do (several at once, as a
+/// session file would), then draws a frame.
+pub fn edit_settings(h: &mut Window, edit: impl FnOnce(&mut Settings)) {
+    let mut settings = h.state().settings().clone();
+    edit(&mut settings);
+    command(h, AppCommand::SetSettings(Box::new(settings)));
+}
+
+/// The data panel's caption, which labels its path field.
+const PATH_FIELD: &str = "…or drop a file onto the window, or type its path:";
+
+/// Opens "Open a CSV file", types `path` into its field and clicks Load.
+pub fn type_and_load(h: &mut Window, path: &Path) {
+    h.get_by_label("Open a CSV file").click();
+    h.run_steps(2);
+    h.get_by_role_and_label(Role::TextInput, PATH_FIELD).click();
+    h.run_steps(2);
+    h.get_by_role_and_label(Role::TextInput, PATH_FIELD)
+        .type_text(&path.display().to_string());
+    h.step();
+    h.get_by_label("Load").click();
+}
+
+/// Replaces the text of the field labelled `label` (as a screen reader
+/// would), then draws a frame.
+pub fn set_text(h: &mut Window, label: &str, text: &str) {
+    h.get_by_role_and_label(Role::TextInput, label)
+        .set_text_value_accesskit(text);
+    h.step();
+}
