@@ -11,7 +11,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use super::InsightError;
+use super::{InsightError, score_table};
 use crate::data::Table;
 use crate::data::table::{Column, ColumnData, MISSING_CODE};
 
@@ -102,13 +102,7 @@ where
         .select_rows(&repeated)
         .with_column(varied)
         .map_err(|e| InsightError::Model(e.to_string()))?;
-    let scores = predict(&batch).map_err(|e| InsightError::Model(e.to_string()))?;
-    if scores.len() != batch.n_rows() {
-        return Err(InsightError::ScoreCount {
-            expected: batch.n_rows(),
-            got: scores.len(),
-        });
-    }
+    let scores = score_table(&predict, &batch)?;
     let individual: Vec<Vec<f64>> = (0..s)
         .map(|c| {
             (0..grid.len())

@@ -9,7 +9,7 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use super::InsightError;
+use super::{InsightError, score_table};
 use crate::data::Table;
 
 /// How many shuffles per column, and the seed that makes them repeatable.
@@ -72,16 +72,7 @@ where
     P: Fn(&Table) -> Result<Vec<f32>, E>,
     E: std::fmt::Display,
 {
-    let score = |t: &Table| -> Result<f64, InsightError> {
-        let scores = predict(t).map_err(|e| InsightError::Model(e.to_string()))?;
-        if scores.len() != t.n_rows() {
-            return Err(InsightError::ScoreCount {
-                expected: t.n_rows(),
-                got: scores.len(),
-            });
-        }
-        Ok(metric(&scores))
-    };
+    let score = |t: &Table| -> Result<f64, InsightError> { Ok(metric(&score_table(&predict, t)?)) };
     let baseline = score(table)?;
     let mut rng = ChaCha8Rng::seed_from_u64(settings.seed);
     let mut features = Vec::with_capacity(columns.len());
@@ -209,24 +200,25 @@ mod tests {
     #[test]
     fn an_unknown_column_or_a_failing_model_is_an_error() {
         let (t, labels) = table();
-        let missing = permutation_importance(
-            &t,
-            &["age".to_string()],
-            model,
-            accuracy(&labels),
-            true,
-            ImportanceSettings::default(),
+        let importance_of = |column: &str, predict: fn(&Table) -> Result<Vec<f32>, String>| {
+            let columns = [column.to_string()];
+            permutation_importance(
+                &t,
+                &columns,
+                predict,
+                accuracy(&labels),
+                true,
+                ImportanceSettings::default(),
+            )
+        };
+        assert_eq!(
+            importance_of("age", model),
+            Err(InsightError::MissingColumn("age".into()))
         );
-        assert_eq!(missing, Err(InsightError::MissingColumn("age".into())));
         let failing = |_: &Table| -> Result<Vec<f32>, String> { Err("the device was lost".into()) };
-        let err = permutation_importance(
-            &t,
-            &["noise".to_string()],
-            failing,
-            accuracy(&labels),
-            true,
-            ImportanceSettings::default(),
+        assert_eq!(
+            importance_of("noise", failing),
+            Err(InsightError::Model("the device was lost".into()))
         );
-        assert_eq!(err, Err(InsightError::Model("the device was lost".into())));
     }
 }

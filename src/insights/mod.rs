@@ -68,3 +68,23 @@ pub(crate) fn check_scores(scores: &[f32], labels: &[f32]) -> Result<(), Insight
         None => Ok(()),
     }
 }
+
+/// Scores `table` with the model closure, checking it gave one score per
+/// row.
+pub(crate) fn score_table<P, E>(
+    predict: &P,
+    table: &crate::data::Table,
+) -> Result<Vec<f32>, InsightError>
+where
+    P: Fn(&crate::data::Table) -> Result<Vec<f32>, E>,
+    E: std::fmt::Display,
+{
+    let scores = predict(table).map_err(|e| InsightError::Model(e.to_string()))?;
+    if scores.len() != table.n_rows() {
+        return Err(InsightError::ScoreCount {
+            expected: table.n_rows(),
+            got: scores.len(),
+        });
+    }
+    Ok(scores)
+}
