@@ -6,7 +6,8 @@
 use eframe::egui;
 
 use super::background::Dialog;
-use super::settings::{Source, labels};
+use super::data_side::DataSide;
+use super::settings::{ProblemChoice, Source, labels};
 use super::{AppCommand, PanelContext};
 use crate::data::notes::{DataNote, Severity};
 use crate::data::prep::{Impute, Scale};
@@ -212,6 +213,20 @@ fn problem_controls(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, table: &Table)
         return;
     };
     ui.strong("What to predict");
+    target_choice(ui, problem, table);
+    kind_and_label_choice(ui, problem, table);
+
+    ui.strong("Features");
+    feature_checkboxes(ui, problem, table, &data.unfit_columns);
+
+    ui.strong("Preparation");
+    preparation_controls(ui, problem);
+    preparation_outcome(ui, data);
+}
+
+/// The target box; a new target stops being a feature, the old one becomes
+/// one again, and the positive label moves to the new target's last label.
+fn target_choice(ui: &mut egui::Ui, problem: &mut ProblemChoice, table: &Table) {
     let before_target = problem.target.clone();
     egui::ComboBox::from_label("target")
         .selected_text(&problem.target)
@@ -233,6 +248,11 @@ fn problem_controls(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, table: &Table)
         problem.positive = found.last().cloned().unwrap_or_default();
         problem.regression = false;
     }
+}
+
+/// Classification or regression, and for classification the positive label
+/// and whether its spelling variants count.
+fn kind_and_label_choice(ui: &mut egui::Ui, problem: &mut ProblemChoice, table: &Table) {
     let numeric_target = table
         .column(&problem.target)
         .is_some_and(|c| c.kind() == ColumnKind::Numeric);
@@ -262,9 +282,16 @@ fn problem_controls(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, table: &Table)
         ui.checkbox(&mut problem.merge_label_variants, "merge spelling variants")
             .on_hover_text("Count labels that differ from the positive label only in case or spaces (yes, YES, ' Yes ') as positive; the data notes list them");
     }
+}
 
-    ui.strong("Features");
-    let unfit = &data.unfit_columns;
+/// One checkbox per column other than the target, with its kind (and why it
+/// was left out, when it was) on hover.
+fn feature_checkboxes(
+    ui: &mut egui::Ui,
+    problem: &mut ProblemChoice,
+    table: &Table,
+    unfit: &[(String, Unsuitable)],
+) {
     let names: Vec<String> = table
         .column_names()
         .filter(|n| *n != problem.target)
@@ -304,8 +331,10 @@ fn problem_controls(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, table: &Table)
             }
         }
     });
+}
 
-    ui.strong("Preparation");
+/// Missing values, scaling, the test share and the row options.
+fn preparation_controls(ui: &mut egui::Ui, problem: &mut ProblemChoice) {
     egui::ComboBox::from_label("missing values")
         .selected_text(impute_label(problem.impute))
         .show_ui(ui, |ui| {
@@ -349,6 +378,10 @@ fn problem_controls(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, table: &Table)
     }
     ui.checkbox(&mut problem.drop_duplicates, "drop duplicate rows")
         .on_hover_text("Leave out rows that repeat another row exactly before the split, so no test customer is a copy of a training one");
+}
+
+/// The preparation's error, if any, and the rows and inputs it produced.
+fn preparation_outcome(ui: &mut egui::Ui, data: &DataSide) {
     if let Some(error) = &data.prep_error {
         ui.colored_label(ui.visuals().error_fg_color, error.as_str());
     }

@@ -4,12 +4,36 @@
 use eframe::egui;
 
 use super::PanelContext;
+use super::settings::Settings;
 use crate::model::spec::{MAX_HIDDEN_LAYERS, MAX_NEURONS};
-use crate::model::{Activation, BackendChoice, OptimizerKind};
+use crate::model::{Activation, BackendChoice, NetworkSpec, OptimizerKind, TrainSettings};
 
 pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
     ui.heading("Network");
-    let spec = &mut cx.settings.spec;
+    layer_controls(ui, &mut cx.settings.spec);
+    neuron_controls(ui, &mut cx.settings.spec);
+
+    ui.heading("Training");
+    optimizer_controls(ui, &mut cx.settings.train);
+    epoch_controls(ui, cx.settings);
+    regularization_controls(ui, &mut cx.settings.train);
+    ui.add(egui::DragValue::new(&mut cx.settings.train.seed).prefix("seed "))
+        .on_hover_text(
+            "Seeds the starting weights, the batch order and dropout: same seed, same run",
+        );
+    egui::ComboBox::from_label("device")
+        .selected_text(backend_label(cx.settings.backend))
+        .show_ui(ui, |ui| {
+            for b in BackendChoice::ALL {
+                ui.selectable_value(&mut cx.settings.backend, b, backend_label(b));
+            }
+        })
+        .response
+        .on_hover_text("Auto uses a real GPU when there is one and the CPU otherwise (faster for small networks without a GPU)");
+}
+
+/// The number of hidden layers with + and −, and each layer's width.
+fn layer_controls(ui: &mut egui::Ui, spec: &mut NetworkSpec) {
     ui.horizontal(|ui| {
         ui.label(format!("{} hidden layers", spec.hidden.len()));
         if ui
@@ -36,6 +60,10 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
         )
         .on_hover_text("More neurons let a layer learn more shapes, but can memorise noise");
     }
+}
+
+/// The activation and the dropout.
+fn neuron_controls(ui: &mut egui::Ui, spec: &mut NetworkSpec) {
     egui::ComboBox::from_label("activation")
         .selected_text(spec.activation.label())
         .show_ui(ui, |ui| {
@@ -47,9 +75,10 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
         .on_hover_text("The bend each neuron applies to its input; without it, layers stack into a straight line");
     ui.add(egui::Slider::new(&mut spec.dropout, 0.0..=0.8).text("dropout"))
         .on_hover_text("Randomly silence this share of neurons while training, so no single neuron is relied on (fights overfitting)");
+}
 
-    ui.heading("Training");
-    let train = &mut cx.settings.train;
+/// The optimizer, the learning rate and the batch size.
+fn optimizer_controls(ui: &mut egui::Ui, train: &mut TrainSettings) {
     egui::ComboBox::from_label("optimizer")
         .selected_text(train.optimizer.label())
         .show_ui(ui, |ui| {
@@ -74,17 +103,26 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
     .on_hover_text(
         "Customers per update: small batches are noisy but quick, large ones smooth but slow",
     );
+}
+
+/// How many epochs to train, or until paused.
+fn epoch_controls(ui: &mut egui::Ui, settings: &mut Settings) {
+    let train = &mut settings.train;
     ui.horizontal(|ui| {
         ui.add_enabled(
-            !cx.settings.until_paused,
+            !settings.until_paused,
             egui::Slider::new(&mut train.epochs, 1..=5000)
                 .logarithmic(true)
                 .text("epochs"),
         )
         .on_hover_text("Passes over the training rows before training stops");
-        ui.checkbox(&mut cx.settings.until_paused, "until paused")
+        ui.checkbox(&mut settings.until_paused, "until paused")
             .on_hover_text("Keep training until you press Pause");
     });
+}
+
+/// L2 weight decay and early stopping, each with its strength.
+fn regularization_controls(ui: &mut egui::Ui, train: &mut TrainSettings) {
     let mut l2_on = train.l2 > 0.0;
     ui.horizontal(|ui| {
         if ui
@@ -121,19 +159,6 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
             .on_hover_text("How many epochs without a new best validation loss to wait before stopping");
         }
     });
-    ui.add(egui::DragValue::new(&mut train.seed).prefix("seed "))
-        .on_hover_text(
-            "Seeds the starting weights, the batch order and dropout: same seed, same run",
-        );
-    egui::ComboBox::from_label("device")
-        .selected_text(backend_label(cx.settings.backend))
-        .show_ui(ui, |ui| {
-            for b in BackendChoice::ALL {
-                ui.selectable_value(&mut cx.settings.backend, b, backend_label(b));
-            }
-        })
-        .response
-        .on_hover_text("Auto uses a real GPU when there is one and the CPU otherwise (faster for small networks without a GPU)");
 }
 
 fn backend_label(b: BackendChoice) -> &'static str {

@@ -168,25 +168,7 @@ pub fn show(ui: &mut egui::Ui, cx: &PanelContext<'_>, views: &mut ViewCache) {
         .as_ref()
         .is_some_and(|s| weights.is_some() && s.units.len() == hidden.len());
 
-    ui.horizontal(|ui| {
-        ui.strong("Network");
-        // Plain ASCII: the bundled font has no arrow glyphs.
-        ui.weak(format!(
-            "{} inputs, {}, 1 output",
-            inputs.len(),
-            if hidden.is_empty() {
-                "no hidden layer (a linear model)".to_owned()
-            } else {
-                let widths: Vec<String> = hidden.iter().map(usize::to_string).collect();
-                format!("hidden layers {}", widths.join("-"))
-            }
-        ))
-        .on_hover_text(
-            "Each square is a hidden neuron showing where, on the surface's two axes, \
-             it fires (orange) or stays silent (white). Lines are weights: thicker means \
-             stronger, orange adds to the next neuron, blue subtracts.",
-        );
-    });
+    header(ui, inputs.len(), &hidden);
 
     let (rect, _) = ui.allocate_exact_size(
         // The panel starts at its default height and the user may drag it.
@@ -198,35 +180,9 @@ pub fn show(ui: &mut egui::Ui, cx: &PanelContext<'_>, views: &mut ViewCache) {
     );
     let painter = ui.painter_at(rect);
     let n_columns = sizes.len();
-    let usable = rect.height() - 18.0;
-    let node = (usable / WANTED - GAP).clamp(NODE_MIN, NODE_MAX);
-    let keep = ((usable / (node + GAP)).floor() as usize).max(2);
-    let left = rect.left() + LABEL_WIDTH;
-    let right = rect.right() - node;
-    let column_x =
-        |c: usize| left + (right - left) * c as f32 / (n_columns.saturating_sub(1).max(1)) as f32;
-
-    let columns: Vec<Column> = sizes
-        .iter()
-        .enumerate()
-        .map(|(c, &n)| {
-            let activity = c
-                .checked_sub(1)
-                .and_then(|layer| surface.as_ref()?.units.get(layer))
-                .map(Vec::as_slice);
-            let shown = strongest(n, keep, weights.and_then(|w| w.get(c)), activity);
-            let span = shown.len() as f32 * (node + GAP) - GAP;
-            let top = rect.top() + (usable - span) / 2.0 + node / 2.0;
-            let centres = (0..shown.len())
-                .map(|i| Pos2::new(column_x(c), top + i as f32 * (node + GAP)))
-                .collect();
-            Column {
-                shown,
-                total: n,
-                centres,
-            }
-        })
-        .collect();
+    let geometry = Geometry::new(rect, n_columns);
+    let node = geometry.node;
+    let columns = layout_columns(&geometry, &sizes, surface.as_deref(), weights);
 
     draw_links(&painter, &columns, weights, node);
 
@@ -239,15 +195,7 @@ pub fn show(ui: &mut egui::Ui, cx: &PanelContext<'_>, views: &mut ViewCache) {
             if c == 0 {
                 let name = inputs.get(unit).map_or("", String::as_str);
                 let on_axis = axes.iter().any(|a| a.as_str() == name);
-                let r = Rect::from_center_size(centre, egui::vec2(10.0, 10.0));
-                painter.rect_filled(r, 2.0, if on_axis { POSITIVE } else { INPUT_OFF_AXIS });
-                painter.text(
-                    centre - egui::vec2(10.0, 0.0),
-                    egui::Align2::RIGHT_CENTER,
-                    shorten(name, 18),
-                    egui::FontId::proportional(11.0),
-                    text_color,
-                );
+                draw_input(&painter, centre, name, on_axis, text_color);
                 continue;
             }
             let r = Rect::from_center_size(centre, egui::vec2(node, node));
@@ -285,7 +233,7 @@ pub fn show(ui: &mut egui::Ui, cx: &PanelContext<'_>, views: &mut ViewCache) {
         }
         if column.total > column.shown.len() {
             painter.text(
-                Pos2::new(column_x(c), rect.bottom() - 8.0),
+                Pos2::new(geometry.column_x(c), rect.bottom() - 8.0),
                 egui::Align2::CENTER_CENTER,
                 format!("+{} more", column.total - column.shown.len()),
                 egui::FontId::proportional(11.0),
@@ -294,47 +242,172 @@ pub fn show(ui: &mut egui::Ui, cx: &PanelContext<'_>, views: &mut ViewCache) {
         }
     }
 
-    if let Some((c, unit, r)) = hovered {
-        let output = c == n_columns - 1;
-        let texture = if output {
-            views.surface_texture.id()
-        } else {
-            surface
-                .as_ref()
-                .and_then(|s| views.unit_textures.get(ui.ctx(), s, c - 1, unit))
-        };
-        let bias = weights
-            .and_then(|w| w.get(c - 1))
-            .and_then(|w| w.bias.get(unit).copied());
-        let title = if output {
-            "Output: the network's prediction".to_owned()
-        } else {
-            format!("Layer {c}, neuron {}", unit + 1)
-        };
-        let axes_text = surface
-            .as_ref()
-            .map(|s| format!("over {} (x) and {} (y)", s.x.feature, s.y.feature));
-        egui::Tooltip::always_open(
-            ui.ctx().clone(),
-            ui.layer_id(),
-            ui.scope_id().with("unit-hover"),
-            egui::PopupAnchor::Position(r.right_top() + egui::vec2(8.0, 0.0)),
-        )
-        .show(|ui| {
-            ui.strong(title);
-            if let Some(id) = texture {
-                ui.image((id, egui::vec2(HOVER_SIDE, HOVER_SIDE)));
-            } else {
-                ui.weak("Train a little (Step) to see what it has learned.");
-            }
-            if let Some(text) = axes_text {
-                ui.weak(text);
-            }
-            if let Some(b) = bias {
-                ui.weak(format!("bias {b:+.3}"));
-            }
-        });
+    if let Some(hit) = hovered {
+        let output = hit.0 == n_columns - 1;
+        unit_tooltip(ui, hit, output, views, surface.as_ref(), weights);
     }
+}
+
+/// The "Network" title with the layer sizes, and how to read the diagram
+/// on hover.
+fn header(ui: &mut egui::Ui, n_inputs: usize, hidden: &[usize]) {
+    ui.horizontal(|ui| {
+        ui.strong("Network");
+        // Plain ASCII: the bundled font has no arrow glyphs.
+        ui.weak(format!(
+            "{} inputs, {}, 1 output",
+            n_inputs,
+            if hidden.is_empty() {
+                "no hidden layer (a linear model)".to_owned()
+            } else {
+                let widths: Vec<String> = hidden.iter().map(usize::to_string).collect();
+                format!("hidden layers {}", widths.join("-"))
+            }
+        ))
+        .on_hover_text(
+            "Each square is a hidden neuron showing where, on the surface's two axes, \
+             it fires (orange) or stays silent (white). Lines are weights: thicker means \
+             stronger, orange adds to the next neuron, blue subtracts.",
+        );
+    });
+}
+
+/// Where the diagram's columns and their units go inside its rectangle.
+struct Geometry {
+    rect: Rect,
+    /// Height for the units, above the "+N more" labels.
+    usable: f32,
+    /// Side of a unit's thumbnail.
+    node: f32,
+    /// How many units of a column fit.
+    keep: usize,
+    n_columns: usize,
+}
+
+impl Geometry {
+    /// Thumbnails as large as lets [`WANTED`] units of a column fit in `rect`.
+    fn new(rect: Rect, n_columns: usize) -> Self {
+        let usable = rect.height() - 18.0;
+        let node = (usable / WANTED - GAP).clamp(NODE_MIN, NODE_MAX);
+        let keep = ((usable / (node + GAP)).floor() as usize).max(2);
+        Self {
+            rect,
+            usable,
+            node,
+            keep,
+            n_columns,
+        }
+    }
+
+    /// The x of the centres of column `c`'s units.
+    fn column_x(&self, c: usize) -> f32 {
+        let left = self.rect.left() + LABEL_WIDTH;
+        let right = self.rect.right() - self.node;
+        left + (right - left) * c as f32 / (self.n_columns.saturating_sub(1).max(1)) as f32
+    }
+}
+
+/// Which units of each layer (of `sizes`) are drawn, and where.
+fn layout_columns(
+    geometry: &Geometry,
+    sizes: &[usize],
+    surface: Option<&Surface>,
+    weights: Option<&[LayerWeights]>,
+) -> Vec<Column> {
+    let Geometry {
+        rect,
+        usable,
+        node,
+        keep,
+        ..
+    } = *geometry;
+    sizes
+        .iter()
+        .enumerate()
+        .map(|(c, &n)| {
+            let activity = c
+                .checked_sub(1)
+                .and_then(|layer| surface?.units.get(layer))
+                .map(Vec::as_slice);
+            let shown = strongest(n, keep, weights.and_then(|w| w.get(c)), activity);
+            let span = shown.len() as f32 * (node + GAP) - GAP;
+            let top = rect.top() + (usable - span) / 2.0 + node / 2.0;
+            let centres = (0..shown.len())
+                .map(|i| Pos2::new(geometry.column_x(c), top + i as f32 * (node + GAP)))
+                .collect();
+            Column {
+                shown,
+                total: n,
+                centres,
+            }
+        })
+        .collect()
+}
+
+/// An input: a small square (orange when it is one of the surface's axes)
+/// with its name on the left.
+fn draw_input(
+    painter: &egui::Painter,
+    centre: Pos2,
+    name: &str,
+    on_axis: bool,
+    text_color: Color32,
+) {
+    let r = Rect::from_center_size(centre, egui::vec2(10.0, 10.0));
+    painter.rect_filled(r, 2.0, if on_axis { POSITIVE } else { INPUT_OFF_AXIS });
+    painter.text(
+        centre - egui::vec2(10.0, 0.0),
+        egui::Align2::RIGHT_CENTER,
+        shorten(name, 18),
+        egui::FontId::proportional(11.0),
+        text_color,
+    );
+}
+
+/// The hovered unit (`column`, `unit`, its thumbnail's rectangle) large,
+/// with its title, the surface's axes and its bias.
+fn unit_tooltip(
+    ui: &egui::Ui,
+    (c, unit, r): (usize, usize, Rect),
+    output: bool,
+    views: &mut ViewCache,
+    surface: Option<&Arc<Surface>>,
+    weights: Option<&[LayerWeights]>,
+) {
+    let texture = if output {
+        views.surface_texture.id()
+    } else {
+        surface.and_then(|s| views.unit_textures.get(ui.ctx(), s, c - 1, unit))
+    };
+    let bias = weights
+        .and_then(|w| w.get(c - 1))
+        .and_then(|w| w.bias.get(unit).copied());
+    let title = if output {
+        "Output: the network's prediction".to_owned()
+    } else {
+        format!("Layer {c}, neuron {}", unit + 1)
+    };
+    let axes_text = surface.map(|s| format!("over {} (x) and {} (y)", s.x.feature, s.y.feature));
+    egui::Tooltip::always_open(
+        ui.ctx().clone(),
+        ui.layer_id(),
+        ui.scope_id().with("unit-hover"),
+        egui::PopupAnchor::Position(r.right_top() + egui::vec2(8.0, 0.0)),
+    )
+    .show(|ui| {
+        ui.strong(title);
+        if let Some(id) = texture {
+            ui.image((id, egui::vec2(HOVER_SIDE, HOVER_SIDE)));
+        } else {
+            ui.weak("Train a little (Step) to see what it has learned.");
+        }
+        if let Some(text) = axes_text {
+            ui.weak(text);
+        }
+        if let Some(b) = bias {
+            ui.weak(format!("bias {b:+.3}"));
+        }
+    });
 }
 
 fn draw_links(

@@ -257,27 +257,9 @@ pub fn show_windows(ctx: &egui::Context, cx: &mut PanelContext<'_>, windows: &mu
 }
 
 fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, runs: &mut RunsState) {
-    if let Some(notice) = runs.notice.clone() {
-        ui.horizontal_wrapped(|ui| {
-            ui.colored_label(ui.visuals().warn_fg_color, notice);
-            if ui.small_button("dismiss").clicked() {
-                cx.commands.push(AppCommand::DismissRunsNotice);
-            }
-        });
-    }
+    notice_banner(ui, cx, runs);
     let n = runs.history.records.len();
-    ui.horizontal(|ui| {
-        ui.strong(format!("{n} recorded runs"));
-        ui.weak("tick runs to overlay their curves; click a column to sort");
-        if ui
-            .add_enabled(n > 0, egui::Button::new("Export table CSV…"))
-            .on_hover_text("Save every run's settings and final metrics as one CSV row each")
-            .clicked()
-        {
-            cx.commands
-                .push(AppCommand::OpenDialog(Dialog::SaveRunsCsv));
-        }
-    });
+    title_bar(ui, cx, n);
     if n == 0 {
         ui.weak("Each training run is recorded here when it finishes or is replaced.");
         return;
@@ -287,15 +269,7 @@ fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, runs: &mut RunsState) {
     let refs: Vec<&RunRecord> = rows.iter().collect();
     let differing = differing_settings(&refs);
     let metrics = headline_columns(&refs);
-    // Settings worth a column: those that differ between runs, plus the
-    // learning rate and layers that people compare most.
-    let mut setting_columns: Vec<Setting> = vec![Setting::Hidden, Setting::LearningRate];
-    for &setting in &differing {
-        if !setting_columns.contains(&setting) && setting != Setting::Fingerprint {
-            setting_columns.push(setting);
-        }
-    }
-    setting_columns.truncate(8);
+    let setting_columns = setting_columns(&differing);
 
     let mut action: Option<(RunAction, u64)> = None;
     egui::ScrollArea::horizontal()
@@ -305,23 +279,7 @@ fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, runs: &mut RunsState) {
                 .striped(true)
                 .min_col_width(20.0)
                 .show(ui, |ui| {
-                    ui.label("");
-                    ui.label("");
-                    sort_header(ui, runs, "run", None);
-                    for m in metrics {
-                        sort_header(ui, runs, m.name(), Some(m));
-                    }
-                    for s in &setting_columns {
-                        let text = egui::RichText::new(s.name());
-                        if differing.contains(s) {
-                            ui.label(text.strong())
-                                .on_hover_text("differs between runs");
-                        } else {
-                            ui.weak(s.name());
-                        }
-                    }
-                    ui.label("");
-                    ui.end_row();
+                    column_headers(ui, runs, metrics, &setting_columns, &differing);
 
                     for (i, record) in rows.iter().enumerate() {
                         let id = record.id;
@@ -353,29 +311,7 @@ fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, runs: &mut RunsState) {
                                 ui.weak(value);
                             }
                         }
-                        ui.horizontal(|ui| {
-                            if ui
-                                .small_button("Restore")
-                                .on_hover_text("Put this run's data, network and training settings back into the controls")
-                                .clicked()
-                            {
-                                action = Some((RunAction::Restore, id));
-                            }
-                            if ui
-                                .small_button("Epochs CSV…")
-                                .on_hover_text("Save this run's per-epoch losses and metrics as CSV")
-                                .clicked()
-                            {
-                                action = Some((RunAction::ExportHistory, id));
-                            }
-                            if ui
-                                .small_button("Delete")
-                                .on_hover_text("Remove this run from the history")
-                                .clicked()
-                            {
-                                action = Some((RunAction::Delete, id));
-                            }
-                        });
+                        row_buttons(ui, id, &mut action);
                         ui.end_row();
                     }
                 });
@@ -384,6 +320,105 @@ fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, runs: &mut RunsState) {
         cx.commands.push(AppCommand::Run { id, action });
     }
     overlay(runs, ui);
+}
+
+/// The runs' notice (a history that could not be loaded or saved), with
+/// "dismiss".
+fn notice_banner(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, runs: &RunsState) {
+    if let Some(notice) = runs.notice.clone() {
+        ui.horizontal_wrapped(|ui| {
+            ui.colored_label(ui.visuals().warn_fg_color, notice);
+            if ui.small_button("dismiss").clicked() {
+                cx.commands.push(AppCommand::DismissRunsNotice);
+            }
+        });
+    }
+}
+
+/// How many runs there are, how to use the table, and Export table CSV….
+fn title_bar(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, n: usize) {
+    ui.horizontal(|ui| {
+        ui.strong(format!("{n} recorded runs"));
+        ui.weak("tick runs to overlay their curves; click a column to sort");
+        if ui
+            .add_enabled(n > 0, egui::Button::new("Export table CSV…"))
+            .on_hover_text("Save every run's settings and final metrics as one CSV row each")
+            .clicked()
+        {
+            cx.commands
+                .push(AppCommand::OpenDialog(Dialog::SaveRunsCsv));
+        }
+    });
+}
+
+/// Settings worth a column: those that differ between runs, plus the
+/// learning rate and layers that people compare most.
+fn setting_columns(differing: &BTreeSet<Setting>) -> Vec<Setting> {
+    let mut setting_columns: Vec<Setting> = vec![Setting::Hidden, Setting::LearningRate];
+    for &setting in differing {
+        if !setting_columns.contains(&setting) && setting != Setting::Fingerprint {
+            setting_columns.push(setting);
+        }
+    }
+    setting_columns.truncate(8);
+    setting_columns
+}
+
+/// The table's header row: sortable run and metric columns, then the
+/// setting columns (bold where they differ between runs).
+fn column_headers(
+    ui: &mut egui::Ui,
+    runs: &mut RunsState,
+    metrics: [Metric; 5],
+    setting_columns: &[Setting],
+    differing: &BTreeSet<Setting>,
+) {
+    ui.label("");
+    ui.label("");
+    sort_header(ui, runs, "run", None);
+    for m in metrics {
+        sort_header(ui, runs, m.name(), Some(m));
+    }
+    for s in setting_columns {
+        let text = egui::RichText::new(s.name());
+        if differing.contains(s) {
+            ui.label(text.strong())
+                .on_hover_text("differs between runs");
+        } else {
+            ui.weak(s.name());
+        }
+    }
+    ui.label("");
+    ui.end_row();
+}
+
+/// Restore, Epochs CSV… and Delete for the run `id`.
+fn row_buttons(ui: &mut egui::Ui, id: u64, action: &mut Option<(RunAction, u64)>) {
+    ui.horizontal(|ui| {
+        if ui
+            .small_button("Restore")
+            .on_hover_text(
+                "Put this run's data, network and training settings back into the controls",
+            )
+            .clicked()
+        {
+            *action = Some((RunAction::Restore, id));
+        }
+        if ui
+            .small_button("Epochs CSV…")
+            .on_hover_text("Save this run's per-epoch losses and metrics as CSV")
+            .clicked()
+        {
+            *action = Some((RunAction::ExportHistory, id));
+        }
+        if ui
+            .small_button("Delete")
+            .on_hover_text("Remove this run from the history")
+            .clicked()
+        {
+            *action = Some((RunAction::Delete, id));
+        }
+    });
 }
 
 /// Something done to one recorded run in the Runs window.

@@ -137,39 +137,7 @@ fn by_class(table: &Table, x: &str, y: &str, side: &Dataset, regression: bool) -
 
 pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, views: &mut ViewCache) {
     let numeric = cx.data.numeric_features(cx.settings);
-    ui.horizontal(|ui| {
-        ui.strong("Decision surface");
-        if numeric.len() >= 2 {
-            for (label, value) in [
-                ("x", &mut cx.settings.x_feature),
-                ("y", &mut cx.settings.y_feature),
-            ] {
-                egui::ComboBox::from_label(label)
-                    .selected_text(value.as_str())
-                    .show_ui(ui, |ui| {
-                        for f in &numeric {
-                            ui.selectable_value(value, f.clone(), f);
-                        }
-                    })
-                    .response
-                    .on_hover_text("Which feature runs along this axis");
-            }
-        }
-        ui.checkbox(&mut cx.settings.show_test_points, "test points")
-            .on_hover_text("Also show the held-back test customers (hollow circles)");
-        ui.checkbox(&mut cx.settings.discretize, "discretize")
-            .on_hover_text("Show only the predicted class, not how sure the network is");
-        if ui
-            .small_button("PNG…")
-            .on_hover_text("Save the surface with its axes and legend as an image")
-            .clicked()
-        {
-            cx.commands
-                .push(AppCommand::OpenDialog(super::background::Dialog::SavePng(
-                    super::export::PngView::Surface,
-                )));
-        }
-    });
+    toolbar(ui, cx, &numeric);
     let regression = cx.settings.problem.as_ref().is_some_and(|p| p.regression);
     let (Some(surface), Some(table), Some(prepared)) = (
         cx.run.surface.clone(),
@@ -190,19 +158,7 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, views: &mut ViewCache)
         .get(ui.ctx(), &surface, regression, cx.settings.discretize)
         .id();
     let (x, y) = (&surface.x, &surface.y);
-    let caption = if surface.held.is_empty() {
-        String::new()
-    } else {
-        let held: Vec<String> = surface
-            .held
-            .iter()
-            .map(|(c, v)| format!("{c} = {v}"))
-            .collect();
-        format!(
-            "Other features held at their median / most frequent value: {}",
-            held.join(", ")
-        )
-    };
+    let caption = held_caption(&surface);
     // The caption takes one line (the full list on hover), so the plot
     // keeps its size however many features are held.
     let plot_height =
@@ -272,6 +228,67 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, views: &mut ViewCache)
                 }
             }
         });
+    caption_line(ui, caption);
+}
+
+/// The title, the x and y feature boxes (with two numeric features), the
+/// display checkboxes and PNG….
+fn toolbar(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, numeric: &[String]) {
+    ui.horizontal(|ui| {
+        ui.strong("Decision surface");
+        if numeric.len() >= 2 {
+            for (label, value) in [
+                ("x", &mut cx.settings.x_feature),
+                ("y", &mut cx.settings.y_feature),
+            ] {
+                egui::ComboBox::from_label(label)
+                    .selected_text(value.as_str())
+                    .show_ui(ui, |ui| {
+                        for f in numeric {
+                            ui.selectable_value(value, f.clone(), f);
+                        }
+                    })
+                    .response
+                    .on_hover_text("Which feature runs along this axis");
+            }
+        }
+        ui.checkbox(&mut cx.settings.show_test_points, "test points")
+            .on_hover_text("Also show the held-back test customers (hollow circles)");
+        ui.checkbox(&mut cx.settings.discretize, "discretize")
+            .on_hover_text("Show only the predicted class, not how sure the network is");
+        if ui
+            .small_button("PNG…")
+            .on_hover_text("Save the surface with its axes and legend as an image")
+            .clicked()
+        {
+            cx.commands
+                .push(AppCommand::OpenDialog(super::background::Dialog::SavePng(
+                    super::export::PngView::Surface,
+                )));
+        }
+    });
+}
+
+/// Which values the features off the plot's axes are held at; empty when
+/// there are none.
+fn held_caption(surface: &Surface) -> String {
+    if surface.held.is_empty() {
+        String::new()
+    } else {
+        let held: Vec<String> = surface
+            .held
+            .iter()
+            .map(|(c, v)| format!("{c} = {v}"))
+            .collect();
+        format!(
+            "Other features held at their median / most frequent value: {}",
+            held.join(", ")
+        )
+    }
+}
+
+/// The held values on one line, the full list on hover.
+fn caption_line(ui: &mut egui::Ui, caption: String) {
     if !caption.is_empty() {
         let full = caption.replace(", ", "\n");
         ui.add(

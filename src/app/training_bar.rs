@@ -10,155 +10,196 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, windows: &mut Windows)
     ui.horizontal(|ui| {
         ui.heading("Purchase Lab");
         ui.separator();
-        let ready = cx.data.ready();
-        if cx.run.playing {
+        playback_buttons(ui, cx);
+        lessons_menu(ui, cx);
+        ui.separator();
+        progress(ui, cx);
+        ui.separator();
+        model_buttons(ui, cx);
+        ui.separator();
+        window_toggles(ui, windows);
+        session_menu(ui, cx);
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            device_label(ui, cx);
+        });
+    });
+    lesson_banner(ui, cx, windows);
+    error_or_notice_banner(ui, cx);
+}
+
+/// Play (or Pause while playing), Step and Reset.
+fn playback_buttons(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
+    let ready = cx.data.ready();
+    if cx.run.playing {
+        if ui
+            .button("Pause")
+            .on_hover_text(
+                "Stop training after the current epoch; the network keeps what it learned",
+            )
+            .clicked()
+        {
+            cx.commands.push(AppCommand::Pause);
+        }
+    } else if ui
+        .add_enabled(ready, egui::Button::new("Play"))
+        .on_hover_text("Train epoch after epoch and watch the boundary move")
+        .clicked()
+    {
+        cx.commands.push(AppCommand::Play);
+    }
+    if ui
+        .add_enabled(ready, egui::Button::new("Step"))
+        .on_hover_text("Train exactly one epoch (one pass over the training rows), then pause")
+        .clicked()
+    {
+        cx.commands.push(AppCommand::Step);
+    }
+    if ui
+        .add_enabled(ready, egui::Button::new("Reset"))
+        .on_hover_text("Start over with a fresh, untrained network (same settings)")
+        .clicked()
+    {
+        cx.commands.push(AppCommand::Reset);
+    }
+}
+
+/// The Lessons menu: one button per classroom lesson.
+fn lessons_menu(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
+    ui.menu_button("Lessons", |ui| {
+        for lesson in super::lessons::all() {
             if ui
-                .button("Pause")
-                .on_hover_text(
-                    "Stop training after the current epoch; the network keeps what it learned",
-                )
+                .button(lesson.title)
+                .on_hover_text(lesson.explanation)
                 .clicked()
             {
-                cx.commands.push(AppCommand::Pause);
+                cx.commands.push(AppCommand::StartLesson(Box::new(lesson)));
+                ui.close();
             }
-        } else if ui
-            .add_enabled(ready, egui::Button::new("Play"))
-            .on_hover_text("Train epoch after epoch and watch the boundary move")
-            .clicked()
-        {
-            cx.commands.push(AppCommand::Play);
         }
-        if ui
-            .add_enabled(ready, egui::Button::new("Step"))
-            .on_hover_text("Train exactly one epoch (one pass over the training rows), then pause")
-            .clicked()
-        {
-            cx.commands.push(AppCommand::Step);
-        }
-        if ui
-            .add_enabled(ready, egui::Button::new("Reset"))
-            .on_hover_text("Start over with a fresh, untrained network (same settings)")
-            .clicked()
-        {
-            cx.commands.push(AppCommand::Reset);
-        }
-        ui.menu_button("Lessons", |ui| {
-            for lesson in super::lessons::all() {
-                if ui
-                    .button(lesson.title)
-                    .on_hover_text(lesson.explanation)
-                    .clicked()
-                {
-                    cx.commands
-                        .push(AppCommand::StartLesson(Box::new(lesson)));
-                    ui.close();
-                }
+    })
+    .response
+    .on_hover_text(
+        "One-click classroom lessons: each sets the data and the network to show one idea",
+    );
+}
+
+/// The epoch counter, epochs per second, the pace box and "finished".
+fn progress(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
+    let epoch = cx.run.epoch();
+    let of = if cx.settings.until_paused {
+        String::new()
+    } else {
+        format!(" / {}", cx.settings.train.epochs)
+    };
+    ui.label(format!("epoch {epoch}{of}"));
+    if let Some(eps) = cx.run.epochs_per_second() {
+        ui.weak(format!("{eps:.0} epochs/s"));
+    }
+    egui::ComboBox::from_label("pace")
+        .selected_text(super::settings::pace_label(cx.settings.pace))
+        .show_ui(ui, |ui| {
+            for (pace, label) in super::settings::PACES {
+                ui.selectable_value(&mut cx.settings.pace, pace, label);
             }
         })
         .response
         .on_hover_text(
-            "One-click classroom lessons: each sets the data and the network to show one idea",
+            "How fast Play trains: slow it down to watch the boundary form step by step",
         );
-        ui.separator();
-        let epoch = cx.run.epoch();
-        let of = if cx.settings.until_paused {
-            String::new()
-        } else {
-            format!(" / {}", cx.settings.train.epochs)
-        };
-        ui.label(format!("epoch {epoch}{of}"));
-        if let Some(eps) = cx.run.epochs_per_second() {
-            ui.weak(format!("{eps:.0} epochs/s"));
-        }
-        egui::ComboBox::from_label("pace")
-            .selected_text(super::settings::pace_label(cx.settings.pace))
-            .show_ui(ui, |ui| {
-                for (pace, label) in super::settings::PACES {
-                    ui.selectable_value(&mut cx.settings.pace, pace, label);
-                }
-            })
-            .response
-            .on_hover_text(
-                "How fast Play trains: slow it down to watch the boundary form step by step",
-            );
-        if cx.run.finished {
-            ui.weak("finished");
-        }
-        ui.separator();
+    if cx.run.finished {
+        ui.weak("finished");
+    }
+}
+
+/// Save model… and Open model….
+fn model_buttons(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
+    if ui
+        .add_enabled(!cx.run.history.is_empty(), egui::Button::new("Save model…"))
+        .on_hover_text("Save the trained network with its data preparation as one .plab file")
+        .clicked()
+    {
+        cx.commands.push(AppCommand::OpenDialog(Dialog::SaveModel));
+    }
+    if ui
+        .button("Open model…")
+        .on_hover_text(
+            "Open a saved .plab model and ask it about customers in What if… \
+             (you can also drop the file on the window)",
+        )
+        .clicked()
+    {
+        cx.commands.push(AppCommand::OpenDialog(Dialog::OpenModel));
+    }
+}
+
+/// The Runs and Sweep window toggles.
+fn window_toggles(ui: &mut egui::Ui, windows: &mut Windows) {
+    let n_runs = windows.runs.history.records.len();
+    let sweeping = if windows.sweep.running() {
+        ", sweeping"
+    } else {
+        ""
+    };
+    if ui
+        .selectable_label(windows.runs.open, format!("Runs ({n_runs}{sweeping})"))
+        .on_hover_text("Compare recorded runs, overlay their curves, and sweep hyperparameters")
+        .clicked()
+    {
+        windows.runs.open = !windows.runs.open;
+    }
+    if ui
+        .selectable_label(windows.sweep.open, "Sweep")
+        .on_hover_text("Train a grid of learning rates, widths, depths, batch sizes and dropouts in the background and find the best")
+        .clicked()
+    {
+        windows.sweep.open = !windows.sweep.open;
+    }
+}
+
+/// The Session menu: save or open a session file.
+fn session_menu(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
+    ui.menu_button("Session", |ui| {
         if ui
-            .add_enabled(
-                !cx.run.history.is_empty(),
-                egui::Button::new("Save model…"),
-            )
-            .on_hover_text("Save the trained network with its data preparation as one .plab file")
+            .button("Save session…")
+            .on_hover_text("Save the data source, target, network and training settings as a .json file to hand to students")
             .clicked()
         {
-            cx.commands.push(AppCommand::OpenDialog(Dialog::SaveModel));
+            cx.commands
+                .push(AppCommand::OpenDialog(Dialog::SaveSession));
+            ui.close();
         }
         if ui
-            .button("Open model…")
-            .on_hover_text(
-                "Open a saved .plab model and ask it about customers in What if… \
-                 (you can also drop the file on the window)",
-            )
+            .button("Open session…")
+            .on_hover_text("Set everything up from a saved session file")
             .clicked()
         {
-            cx.commands.push(AppCommand::OpenDialog(Dialog::OpenModel));
+            cx.commands
+                .push(AppCommand::OpenDialog(Dialog::OpenSession));
+            ui.close();
         }
-        ui.separator();
-        let n_runs = windows.runs.history.records.len();
-        let sweeping = if windows.sweep.running() { ", sweeping" } else { "" };
-        if ui
-            .selectable_label(windows.runs.open, format!("Runs ({n_runs}{sweeping})"))
-            .on_hover_text("Compare recorded runs, overlay their curves, and sweep hyperparameters")
-            .clicked()
-        {
-            windows.runs.open = !windows.runs.open;
-        }
-        if ui
-            .selectable_label(windows.sweep.open, "Sweep")
-            .on_hover_text("Train a grid of learning rates, widths, depths, batch sizes and dropouts in the background and find the best")
-            .clicked()
-        {
-            windows.sweep.open = !windows.sweep.open;
-        }
-        ui.menu_button("Session", |ui| {
-            if ui
-                .button("Save session…")
-                .on_hover_text("Save the data source, target, network and training settings as a .json file to hand to students")
-                .clicked()
-            {
-                cx.commands
-                    .push(AppCommand::OpenDialog(Dialog::SaveSession));
-                ui.close();
-            }
-            if ui
-                .button("Open session…")
-                .on_hover_text("Set everything up from a saved session file")
-                .clicked()
-            {
-                cx.commands
-                    .push(AppCommand::OpenDialog(Dialog::OpenSession));
-                ui.close();
-            }
-        });
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            // The short name in the bar; the full description (adapter,
-            // or why the CPU was chosen) on hover.
-            let full = if cx.run.device.is_empty() {
-                "device: not started".to_owned()
-            } else {
-                cx.run.device.clone()
-            };
-            let short = full.split(':').next().unwrap_or(&full).trim().to_owned();
-            let label = ui.weak(short);
-            let tip = match &cx.run.fallback {
-                Some(reason) => format!("{full}\n\nTraining on the CPU because: {reason}"),
-                None => full,
-            };
-            label.on_hover_text(tip);
-        });
     });
+}
+
+/// The training device's short name, with the full description on hover.
+fn device_label(ui: &mut egui::Ui, cx: &PanelContext<'_>) {
+    // The short name in the bar; the full description (adapter,
+    // or why the CPU was chosen) on hover.
+    let full = if cx.run.device.is_empty() {
+        "device: not started".to_owned()
+    } else {
+        cx.run.device.clone()
+    };
+    let short = full.split(':').next().unwrap_or(&full).trim().to_owned();
+    let label = ui.weak(short);
+    let tip = match &cx.run.fallback {
+        Some(reason) => format!("{full}\n\nTraining on the CPU because: {reason}"),
+        None => full,
+    };
+    label.on_hover_text(tip);
+}
+
+/// The banner of the lesson being shown, with "end lesson".
+fn lesson_banner(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, windows: &Windows) {
     if let Some(lesson) = &windows.lesson {
         ui.horizontal_wrapped(|ui| {
             ui.strong(format!("Lesson: {}.", lesson.title));
@@ -168,6 +209,10 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, windows: &mut Windows)
             }
         });
     }
+}
+
+/// The run's error, or else its notice, with "dismiss".
+fn error_or_notice_banner(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
     if let Some(error) = &cx.run.error {
         ui.horizontal(|ui| {
             ui.colored_label(ui.visuals().error_fg_color, error.as_str());
