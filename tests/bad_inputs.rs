@@ -6,6 +6,11 @@
 //!
 //! `docs/RELIABILITY.md` lists the same cases with their messages.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failed unwrap is a failed test that names its line"
+)]
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,6 +1,11 @@
 //! `purchase-lab bench` with tiny sizes: every figure is present and sane.
 //! Speed itself is never asserted here (that lives in the benchmark).
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failed unwrap is a failed test that names its line"
+)]
+
 use purchase_lab::bench::{BenchOptions, Sizes, Workload, format_report, run_bench};
 use purchase_lab::model::{BackendChoice, EngineKind, TrainingEngine};
 

@@ -1,6 +1,11 @@
 //! The binary end to end: generate → load → inspect, one-line errors, and
 //! a reader that goes away (`| head`) is not an error.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failed unwrap is a failed test that names its line"
+)]
+
 use std::io::Read;
 use std::path::Path;
 use std::process::Stdio;

@@ -1,6 +1,11 @@
 //! Every kind of unreadable CSV gets its own message, with the line (and
 //! column) where it applies, read from a real file on disk as a user's would be.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failed unwrap is a failed test that names its line"
+)]
+
 use std::path::PathBuf;
 
 use purchase_lab::data::{CsvError, load_csv};

@@ -2,6 +2,11 @@
 //! adapter exists): it learns, it is reproducible, it reports divergence,
 //! and a saved model predicts exactly as before.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failed unwrap is a failed test that names its line"
+)]
+
 use std::sync::Arc;
 
 use purchase_lab::data::{Preset, Problem, Recipe, SynthSettings, Table, generate, prepare};

@@ -7,6 +7,11 @@
 //! `cargo test --test fuzz_regressions -- --ignored` rewrites the generated
 //! seeds (a session and a history file from real runs).
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failed unwrap is a failed test that names its line"
+)]
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

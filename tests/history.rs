@@ -2,6 +2,11 @@
 //! round trip, a corrupt file is set aside (never lost), the size cap holds,
 //! differing settings are found, and the CSV exports parse back.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failed unwrap is a failed test that names its line"
+)]
+
 use purchase_lab::data::{Preset, Recipe, Source, Table, generate, load_csv, parse_csv};
 use purchase_lab::model::run::Metrics;
 use purchase_lab::model::{NetworkSpec, TrainSettings};

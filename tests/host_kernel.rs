@@ -7,6 +7,11 @@
 //! optimizer, the batch order or the dropout masks fails here. No timing is
 //! asserted.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failed unwrap is a failed test that names its line"
+)]
+
 use burn::tensor::Device;
 use purchase_lab::model::{
     Activation, EngineKind, NetworkSpec, OptimizerKind, Task, TrainError, TrainSettings, Trainer,

@@ -2,6 +2,11 @@
 //! on the CPU backend exactly as the app would set it up, and its claim is
 //! checked on the resulting curves and metrics.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failed unwrap is a failed test that names its line"
+)]
+
 use std::sync::Arc;
 
 use purchase_lab::app::lessons::{self, Lesson};

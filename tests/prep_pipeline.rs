@@ -1,6 +1,11 @@
 //! Preparation end to end on generated customers: the fitted pipeline gives
 //! later tables the exact same feature layout, and matrices hold no NaN.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failed unwrap is a failed test that names its line"
+)]
+
 use purchase_lab::data::{
     Impute, Preset, Problem, Recipe, Scale, SynthSettings, Table, generate, parse_csv, prepare,
     write::write_table,

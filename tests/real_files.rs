@@ -4,6 +4,11 @@
 //! checked for the values the user meant and for a note saying what was
 //! reinterpreted.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failed unwrap is a failed test that names its line"
+)]
+
 use std::path::Path;
 
 use purchase_lab::cli::format_metrics;

@@ -4,6 +4,11 @@
 //! can be cancelled and "Apply best" sets the controls; PNG exports and
 //! session files work.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failed unwrap is a failed test that names its line"
+)]
+
 use std::path::{Path, PathBuf};
 
 use egui_kittest::kittest::Queryable;

@@ -1,6 +1,11 @@
 //! Scoring you can trust (issue 19): `predict` says what the model had
 //! never seen, on files the test writes, through the command a user runs.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failed unwrap is a failed test that names its line"
+)]
+
 #[path = "common/cli.rs"]
 mod cli;
 use cli::{Dir, fails, ok, predict_args, train_args};

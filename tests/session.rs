@@ -1,6 +1,11 @@
 //! Session files: a saved setup loads back equal and reproduces the same
 //! loss history on the CPU backend; a bad file says what and where.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failed unwrap is a failed test that names its line"
+)]
+
 use std::path::Path;
 
 use purchase_lab::data::{Preset, Source, write_csv};

@@ -3,6 +3,11 @@
 //! grids are refused, and early stopping stops where it should (in a run,
 //! the worker and `train --patience`).
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failed unwrap is a failed test that names its line"
+)]
+
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};

@@ -1,6 +1,11 @@
 //! The window driven as a user would, through egui_kittest: widgets are
 //! found by their labels and clicked; training runs on the real worker.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failed unwrap is a failed test that names its line"
+)]
+
 use std::time::{Duration, Instant};
 
 use egui_kittest::kittest::Queryable;

@@ -2,6 +2,11 @@
 //! step, change the learning rate, save; events arrive in order and the
 //! thread is joined when the handle is dropped.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failed unwrap is a failed test that names its line"
+)]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};

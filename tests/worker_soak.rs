@@ -6,6 +6,11 @@
 //! Tests here run one at a time (a shared lock) so the count of training
 //! threads in this process is theirs alone.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failed unwrap is a failed test that names its line"
+)]
+
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
