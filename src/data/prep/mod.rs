@@ -1,0 +1,465 @@
+//! Preparation: a [`Recipe`] says what to predict and how to clean the
+//! features; fitting it on the training rows gives a [`Pipeline`] that turns
+//! any table with the same columns into the same dense `f32` layout.
+//!
+//! Everything learned from data (fill values, scaling, category levels) is
+//! learned from the training rows only, so test metrics are honest, and is
+//! stored in the pipeline, so new customers are transformed identically.
+
+mod notes;
+mod pipeline;
+mod target;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::duplicates::Duplicates;
+use super::notes::{DataNote, format_lines};
+use super::profile::TrainingProfile;
+use super::screen::default_features;
+use super::split::split_rows;
+use super::table::{CellFormat, Column, ColumnData, ColumnKind, Table};
+
+use self::notes::{duplicate_note, imputation_notes, preparation_notes};
+pub use self::pipeline::{Affine, FeatureStep, Pipeline};
+use self::pipeline::{fit_step, mean_std};
+pub use self::target::TargetEncoding;
+use self::target::{encode_target, fit_target_encoding, usable_index};
+
+/// Fewest usable rows a recipe accepts: enough for a training and a test side.
+pub const MIN_ROWS: usize = 5;
+
+/// What the network predicts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Problem {
+    /// Probability that the target equals `positive` (e.g. bought = `yes`).
+    Classification { positive: String },
+    /// The target's numeric value (e.g. spend).
+    Regression,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Impute {
+    /// Leave out rows with any missing feature (new data to score is filled
+    /// with the median / most frequent value instead, so no row is lost).
+    DropRows,
+    Mean,
+    Median,
+    /// Most frequent value, for numbers and categories alike.
+    MostFrequent,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scale {
+    /// Min-max to [0, 1] over the training rows.
+    MinMax,
+    /// Zero mean, unit standard deviation over the training rows.
+    Standardize,
+    None,
+}
+
+macro_rules! named_choices {
+    ($ty:ty, $what:literal, $( $variant:path => $name:literal ),+ $(,)?) => {
+        impl $ty {
+            pub fn name(self) -> &'static str {
+                match self { $( $variant => $name ),+ }
+            }
+        }
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+        impl std::str::FromStr for $ty {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+                    $( $name => Ok($variant), )+
+                    _ => Err(format!(
+                        concat!("unknown ", $what, " `{}`; choose one of {}"),
+                        s,
+                        [$( $name ),+].join(", ")
+                    )),
+                }
+            }
+        }
+    };
+}
+
+named_choices!(Impute, "missing-value strategy",
+    Impute::DropRows => "drop_rows",
+    Impute::Mean => "mean",
+    Impute::Median => "median",
+    Impute::MostFrequent => "most_frequent",
+);
+
+named_choices!(Scale, "scaling",
+    Scale::MinMax => "minmax",
+    Scale::Standardize => "standardize",
+    Scale::None => "none",
+);
+
+/// Everything needed to turn a table into training matrices.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recipe {
+    pub target: String,
+    pub problem: Problem,
+    pub features: Vec<String>,
+    pub impute: Impute,
+    pub scale: Scale,
+    /// Share of rows held out for testing, in (0, 1).
+    pub test_fraction: f64,
+    pub seed: u64,
+    /// Classification: count target labels that differ from the positive
+    /// label only in case or surrounding spaces (`yes`, `YES`) as positive.
+    #[serde(default)]
+    pub merge_label_variants: bool,
+    /// Leave out rows that repeat an earlier row exactly (features and
+    /// target) before the split, so no test row is a copy of a training row.
+    #[serde(default)]
+    pub drop_duplicates: bool,
+    /// Regression: keep predictions at or above 0, for a target that is
+    /// never negative (spend, counts). Refused when a training value is
+    /// negative; saved with the model so scoring applies it too.
+    #[serde(default)]
+    pub non_negative_target: bool,
+}
+
+impl Recipe {
+    /// Every other column fit to be a feature (identifiers, constants and
+    /// nearly empty columns are left out: [`super::screen`]), median fill,
+    /// min-max scaling, an 80/20 split with seed 42.
+    pub fn new(table: &Table, target: &str, problem: Problem) -> Recipe {
+        Recipe {
+            target: target.to_owned(),
+            problem,
+            features: default_features(table, target).0,
+            impute: Impute::Median,
+            scale: Scale::MinMax,
+            test_fraction: 0.2,
+            seed: 42,
+            merge_label_variants: false,
+            drop_duplicates: false,
+            non_negative_target: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Error, PartialEq)]
+pub enum PrepError {
+    #[error("there is no column `{name}` to predict; the columns are: {available}")]
+    TargetMissing { name: String, available: String },
+    #[error("feature column `{name}` is not in the data{hint}")]
+    FeatureMissing {
+        name: String,
+        /// `; did you mean `PriceDiff`?` when a column differs only in case.
+        hint: String,
+    },
+    #[error("`{0}` is the target, so it cannot also be a feature; untick it")]
+    TargetIsFeature(String),
+    #[error("no feature columns are selected; tick at least one")]
+    NoFeatures,
+    #[error("the target `{target}` has values in no row")]
+    TargetEmpty { target: String },
+    #[error(
+        "the target `{target}` has only one class (`{label}`); a classifier needs at least two"
+    )]
+    SingleClass { target: String, label: String },
+    #[error(
+        "the positive label `{positive}` does not occur in `{target}`; its values are: {labels}{hint}"
+    )]
+    PositiveAbsent {
+        target: String,
+        positive: String,
+        labels: String,
+        /// A pointer to the label that differs only in case, when one does.
+        hint: String,
+    },
+    #[error(
+        "the target `{0}` is not numeric, so it cannot be a regression target; choose classification"
+    )]
+    RegressionTargetNotNumeric(String),
+    #[error(
+        "the target `{target}` holds {value:e} in data row {row}, too large for the network's 32-bit numbers; rescale the column (e.g. thousands instead of units)"
+    )]
+    TargetTooLarge {
+        target: String,
+        /// 1-based data row (the header is not counted).
+        row: usize,
+        value: f64,
+    },
+    #[error(
+        "the target `{target}` has the same value ({value}) in every training row; a regression needs it to vary"
+    )]
+    ConstantTarget { target: String, value: f64 },
+    #[error(
+        "the target `{target}` is {value} on line {line}, so predictions cannot be kept at or above 0; turn off the non-negative option"
+    )]
+    NegativeTarget {
+        target: String,
+        line: u64,
+        value: f64,
+    },
+    #[error("the test share must be between 0 and 1 (exclusive), not {0}")]
+    TestFraction(f64),
+    #[error(
+        "only {rows} usable rows ({dropped} dropped for missing values); at least {MIN_ROWS} are needed to split into training and test sets"
+    )]
+    TooFewRows { rows: usize, dropped: usize },
+    #[error("feature `{0}` has no values in the training rows; untick it")]
+    FeatureEmpty(String),
+    #[error(
+        "feature `{feature}` becomes too large for 32-bit numbers after scaling; choose min-max scaling or standardize"
+    )]
+    NotFinite { feature: String },
+    #[error("the data lacks the column{} the model needs: {}", if .0.len() == 1 { "" } else { "s" }, .0.join(", "))]
+    MissingColumns(Vec<String>),
+    #[error(
+        "column `{column}` was numeric when the model was trained but holds text here (e.g. `{example}`)"
+    )]
+    ExpectedNumeric { column: String, example: String },
+}
+
+/// A dense row-major `f32` matrix.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Matrix {
+    pub data: Vec<f32>,
+    pub rows: usize,
+    pub cols: usize,
+}
+
+impl Matrix {
+    pub fn row(&self, r: usize) -> &[f32] {
+        &self.data[r * self.cols..(r + 1) * self.cols]
+    }
+}
+
+/// One side of the split: features, targets (1/0 or the value), and which
+/// rows of the source table they came from.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Dataset {
+    pub x: Matrix,
+    pub y: Vec<f32>,
+    pub source_rows: Vec<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared {
+    pub pipeline: Pipeline,
+    pub train: Dataset,
+    pub test: Dataset,
+    /// Rows left out because the target (or, with `DropRows`, a feature) was
+    /// missing.
+    pub dropped_rows: usize,
+    /// What preparing did that the user should know: rows dropped, label
+    /// variants, duplicate rows, class imbalance, hints about the task.
+    pub notes: Vec<DataNote>,
+    /// What the training rows looked like, saved with the model so scoring
+    /// can say what the model never saw (`None` only if it could not be
+    /// fitted, which the pipeline's own checks rule out).
+    pub profile: Option<TrainingProfile>,
+}
+
+/// Checks the recipe, drops unusable rows, splits, fits the pipeline on the
+/// training rows and transforms both sides.
+///
+/// # Errors
+/// [`PrepError`] for a recipe the table cannot satisfy (missing target or
+/// feature, too few rows, a constant or negative target, …), each naming the
+/// column and, where one row is at fault, its file line.
+pub fn prepare(table: &Table, recipe: &Recipe) -> Result<Prepared, PrepError> {
+    if !(recipe.test_fraction > 0.0 && recipe.test_fraction < 1.0) {
+        return Err(PrepError::TestFraction(recipe.test_fraction));
+    }
+    let (target, features) = resolve_columns(table, recipe)?;
+    let rows = usable_rows(table, recipe, target, &features)?;
+    let usable = rows.usable;
+    let merge = recipe.merge_label_variants;
+    let (y_all, classes) = encode_target(target, &recipe.target, &recipe.problem, &usable, merge)?;
+    let split = split_rows(
+        &usable,
+        classes.as_deref(),
+        recipe.test_fraction,
+        recipe.seed,
+    );
+
+    let mut steps = Vec::with_capacity(features.len());
+    for column in &features {
+        let format = table.cell_format(&column.name);
+        steps.push(fit_step(column, format, &split.train, recipe)?);
+    }
+    let train_targets: Vec<f64> = split
+        .train
+        .iter()
+        .map(|r| f64::from(y_all[usable_index(&usable, *r)]))
+        .collect();
+    let encoding =
+        fit_target_encoding(table, recipe, target, &usable, &split.train, &train_targets)?;
+    let pipeline = Pipeline {
+        target: recipe.target.clone(),
+        encoding,
+        impute: recipe.impute,
+        scale: recipe.scale,
+        steps,
+    };
+
+    let side = |rows: Vec<usize>| -> Result<Dataset, PrepError> {
+        let x = pipeline.transform_rows(table, &rows)?;
+        let y = rows
+            .iter()
+            .map(|r| y_all[usable_index(&usable, *r)])
+            .collect();
+        Ok(Dataset {
+            x,
+            y,
+            source_rows: rows,
+        })
+    };
+    let train = side(split.train)?;
+    let test = side(split.test)?;
+    let mut notes = preparation_notes(
+        table,
+        recipe,
+        target,
+        &usable,
+        rows.dropped_copies,
+        &train,
+        &test,
+    );
+    notes.extend(imputation_notes(table, &pipeline, &usable));
+    if let Some(d) = &rows.duplicates {
+        // Without a customer identifier, identical rows may be different
+        // customers who look alike rather than copies of one record.
+        let has_identifier = table.columns().iter().any(|c| {
+            c.name != recipe.target
+                && super::screen::unsuitable(table, c)
+                    == Some(super::screen::Unsuitable::Identifier)
+        });
+        notes.extend(duplicate_note(
+            d,
+            rows.dropped_copies,
+            has_identifier,
+            &train,
+            &test,
+        ));
+    }
+    let inputs: Vec<&str> = pipeline.input_columns().collect();
+    let regression_target =
+        matches!(recipe.problem, Problem::Regression).then_some(recipe.target.as_str());
+    let profile = TrainingProfile::fit(table, &inputs, &train.source_rows, regression_target).ok();
+    Ok(Prepared {
+        pipeline,
+        train,
+        test,
+        dropped_rows: rows.dropped,
+        notes,
+        profile,
+    })
+}
+
+/// The recipe's target and feature columns, or why the table lacks them.
+fn resolve_columns<'t>(
+    table: &'t Table,
+    recipe: &Recipe,
+) -> Result<(&'t Column, Vec<&'t Column>), PrepError> {
+    let target = table
+        .column(&recipe.target)
+        .ok_or_else(|| PrepError::TargetMissing {
+            name: recipe.target.clone(),
+            available: table.column_names().collect::<Vec<_>>().join(", "),
+        })?;
+    if recipe.features.is_empty() {
+        return Err(PrepError::NoFeatures);
+    }
+    let mut features = Vec::with_capacity(recipe.features.len());
+    for name in &recipe.features {
+        if *name == recipe.target {
+            return Err(PrepError::TargetIsFeature(name.clone()));
+        }
+        let column = table
+            .column(name)
+            .ok_or_else(|| PrepError::FeatureMissing {
+                name: name.clone(),
+                hint: table
+                    .column_names()
+                    .find(|c| c.trim().eq_ignore_ascii_case(name.trim()))
+                    .map_or_else(String::new, |c| format!("; did you mean `{c}`?")),
+            })?;
+        features.push(column);
+    }
+    Ok((target, features))
+}
+
+/// The rows a model can learn from, and what was left out on the way.
+struct UsableRows {
+    /// Table rows with a known target (and, with `DropRows`, every feature),
+    /// minus dropped duplicate copies; ascending.
+    usable: Vec<usize>,
+    /// Rows left out for a missing target or feature.
+    dropped: usize,
+    /// Exact copies dropped on request (`Recipe::drop_duplicates`).
+    dropped_copies: usize,
+    /// Duplicate groups over every column, found on the whole table.
+    duplicates: Option<Duplicates>,
+}
+
+/// Drops rows without a target (and, with `DropRows`, with a missing
+/// feature) and, on request, exact copies of whole records.
+fn usable_rows(
+    table: &Table,
+    recipe: &Recipe,
+    target: &Column,
+    features: &[&Column],
+) -> Result<UsableRows, PrepError> {
+    let mut usable: Vec<usize> = (0..table.n_rows())
+        .filter(|&r| !target.is_missing(r))
+        .filter(|&r| recipe.impute != Impute::DropRows || features.iter().all(|c| !c.is_missing(r)))
+        .collect();
+    if usable.is_empty() && target.missing_count() == table.n_rows() {
+        return Err(PrepError::TargetEmpty {
+            target: recipe.target.clone(),
+        });
+    }
+
+    // Counted before the target is encoded: with every row dropped, the
+    // target would otherwise seem to lack the positive label.
+    let dropped = table.n_rows() - usable.len();
+    if usable.len() < MIN_ROWS {
+        return Err(PrepError::TooFewRows {
+            rows: usable.len(),
+            dropped,
+        });
+    }
+    // Exact copies of whole records (every column), found on the whole
+    // table before the split; dropped there on request, so none reaches
+    // the test side. (Rows equal only in the chosen features may well be
+    // different customers.)
+    let all_columns: Vec<&str> = table.column_names().collect();
+    let duplicates = Duplicates::find(table, &all_columns).ok();
+    let mut dropped_copies = 0;
+    if recipe.drop_duplicates
+        && let Some(d) = &duplicates
+        && let Ok(kept) = d.keep_first(&usable)
+    {
+        dropped_copies = usable.len() - kept.len();
+        usable = kept;
+        if usable.len() < MIN_ROWS {
+            return Err(PrepError::TooFewRows {
+                rows: usable.len(),
+                dropped: table.n_rows() - usable.len(),
+            });
+        }
+    }
+    Ok(UsableRows {
+        usable,
+        dropped,
+        dropped_copies,
+        duplicates,
+    })
+}
+
+#[cfg(test)]
+mod tests;
