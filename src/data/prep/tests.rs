@@ -1,4 +1,3 @@
-
 use super::pipeline::{median, mode};
 use super::*;
 
