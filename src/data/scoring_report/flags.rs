@@ -34,7 +34,7 @@ pub(super) struct RowFlag {
 }
 
 /// Per-row flags for an optional `flags` output column (format in the
-/// module docs). An unflagged row costs one empty `Vec` (24 bytes).
+/// [module docs](super)). An unflagged row costs one empty `Vec` (24 bytes).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RowFlags {
     /// The model's input column names, in order.
