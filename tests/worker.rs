@@ -7,6 +7,9 @@
     reason = "in a test, a failed unwrap is a failed test that names its line"
 )]
 
+#[path = "common/events.rs"]
+mod events;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -53,19 +56,8 @@ fn job(epochs: Option<usize>, paused: bool) -> Job {
 }
 
 /// Collects events until `stop` says so, or fails after a generous timeout.
-fn collect_until(worker: &WorkerHandle, mut stop: impl FnMut(&Event) -> bool) -> Vec<Event> {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let mut events = Vec::new();
-    while Instant::now() < deadline {
-        if let Some(e) = worker.recv_timeout(Duration::from_millis(100)) {
-            let done = stop(&e);
-            events.push(e);
-            if done {
-                return events;
-            }
-        }
-    }
-    panic!("timed out; events so far: {events:?}");
+fn collect_until(worker: &WorkerHandle, stop: impl FnMut(&Event) -> bool) -> Vec<Event> {
+    events::collect_until(worker, Duration::from_secs(120), stop)
 }
 
 #[test]

@@ -11,6 +11,9 @@
     reason = "in a test, a failed unwrap is a failed test that names its line"
 )]
 
+#[path = "common/events.rs"]
+mod events;
+
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -332,18 +335,7 @@ fn dropping_a_worker_blocked_on_a_full_event_channel_returns_promptly() {
 
 /// Every event until `done`, panicking after [`PATIENCE`].
 fn collect(worker: &WorkerHandle, done: impl Fn(&Event) -> bool) -> Vec<Event> {
-    let deadline = Instant::now() + PATIENCE;
-    let mut events = Vec::new();
-    while Instant::now() < deadline {
-        if let Some(e) = worker.recv_timeout(Duration::from_millis(200)) {
-            let last = done(&e);
-            events.push(e);
-            if last {
-                return events;
-            }
-        }
-    }
-    panic!("timed out; events so far: {events:?}");
+    events::collect_until(worker, PATIENCE, done)
 }
 
 fn epochs(events: &[Event]) -> Vec<usize> {
