@@ -1,5 +1,5 @@
 //! The training loop: one [`Trainer`] owns the network and its training
-//! [`Engine`] for a whole run, so optimizer state (Adam's moments, SGD's
+//! `Engine` for a whole run, so optimizer state (Adam's moments, SGD's
 //! velocity) carries across epochs and the learning rate can change between
 //! batches.
 //!
