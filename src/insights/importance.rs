@@ -169,15 +169,18 @@ mod tests {
             "signal".to_string(),
             "plan".to_string(),
         ];
-        let imp = permutation_importance(
-            &t,
-            &columns,
-            model,
-            accuracy(&labels),
-            true,
-            ImportanceSettings::default(),
-        )
-        .unwrap();
+        let importance = || {
+            permutation_importance(
+                &t,
+                &columns,
+                model,
+                accuracy(&labels),
+                true,
+                ImportanceSettings::default(),
+            )
+            .unwrap()
+        };
+        let imp = importance();
         assert_eq!(imp.baseline, 1.0);
         assert_eq!(imp.features[0].column, "signal", "{imp:?}");
         assert!(imp.features[0].mean > 0.2);
@@ -185,15 +188,7 @@ mod tests {
         assert_eq!((noise.mean, noise.std), (0.0, 0.0));
         assert_eq!(noise.drops.len(), 5);
         // Same seed, same numbers.
-        let again = permutation_importance(
-            &t,
-            &columns,
-            model,
-            accuracy(&labels),
-            true,
-            ImportanceSettings::default(),
-        )
-        .unwrap();
+        let again = importance();
         assert_eq!(imp, again);
     }
 
