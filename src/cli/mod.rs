@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand};
 pub mod args;
 mod bench;
 pub mod choices;
+mod evaluate;
 mod generate;
 mod inspect;
 pub mod output;
@@ -24,6 +25,7 @@ mod train;
 
 pub use args::parse_hidden;
 pub use bench::BenchArgs;
+pub use evaluate::EvaluateArgs;
 pub use generate::GenerateArgs;
 pub use inspect::{InspectArgs, format_head, format_summary};
 pub use predict::PredictArgs;
@@ -61,6 +63,8 @@ pub enum Command {
     Sweep(Box<SweepArgs>),
     /// Score a CSV file of customers with a saved model.
     Predict(PredictArgs),
+    /// Gains and lift, profit, calibration, importance and partial dependence of a saved model on customers with known outcomes.
+    Evaluate(Box<EvaluateArgs>),
     /// Time the fixed workloads (training, surface, CSV load) and print the figures.
     Bench(BenchArgs),
 }
@@ -78,6 +82,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Train(args) => train::train(&args),
         Command::Sweep(args) => sweep::sweep(&args),
         Command::Predict(args) => predict::predict(&args),
+        Command::Evaluate(args) => evaluate::evaluate(&args),
         Command::Bench(args) => bench::bench(&args),
     }
 }

@@ -7,6 +7,7 @@ pub mod duplicates;
 pub mod limits;
 pub mod notes;
 pub mod numbers;
+pub mod outcomes;
 pub mod prep;
 pub mod profile;
 pub mod scoring_report;

@@ -1,0 +1,468 @@
+//! `purchase-lab evaluate`: the business views of a saved model on a file
+//! of customers whose outcomes are known (a hold-out file, never the rows
+//! it was trained on): cumulative gains and lift by decile, the profit
+//! curve and its best threshold, calibration, permutation importance of the
+//! original columns, and partial dependence of the most important numeric
+//! one. Text, one JSON object, or CSV files.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use serde::Serialize;
+
+use super::choices::BackendArg;
+use super::output::{aligned, print_notes, write_json_line};
+use crate::data::Table;
+use crate::data::csv::read_raw;
+use crate::data::notes::DataNote;
+use crate::data::numbers::NumberFormat;
+use crate::data::outcomes::read_outcomes;
+use crate::data::prep::TargetEncoding;
+use crate::data::table::{CellFormat, ColumnKind};
+use crate::insights::calibration::Reliability;
+use crate::insights::dependence::{Dependence, DependenceSettings, GridValue, partial_dependence};
+use crate::insights::gains::Gains;
+use crate::insights::importance::{Importance, ImportanceSettings, permutation_importance};
+use crate::insights::profit::{CampaignEconomics, ProfitCurve};
+use crate::model::bundle::{Bundle, LoadedModel};
+use crate::model::metrics::{ClassificationMetrics, RegressionMetrics};
+use crate::model::select_device;
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// A model file saved by `train` or the app.
+    #[arg(long, value_name = "model.plab")]
+    pub model: PathBuf,
+    /// Customers with known outcomes: the model's feature columns and its
+    /// target column.
+    #[arg(long, value_name = "FILE.csv")]
+    pub data: PathBuf,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write deciles.csv, gains.csv, profit.csv, calibration.csv,
+    /// importance.csv and dependence.csv here.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// Earned for each buyer contacted (profit curve).
+    #[arg(long, default_value_t = 100.0)]
+    pub value: f64,
+    /// Paid for each customer contacted.
+    #[arg(long, default_value_t = 10.0)]
+    pub contact_cost: f64,
+    /// Lost for each buyer not contacted.
+    #[arg(long, default_value_t = 0.0)]
+    pub missed_cost: f64,
+    /// Bins of the calibration plot.
+    #[arg(long, default_value_t = 10)]
+    pub bins: usize,
+    /// Shuffles per column for permutation importance.
+    #[arg(long, default_value_t = 5)]
+    pub repeats: usize,
+    /// The feature for partial dependence (default: the most important
+    /// numeric one).
+    #[arg(long)]
+    pub feature: Option<String>,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[arg(long, value_enum, ignore_case = true, default_value = "auto")]
+    pub backend: BackendArg,
+}
+
+/// Everything `evaluate` computed, as `--json` prints it.
+#[derive(Debug, Serialize)]
+struct Evaluation {
+    rows: usize,
+    /// The metric importance is measured in (`auc` or `rmse`).
+    metric: &'static str,
+    /// That metric on the file.
+    score: f64,
+    gains: Option<Gains>,
+    profit: Option<ProfitCurve>,
+    calibration: Option<Reliability>,
+    importance: Importance,
+    dependence: Option<Dependence>,
+    notes: Vec<DataNote>,
+}
+
+/// The file's customers with a known outcome, their outcomes (1/0 or the
+/// target's value), and the notes on what was read or left out.
+fn read_labelled(args: &EvaluateArgs, bundle: &Bundle) -> Result<(Table, Vec<f32>, Vec<DataNote>)> {
+    let meta = &bundle.meta;
+    let target = meta.pipeline.target.clone();
+    let classification = matches!(
+        meta.pipeline.encoding,
+        TargetEncoding::Classification { .. }
+    );
+    let mut schema = meta.pipeline.schema();
+    schema.push((
+        target.clone(),
+        if classification {
+            CellFormat::Text
+        } else {
+            CellFormat::Number(NumberFormat::default())
+        },
+    ));
+    let raw = read_raw(&args.data).with_context(|| format!("{}", args.data.display()))?;
+    let typed = raw.typed(&schema);
+    let mut notes: Vec<DataNote> = raw.notes.clone();
+    notes.extend(typed.notes);
+    let Some(column) = typed.table.column(&target) else {
+        bail!(
+            "{}: no `{target}` column; evaluate compares the model's scores with the true outcomes, so the file needs the target column",
+            args.data.display()
+        );
+    };
+    let outcomes = read_outcomes(
+        &meta.pipeline.encoding,
+        column,
+        meta.recipe.merge_label_variants,
+    );
+    if outcomes.missing > 0 {
+        notes.push(DataNote::info(
+            Some(target.as_str()),
+            format!(
+                "{} rows without a `{target}` value are left out",
+                outcomes.missing
+            ),
+        ));
+    }
+    if !outcomes.unseen_labels.is_empty() {
+        notes.push(DataNote::warning(
+            Some(target.as_str()),
+            format!(
+                "labels never seen in training are counted as not the positive label: {}",
+                outcomes.unseen_labels.join(", ")
+            ),
+        ));
+    }
+    if outcomes.rows.is_empty() {
+        bail!(
+            "{}: no row has a `{target}` value to compare with",
+            args.data.display()
+        );
+    }
+    Ok((
+        typed.table.select_rows(&outcomes.rows),
+        outcomes.values,
+        notes,
+    ))
+}
+
+pub(super) fn evaluate(args: &EvaluateArgs) -> Result<()> {
+    let bundle = Bundle::load(&args.model).with_context(|| format!("{}", args.model.display()))?;
+    let classification = matches!(
+        bundle.meta.pipeline.encoding,
+        TargetEncoding::Classification { .. }
+    );
+    let (table, outcomes, notes) = read_labelled(args, &bundle)?;
+    let device = select_device(args.backend.into())?;
+    let model = LoadedModel::new(bundle, &device)?;
+    let predict = |t: &Table| model.predict_table(t);
+    let scores = predict(&table).with_context(|| format!("{}", args.data.display()))?;
+    let labels = &outcomes;
+
+    let (metric, higher_is_better): (&'static str, bool) = if classification {
+        ("auc", true)
+    } else {
+        ("rmse", false)
+    };
+    let measure = |s: &[f32]| -> f64 {
+        if classification {
+            ClassificationMetrics::compute(s, labels, 0.5)
+                .ok()
+                .and_then(|m| m.auc)
+                .unwrap_or(f64::NAN)
+        } else {
+            RegressionMetrics::compute(s, labels).map_or(f64::NAN, |m| m.rmse)
+        }
+    };
+    let score = measure(&scores);
+    let columns: Vec<String> = model
+        .meta
+        .pipeline
+        .input_columns()
+        .map(str::to_owned)
+        .collect();
+    let importance = permutation_importance(
+        &table,
+        &columns,
+        predict,
+        measure,
+        higher_is_better,
+        ImportanceSettings {
+            repeats: args.repeats,
+            seed: args.seed,
+        },
+    )?;
+    let feature = args.feature.clone().or_else(|| {
+        importance
+            .features
+            .iter()
+            .find(|f| {
+                table
+                    .column(&f.column)
+                    .is_some_and(|c| c.kind() == ColumnKind::Numeric)
+            })
+            .map(|f| f.column.clone())
+    });
+    let dependence = match &feature {
+        Some(f) => Some(partial_dependence(
+            &table,
+            f,
+            predict,
+            DependenceSettings {
+                seed: args.seed,
+                ..DependenceSettings::default()
+            },
+        )?),
+        None => None,
+    };
+    let (gains, profit, calibration) = if classification {
+        let economics = CampaignEconomics {
+            value_per_buyer: args.value,
+            cost_per_contact: args.contact_cost,
+            cost_per_missed_buyer: args.missed_cost,
+        };
+        (
+            Gains::compute(&scores, labels).ok(),
+            Some(ProfitCurve::compute(&scores, labels, economics)?),
+            Some(Reliability::compute(&scores, labels, args.bins)?),
+        )
+    } else {
+        (None, None, None)
+    };
+    let evaluation = Evaluation {
+        rows: outcomes.len(),
+        metric,
+        score,
+        gains,
+        profit,
+        calibration,
+        importance,
+        dependence,
+        notes,
+    };
+    if let Some(dir) = &args.out_dir {
+        write_csvs(dir, &evaluation)?;
+    }
+    if args.json {
+        write_json_line(&mut std::io::stdout().lock(), &evaluation)
+    } else {
+        print_notes(&evaluation.notes);
+        print_text(&evaluation)
+    }
+}
+
+/// The views as text on standard output.
+fn print_text(e: &Evaluation) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{} customers; {} {:.4}", e.rows, e.metric, e.score)?;
+    if let Some(g) = &e.gains {
+        writeln!(out, "\ncumulative gains and lift ({} buyers)", g.buyers)?;
+        let mut rows = vec![vec![
+            "decile".into(),
+            "customers".into(),
+            "buyers".into(),
+            "response".into(),
+            "lift".into(),
+            "cum. gain".into(),
+            "cum. lift".into(),
+        ]];
+        for d in &g.deciles {
+            rows.push(vec![
+                d.decile.to_string(),
+                d.customers.to_string(),
+                format!("{:.1}", d.buyers),
+                format!("{:.3}", d.response_rate),
+                format!("{:.2}", d.lift),
+                format!("{:.3}", d.cumulative_gain),
+                format!("{:.2}", d.cumulative_lift),
+            ]);
+        }
+        write!(out, "{}", aligned(&rows))?;
+    }
+    if let Some(p) = &e.profit {
+        let best = p.best_point();
+        writeln!(
+            out,
+            "\nbest threshold {:.4}: contact {} customers, reach {} of {} buyers, profit {:.2}",
+            p.best_threshold(),
+            best.contacted,
+            best.reached,
+            p.buyers,
+            best.profit
+        )?;
+    }
+    if let Some(c) = &e.calibration {
+        writeln!(
+            out,
+            "\ncalibration: Brier score {:.4}, expected calibration error {:.4}",
+            c.brier, c.expected_calibration_error
+        )?;
+    }
+    writeln!(out, "\npermutation importance (drop in {})", e.metric)?;
+    let mut rows = vec![vec!["column".into(), "mean".into(), "std".into()]];
+    for f in &e.importance.features {
+        rows.push(vec![
+            f.column.clone(),
+            format!("{:.4}", f.mean),
+            format!("{:.4}", f.std),
+        ]);
+    }
+    write!(out, "{}", aligned(&rows))?;
+    if let Some(d) = &e.dependence {
+        writeln!(out, "\npartial dependence on {}", d.feature)?;
+        for (x, y) in d.grid.iter().zip(&d.average) {
+            let x = match x {
+                GridValue::Number(v) => crate::data::table::format_number(*v),
+                GridValue::Level(l) => l.clone(),
+            };
+            writeln!(out, "  {x}\t{y:.4}")?;
+        }
+    }
+    Ok(())
+}
+
+/// One CSV per view in `dir` (created if needed).
+fn write_csvs(dir: &Path, e: &Evaluation) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+    let write = |name: &str, header: &[&str], rows: Vec<Vec<String>>| {
+        write_csv(&dir.join(name), header, rows)
+    };
+    if let Some(g) = &e.gains {
+        write_gains(&write, g)?;
+    }
+    if let Some(p) = &e.profit {
+        write(
+            "profit.csv",
+            &["threshold", "contacted", "reached", "profit"],
+            p.points
+                .iter()
+                .map(|q| {
+                    vec![
+                        q.threshold.map_or_else(String::new, |t| t.to_string()),
+                        q.contacted.to_string(),
+                        q.reached.to_string(),
+                        q.profit.to_string(),
+                    ]
+                })
+                .collect(),
+        )?;
+    }
+    if let Some(c) = &e.calibration {
+        write(
+            "calibration.csv",
+            &[
+                "lower",
+                "upper",
+                "customers",
+                "mean_predicted",
+                "observed_rate",
+            ],
+            c.bins
+                .iter()
+                .map(|b| {
+                    vec![
+                        b.lower.to_string(),
+                        b.upper.to_string(),
+                        b.customers.to_string(),
+                        b.mean_predicted.to_string(),
+                        b.observed_rate.to_string(),
+                    ]
+                })
+                .collect(),
+        )?;
+    }
+    write(
+        "importance.csv",
+        &["column", "mean", "std"],
+        e.importance
+            .features
+            .iter()
+            .map(|f| vec![f.column.clone(), f.mean.to_string(), f.std.to_string()])
+            .collect(),
+    )?;
+    if let Some(d) = &e.dependence {
+        write(
+            "dependence.csv",
+            &[d.feature.as_str(), "average"],
+            d.grid
+                .iter()
+                .zip(&d.average)
+                .map(|(x, y)| vec![x.to_string(), y.to_string()])
+                .collect(),
+        )?;
+    }
+    Ok(())
+}
+
+/// One CSV file: a header and rows of cells.
+fn write_csv(path: &Path, header: &[&str], rows: Vec<Vec<String>>) -> Result<()> {
+    let mut w = csv::Writer::from_path(path)
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
+    w.write_record(header)?;
+    for row in rows {
+        w.write_record(&row)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// deciles.csv and gains.csv.
+fn write_gains(
+    write: &impl Fn(&str, &[&str], Vec<Vec<String>>) -> Result<()>,
+    g: &Gains,
+) -> Result<()> {
+    write(
+        "deciles.csv",
+        &[
+            "decile",
+            "customers",
+            "buyers",
+            "response_rate",
+            "lift",
+            "cumulative_customers",
+            "cumulative_buyers",
+            "cumulative_gain",
+            "cumulative_lift",
+            "max_score",
+            "min_score",
+        ],
+        g.deciles
+            .iter()
+            .map(|d| {
+                vec![
+                    d.decile.to_string(),
+                    d.customers.to_string(),
+                    d.buyers.to_string(),
+                    d.response_rate.to_string(),
+                    d.lift.to_string(),
+                    d.cumulative_customers.to_string(),
+                    d.cumulative_buyers.to_string(),
+                    d.cumulative_gain.to_string(),
+                    d.cumulative_lift.to_string(),
+                    d.max_score.to_string(),
+                    d.min_score.to_string(),
+                ]
+            })
+            .collect(),
+    )?;
+    write(
+        "gains.csv",
+        &["contacted", "reached", "threshold"],
+        g.curve
+            .iter()
+            .map(|p| {
+                vec![
+                    p.contacted.to_string(),
+                    p.reached.to_string(),
+                    p.threshold.map_or_else(String::new, |t| t.to_string()),
+                ]
+            })
+            .collect(),
+    )?;
+    Ok(())
+}
