@@ -326,143 +326,70 @@ fn print_text(e: &Evaluation) -> Result<()> {
     Ok(())
 }
 
-/// One CSV per view in `dir` (created if needed).
+/// One CSV per view in `dir` (created if needed). The rows of gains,
+/// profit and calibration are their `Serialize` structs, so each file's
+/// header is the JSON's field names.
 fn write_csvs(dir: &Path, e: &Evaluation) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
-    let write = |name: &str, header: &[&str], rows: Vec<Vec<String>>| {
-        write_csv(&dir.join(name), header, rows)
-    };
     if let Some(g) = &e.gains {
-        write_gains(&write, g)?;
+        write_rows(&dir.join("deciles.csv"), &g.deciles)?;
+        write_rows(&dir.join("gains.csv"), &g.curve)?;
     }
     if let Some(p) = &e.profit {
-        write(
-            "profit.csv",
-            &["threshold", "contacted", "reached", "profit"],
-            p.points
-                .iter()
-                .map(|q| {
-                    vec![
-                        q.threshold.map_or_else(String::new, |t| t.to_string()),
-                        q.contacted.to_string(),
-                        q.reached.to_string(),
-                        q.profit.to_string(),
-                    ]
-                })
-                .collect(),
-        )?;
+        write_rows(&dir.join("profit.csv"), &p.points)?;
     }
     if let Some(c) = &e.calibration {
-        write(
-            "calibration.csv",
-            &[
-                "lower",
-                "upper",
-                "customers",
-                "mean_predicted",
-                "observed_rate",
-            ],
-            c.bins
-                .iter()
-                .map(|b| {
-                    vec![
-                        b.lower.to_string(),
-                        b.upper.to_string(),
-                        b.customers.to_string(),
-                        b.mean_predicted.to_string(),
-                        b.observed_rate.to_string(),
-                    ]
-                })
-                .collect(),
-        )?;
+        write_rows(&dir.join("calibration.csv"), &c.bins)?;
     }
-    write(
-        "importance.csv",
+    // Importance keeps its per-shuffle drops (a list) out of the file.
+    let importance: Vec<(&str, f64, f64)> = e
+        .importance
+        .features
+        .iter()
+        .map(|f| (f.column.as_str(), f.mean, f.std))
+        .collect();
+    write_table(
+        &dir.join("importance.csv"),
         &["column", "mean", "std"],
-        e.importance
-            .features
-            .iter()
-            .map(|f| vec![f.column.clone(), f.mean.to_string(), f.std.to_string()])
-            .collect(),
+        &importance,
     )?;
     if let Some(d) = &e.dependence {
-        write(
-            "dependence.csv",
+        let curve: Vec<(String, f64)> = d
+            .grid
+            .iter()
+            .zip(&d.average)
+            .map(|(x, &y)| (x.to_string(), y))
+            .collect();
+        write_table(
+            &dir.join("dependence.csv"),
             &[d.feature.as_str(), "average"],
-            d.grid
-                .iter()
-                .zip(&d.average)
-                .map(|(x, y)| vec![x.to_string(), y.to_string()])
-                .collect(),
+            &curve,
         )?;
     }
     Ok(())
 }
 
-/// One CSV file: a header and rows of cells.
-fn write_csv(path: &Path, header: &[&str], rows: Vec<Vec<String>>) -> Result<()> {
+/// Structs as CSV rows, the header from their field names.
+fn write_rows<T: Serialize>(path: &Path, rows: &[T]) -> Result<()> {
     let mut w = csv::Writer::from_path(path)
         .with_context(|| format!("cannot write `{}`", path.display()))?;
-    w.write_record(header)?;
     for row in rows {
-        w.write_record(&row)?;
+        w.serialize(row)?;
     }
     w.flush()?;
     Ok(())
 }
 
-/// deciles.csv and gains.csv.
-fn write_gains(
-    write: &impl Fn(&str, &[&str], Vec<Vec<String>>) -> Result<()>,
-    g: &Gains,
-) -> Result<()> {
-    write(
-        "deciles.csv",
-        &[
-            "decile",
-            "customers",
-            "buyers",
-            "response_rate",
-            "lift",
-            "cumulative_customers",
-            "cumulative_buyers",
-            "cumulative_gain",
-            "cumulative_lift",
-            "max_score",
-            "min_score",
-        ],
-        g.deciles
-            .iter()
-            .map(|d| {
-                vec![
-                    d.decile.to_string(),
-                    d.customers.to_string(),
-                    d.buyers.to_string(),
-                    d.response_rate.to_string(),
-                    d.lift.to_string(),
-                    d.cumulative_customers.to_string(),
-                    d.cumulative_buyers.to_string(),
-                    d.cumulative_gain.to_string(),
-                    d.cumulative_lift.to_string(),
-                    d.max_score.to_string(),
-                    d.min_score.to_string(),
-                ]
-            })
-            .collect(),
-    )?;
-    write(
-        "gains.csv",
-        &["contacted", "reached", "threshold"],
-        g.curve
-            .iter()
-            .map(|p| {
-                vec![
-                    p.contacted.to_string(),
-                    p.reached.to_string(),
-                    p.threshold.map_or_else(String::new, |t| t.to_string()),
-                ]
-            })
-            .collect(),
-    )?;
+/// Tuples as CSV rows under `header`.
+fn write_table<T: Serialize>(path: &Path, header: &[&str], rows: &[T]) -> Result<()> {
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_path(path)
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
+    w.write_record(header)?;
+    for row in rows {
+        w.serialize(row)?;
+    }
+    w.flush()?;
     Ok(())
 }
