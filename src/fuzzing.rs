@@ -379,6 +379,13 @@ fn recipe_from(choice: &[u8; 8], table: &Table) -> Recipe {
         impute,
         scale,
         test_fraction,
+        // The validation share follows the test share's byte, mirrored, so
+        // both bounds (0 and 1) are reached.
+        valid_fraction: match choice[5] {
+            0 => 1.0,
+            255 => 0.0,
+            n => f64::from(255 - n) / 255.0,
+        },
         seed: u64::from(choice[6]) | u64::from(choice[7]) << 8,
         merge_label_variants: choice[4] & 0x10 != 0,
         drop_duplicates: choice[4] & 0x20 != 0,

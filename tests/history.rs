@@ -410,6 +410,7 @@ fn a_record_from_plain_values_matches_one_from_the_run() {
         run.device_description().to_owned(),
         2.0,
         run.history().to_vec(),
+        run.outcome(),
     );
     plain.created_unix = from_run.created_unix;
     assert_eq!(plain, from_run);

@@ -387,8 +387,9 @@ fn preparation_outcome(ui: &mut egui::Ui, data: &DataSide) {
     }
     if let Some(p) = &data.prepared {
         ui.weak(format!(
-            "{} training rows, {} test rows, {} network inputs{}",
+            "{} training rows, {} validation rows, {} test rows, {} network inputs{}",
             p.train.x.rows,
+            p.valid.x.rows,
             p.test.x.rows,
             p.pipeline.n_features(),
             if p.dropped_rows > 0 {

@@ -1,16 +1,23 @@
-//! How good the network is on the held-back test customers: confusion
-//! matrix, accuracy, precision, recall, F1, ROC with AUC and a threshold;
-//! for regression MAE, RMSE, R² and predicted versus actual.
+//! How good the network is: confusion matrix, accuracy, precision, recall,
+//! F1, ROC with AUC and a threshold; for regression MAE, RMSE, R² and
+//! predicted versus actual. On the validation customers while a run
+//! trains, on the held-back test customers once it finished (or while the
+//! user ticks "watch test rows"), and the heading says which.
 
 use eframe::egui::{self, Color32};
 use egui_plot::{Line, Plot, Points};
 
 use super::PanelContext;
 use super::palette::{CORRECT, NEGATIVE, POSITIVE, WRONG};
+use crate::data::prep::Part;
 use crate::model::metrics::{ClassificationMetrics, RegressionMetrics};
 
 pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, metrics: Option<&ClassificationMetrics>) {
-    ui.strong("Evaluation on test customers");
+    ui.horizontal(|ui| {
+        ui.strong(heading(cx));
+        ui.checkbox(&mut cx.settings.watch_test_rows, "watch test rows")
+            .on_hover_text("Show the held-back test customers every epoch. Off, they stay unseen until the run ends, so choices made while watching cannot overfit them");
+    });
     let regression = cx.settings.problem.as_ref().is_some_and(|p| p.regression);
     if regression {
         regression_view(ui, cx);
@@ -70,7 +77,7 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, metrics: Option<&Class
             ui.monospace(format!("{v:.3}"));
             ui.end_row();
         };
-        row(ui, "accuracy", m.accuracy, "share of test customers predicted correctly");
+        row(ui, "accuracy", m.accuracy, "share of these customers predicted correctly");
         if m.precision_defined() {
             row(ui, "precision", m.precision, "of those predicted to buy, the share who did");
         } else {
@@ -85,7 +92,7 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, metrics: Option<&Class
             Some(auc) => row(ui, "ROC AUC", auc, "chance that a random buyer scores above a random non-buyer (1 = perfect, 0.5 = guessing)"),
             None => {
                 ui.label("ROC AUC");
-                ui.weak("n/a: one class only in the test rows");
+                ui.weak("n/a: one class only in these rows");
                 ui.end_row();
             }
         }
@@ -113,7 +120,7 @@ fn regression_view(ui: &mut egui::Ui, cx: &PanelContext<'_>) {
         ui.weak("Train for an epoch to see how the network does.");
         return;
     };
-    let actual = &prepared.test.y;
+    let actual = &prepared.part(cx.run.predictions_part).y;
     if let Ok(m) = RegressionMetrics::compute(predictions, actual) {
         egui::Grid::new("regression_metrics").show(ui, |ui| {
             ui.label("MAE")
@@ -152,9 +159,26 @@ fn regression_view(ui: &mut egui::Ui, cx: &PanelContext<'_>) {
                 plot.line(Line::new("perfect", vec![[lo, lo], [hi, hi]]).color(Color32::GRAY));
             }
             plot.points(
-                Points::new("test customers", pts)
+                Points::new(part_name(cx.run.predictions_part), pts)
                     .color(NEGATIVE)
                     .radius(2.0),
             );
         });
+}
+
+/// Which customers the figures are for, and why.
+fn heading(cx: &PanelContext<'_>) -> &'static str {
+    match (cx.run.predictions_part, cx.run.outcome.is_some()) {
+        (Part::Test, true) => "Evaluation on test customers (final model)",
+        (Part::Test, false) => "Evaluation on test customers (watched live)",
+        _ => "Evaluation on validation customers",
+    }
+}
+
+fn part_name(part: Part) -> &'static str {
+    match part {
+        Part::Train => "training customers",
+        Part::Validation => "validation customers",
+        Part::Test => "test customers",
+    }
 }

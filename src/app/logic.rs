@@ -66,15 +66,25 @@ impl PurchaseLabApp {
                 // run on the CPU, whose curves begin again at epoch 1.
                 run.history.clear();
                 run.predictions = None;
+                run.outcome = None;
             }
             Event::Epoch(report) => run.history.push(report),
             Event::Surface(surface) => {
                 self.views.surface_texture.invalidate();
                 run.surface = Some(surface);
             }
-            Event::TestPredictions(p) => {
-                run.predictions = Some(p);
+            Event::Predictions { part, values } => {
+                run.predictions = Some(values);
+                run.predictions_part = part;
                 run.predictions_version += 1;
+            }
+            Event::Outcome(outcome) => {
+                if let Some(threshold) = outcome.threshold {
+                    // The slider starts where the validation rows say F1 is best.
+                    self.settings.threshold = threshold;
+                }
+                run.notice = Some(outcome_notice(&outcome));
+                run.outcome = Some(outcome);
             }
             Event::Paused { .. } => run.playing = false,
             Event::StoppedEarly(stop) => run.notice = Some(stop.to_string()),
@@ -115,6 +125,7 @@ impl PurchaseLabApp {
         // The pace belongs to the worker, not to a run: send it first, so a
         // run started below is paced from its first epoch.
         self.training.send_pace(self.settings.pace);
+        self.training.send_watch_test(self.settings.watch_test_rows);
         if self.data.table.is_none() {
             return;
         }
@@ -409,4 +420,23 @@ pub(super) fn apply_session(settings: &mut Settings, session: Session) {
         settings.train.epochs = n;
     }
     settings.backend = session.backend;
+}
+
+/// What the user reads when a run ends: which weights were kept and the
+/// threshold chosen on validation rows.
+fn outcome_notice(outcome: &crate::model::run::RunOutcome) -> String {
+    let mut text = match (outcome.best_epoch, outcome.restored_best) {
+        (Some(best), true) => {
+            format!("finished: restored the weights of epoch {best} (lowest validation loss)")
+        }
+        _ => format!("finished after epoch {}", outcome.epochs),
+    };
+    if let Some(t) = outcome.threshold {
+        text.push_str(&format!(
+            "; threshold set to {t:.2} (best F1 on the validation rows); evaluation now shows the test rows"
+        ));
+    } else {
+        text.push_str("; evaluation now shows the test rows");
+    }
+    text
 }

@@ -145,6 +145,7 @@ impl RunsState {
             run.device.clone(),
             wall,
             run.history.clone(),
+            run.outcome.as_deref(),
         );
         if let Some(old) = current.recorded_as.and_then(|id| self.history.remove(id)) {
             record.name = old.name;

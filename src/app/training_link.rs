@@ -9,7 +9,8 @@ use std::sync::Arc;
 use eframe::egui;
 
 use super::settings::{ProblemChoice, Settings};
-use crate::model::run::EpochReport;
+use crate::data::prep::Part;
+use crate::model::run::{EpochReport, RunOutcome};
 use crate::model::surface::{Surface, SurfaceRequest};
 use crate::model::{BackendChoice, NetworkSpec, TrainSettings};
 use crate::worker::{Command, Event, Job, WorkerHandle};
@@ -25,7 +26,13 @@ pub struct RunView {
     pub history: Vec<EpochReport>,
     pub surface: Option<Arc<Surface>>,
     pub predictions: Option<Arc<Vec<f32>>>,
-    /// Bumped with every new set of test predictions: the network moved
+    /// Which rows `predictions` are for: validation while training, test
+    /// once the run finished or while the user watches them.
+    pub predictions_part: Part,
+    /// How the run ended (best epoch restored, threshold, test metrics);
+    /// `None` while it trains.
+    pub outcome: Option<Box<RunOutcome>>,
+    /// Bumped with every new set of predictions: the network moved
     /// on (what the metrics and the what-if answer are keyed by).
     pub predictions_version: u64,
     pub playing: bool,
@@ -110,6 +117,7 @@ pub struct TrainingLink {
     worker: Option<WorkerHandle>,
     applied: Option<Applied>,
     pace: LastSent<Option<f64>>,
+    watch_test: LastSent<bool>,
     learning_rate: LastSent<f64>,
     surface: LastSent<Option<SurfaceRequest>>,
     run: RunView,
@@ -130,6 +138,7 @@ impl TrainingLink {
             worker,
             applied: None,
             pace: LastSent::default(),
+            watch_test: LastSent::default(),
             learning_rate,
             surface: LastSent::default(),
             run: RunView {
@@ -189,6 +198,13 @@ impl TrainingLink {
     pub fn send_pace(&mut self, pace: Option<f64>) {
         if self.pace.update(&pace) {
             self.send(Command::SetPace(pace));
+        }
+    }
+
+    /// Sends whether the user watches the test rows, when it changed.
+    pub fn send_watch_test(&mut self, watch: bool) {
+        if self.watch_test.update(&watch) {
+            self.send(Command::WatchTestRows(watch));
         }
     }
 

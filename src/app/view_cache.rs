@@ -28,8 +28,9 @@ pub struct ViewCache {
     pub rects: ViewRects,
 }
 
-/// Test metrics at the chosen threshold, recomputed when the predictions
-/// or the threshold change.
+/// Metrics at the chosen threshold on the rows the predictions are for
+/// (validation while training, test once finished), recomputed when the
+/// predictions or the threshold change.
 #[derive(Default)]
 pub struct MetricsCache {
     key: Option<MetricsKey>,
@@ -75,7 +76,7 @@ impl MetricsCache {
             return;
         }
         self.key = Some(key);
-        self.metrics =
-            ClassificationMetrics::compute(predictions, &prepared.test.y, settings.threshold).ok();
+        let actual = &prepared.part(run.predictions_part).y;
+        self.metrics = ClassificationMetrics::compute(predictions, actual, settings.threshold).ok();
     }
 }

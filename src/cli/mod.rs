@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand};
 pub mod args;
 mod bench;
 pub mod choices;
+mod cross_validate;
 mod evaluate;
 mod generate;
 mod inspect;

@@ -1,5 +1,9 @@
-//! `purchase-lab train`: train one network on a CSV file, print its test
+//! `purchase-lab train`: train one network on a CSV file's training rows,
+//! judge each epoch on the validation rows, stop early and restore the best
+//! weights, choose the threshold on validation rows, then print the test
 //! metrics (or one JSON object), save the model and the per-epoch history.
+//! `--cv K` adds k-fold cross-validation; `--export-split` writes the rows'
+//! parts and folds for the same-folds comparison script.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -16,7 +20,8 @@ use crate::data::notes::DataNote;
 use crate::data::prep::Recipe;
 use crate::data::{self, Table};
 use crate::model::bundle::Bundle;
-use crate::model::run::{DEFAULT_THRESHOLD, Metrics, TrainingRun};
+use crate::model::run::{Metrics, TrainingRun};
+use crate::model::spec::FittedKeep;
 use crate::model::{ComputeKind, NetworkSpec, Task, TrainSettings, select_device};
 use crate::tune;
 
@@ -31,13 +36,31 @@ pub struct TrainArgs {
     pub dropout: f64,
     #[arg(long, default_value_t = TrainSettings::default().learning_rate)]
     pub lr: f64,
-    #[arg(long, default_value_t = TrainSettings::default().batch_size)]
-    pub batch: usize,
-    #[arg(long, default_value_t = TrainSettings::default().epochs)]
-    pub epochs: usize,
-    /// Early stopping: stop once validation loss has not improved for N epochs.
-    #[arg(long, value_name = "N")]
+    /// Rows per mini-batch (default: 32, smaller for small files so an
+    /// epoch has at least 16 steps).
+    #[arg(long)]
+    pub batch: Option<usize>,
+    /// The most epochs to train (default: at least 200, and enough for
+    /// 6,000 optimizer steps); early stopping usually ends the run first.
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Early stopping: stop once validation loss has not improved for N
+    /// epochs and restore the best epoch's weights (default: on, with N
+    /// covering 600 optimizer steps, 10 to 100 epochs).
+    #[arg(long, value_name = "N", conflicts_with = "no_early_stop")]
     pub patience: Option<usize>,
+    /// Train every epoch up to --epochs and keep the last weights.
+    #[arg(long)]
+    pub no_early_stop: bool,
+    /// Also run K-fold cross-validation on the training and validation
+    /// rows (the test rows stay out) and print each metric's mean and
+    /// standard deviation over the folds.
+    #[arg(long, value_name = "K")]
+    pub cv: Option<usize>,
+    /// Write every usable row's part (train, validation, test) and, with
+    /// --cv, its fold, with the recipe, as JSON for scripts/compare_peers.py.
+    #[arg(long, value_name = "split.json")]
+    pub export_split: Option<PathBuf>,
     #[command(flatten)]
     pub model: ModelArgs,
     /// auto (GPU when a real one exists), gpu or cpu.
@@ -63,13 +86,29 @@ struct TrainSummary<'a> {
     epochs: usize,
     train_seconds: f64,
     train_rows: usize,
+    valid_rows: usize,
     test_rows: usize,
     features: usize,
+    /// Batch size, epoch cap and patience as used (fitted to the data
+    /// unless given).
+    batch_size: usize,
+    epoch_cap: usize,
+    patience: Option<usize>,
     train_loss: Option<f64>,
     valid_loss: Option<f64>,
     stopped_early: bool,
     best_epoch: Option<usize>,
+    /// Whether the best epoch's weights were put back.
+    restored_best: bool,
+    /// Classification: the threshold chosen on validation rows (best F1),
+    /// at which `validation` and `test` are computed.
+    threshold: Option<f64>,
+    class_weights: Option<[f32; 2]>,
+    validation: TestMetrics,
     test: TestMetrics,
+    /// With --cv: mean and standard deviation of each metric over folds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cross_validation: Option<super::cross_validate::CvSummary>,
     model: Option<&'a Path>,
     feature_columns: Vec<&'a str>,
     notes: &'a [DataNote],
@@ -126,17 +165,29 @@ impl TrainArgs {
         Ok(spec)
     }
 
-    fn settings(&self) -> Result<TrainSettings> {
-        let settings = TrainSettings {
+    /// The settings for `n_train` training rows: the flags given, the
+    /// rest fitted to the data ([`TrainSettings::fitted_to`]).
+    pub(super) fn settings(&self, n_train: usize) -> Result<TrainSettings> {
+        let defaults = TrainSettings::default();
+        let given = TrainSettings {
             optimizer: self.model.optimizer.into(),
             learning_rate: self.lr,
-            batch_size: self.batch,
-            epochs: self.epochs,
+            batch_size: self.batch.unwrap_or(defaults.batch_size),
+            epochs: self.epochs.unwrap_or(defaults.epochs),
             l2: self.model.l2,
             seed: self.model.seed,
             early_stopping: self.patience,
-            ..TrainSettings::default()
+            class_weight: self.model.class_weight,
+            ..defaults
         };
+        let settings = given.fitted_to(
+            n_train,
+            FittedKeep {
+                batch_size: self.batch.is_some(),
+                epochs: self.epochs.is_some(),
+                early_stopping: self.patience.is_some() || self.no_early_stop,
+            },
+        );
         settings.validate()?;
         Ok(settings)
     }
@@ -182,7 +233,8 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let table = load(&args.problem.data)?;
     let recipe = args.problem.recipe(&table, args.model.seed);
     let spec = args.spec()?;
-    let settings = args.settings()?;
+    // Checked before the data is read: a bad flag is said at once.
+    args.settings(1)?;
     args.check_out()?;
     let mut notes = args.data_notes(&table, &recipe);
     if !args.json {
@@ -192,12 +244,22 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     if !args.json {
         print_notes(&prepared.notes);
     }
+    if let Some(path) = &args.export_split {
+        super::cross_validate::export_split(&table, &recipe, args.cv, path)?;
+    }
+    let settings = args.settings(prepared.train.x.rows)?;
     notes.extend(prepared.notes.iter().cloned());
     let device = select_device(args.backend.into())?;
     if !args.json {
         eprintln!("device: {}", device.description);
         eprintln!("data: {}", describe_prepared(&prepared));
     }
+    let cross_validation = match args.cv {
+        Some(k) => Some(super::cross_validate::cross_validate(
+            &table, &recipe, &spec, args, k, &device,
+        )?),
+        None => None,
+    };
     let mut run = TrainingRun::new(prepared, &spec, &settings, &device)?;
 
     let start = std::time::Instant::now();
@@ -210,10 +272,11 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     if let Some(e) = failure {
         return Err(e.into());
     }
+    let outcome = run.finish()?;
     if let Some(path) = &args.out {
         Bundle::from_run(&run, &recipe)?.save(path)?;
     }
-    let metrics = run.test_metrics(DEFAULT_THRESHOLD)?;
+    let metrics = &outcome.test_metrics;
     let mut out = std::io::stdout().lock();
     if args.json {
         let last = run.history().last();
@@ -227,13 +290,22 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
             epochs: run.epoch(),
             train_seconds,
             train_rows: run.prepared().train.x.rows,
+            valid_rows: run.prepared().valid.x.rows,
             test_rows: run.prepared().test.x.rows,
             features: run.prepared().pipeline.n_features(),
+            batch_size: settings.batch_size,
+            epoch_cap: settings.epochs,
+            patience: settings.early_stopping,
             train_loss: last.map(|r| r.train_loss),
             valid_loss: last.map(|r| r.valid_loss),
             stopped_early: run.stopped_early(),
             best_epoch: run.best_epoch(),
-            test: TestMetrics::from(&metrics),
+            restored_best: outcome.restored_best,
+            threshold: outcome.threshold,
+            class_weights: outcome.class_weights,
+            validation: TestMetrics::from(&outcome.valid_metrics),
+            test: TestMetrics::from(metrics),
+            cross_validation,
             model: args.out.as_deref(),
             feature_columns: run.prepared().pipeline.input_columns().collect(),
             notes: &notes,
@@ -242,13 +314,43 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     } else {
         writeln!(
             out,
-            "trained {} epochs in {train_seconds:.2} s",
-            run.epoch()
+            "trained {} epochs in {train_seconds:.2} s (batch {}, cap {} epochs, {})",
+            run.epoch(),
+            settings.batch_size,
+            settings.epochs,
+            settings.early_stopping.map_or_else(
+                || "no early stopping".to_owned(),
+                |p| format!("patience {p} epochs")
+            )
         )?;
         if let Some(stop) = run.early_stop() {
             writeln!(out, "{stop}")?;
         }
-        write!(out, "{}", format_metrics(&metrics))?;
+        if let Some(best) = outcome.best_epoch.filter(|_| outcome.restored_best) {
+            writeln!(
+                out,
+                "restored the weights of epoch {best} (lowest validation loss)"
+            )?;
+        }
+        if let Some(w) = outcome.class_weights {
+            writeln!(
+                out,
+                "class weights: negative {:.3}, positive {:.3}",
+                w[0], w[1]
+            )?;
+        }
+        if let Some(t) = outcome.threshold {
+            writeln!(out, "threshold {t:.3}: the best F1 on the validation rows")?;
+        }
+        write!(
+            out,
+            "{}",
+            format_metrics_on("validation", &outcome.valid_metrics)
+        )?;
+        write!(out, "{}", format_metrics(metrics))?;
+        if let Some(cv) = &cross_validation {
+            write!(out, "{cv}")?;
+        }
         if let Some(path) = &args.out {
             writeln!(out, "model saved to {}", path.display())?;
         }
@@ -259,7 +361,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
 /// Trains up to `epochs` epochs (fewer when early stopping ends the run)
 /// with a progress bar on standard error when `show_progress`; the error
 /// that ended training early, if any (the history so far is kept).
-fn train_epochs(
+pub(super) fn train_epochs(
     run: &mut TrainingRun,
     epochs: usize,
     show_progress: bool,
@@ -295,24 +397,29 @@ fn train_epochs(
 
 /// Test metrics as readable lines.
 pub fn format_metrics(metrics: &Metrics) -> String {
+    format_metrics_on("test", metrics)
+}
+
+/// Metrics on the named part of the split as readable lines.
+pub fn format_metrics_on(part: &str, metrics: &Metrics) -> String {
     match metrics {
         Metrics::Classification(m) => {
             let [[tn, fp], [fn_, tp]] = m.confusion;
             let auc = m.auc.map_or_else(
-                || "n/a (one class in the test set)".to_owned(),
+                || format!("n/a (one class in the {part} rows)"),
                 |a| format!("{a:.3}"),
             );
             let precision = m
                 .precision_if_defined()
                 .map_or_else(|| "undefined".to_owned(), |p| format!("{p:.3}"));
             let mut text = format!(
-                "test accuracy {:.3}  precision {precision}  recall {:.3}  F1 {:.3}  ROC AUC {auc}\n\
+                "{part} accuracy {:.3}  precision {precision}  recall {:.3}  F1 {:.3}  ROC AUC {auc}\n\
                  confusion (rows actual, columns predicted): [[{tn}, {fp}], [{fn_}, {tp}]]\n",
                 m.accuracy, m.recall, m.f1
             );
             if !m.precision_defined() {
                 text.push_str(&format!(
-                    "no test row was predicted positive at threshold {:.2}, so precision is undefined (not 0); \
+                    "no {part} row was predicted positive at threshold {:.2}, so precision is undefined (not 0); \
                      lower the threshold (the window's threshold slider, or predict --threshold)\n",
                     m.threshold
                 ));
@@ -320,7 +427,7 @@ pub fn format_metrics(metrics: &Metrics) -> String {
             text
         }
         Metrics::Regression(m) => format!(
-            "test MAE {:.4}  RMSE {:.4}  R² {}\n",
+            "{part} MAE {:.4}  RMSE {:.4}  R² {}\n",
             m.mae,
             m.rmse,
             m.r2.map_or_else(|| "n/a (constant target)".to_owned(), |r| format!("{r:.3}"))

@@ -78,8 +78,14 @@ pub struct BundleMeta {
     pub epochs_trained: usize,
     /// `(mean, std)` that map regression outputs back to target units.
     pub target_scale: Option<(f64, f64)>,
-    /// Test-split metrics at the end of training.
+    /// Test metrics of the finished run at `threshold`; `None` for a model
+    /// saved before its run finished (the test rows were not looked at).
     pub metrics: Option<Metrics>,
+    /// Classification: the threshold chosen on the validation rows (best
+    /// F1) when the run finished; scoring uses it unless told otherwise.
+    /// Absent in files written before it existed and for unfinished runs.
+    #[serde(default)]
+    pub threshold: Option<f64>,
     /// The device it was trained on, as shown to the user.
     pub device: String,
     /// What the training rows looked like, for the scoring report (absent
@@ -111,7 +117,8 @@ impl Bundle {
                 settings,
                 epochs_trained: learner.completed(),
                 target_scale: run.target_scale(),
-                metrics: run.history().last().map(|r| r.metrics.clone()),
+                metrics: run.outcome().map(|o| o.test_metrics.clone()),
+                threshold: run.outcome().and_then(|o| o.threshold),
                 device: run.device_description().to_owned(),
                 profile: run.prepared().profile.clone(),
             },
@@ -323,6 +330,7 @@ mod tests {
             epochs_trained: 3,
             target_scale: None,
             metrics: None,
+            threshold: Some(0.37),
             device: "CPU".into(),
             profile: prepared.profile,
         }

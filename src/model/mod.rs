@@ -33,4 +33,6 @@ pub use error::TrainError;
 pub use family::{Diagram, Family, LayerWeights, Learner, ModelSpec, Scorer, TrainingUnit};
 pub use metrics::{ClassificationMetrics, MetricsError, RegressionMetrics};
 pub use mlp::{EngineKind, Mlp, Trainer, TrainingEngine};
-pub use spec::{Activation, NetworkSpec, OptimizerKind, SpecError, Task, TrainSettings};
+pub use spec::{
+    Activation, ClassWeight, NetworkSpec, OptimizerKind, SpecError, Task, TrainSettings,
+};

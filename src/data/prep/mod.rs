@@ -252,6 +252,17 @@ pub struct Matrix {
     pub cols: usize,
 }
 
+impl Prepared {
+    /// The rows of `part`.
+    pub fn part(&self, part: Part) -> &Dataset {
+        match part {
+            Part::Train => &self.train,
+            Part::Validation => &self.valid,
+            Part::Test => &self.test,
+        }
+    }
+}
+
 impl Matrix {
     pub fn row(&self, r: usize) -> &[f32] {
         &self.data[r * self.cols..(r + 1) * self.cols]
@@ -334,11 +345,13 @@ pub fn prepare_folds(table: &Table, recipe: &Recipe, k: usize) -> Result<Vec<Pre
         .collect()
 }
 
-/// Which part of the split a usable row is in, for [`split_assignment`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Which part of the split a usable row is in ([`split_assignment`]), or
+/// which rows a set of predictions is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Part {
     Train,
+    #[default]
     Validation,
     Test,
 }
@@ -421,7 +434,12 @@ impl<'t> SplitPlan<'t> {
         let merge = recipe.merge_label_variants;
         let (y_all, classes) =
             encode_target(target, &recipe.target, &recipe.problem, &usable, merge)?;
-        let outer = split_rows(&usable, classes.as_deref(), recipe.test_fraction, recipe.seed);
+        let outer = split_rows(
+            &usable,
+            classes.as_deref(),
+            recipe.test_fraction,
+            recipe.seed,
+        );
         let mut plan = SplitPlan {
             target,
             features,
@@ -491,7 +509,10 @@ impl<'t> SplitPlan<'t> {
             steps.push(fit_step(column, format, &train_rows, recipe)?);
         }
         let target_of = |r: usize| self.y_all[usable_index(&self.usable, r)];
-        let train_targets: Vec<f64> = train_rows.iter().map(|&r| f64::from(target_of(r))).collect();
+        let train_targets: Vec<f64> = train_rows
+            .iter()
+            .map(|&r| f64::from(target_of(r)))
+            .collect();
         let encoding = fit_target_encoding(
             table,
             recipe,
@@ -525,7 +546,12 @@ impl<'t> SplitPlan<'t> {
         let development = Dataset {
             x: Matrix::default(),
             y: train.y.iter().chain(&valid.y).copied().collect(),
-            source_rows: train.source_rows.iter().chain(&valid.source_rows).copied().collect(),
+            source_rows: train
+                .source_rows
+                .iter()
+                .chain(&valid.source_rows)
+                .copied()
+                .collect(),
         };
         let mut notes = preparation_notes(
             table,

@@ -142,7 +142,11 @@ fn fill_values_are_learned_from_training_rows_only() {
 fn classification_targets_are_one_for_the_positive_label() {
     let t = table(SMALL);
     let p = prepare(&t, &Recipe::new(&t, "y", classify("yes"))).unwrap();
-    for (side, y) in [(&p.train, &p.train.y), (&p.valid, &p.valid.y), (&p.test, &p.test.y)] {
+    for (side, y) in [
+        (&p.train, &p.train.y),
+        (&p.valid, &p.valid.y),
+        (&p.test, &p.test.y),
+    ] {
         for (&row, &v) in side.source_rows.iter().zip(y) {
             let label = t.column("y").unwrap().text(row).unwrap();
             assert_eq!(v, if label == "yes" { 1.0 } else { 0.0 });
@@ -313,17 +317,31 @@ fn three_way_split_is_disjoint_covering_stratified_and_seeded() {
         .flat_map(|d| d.source_rows.iter().copied())
         .collect();
     all.sort_unstable();
-    assert_eq!(all, (0..200).collect::<Vec<_>>(), "no row in two parts, none lost");
+    assert_eq!(
+        all,
+        (0..200).collect::<Vec<_>>(),
+        "no row in two parts, none lost"
+    );
     // 20% test (40 rows), then 15% of the other 160 (24 rows) validation.
-    assert_eq!((p.test.x.rows, p.valid.x.rows, p.train.x.rows), (40, 24, 136));
+    assert_eq!(
+        (p.test.x.rows, p.valid.x.rows, p.train.x.rows),
+        (40, 24, 136)
+    );
     let positives = |d: &Dataset| d.y.iter().filter(|&&y| y > 0.5).count();
     assert_eq!(positives(&p.test), 8);
-    assert_eq!(positives(&p.valid), 5, "stratified: 15% of 32 development positives");
+    assert_eq!(
+        positives(&p.valid),
+        5,
+        "stratified: 15% of 32 development positives"
+    );
     assert_eq!(positives(&p.train), 27);
     assert_eq!(prepare(&t, &r).unwrap(), p, "same recipe, same parts");
     let mut other = r.clone();
     other.seed = 7;
-    assert_ne!(prepare(&t, &other).unwrap().valid.source_rows, p.valid.source_rows);
+    assert_ne!(
+        prepare(&t, &other).unwrap().valid.source_rows,
+        p.valid.source_rows
+    );
 }
 
 #[test]
@@ -367,7 +385,10 @@ fn folds_are_disjoint_cover_the_development_rows_and_never_touch_test_rows() {
     for f in &folds {
         assert_eq!(f.test.x.rows, 32);
         let positives = f.test.y.iter().filter(|&&y| y > 0.5).count();
-        assert!((6..=7).contains(&positives), "stratified: 32 positives over 5 folds");
+        assert!(
+            (6..=7).contains(&positives),
+            "stratified: 32 positives over 5 folds"
+        );
         for row in f.train.source_rows.iter().chain(&f.valid.source_rows) {
             assert!(!f.test.source_rows.contains(row));
             assert!(!whole.test.source_rows.contains(row));
@@ -376,7 +397,10 @@ fn folds_are_disjoint_cover_the_development_rows_and_never_touch_test_rows() {
     }
     assert!(matches!(
         prepare_folds(&t, &r, 1),
-        Err(PrepError::Folds { folds: 1, rows: 160 })
+        Err(PrepError::Folds {
+            folds: 1,
+            rows: 160
+        })
     ));
 }
 
