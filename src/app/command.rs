@@ -60,6 +60,12 @@ pub enum AppCommand {
     },
     StartSweep,
     CancelSweep,
+    /// K-fold cross-validation of the current setup (the Cross-validation
+    /// window's K) on a background thread.
+    CrossValidate,
+    CancelCrossValidation,
+    /// Show the Cross-validation window.
+    OpenCrossValidation,
     /// Put the best sweep run's settings into the controls.
     ApplyBestSweep,
     DismissError,
@@ -125,6 +131,9 @@ impl PurchaseLabApp {
             }
             AppCommand::StartSweep => self.start_sweep(),
             AppCommand::CancelSweep => self.windows.sweep.cancel(),
+            AppCommand::CrossValidate => self.start_cross_validation(),
+            AppCommand::CancelCrossValidation => self.windows.cv.cancel(),
+            AppCommand::OpenCrossValidation => self.windows.cv.open = true,
             AppCommand::ApplyBestSweep => self.apply_best_sweep(),
             AppCommand::DismissError => self.training.run_mut().error = None,
             AppCommand::DismissNotice => self.training.run_mut().notice = None,

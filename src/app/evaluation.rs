@@ -8,6 +8,7 @@ use eframe::egui::{self, Color32};
 use egui_plot::{Line, Plot, Points};
 
 use super::PanelContext;
+use super::command::AppCommand;
 use super::palette::{CORRECT, NEGATIVE, POSITIVE, WRONG};
 use crate::data::prep::Part;
 use crate::model::metrics::{ClassificationMetrics, RegressionMetrics};
@@ -17,6 +18,13 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, metrics: Option<&Class
         ui.strong(heading(cx));
         ui.checkbox(&mut cx.settings.watch_test_rows, "watch test rows")
             .on_hover_text("Show the held-back test customers every epoch. Off, they stay unseen until the run ends, so choices made while watching cannot overfit them");
+        if ui
+            .button("Cross-validate...")
+            .on_hover_text("Train the current setup on K folds of the training and validation rows and see how much its scores vary")
+            .clicked()
+        {
+            cx.commands.push(AppCommand::OpenCrossValidation);
+        }
     });
     let regression = cx.settings.problem.as_ref().is_some_and(|p| p.regression);
     if regression {

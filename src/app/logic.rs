@@ -46,6 +46,7 @@ impl PurchaseLabApp {
         for event in self.training.poll_events(&self.ctx) {
             self.on_event(event);
         }
+        self.windows.cv.poll();
         let finished = self.windows.sweep.poll();
         if !finished.is_empty() {
             for record in finished {
@@ -365,6 +366,26 @@ impl PurchaseLabApp {
             self.data.prepared.clone(),
             &self.settings,
             self.data.fingerprint.clone(),
+            move || repaint.request_repaint(),
+        );
+    }
+
+    /// Cross-validates the current network and training settings on the
+    /// current data and recipe (the window's fold count).
+    pub(super) fn start_cross_validation(&mut self) {
+        let (Some(table), Some(problem)) = (self.data.table(), &self.settings.problem) else {
+            return;
+        };
+        let repaint = self.ctx.clone();
+        let model = crate::model::ModelSpec::Network {
+            spec: self.settings.spec.clone(),
+            settings: self.settings.train.clone(),
+        };
+        self.windows.cv.start(
+            table.clone(),
+            problem.recipe(),
+            model,
+            self.settings.backend,
             move || repaint.request_repaint(),
         );
     }

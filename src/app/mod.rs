@@ -25,6 +25,7 @@
 pub mod background;
 pub mod command;
 pub mod curves;
+pub mod cv_panel;
 pub mod data_panel;
 pub mod data_side;
 pub mod evaluation;
@@ -66,6 +67,7 @@ pub struct Windows {
     pub runs: runs::RunsState,
     pub sweep: sweep_panel::SweepState,
     pub what_if: model_panel::WhatIf,
+    pub cv: cv_panel::CvState,
     /// The classroom lesson being shown, with its explanation in a banner.
     pub lesson: Option<lessons::Lesson>,
     /// The data panel's "type its path" field.
@@ -151,6 +153,7 @@ impl PurchaseLabApp {
                 runs: runs::RunsState::open(history_path),
                 sweep: sweep_panel::SweepState::default(),
                 what_if: model_panel::WhatIf::default(),
+                cv: cv_panel::CvState::default(),
                 lesson: None,
                 path_field: String::new(),
             },
@@ -281,6 +284,9 @@ impl eframe::App for PurchaseLabApp {
         });
         if windows.runs.open || windows.sweep.open {
             runs::show_windows(&ctx, &mut cx, windows);
+        }
+        if windows.cv.open {
+            cv_panel::show(&ctx, &mut cx, &mut windows.cv);
         }
         self.frame_stats.end_update();
         self.run_commands();

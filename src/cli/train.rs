@@ -20,7 +20,7 @@ use crate::data::notes::DataNote;
 use crate::data::prep::Recipe;
 use crate::data::{self, Table};
 use crate::model::bundle::Bundle;
-use crate::model::run::{Metrics, TrainingRun};
+use crate::model::run::{Metrics, RunOutcome, TrainingRun};
 use crate::model::spec::FittedKeep;
 use crate::model::{ComputeKind, NetworkSpec, Task, TrainSettings, select_device};
 use crate::tune;
@@ -108,7 +108,7 @@ struct TrainSummary<'a> {
     test: TestMetrics,
     /// With --cv: mean and standard deviation of each metric over folds.
     #[serde(skip_serializing_if = "Option::is_none")]
-    cross_validation: Option<super::cross_validate::CvSummary>,
+    cross_validation: Option<crate::tune::cv::CvSummary>,
     model: Option<&'a Path>,
     feature_columns: Vec<&'a str>,
     notes: &'a [DataNote],
@@ -168,6 +168,15 @@ impl TrainArgs {
     /// The settings for `n_train` training rows: the flags given, the
     /// rest fitted to the data ([`TrainSettings::fitted_to`]).
     pub(super) fn settings(&self, n_train: usize) -> Result<TrainSettings> {
+        let (given, keep) = self.given_settings();
+        let settings = given.fitted_to(n_train, keep);
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// The settings the flags give (defaults where absent) and which of
+    /// them the user chose, for [`TrainSettings::fitted_to`].
+    pub(super) fn given_settings(&self) -> (TrainSettings, FittedKeep) {
         let defaults = TrainSettings::default();
         let given = TrainSettings {
             optimizer: self.model.optimizer.into(),
@@ -180,16 +189,12 @@ impl TrainArgs {
             class_weight: self.model.class_weight,
             ..defaults
         };
-        let settings = given.fitted_to(
-            n_train,
-            FittedKeep {
-                batch_size: self.batch.is_some(),
-                epochs: self.epochs.is_some(),
-                early_stopping: self.patience.is_some() || self.no_early_stop,
-            },
-        );
-        settings.validate()?;
-        Ok(settings)
+        let keep = FittedKeep {
+            batch_size: self.batch.is_some(),
+            epochs: self.epochs.is_some(),
+            early_stopping: self.patience.is_some() || self.no_early_stop,
+        };
+        (given, keep)
     }
 
     /// Refuses `--out` into a folder that does not exist: said now, not
@@ -312,42 +317,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
         };
         write_json_line(&mut out, &summary)?;
     } else {
-        writeln!(
-            out,
-            "trained {} epochs in {train_seconds:.2} s (batch {}, cap {} epochs, {})",
-            run.epoch(),
-            settings.batch_size,
-            settings.epochs,
-            settings.early_stopping.map_or_else(
-                || "no early stopping".to_owned(),
-                |p| format!("patience {p} epochs")
-            )
-        )?;
-        if let Some(stop) = run.early_stop() {
-            writeln!(out, "{stop}")?;
-        }
-        if let Some(best) = outcome.best_epoch.filter(|_| outcome.restored_best) {
-            writeln!(
-                out,
-                "restored the weights of epoch {best} (lowest validation loss)"
-            )?;
-        }
-        if let Some(w) = outcome.class_weights {
-            writeln!(
-                out,
-                "class weights: negative {:.3}, positive {:.3}",
-                w[0], w[1]
-            )?;
-        }
-        if let Some(t) = outcome.threshold {
-            writeln!(out, "threshold {t:.3}: the best F1 on the validation rows")?;
-        }
-        write!(
-            out,
-            "{}",
-            format_metrics_on("validation", &outcome.valid_metrics)
-        )?;
-        write!(out, "{}", format_metrics(metrics))?;
+        write_text_summary(&mut out, &run, &settings, &outcome, train_seconds)?;
         if let Some(cv) = &cross_validation {
             write!(out, "{cv}")?;
         }
@@ -356,6 +326,54 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// What `train` prints without --json: the budget used, the early stop and
+/// restored epoch, class weights, the chosen threshold, then validation and
+/// test metrics.
+fn write_text_summary(
+    out: &mut impl Write,
+    run: &TrainingRun,
+    settings: &TrainSettings,
+    outcome: &RunOutcome,
+    train_seconds: f64,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "trained {} epochs in {train_seconds:.2} s (batch {}, cap {} epochs, {})",
+        run.epoch(),
+        settings.batch_size,
+        settings.epochs,
+        settings.early_stopping.map_or_else(
+            || "no early stopping".to_owned(),
+            |p| format!("patience {p} epochs")
+        )
+    )?;
+    if let Some(stop) = run.early_stop() {
+        writeln!(out, "{stop}")?;
+    }
+    if let Some(best) = outcome.best_epoch.filter(|_| outcome.restored_best) {
+        writeln!(
+            out,
+            "restored the weights of epoch {best} (lowest validation loss)"
+        )?;
+    }
+    if let Some(w) = outcome.class_weights {
+        writeln!(
+            out,
+            "class weights: negative {:.3}, positive {:.3}",
+            w[0], w[1]
+        )?;
+    }
+    if let Some(t) = outcome.threshold {
+        writeln!(out, "threshold {t:.3}: the best F1 on the validation rows")?;
+    }
+    write!(
+        out,
+        "{}",
+        format_metrics_on("validation", &outcome.valid_metrics)
+    )?;
+    write!(out, "{}", format_metrics(&outcome.test_metrics))
 }
 
 /// Trains up to `epochs` epochs (fewer when early stopping ends the run)

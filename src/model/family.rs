@@ -77,6 +77,13 @@ impl ModelSpec {
         }
     }
 
+    /// The most units (epochs, rounds) a run of this model trains.
+    pub fn epoch_cap(&self) -> usize {
+        match self {
+            ModelSpec::Network { settings, .. } => settings.epochs,
+        }
+    }
+
     /// How classes are weighted in the loss; `None` for families without
     /// class weights.
     pub fn class_weight(&self) -> Option<ClassWeight> {
