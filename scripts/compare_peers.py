@@ -99,12 +99,12 @@ def peers(regression, seed):
     import xgboost
     if regression:
         return {
-            "scikit-learn MLP (64, 32)": lambda: MLPRegressor((64, 32), random_state=seed, max_iter=500),
+            "scikit-learn MLP (64, 32)": lambda: MLPRegressor(hidden_layer_sizes=(64, 32), random_state=seed, max_iter=500),
             "ridge regression": lambda: Ridge(),
             "XGBoost (defaults)": lambda: xgboost.XGBRegressor(n_jobs=2, random_state=seed),
         }
     return {
-        "scikit-learn MLP (64, 32)": lambda: MLPClassifier((64, 32), random_state=seed, max_iter=500),
+        "scikit-learn MLP (64, 32)": lambda: MLPClassifier(hidden_layer_sizes=(64, 32), random_state=seed, max_iter=500),
         "logistic regression": lambda: LogisticRegression(max_iter=2000),
         "XGBoost (defaults)": lambda: xgboost.XGBClassifier(n_jobs=2, random_state=seed),
     }

@@ -418,7 +418,10 @@ fn check_prepared(table: &Table, recipe: &Recipe, prepared: &Prepared) {
         );
     }
     assert_eq!(
-        prepared.train.y.len() + prepared.test.y.len() + prepared.dropped_rows,
+        prepared.train.y.len()
+            + prepared.valid.y.len()
+            + prepared.test.y.len()
+            + prepared.dropped_rows,
         table.n_rows(),
         "rows lost"
     );

@@ -233,9 +233,14 @@ pub enum PrepError {
     #[error("feature `{0}` has no values in the training rows; untick it")]
     FeatureEmpty(String),
     #[error(
-        "feature `{feature}` becomes too large for 32-bit numbers after scaling; choose min-max scaling or standardize"
+        "feature `{feature}` holds {value:e} in data row {row}, too large for 32-bit numbers after scaling by the training rows' range; choose min-max scaling or standardize, or rescale the column"
     )]
-    NotFinite { feature: String },
+    NotFinite {
+        feature: String,
+        /// 1-based data row (the header is not counted).
+        row: usize,
+        value: f64,
+    },
     #[error("the data lacks the column{} the model needs: {}", if .0.len() == 1 { "" } else { "s" }, .0.join(", "))]
     MissingColumns(Vec<String>),
     #[error(
