@@ -38,6 +38,7 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
         .legend(Legend::default())
         .x_axis_label("epoch")
         .y_axis_label(if log { "log10 loss" } else { "loss" })
+        .y_axis_min_width(40.0)
         .allow_scroll(false)
         .show(ui, |plot| {
             plot.line(Line::new("training", train).color(TRAIN_COLOR).width(2.0));
@@ -56,12 +57,22 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
         .map(|r| [r.epoch as f64, r.metrics.headline().1])
         .collect();
     ui.strong(&name);
+    // Errors are in the target's units; room for their tick numbers (a
+    // narrow axis dropped them).
+    let regression = cx.settings.problem.as_ref().filter(|p| p.regression);
+    let y_label = regression.map_or_else(
+        || headline.to_owned(),
+        |p| format!("{headline} ({} units)", p.target),
+    );
     let mut plot = Plot::new("quality_plot")
         .height(120.0)
         .x_axis_label("epoch")
+        .y_axis_label(y_label)
+        .y_axis_min_width(40.0)
+        .include_y(0.0)
         .allow_scroll(false);
     if headline == "accuracy" {
-        plot = plot.include_y(0.0).include_y(1.0);
+        plot = plot.include_y(1.0);
     }
     plot.show(ui, |plot| {
         plot.line(
