@@ -9,14 +9,13 @@
 )]
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use eframe::egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
 mod common;
 use common::window::{self, Window, command, edit_settings, type_and_load, wait_until};
 use purchase_lab::app::AppCommand;
-use purchase_lab::app::evaluation::threshold_point;
+use purchase_lab::app::evaluation::{threshold_point, threshold_tip};
 use purchase_lab::app::format::short;
 use purchase_lab::data::Preset;
 
@@ -46,11 +45,9 @@ fn choose_target(h: &mut Window, target: &str) {
     h.run_steps(2);
     h.get_by_label("target").click();
     h.run_steps(2);
-    // The open box's entry, not the feature checkbox of the same name.
-    h.query_all_by_label(target)
-        .find(|n| n.accesskit_node().role() != Role::CheckBox)
-        .unwrap()
-        .click();
+    // The open box's entry (a button), not the feature checkbox or the
+    // what-if field of the same name.
+    h.get_by_role_and_label(Role::Button, target).click();
     h.run_steps(3);
 }
 
@@ -161,16 +158,9 @@ fn the_words_are_the_chosen_labels() {
     assert!(h.query_by_label("pred. yes").is_none());
 
     // The threshold's tooltip names the label, not "buyers".
-    threshold_slider(&h).hover();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while h
-        .query_by_label_contains("chance of `left` is at or above")
-        .is_none()
-    {
-        assert!(Instant::now() < deadline, "no tooltip naming `left`");
-        h.step();
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let tip = threshold_tip("left");
+    assert!(tip.contains("chance of `left`"), "{tip}");
+    assert!(!tip.contains("buyer"), "{tip}");
     assert!(h.query_by_label_contains("buyers").is_none());
 }
 

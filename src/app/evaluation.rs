@@ -3,7 +3,7 @@
 //! for regression MAE, RMSE, R² and predicted versus actual.
 
 use eframe::egui::{self, Color32};
-use egui_plot::{Legend, Line, Plot, PlotBounds, Points};
+use egui_plot::{Legend, Line, Plot, PlotBounds, Points, uniform_grid_spacer};
 
 use super::PanelContext;
 use super::palette::{CORRECT, NEGATIVE, POSITIVE, WRONG};
@@ -42,10 +42,7 @@ pub fn show(
             (positive, negative)
         });
     ui.add(egui::Slider::new(&mut cx.settings.threshold, 0.01..=0.99).text("threshold"))
-        .on_hover_text(format!(
-            "Customers whose predicted chance of `{positive}` is at or above this are predicted `{positive}`; \
-             lower it to find more of them at the cost of false alarms"
-        ));
+        .on_hover_text(threshold_tip(&positive));
     let Some(m) = metrics else {
         ui.weak(UNTRAINED);
         return None;
@@ -57,6 +54,14 @@ pub fn show(
         metric_grid(ui, m, &positive);
     });
     Some(roc_plot(ui, m, cx.settings.threshold))
+}
+
+/// The threshold slider's tooltip, in the words of the positive label.
+pub fn threshold_tip(positive: &str) -> String {
+    format!(
+        "Customers whose predicted chance of `{positive}` is at or above this are predicted \
+         `{positive}`; lower it to find more of them at the cost of false alarms"
+    )
 }
 
 /// What the view says before the network has trained an epoch: the
@@ -183,9 +188,12 @@ fn roc_plot(ui: &mut egui::Ui, m: &ClassificationMetrics, threshold: f64) -> Plo
         .legend(Legend::default().position(egui_plot::Corner::RightBottom))
         .x_axis_label("false positive rate")
         .y_axis_label("true positive rate")
-        .default_x_bounds(0.0, 1.0)
-        .default_y_bounds(0.0, 1.0)
-        .set_margin_fraction(egui::vec2(0.02, 0.02))
+        // A hair beyond 0 and 1 so the end ticks are labelled, and ticks
+        // every quarter (the default decimal spacing labels only 0 here).
+        .default_x_bounds(-0.02, 1.02)
+        .default_y_bounds(-0.02, 1.02)
+        .x_grid_spacer(uniform_grid_spacer(|_| [0.05, 0.25, 0.5]))
+        .y_grid_spacer(uniform_grid_spacer(|_| [0.05, 0.25, 0.5]))
         .allow_scroll(false)
         .allow_zoom(false)
         .allow_drag(false)

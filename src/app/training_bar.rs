@@ -138,7 +138,6 @@ fn progress(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
     ui.label(format!("epoch {epoch}{of}"));
     // The measured rate, only while it means something (playing), in a
     // slot of fixed width so the bar does not reflow when it appears.
-    let slot = egui::vec2(150.0, ui.spacing().interact_size.y);
     let rate = cx
         .run
         .epochs_per_second()
@@ -146,11 +145,11 @@ fn progress(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
         .map_or_else(String::new, |eps| {
             format!("running at {} epochs/s", rate_text(eps))
         });
-    ui.add_sized(
-        slot,
-        egui::Label::new(egui::RichText::new(rate).weak()).truncate(),
-    )
-    .on_hover_text("Measured over the last two seconds, pacing included");
+    ui.scope(|ui| {
+        ui.set_min_width(150.0);
+        ui.weak(rate)
+            .on_hover_text("Measured over the last two seconds, pacing included");
+    });
     egui::ComboBox::from_label("pace")
         .selected_text(super::settings::pace_label(cx.settings.pace))
         .show_ui(ui, |ui| {
