@@ -24,6 +24,14 @@ fn harness() -> Window {
     window::open(None, None)
 }
 
+/// The window after Step has trained one epoch.
+fn after_one_epoch() -> Window {
+    let mut h = harness();
+    h.get_by_label("Step").click();
+    wait_until(&mut h, "an epoch", |app| !app.run().history.is_empty());
+    h
+}
+
 /// Regenerates the customers preset (numeric `spend`, text `purchased`).
 fn customers(h: &mut Window) {
     edit_settings(h, |s| {
@@ -135,17 +143,24 @@ fn churn_file(dir: &Path) -> std::path::PathBuf {
     path
 }
 
-#[test]
-fn the_words_are_the_chosen_labels() {
-    let mut h = harness();
+/// Types the churn file's path and loads it, as a user does; its folder
+/// lives as long as the returned guard.
+fn load_churn(h: &mut Window) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    type_and_load(&mut h, &churn_file(dir.path()));
-    wait_until(&mut h, "the churn file", |app| {
+    type_and_load(h, &churn_file(dir.path()));
+    wait_until(h, "the churn file", |app| {
         app.data()
             .table()
             .is_some_and(|t| t.column("churn").is_some())
             && app.data().prepared().is_some()
     });
+    dir
+}
+
+#[test]
+fn the_words_are_the_chosen_labels() {
+    let mut h = harness();
+    let _dir = load_churn(&mut h);
     assert_eq!(
         h.state().settings().problem.as_ref().unwrap().positive,
         "left"
@@ -176,13 +191,7 @@ fn the_threshold_starts_afresh_for_new_data_targets_and_lessons() {
     };
     move_it(&mut h);
     // Other data.
-    let dir = tempfile::tempdir().unwrap();
-    type_and_load(&mut h, &churn_file(dir.path()));
-    wait_until(&mut h, "the churn file", |app| {
-        app.data()
-            .table()
-            .is_some_and(|t| t.column("churn").is_some())
-    });
+    let _dir = load_churn(&mut h);
     h.run_steps(2);
     assert_eq!(h.state().settings().threshold, fresh, "new data");
 
@@ -328,9 +337,7 @@ fn a_message_does_not_move_the_views_and_the_bar_wraps_when_zoomed() {
 
 #[test]
 fn what_if_follows_the_training_run_unless_the_model_is_pinned() {
-    let mut h = harness();
-    h.get_by_label("Step").click();
-    wait_until(&mut h, "an epoch", |app| !app.run().history.is_empty());
+    let mut h = after_one_epoch();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("visits.plab");
     command(&mut h, AppCommand::SaveModel(path.clone()));
@@ -365,9 +372,7 @@ fn what_if_follows_the_training_run_unless_the_model_is_pinned() {
 
 #[test]
 fn without_a_file_dialog_service_every_file_action_takes_a_typed_path() {
-    let mut h = harness();
-    h.get_by_label("Step").click();
-    wait_until(&mut h, "an epoch", |app| !app.run().history.is_empty());
+    let mut h = after_one_epoch();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("typed.plab");
     // Save model… : the test machine has no desktop portal, so the window

@@ -282,7 +282,7 @@ fn colour_bar(
         ui.weak(if regression {
             "colour: predicted value".to_owned()
         } else {
-            format!("colour: chance of `{positive}`")
+            format!("colour: probability of `{positive}`")
         });
         ui.label(super::format::short(f64::from(lo)));
         let (rect, _) = ui.allocate_exact_size(egui::vec2(140.0, 12.0), egui::Sense::hover());
