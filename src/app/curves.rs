@@ -56,18 +56,17 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
         .iter()
         .map(|r| [r.epoch as f64, r.metrics.headline().1])
         .collect();
-    ui.strong(&name);
-    // Errors are in the target's units; room for their tick numbers (a
-    // narrow axis dropped them).
+    // Errors are in the target's units (said in the title: the axis is
+    // too short for it); room for their tick numbers.
     let regression = cx.settings.problem.as_ref().filter(|p| p.regression);
-    let y_label = regression.map_or_else(
-        || headline.to_owned(),
-        |p| format!("{headline} ({} units)", p.target),
-    );
+    ui.strong(regression.map_or_else(
+        || name.clone(),
+        |p| format!("{name}, in units of {}", p.target),
+    ));
     let mut plot = Plot::new("quality_plot")
         .height(120.0)
         .x_axis_label("epoch")
-        .y_axis_label(y_label)
+        .y_axis_label(headline)
         .y_axis_min_width(40.0)
         .include_y(0.0)
         .allow_scroll(false);

@@ -521,6 +521,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_time_left_comes_from_the_time_so_far_and_the_share_done() {
+        let started = std::time::Instant::now().checked_sub(std::time::Duration::from_secs(60));
+        assert_eq!(time_left(started, 0.5), ", about 60 s left");
+        assert_eq!(time_left(started, 0.2), ", about 4 min left");
+        assert_eq!(time_left(started, 0.01), "", "too early to say");
+        assert_eq!(time_left(None, 0.5), "");
+    }
+
+    #[test]
     fn layouts_are_read_as_the_cli_writes_them() {
         assert_eq!(
             parse_layouts("0; 16; 64, 32; 8-8-8").unwrap(),
