@@ -119,7 +119,7 @@ impl ProblemChoice {
 const MAX_CLASS_CODES: usize = 10;
 
 /// Whether `target` is predicted as a number by default: a numeric column
-/// with more than [`MAX_CLASS_CODES`] distinct values. A text or few-valued
+/// with more than `MAX_CLASS_CODES` (10) distinct values. A text or few-valued
 /// column is a classification; the data panel lets the user override it.
 pub fn regression_by_default(table: &Table, target: &str) -> bool {
     table.column(target).is_some_and(|c| {

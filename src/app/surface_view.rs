@@ -18,6 +18,10 @@ use crate::data::prep::{Dataset, Prepared};
 use crate::data::table::{ColumnData, Table};
 use crate::model::surface::Surface;
 
+/// The least height the plot takes: small, so at 150 % zoom on a small
+/// screen it shrinks rather than running over the network diagram below.
+const MIN_PLOT_HEIGHT: f32 = 80.0;
+
 /// The heatmap texture, rebuilt only when a new surface arrives or the
 /// display mode changes (never every frame).
 #[derive(Default)]
@@ -163,7 +167,7 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, views: &mut ViewCache)
     // keeps its size however many features are held.
     // The colour bar takes one line too.
     let plot_height =
-        (ui.available_height() - if caption.is_empty() { 24.0 } else { 48.0 }).max(200.0);
+        (ui.available_height() - if caption.is_empty() { 24.0 } else { 48.0 }).max(MIN_PLOT_HEIGHT);
     views
         .scatter
         .update(&table, &prepared, &x.feature, &y.feature);
