@@ -47,6 +47,19 @@ fn customers(h: &mut Window) {
     });
 }
 
+/// What a node shows: its label, or a label widget's text (its value).
+fn text(node: &egui_kittest::Node<'_>) -> Option<String> {
+    let node = node.accesskit_node();
+    node.label().or_else(|| node.value())
+}
+
+/// Nodes as role and text, for a failure message.
+fn described<'a>(nodes: impl Iterator<Item = egui_kittest::Node<'a>>) -> Vec<String> {
+    nodes
+        .map(|n| format!("{:?} {:?}", n.accesskit_node().role(), text(&n)))
+        .collect()
+}
+
 /// Chooses `target` in the data panel's target box, as a user does.
 fn choose_target(h: &mut Window, target: &str) {
     h.get_by_label("target").click_accesskit();
@@ -55,17 +68,10 @@ fn choose_target(h: &mut Window, target: &str) {
     // what-if field of the same name.
     let entry = h.query_by_role_and_label(Role::Button, target);
     let Some(entry) = entry else {
-        let seen: Vec<String> = h
-            .query_all_by_label_contains(target)
-            .chain(h.query_all_by_label_contains("target"))
-            .map(|n| {
-                format!(
-                    "{:?} {:?}",
-                    n.accesskit_node().role(),
-                    n.accesskit_node().label()
-                )
-            })
-            .collect();
+        let seen = described(
+            h.query_all_by_label_contains(target)
+                .chain(h.query_all_by_label_contains("target")),
+        );
         panic!("no entry `{target}` in the open box; nodes: {seen:?}");
     };
     entry.click_accesskit();
@@ -75,6 +81,19 @@ fn choose_target(h: &mut Window, target: &str) {
 /// The evaluation's threshold slider (its number box has the same label).
 fn threshold_slider(h: &Window) -> egui_kittest::Node<'_> {
     h.get_by_role_and_label(Role::Slider, "threshold")
+}
+
+/// The customers preset with `spend` chosen as the target (a regression
+/// by default), prepared.
+fn spend_as_regression(h: &mut Window) {
+    customers(h);
+    choose_target(h, "spend");
+    assert!(regression(h), "spend is a quantity: a regression");
+    wait_until(h, "the regression recipe", |app| {
+        app.data()
+            .prepared()
+            .is_some_and(|p| p.pipeline.encoding.class_names().is_none())
+    });
 }
 
 fn regression(h: &Window) -> bool {
@@ -247,21 +266,9 @@ fn the_status_line_shows_the_real_rate_and_a_coherent_epoch_count() {
     );
     let shown = h
         .query_by_label_contains("running at ")
-        .and_then(|n| {
-            let node = n.accesskit_node();
-            node.label().or_else(|| node.value())
-        })
+        .and_then(|n| text(&n))
         .unwrap_or_else(|| {
-            let bar: Vec<String> = h
-                .query_all_by_label_contains("epoch")
-                .map(|n| {
-                    format!(
-                        "{:?} {:?}",
-                        n.accesskit_node().role(),
-                        n.accesskit_node().label()
-                    )
-                })
-                .collect();
+            let bar = described(h.query_all_by_label_contains("epoch"));
             panic!("no rate shown: {state}; nodes: {bar:?}")
         });
     let rate: f64 = shown
@@ -291,14 +298,7 @@ fn the_status_line_shows_the_real_rate_and_a_coherent_epoch_count() {
 #[test]
 fn regression_views_name_the_target_and_show_their_scale() {
     let mut h = harness();
-    customers(&mut h);
-    choose_target(&mut h, "spend");
-    assert!(regression(&h));
-    wait_until(&mut h, "the regression recipe", |app| {
-        app.data()
-            .prepared()
-            .is_some_and(|p| p.pipeline.encoding.class_names().is_none())
-    });
+    spend_as_regression(&mut h);
     h.get_by_label("Step").click();
     wait_until(&mut h, "a regression surface after an epoch", |app| {
         !app.run().history.is_empty() && app.run().surface.is_some()
@@ -445,14 +445,7 @@ fn the_runs_table_shows_each_run_its_own_tasks_metrics() {
     edit_settings(&mut h, |s| s.train.epochs = 10);
     h.get_by_label("Play").click();
     wait_until(&mut h, "the classification run", |app| app.run().finished);
-    customers(&mut h);
-    choose_target(&mut h, "spend");
-    assert!(regression(&h));
-    wait_until(&mut h, "the regression recipe", |app| {
-        app.data()
-            .prepared()
-            .is_some_and(|p| p.pipeline.encoding.class_names().is_none())
-    });
+    spend_as_regression(&mut h);
     h.get_by_label("Play").click();
     wait_until(&mut h, "both runs recorded", |app| {
         let records = &app.windows().runs.history.records;
