@@ -111,11 +111,14 @@ impl PurchaseLabApp {
                 self.windows.lesson = Some(*lesson);
             }
             AppCommand::EndLesson => self.windows.lesson = None,
-            AppCommand::OpenDialog(kind) => {
-                if let Err(e) = self.tasks.open_dialog(kind, &self.ctx) {
-                    self.data.data_error = Some(e);
+            AppCommand::OpenDialog(kind) => match self.tasks.open_dialog(kind, &self.ctx) {
+                Ok(prompt) => {
+                    if prompt.is_some() {
+                        self.windows.path_prompt = prompt;
+                    }
                 }
-            }
+                Err(e) => self.data.data_error = Some(e),
+            },
             AppCommand::LoadSource(source) => self.data.load(source, &self.ctx),
             AppCommand::SetSettings(settings) => self.settings = *settings,
             AppCommand::SaveModel(path) => self.training.send(Command::Save(path)),

@@ -38,6 +38,7 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
         .legend(Legend::default())
         .x_axis_label("epoch")
         .y_axis_label(if log { "log10 loss" } else { "loss" })
+        .y_axis_min_width(40.0)
         .allow_scroll(false)
         .show(ui, |plot| {
             plot.line(Line::new("training", train).color(TRAIN_COLOR).width(2.0));
@@ -61,12 +62,22 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
         .filter_map(|r| Some([r.epoch as f64, r.test_metrics.as_ref()?.headline().1]))
         .collect();
     ui.strong(&name);
+    // Errors are in the target's units (said in the title: the axis is
+    // too short for it); room for their tick numbers.
+    let regression = cx.settings.problem.as_ref().filter(|p| p.regression);
+    ui.strong(regression.map_or_else(
+        || name.clone(),
+        |p| format!("{name}, in units of {}", p.target),
+    ));
     let mut plot = Plot::new("quality_plot")
         .height(120.0)
         .x_axis_label("epoch")
+        .y_axis_label(headline)
+        .y_axis_min_width(40.0)
+        .include_y(0.0)
         .allow_scroll(false);
     if headline == "accuracy" {
-        plot = plot.include_y(0.0).include_y(1.0);
+        plot = plot.include_y(1.0);
     }
     if !watched.is_empty() {
         plot = plot.legend(Legend::default());

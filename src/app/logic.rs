@@ -9,9 +9,10 @@ use eframe::egui;
 
 use super::PurchaseLabApp;
 use super::background::IoDone;
+use super::path_prompt::PathPrompt;
 use super::runs::RunAction;
 use super::settings::{ProblemChoice, Settings, Source};
-use super::training_link::Applied;
+use super::training_link::{Applied, ThresholdFor};
 use crate::model::surface::SurfaceRequest;
 use crate::tune::history::{RunRecord, RunSetup};
 use crate::tune::session::Session;
@@ -23,8 +24,12 @@ impl PurchaseLabApp {
         if self.data.poll(&mut self.settings) {
             self.fix_axes();
         }
-        if let Some(command) = self.tasks.poll_dialog().and_then(|d| d.command()) {
-            self.push(command);
+        if let Some(dialog) = self.tasks.poll_dialog() {
+            if dialog.unanswered {
+                self.windows.path_prompt = Some(PathPrompt::new(dialog.kind));
+            } else if let Some(command) = dialog.command() {
+                self.push(command);
+            }
         }
         if let Err(e) = self.tasks.poll_png(&self.views.rects, &self.ctx) {
             self.training.run_mut().error = Some(e);
@@ -65,11 +70,9 @@ impl PurchaseLabApp {
                 run.error = None;
                 // A fresh network: also after a GPU failure restarted the
                 // run on the CPU, whose curves begin again at epoch 1.
-                run.history.clear();
-                run.predictions = None;
-                run.outcome = None;
+                run.clear_epochs();
             }
-            Event::Epoch(report) => run.history.push(report),
+            Event::Epoch(report) => run.push_epoch(report),
             Event::Surface(surface) => {
                 self.views.surface_texture.invalidate();
                 run.surface = Some(surface);
@@ -130,6 +133,17 @@ impl PurchaseLabApp {
         if self.data.table.is_none() {
             return;
         }
+        if let Some(problem) = &self.settings.problem {
+            let for_now = ThresholdFor {
+                data_version: self.data.version,
+                target: problem.target.clone(),
+                positive: problem.positive.clone(),
+            };
+            // Not carried across data sets, targets, lessons or launches.
+            if self.training.threshold_stale(for_now) {
+                self.settings.threshold = super::settings::DEFAULT_THRESHOLD;
+            }
+        }
         if self
             .training
             .needs_restart(Applied::new(&self.settings, self.data.version))
@@ -163,6 +177,7 @@ impl PurchaseLabApp {
         self.data.prep_error = None;
         // The network being replaced goes into the history first.
         self.record_run();
+        self.windows.what_if.follow_training();
         let epochs = (!self.settings.until_paused).then_some(self.settings.train.epochs);
         self.windows.runs.current = Some(super::runs::CurrentRun {
             setup: RunSetup {

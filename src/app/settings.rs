@@ -82,9 +82,7 @@ impl ProblemChoice {
                 (target, positive)
             }
         };
-        let regression = table
-            .column(&target)
-            .is_some_and(|c| c.kind() == ColumnKind::Numeric && labels(table, &target).len() > 10);
+        let regression = regression_by_default(table, &target);
         ProblemChoice {
             // Identifiers, constants and nearly empty columns unticked (the
             // data notes say why).
@@ -125,6 +123,24 @@ impl ProblemChoice {
         }
     }
 }
+
+/// Distinct values above which a numeric target is taken for a quantity
+/// (spend, visits) rather than a handful of class codes (0/1, ratings 1-5).
+const MAX_CLASS_CODES: usize = 10;
+
+/// Whether `target` is predicted as a number by default: a numeric column
+/// with more than `MAX_CLASS_CODES` (10) distinct values. A text or few-valued
+/// column is a classification; the data panel lets the user override it.
+pub fn regression_by_default(table: &Table, target: &str) -> bool {
+    table.column(target).is_some_and(|c| {
+        c.kind() == ColumnKind::Numeric && labels(table, target).len() > MAX_CLASS_CODES
+    })
+}
+
+/// The decision threshold a fresh data set or target starts from: 0.5,
+/// the midpoint of the predicted probability. (One place, so a threshold
+/// chosen on validation rows can replace it.)
+pub const DEFAULT_THRESHOLD: f64 = 0.5;
 
 /// Distinct labels of a column, most frequent first (at most 50).
 pub fn labels(table: &Table, column: &str) -> Vec<String> {
@@ -247,7 +263,7 @@ impl Default for Settings {
             pace: None,
             discretize: false,
             log_loss: false,
-            threshold: 0.5,
+            threshold: DEFAULT_THRESHOLD,
             watch_test_rows: false,
         }
     }

@@ -64,7 +64,9 @@ impl MetricsCache {
             self.clear();
             return;
         };
-        if settings.problem.as_ref().is_some_and(|p| p.regression) {
+        // An untrained network's predictions are no evaluation: nothing
+        // until an epoch has run.
+        if run.history.is_empty() || settings.problem.as_ref().is_some_and(|p| p.regression) {
             self.clear();
             return;
         }
