@@ -198,7 +198,8 @@ pub fn serve_request(data: &[u8]) {
     };
     let Some(pipeline) = PIPELINE.get_or_init(|| {
         let table = parse_csv(
-            b"n,c,d,y\n1,a,2024-01-01,p\n2,b,2024-02-01,q\n3,a,2024-03-01,p\n4,b,2024-04-01,q\n",
+            b"n,c,d,y\n20,a,2024-01-05,p\n30,b,2024-02-05,q\n40,a,2024-03-05,p\n\
+              50,c,2024-04-05,q\n60,b,2024-05-05,p\n70,c,2024-06-05,q\n",
         )
         .ok()?;
         let problem = Problem::Classification {

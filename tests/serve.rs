@@ -39,14 +39,19 @@ impl Served {
             .spawn()
             .unwrap();
         let mut lines = BufReader::new(child.stderr.take().unwrap());
+        // Notes may come first; the address line says it is ready.
         let mut first = String::new();
-        lines.read_line(&mut first).unwrap();
-        let address = first
-            .split("on http://")
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .unwrap_or_else(|| panic!("no address in {first:?}"))
-            .to_owned();
+        let address = loop {
+            let before = first.len();
+            lines.read_line(&mut first).unwrap();
+            assert!(
+                first.len() > before,
+                "serve ended before listening:\n{first}"
+            );
+            if let Some(rest) = first[before..].split("on http://").nth(1) {
+                break rest.split_whitespace().next().unwrap().to_owned();
+            }
+        };
         let stderr = Arc::new(Mutex::new(first));
         let sink = Arc::clone(&stderr);
         std::thread::Builder::new()

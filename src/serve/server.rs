@@ -237,17 +237,26 @@ fn route(request: &mut Request, model: &LoadedModel, options: &ServeOptions) -> 
     }
 }
 
+/// How much of a refused body is read and dropped before the 413, so the
+/// client, still sending, reads the answer instead of a connection reset
+/// (closing a socket with unread data resets it). Larger bodies are cut.
+const DRAIN_BYTES: u64 = 64 << 20;
+
 /// The body, or 413 past `max` bytes (by its `Content-Length`, or while
 /// reading a chunked one), or 400 when it cannot be read.
 fn read_body(request: &mut Request, max: usize) -> Result<Vec<u8>, Answer> {
-    let too_large = || {
+    let too_large = |request: &mut Request| {
+        let _ = std::io::copy(
+            &mut request.as_reader().take(DRAIN_BYTES),
+            &mut std::io::sink(),
+        );
         Answer::error(
             413,
             format!("the body is larger than the endpoint takes ({max} bytes; --max-payload-mb)"),
         )
     };
     if request.body_length().is_some_and(|n| n > max) {
-        return Err(too_large());
+        return Err(too_large(request));
     }
     let mut body = Vec::with_capacity(request.body_length().unwrap_or(0));
     let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
@@ -257,7 +266,7 @@ fn read_body(request: &mut Request, max: usize) -> Result<Vec<u8>, Answer> {
         .read_to_end(&mut body)
         .map_err(|e| Answer::error(400, format!("the body could not be read: {e}")))?;
     if body.len() > max {
-        return Err(too_large());
+        return Err(too_large(request));
     }
     Ok(body)
 }
