@@ -61,6 +61,6 @@ kill %1; wait %1 2>/dev/null || true
 
 export BENCH_DATA="$work/train.csv" BENCH_FEATURES="$features" BENCH_TARGET=purchased \
     BENCH_POSITIVE=yes BENCH_HIDDEN=64,32
-(cd "$here/bench_serve" && exec gunicorn -w 2 -b 127.0.0.1:18081 -q sklearn_server:app) &
+(cd "$here/bench_serve" && exec gunicorn -w 2 -b 127.0.0.1:18081 --log-level warning sklearn_server:app) &
 wait_up 18081
 measure "scikit-learn + Flask/gunicorn" 18081

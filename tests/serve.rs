@@ -229,14 +229,15 @@ fn answers_equal_predict_for_csv_and_json_bodies() {
     let answered: Vec<&str> = reply.body.lines().collect();
     assert_eq!(answered, probabilities);
 
-    // One customer per request: the same answers (a one-row product may
-    // round differently in the last bit, never by 1e-6).
+    // One customer per request: the same answers, but for the sixth
+    // decimal (a product of another size may round the f32 sum differently:
+    // 0.843993 in a batch of 1,000 was 0.843994 alone in the load test).
     for (line, expected) in f.lines.iter().zip(&probabilities).take(20) {
         let reply = served.post("text/csv", "*/*", line.as_bytes());
         assert_eq!(reply.status, 200, "{}", reply.body);
         let got: f64 = reply.body.trim().parse().unwrap();
         let want: f64 = expected.parse().unwrap();
-        assert!((got - want).abs() <= 1e-6, "{line}: {got} vs {want}");
+        assert!((got - want).abs() <= 2e-6, "{line}: {got} vs {want}");
     }
 
     // JSON records keyed by name, answered as JSON.

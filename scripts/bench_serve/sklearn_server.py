@@ -28,7 +28,7 @@ HIDDEN = tuple(int(h) for h in os.environ["BENCH_HIDDEN"].split(","))
 def build():
     data = pd.read_csv(os.environ["BENCH_DATA"])
     x = data[FEATURES]
-    categorical = [c for c in FEATURES if x[c].dtype == object]
+    categorical = [c for c in FEATURES if not pd.api.types.is_numeric_dtype(x[c])]
     numeric = [c for c in FEATURES if c not in categorical]
     prep = ColumnTransformer(
         [
