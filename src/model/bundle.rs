@@ -238,6 +238,23 @@ impl LoadedModel {
         self.meta.pipeline.constrain_predictions(&mut out);
         Ok(out)
     }
+
+    /// Every layer's weights (hidden layers, then the output), for the
+    /// ONNX export; `None` for a family without layers.
+    ///
+    /// # Errors
+    /// Weights that cannot be read back from the device.
+    pub fn layer_weights(&self) -> Result<Option<Vec<super::family::LayerWeights>>, TrainError> {
+        // The diagram carries the weights; one row of zeros is the
+        // cheapest input it accepts.
+        let n = self.meta.pipeline.n_features();
+        let x = crate::data::prep::Matrix {
+            data: vec![0.0; n],
+            rows: 1,
+            cols: n,
+        };
+        Ok(self.scorer.diagram(&x)?.map(|d| d.weights))
+    }
 }
 
 struct Reader<'a> {

@@ -16,6 +16,7 @@
 //! - [`run`]: a [`run::TrainingRun`]: learner + prepared data + test metrics.
 //! - [`surface`]: the decision surface over two features, as plain values.
 //! - [`bundle`]: a trained model as one file.
+//! - [`onnx`]: a model file's pipeline and network as one ONNX graph.
 
 mod build;
 pub mod bundle;
@@ -24,6 +25,7 @@ pub mod error;
 pub mod family;
 pub mod metrics;
 pub mod mlp;
+pub mod onnx;
 pub mod run;
 pub mod spec;
 pub mod surface;
