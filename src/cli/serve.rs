@@ -41,9 +41,11 @@ pub struct ServeArgs {
     /// The largest request body taken, in megabytes (SageMaker's limit is 6).
     #[arg(long, default_value_t = 6.0)]
     pub max_payload_mb: f64,
-    /// Probability at or above which a JSON answer's label is positive.
-    #[arg(long, default_value_t = DEFAULT_THRESHOLD)]
-    pub threshold: f64,
+    /// Probability at or above which a JSON answer's label is positive
+    /// (default: the threshold saved with the model, chosen on validation
+    /// rows; 0.5 for older files).
+    #[arg(long)]
+    pub threshold: Option<f64>,
     /// Where to score; the CPU answers one customer fastest.
     #[arg(long, value_enum, ignore_case = true, default_value = "cpu")]
     pub backend: BackendArg,
@@ -85,11 +87,8 @@ fn options(args: &ServeArgs) -> Result<ServeOptions> {
             args.max_payload_mb
         );
     }
-    if !(0.0..=1.0).contains(&args.threshold) {
-        bail!(
-            "--threshold must be a probability between 0 and 1, not {}",
-            args.threshold
-        );
+    if let Some(t) = args.threshold.filter(|t| !(0.0..=1.0).contains(t)) {
+        bail!("--threshold must be a probability between 0 and 1, not {t}");
     }
     let default_host = if args.model.is_some() {
         "127.0.0.1"
@@ -112,7 +111,7 @@ fn options(args: &ServeArgs) -> Result<ServeOptions> {
         },
         threads,
         max_payload_bytes: (args.max_payload_mb * 1024.0 * 1024.0) as usize,
-        threshold: args.threshold,
+        threshold: args.threshold.unwrap_or(DEFAULT_THRESHOLD),
     })
 }
 
@@ -134,6 +133,14 @@ pub(super) fn serve(args: &ServeArgs) -> Result<()> {
     let path = model_file(args)?;
     let options = options(args)?;
     let bundle = Bundle::load(&path).with_context(|| format!("{}", path.display()))?;
+    // Without --threshold, label as `predict` does: at the model's own.
+    let options = ServeOptions {
+        threshold: args
+            .threshold
+            .or(bundle.meta.threshold)
+            .unwrap_or(DEFAULT_THRESHOLD),
+        ..options
+    };
     let device = select_device(args.backend.into())?;
     let stop = shutdown_flag()?;
     let endpoint = Endpoint::start(&bundle, &device, &options)?;

@@ -19,7 +19,8 @@
 //!   (`Relu`, `Tanh`, `Sigmoid`, `LeakyRelu` with alpha 0.01).
 //! - **Outputs**, shape `[N, 1]`: classification `probability` (float, the
 //!   positive class, `Sigmoid` of the logit) and `label` (string, the
-//!   positive label at or above 0.5, else the negative one); regression
+//!   positive label at or above the model's threshold, else the negative
+//!   one); regression
 //!   `value` (float, in target units, at least 0 when the training target
 //!   never was negative).
 //!
@@ -100,8 +101,11 @@ pub fn export_onnx(model: &LoadedModel) -> Result<Vec<u8>, ExportError> {
     match pipeline.encoding.class_names() {
         Some((positive, negative)) => {
             let probability = b.node(("", "Sigmoid"), &[&raw], vec![], Some("probability"));
-            let half = b.floats(&[1], vec![0.5]);
-            let positive_now = b.node(("", "GreaterOrEqual"), &[&probability, &half], vec![], None);
+            // The model's own threshold (chosen on validation rows), as
+            // `predict` and `serve` label; 0.5 for files without one.
+            let threshold = model.meta.threshold.unwrap_or(0.5) as f32;
+            let cut = b.floats(&[1], vec![threshold]);
+            let positive_now = b.node(("", "GreaterOrEqual"), &[&probability, &cut], vec![], None);
             let (yes, no) = (b.string(positive), b.string(&negative));
             b.node(
                 ("", "Where"),
