@@ -140,11 +140,11 @@ pub fn all() -> Vec<Lesson> {
         Lesson {
             title: "Dropout and L2 tame overfitting",
             explanation: "The same big network and little noisy data as the overfitting lesson, \
-                          now with dropout 0.5 and L2 0.01: validation loss stays low and the \
+                          now with dropout 0.5 and L2 0.03: validation loss stays low and the \
                           boundary stays smooth.",
             data: overfitting_data(),
             spec: network(&[128, 128, 128], Activation::Relu, 0.5),
-            train: training(0.01, 300, 0.01),
+            train: training(0.01, 300, 0.03),
             pace: None,
         },
     ]
