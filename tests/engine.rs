@@ -251,11 +251,20 @@ fn regression_reports_errors_in_target_units() {
         &settings(30, 0.003),
         &cpu(),
     );
-    match &run.history().last().unwrap().metrics {
+    let last = run.history().last().unwrap();
+    match &last.metrics {
         Metrics::Regression(m) => {
             // Spend is in the hundreds; a useful model errs by tens.
             assert!(m.mae > 1.0 && m.mae < 60.0, "MAE {}", m.mae);
             assert!(m.r2.unwrap() > 0.5, "R² {:?}", m.r2);
+            // The validation loss is the MSE in the target's units: the
+            // square of the validation RMSE.
+            assert!(
+                (last.valid_loss - m.rmse * m.rmse).abs() < 1e-3 * last.valid_loss,
+                "{} vs {}",
+                last.valid_loss,
+                m.rmse * m.rmse
+            );
         }
         Metrics::Classification(_) => panic!("expected regression"),
     }

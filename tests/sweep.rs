@@ -199,7 +199,8 @@ fn grids_are_checked_before_anything_trains() {
     .expand(&spec, &train)
     .unwrap();
     assert_eq!(points[0].spec.hidden, Vec::<usize>::new());
-    assert_eq!(points[1].spec.hidden, vec![32, 32]);
+    // Depth 2 at the spec's first width (the default network's 64).
+    assert_eq!(points[1].spec.hidden, vec![64, 64]);
     let points = SweepGrid {
         hidden: vec![vec![], vec![64, 32]],
         batch_sizes: vec![16, 64],

@@ -8,7 +8,11 @@ use super::{AppCommand, PanelContext};
 
 pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
     ui.horizontal(|ui| {
-        ui.strong("Loss");
+        // Regression: the mean squared error in the target's units.
+        match cx.settings.problem.as_ref().filter(|p| p.regression) {
+            Some(p) => ui.strong(format!("Loss (MSE, {} squared)", p.target)),
+            None => ui.strong("Loss (cross-entropy)"),
+        };
         ui.checkbox(&mut cx.settings.log_loss, "log scale")
             .on_hover_text("Show log10 of the loss, to see small improvements late in training");
         if ui

@@ -167,22 +167,22 @@ fn regularization_controls(ui: &mut egui::Ui, train: &mut TrainSettings) {
 fn class_weight_control(ui: &mut egui::Ui, train: &mut TrainSettings) {
     use crate::model::ClassWeight;
     ui.horizontal(|ui| {
-        ui.label("class weights")
-            .on_hover_text("For a rare positive class: weigh its rows more in the loss, so the network does not settle for predicting the common class (classification only)");
         let mut choice = match train.class_weight {
             ClassWeight::None => 0,
             ClassWeight::Balanced => 1,
             ClassWeight::Custom { .. } => 2,
         };
         let before = choice;
-        egui::ComboBox::from_id_salt("class_weight")
+        egui::ComboBox::from_label("class weights")
             .selected_text(["none", "balanced", "custom"][choice])
             .show_ui(ui, |ui| {
                 ui.selectable_value(&mut choice, 0, "none");
                 ui.selectable_value(&mut choice, 1, "balanced")
                     .on_hover_text("Each class weighs the same in total: n / (2 x rows of the class)");
                 ui.selectable_value(&mut choice, 2, "custom");
-            });
+            })
+            .response
+            .on_hover_text("For a rare positive class: weigh its rows more in the loss, so the network does not settle for predicting the common class (classification only)");
         if choice != before {
             train.class_weight = match choice {
                 1 => ClassWeight::Balanced,

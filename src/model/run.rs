@@ -67,8 +67,9 @@ impl Metrics {
 pub struct EpochReport {
     /// 1-based.
     pub epoch: usize,
-    /// Mean loss over the epoch's training batches (BCE, or MSE on the
-    /// standardized target for regression).
+    /// Mean loss over the epoch's training batches: binary cross-entropy,
+    /// or for regression the mean squared error in the target's own units
+    /// (squared), though the network trains on the standardized target.
     pub train_loss: f64,
     /// The same loss on the validation rows, after the epoch.
     pub valid_loss: f64,
@@ -352,6 +353,11 @@ impl TrainingRun {
         let valid_loss = self
             .learner
             .evaluate_loss(&self.prepared.valid.x, &self.valid_y)?;
+        // A standardized target's MSE times std² is the MSE in the target's
+        // units: the curves read in the units the user knows (a constant
+        // factor, so the best epoch is the same).
+        let to_units = self.target_scale.map_or(1.0, |(_, std)| std * std);
+        let (train_loss, valid_loss) = (train_loss * to_units, valid_loss * to_units);
         let metrics = self.valid_metrics(DEFAULT_THRESHOLD)?;
         let test_metrics = if self.watch_test {
             Some(self.test_metrics(DEFAULT_THRESHOLD)?)
