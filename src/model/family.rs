@@ -174,7 +174,7 @@ pub trait Learner: Scorer {
 
     /// Weights each class's loss from the next unit on (classification:
     /// `[negative, positive]`, both finite and positive; see
-    /// [`ClassWeight`](super::spec::ClassWeight)). Families that cannot
+    /// [`ClassWeight`]). Families that cannot
     /// weight classes refuse.
     fn set_class_weights(&mut self, _weights: [f32; 2]) -> Result<(), TrainError> {
         Err(TrainError::Unsupported {
