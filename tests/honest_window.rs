@@ -75,7 +75,8 @@ fn ticking_watch_test_rows_shows_test_customers_live_labelled_so() {
 fn cross_validation_runs_in_the_background_and_reports_every_fold() {
     let mut h = harness(4);
     h.get_by_label("Cross-validate...").click();
-    h.run_steps(2);
+    // A new egui window spends its first frame sizing itself, unseen.
+    h.run_steps(5);
     assert!(h.state().windows().cv.open);
     h.get_by_label("Cross-validate").click();
     wait_until(&mut h, "cross-validation", |app| {
@@ -87,6 +88,6 @@ fn cross_validation_runs_in_the_background_and_reports_every_fold() {
     assert_eq!(report.folds.len(), 5);
     assert!(report.folds.iter().all(|f| f.history.len() == 4));
     assert_eq!(report.summary.metrics["roc_auc"].per_fold.len(), 5);
-    h.run_steps(2);
+    h.run_steps(5);
     assert!(h.query_by_label("roc_auc").is_some(), "the table shows it");
 }
