@@ -1,5 +1,6 @@
-//! `purchase-lab train`: train one network on a CSV file, print its test
-//! metrics (or one JSON object), save the model and the per-epoch history.
+//! `purchase-lab train`: train one model (a network, or boosted trees with
+//! `--model gbm`) on a CSV file, print its test metrics (or one JSON
+//! object), save the model and the per-epoch (per-round) history.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -8,8 +9,8 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use super::args::{ModelArgs, ProblemArgs, parse_hidden};
-use super::choices::BackendArg;
+use super::args::{ModelArgs, ProblemArgs, TreeArgs, parse_hidden};
+use super::choices::{BackendArg, ModelArg};
 use super::load;
 use super::output::{describe_prepared, print_notes, progress_bar, write_json_line};
 use crate::data::notes::DataNote;
@@ -17,29 +18,43 @@ use crate::data::prep::Recipe;
 use crate::data::{self, Table};
 use crate::model::bundle::Bundle;
 use crate::model::run::{DEFAULT_THRESHOLD, Metrics, TrainingRun};
-use crate::model::{ComputeKind, NetworkSpec, Task, TrainSettings, select_device};
+use crate::model::{
+    ComputeKind, Family, ModelSpec, NetworkSpec, Task, TrainSettings, select_device,
+};
 use crate::tune;
 
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     #[command(flatten)]
     pub problem: ProblemArgs,
+    /// The model family: a neural network, or gradient-boosted trees.
+    #[arg(
+        long = "model",
+        value_enum,
+        ignore_case = true,
+        default_value = "network"
+    )]
+    pub model_family: ModelArg,
     /// Neurons per hidden layer, comma-separated; `0` or `none` for no hidden layer.
     #[arg(long, default_value = "32,16", value_name = "32,16")]
     pub hidden: String,
     #[arg(long, default_value_t = NetworkSpec::default().dropout)]
     pub dropout: f64,
-    #[arg(long, default_value_t = TrainSettings::default().learning_rate)]
-    pub lr: f64,
+    /// Learning rate [default: 0.001 for a network, 0.1 for trees].
+    #[arg(long)]
+    pub lr: Option<f64>,
     #[arg(long, default_value_t = TrainSettings::default().batch_size)]
     pub batch: usize,
     #[arg(long, default_value_t = TrainSettings::default().epochs)]
     pub epochs: usize,
-    /// Early stopping: stop once validation loss has not improved for N epochs.
+    /// Early stopping: stop once validation loss has not improved for N
+    /// epochs (rounds).
     #[arg(long, value_name = "N")]
     pub patience: Option<usize>,
     #[command(flatten)]
     pub model: ModelArgs,
+    #[command(flatten)]
+    pub trees: TreeArgs,
     /// auto (GPU when a real one exists), gpu or cpu.
     #[arg(long, value_enum, ignore_case = true, default_value = "auto")]
     pub backend: BackendArg,
@@ -58,6 +73,8 @@ pub struct TrainArgs {
 #[derive(Debug, Serialize)]
 struct TrainSummary<'a> {
     task: &'static str,
+    /// `network` or `trees`.
+    family: Family,
     backend: ComputeKind,
     device: &'a str,
     epochs: usize,
@@ -129,16 +146,30 @@ impl TrainArgs {
     fn settings(&self) -> Result<TrainSettings> {
         let settings = TrainSettings {
             optimizer: self.model.optimizer.into(),
-            learning_rate: self.lr,
+            learning_rate: self.lr.unwrap_or(TrainSettings::default().learning_rate),
             batch_size: self.batch,
             epochs: self.epochs,
-            l2: self.model.l2,
+            l2: self.model.network_l2(),
             seed: self.model.seed,
             early_stopping: self.patience,
             ..TrainSettings::default()
         };
         settings.validate()?;
         Ok(settings)
+    }
+
+    /// What `--model` asks to train, with its settings. Errors: a value
+    /// out of range, named.
+    fn model_spec(&self) -> Result<ModelSpec> {
+        Ok(match self.model_family {
+            ModelArg::Network => ModelSpec::Network {
+                spec: self.spec()?,
+                settings: self.settings()?,
+            },
+            ModelArg::Gbm => ModelSpec::Trees {
+                settings: self.trees.settings(self.lr, &self.model, self.patience)?,
+            },
+        })
     }
 
     /// Refuses `--out` into a folder that does not exist: said now, not
@@ -181,8 +212,7 @@ impl TrainArgs {
 pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let table = load(&args.problem.data)?;
     let recipe = args.problem.recipe(&table, args.model.seed);
-    let spec = args.spec()?;
-    let settings = args.settings()?;
+    let model = args.model_spec()?;
     args.check_out()?;
     let mut notes = args.data_notes(&table, &recipe);
     if !args.json {
@@ -198,10 +228,10 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
         eprintln!("device: {}", device.description);
         eprintln!("data: {}", describe_prepared(&prepared));
     }
-    let mut run = TrainingRun::new(prepared, &spec, &settings, &device)?;
+    let mut run = TrainingRun::with_model(prepared, &model, &device)?;
 
     let start = std::time::Instant::now();
-    let failure = train_epochs(&mut run, settings.epochs, !args.json);
+    let failure = train_epochs(&mut run, model.units(), !args.json);
     let train_seconds = start.elapsed().as_secs_f64();
 
     if let Some(path) = &args.history {
@@ -222,6 +252,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
                 Task::Classification => "classification",
                 Task::Regression => "regression",
             },
+            family: model.family(),
             backend: device.kind,
             device: &device.description,
             epochs: run.epoch(),
@@ -242,8 +273,9 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     } else {
         writeln!(
             out,
-            "trained {} epochs in {train_seconds:.2} s",
-            run.epoch()
+            "trained {} {}s in {train_seconds:.2} s",
+            run.epoch(),
+            run.learner().unit().name()
         )?;
         if let Some(stop) = run.early_stop() {
             writeln!(out, "{stop}")?;
@@ -264,11 +296,11 @@ fn train_epochs(
     epochs: usize,
     show_progress: bool,
 ) -> Option<crate::model::run::RunError> {
-    let bar = progress_bar(
-        epochs as u64,
-        "epoch {pos}/{len} {bar:30} {msg} [{elapsed} < {eta}]",
-        show_progress,
+    let template = format!(
+        "{} {{pos}}/{{len}} {{bar:30}} {{msg}} [{{elapsed}} < {{eta}}]",
+        run.learner().unit().name()
     );
+    let bar = progress_bar(epochs as u64, &template, show_progress);
     let mut failure = None;
     for _ in 0..epochs {
         match run.run_epoch() {

@@ -26,7 +26,7 @@ pub(super) fn per_row(task: Task, output: Tensor<2>, target: Tensor<2>) -> Tenso
 }
 
 /// The loss of one row in `f64` (output `z`, target `y`).
-pub(super) fn row(task: Task, z: f64, y: f64) -> f64 {
+pub(crate) fn row(task: Task, z: f64, y: f64) -> f64 {
     match task {
         Task::Classification => z.max(0.0) - z * y + (-z.abs()).exp().ln_1p(),
         Task::Regression => (z - y) * (z - y),
