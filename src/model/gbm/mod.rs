@@ -112,6 +112,18 @@ impl TreeLearner {
         })
     }
 
+    /// Puts back the trees saved by [`Learner::save`] of this learner
+    /// (early stopping's best round): the ensemble is replaced, and the
+    /// training margins are recomputed at the next round. Errors: bytes
+    /// that are not a tree model of this learner's features.
+    ///
+    /// The family API's `Learner::restore` (on main, issue 14) is this.
+    pub fn restore(&mut self, bytes: &[u8]) -> Result<(), TrainError> {
+        self.ensemble = Ensemble::from_bytes(bytes, self.n_features)?;
+        self.state = None;
+        Ok(())
+    }
+
     /// Bins and margins for these training rows, rebuilt when the rows
     /// differ from the last round's.
     fn state_for(&mut self, x: &Matrix, y: &[f32]) -> TrainState {

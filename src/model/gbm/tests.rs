@@ -287,3 +287,22 @@ fn bad_inputs_are_errors_not_panics() {
     };
     assert!(model.predict(&wrong).is_err());
 }
+
+#[test]
+fn restore_puts_back_an_earlier_round_and_training_goes_on_from_it() {
+    let (x, y) = ring_data(200);
+    let settings = TreeSettings::default();
+    let mut model = train(&settings, &x, &y, 5);
+    let at_five = model.save().unwrap();
+    let p_five = model.predict(&x).unwrap();
+    for _ in 0..5 {
+        model.train_unit(&x, &y).unwrap();
+    }
+    model.restore(&at_five).unwrap();
+    assert_eq!(model.completed(), 5);
+    assert_eq!(model.predict(&x).unwrap(), p_five);
+    model.train_unit(&x, &y).unwrap();
+    let straight = train(&settings, &x, &y, 6);
+    assert_eq!(model.save().unwrap(), straight.save().unwrap());
+    assert!(model.restore(b"not trees").is_err());
+}
