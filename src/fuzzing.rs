@@ -184,6 +184,82 @@ pub fn history_file(data: &[u8]) {
     }
 }
 
+/// The body of a `serve` request (`POST /invocations`): the first byte
+/// chooses CSV (even) or JSON (odd), the rest is the body, read for a
+/// model of a number, a category and a date column. An answer holds one
+/// row per line, in order, each line one that exists; a refusal names a
+/// line that exists.
+pub fn serve_request(data: &[u8]) {
+    use crate::serve::{BodyFormat, RequestError, parse_body};
+    static PIPELINE: std::sync::OnceLock<Option<crate::data::prep::Pipeline>> =
+        std::sync::OnceLock::new();
+    let Some((choice, body)) = data.split_first() else {
+        return;
+    };
+    let Some(pipeline) = PIPELINE.get_or_init(|| {
+        let table = parse_csv(
+            b"n,c,d,y\n20,a,2024-01-05,p\n30,b,2024-02-05,q\n40,a,2024-03-05,p\n\
+              50,c,2024-04-05,q\n60,b,2024-05-05,p\n70,c,2024-06-05,q\n",
+        )
+        .ok()?;
+        let problem = Problem::Classification {
+            positive: "p".into(),
+        };
+        prepare(&table, &Recipe::new(&table, "y", problem))
+            .ok()
+            .map(|p| p.pipeline)
+    }) else {
+        panic!("the serve_request pipeline does not prepare");
+    };
+    let format = if choice % 2 == 0 {
+        BodyFormat::Csv
+    } else {
+        BodyFormat::Json
+    };
+    let body_lines = 1 + body.iter().filter(|&&b| b == b'\n').count() as u64;
+    match parse_body(body, format, pipeline) {
+        Ok(customers) => {
+            let table = &customers.table;
+            assert_eq!(
+                table.n_cols(),
+                pipeline.steps.len(),
+                "a model column is lost"
+            );
+            assert_eq!(
+                table.n_rows(),
+                customers.lines.len(),
+                "rows and lines differ"
+            );
+            assert!(
+                customers.lines.windows(2).all(|w| w[0] < w[1]),
+                "lines out of order: {:?}",
+                customers.lines
+            );
+            if format == BodyFormat::Csv {
+                assert!(
+                    customers.lines.iter().all(|&l| l <= body_lines),
+                    "a line past the body"
+                );
+            }
+            check_table(table);
+            let x = pipeline.transform(table);
+            assert!(
+                x.is_ok_and(|m| m.data.iter().all(|v| v.is_finite())),
+                "an accepted body does not transform to finite features"
+            );
+        }
+        Err(e) => {
+            assert_message(&e.to_string(), "serve request");
+            if let (RequestError::Record { place, .. }, BodyFormat::Csv) = (&e, format) {
+                assert!(
+                    place.record <= body_lines,
+                    "{e}: past the body's {body_lines} lines"
+                );
+            }
+        }
+    }
+}
+
 fn assert_message(message: &str, what: &str) {
     assert!(
         !message.trim().is_empty(),
@@ -379,6 +455,13 @@ fn recipe_from(choice: &[u8; 8], table: &Table) -> Recipe {
         impute,
         scale,
         test_fraction,
+        // The validation share follows the test share's byte, mirrored, so
+        // both bounds (0 and 1) are reached.
+        valid_fraction: match choice[5] {
+            0 => 1.0,
+            255 => 0.0,
+            n => f64::from(255 - n) / 255.0,
+        },
         seed: u64::from(choice[6]) | u64::from(choice[7]) << 8,
         merge_label_variants: choice[4] & 0x10 != 0,
         drop_duplicates: choice[4] & 0x20 != 0,
@@ -411,7 +494,10 @@ fn check_prepared(table: &Table, recipe: &Recipe, prepared: &Prepared) {
         );
     }
     assert_eq!(
-        prepared.train.y.len() + prepared.test.y.len() + prepared.dropped_rows,
+        prepared.train.y.len()
+            + prepared.valid.y.len()
+            + prepared.test.y.len()
+            + prepared.dropped_rows,
         table.n_rows(),
         "rows lost"
     );

@@ -20,5 +20,6 @@ pub mod data;
 pub mod fuzzing;
 pub mod insights;
 pub mod model;
+pub mod serve;
 pub mod tune;
 pub mod worker;

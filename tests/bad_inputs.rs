@@ -491,16 +491,26 @@ fn preparation_refuses_unusable_targets_and_features() {
                 r.scale = Scale::None;
                 r
             }),
-            "feature `income` becomes too large for 32-bit numbers after scaling; choose min-max scaling or standardize",
+            "feature `income` holds 1e300 in data row 4, too large for 32-bit numbers after scaling by the training rows' range; choose min-max scaling or standardize, or rescale the column",
         ),
     ];
     for (case, err, expected) in cases {
         assert_eq!(err.to_string(), expected, "{case}");
     }
-    // Min-max scaling brings the huge feature into range: it trains.
+    // Min-max scaling brings the huge feature into range when it is a
+    // training row (seed 5 puts it there); in a validation or test row it
+    // lies far outside the training range, and the error names that row.
     let t = load_ok("feature_too_large.csv");
-    let p = prepare(&t, &classify(&t, "purchased", "yes")).unwrap();
+    let mut r = classify(&t, "purchased", "yes");
+    r.seed = 5;
+    let p = prepare(&t, &r).unwrap();
+    assert!(p.train.source_rows.contains(&3));
     assert!(p.train.x.data.iter().all(|v| v.is_finite()));
+    r.seed = 42;
+    assert!(matches!(
+        prepare(&t, &r),
+        Err(PrepError::NotFinite { row: 4, .. })
+    ));
     // The default recipe leaves the empty column out, and trains.
     let t = load_ok("all_missing_column.csv");
     let r = classify(&t, "purchased", "yes");

@@ -37,8 +37,9 @@ fn quick_bench_reports_every_figure() {
     );
 
     let w1 = report.w1.as_ref().unwrap();
-    // 80 training rows of 100 at batch 32: 3 steps per epoch, 2 epochs.
-    assert_eq!((w1.train_rows, w1.features, w1.steps), (80, 2, 6));
+    // 68 training rows of 100 (20 test, 12 validation) at batch 32: 3
+    // steps per epoch, 2 epochs.
+    assert_eq!((w1.train_rows, w1.features, w1.steps), (68, 2, 6));
     assert!(w1.median_seconds > 0.0 && w1.final_loss.is_finite());
     let w2 = report.w2.as_ref().unwrap();
     assert_eq!(w2.features, 46);
@@ -98,7 +99,7 @@ fn export_writes_the_matrices_scikit_learn_reads() {
     )
     .unwrap();
     assert!(report.w3.is_none() && report.surface.is_empty() && report.first_epoch.is_none());
-    for (name, features, rows) in [("w1", 2, 80), ("w2", 46, 160)] {
+    for (name, features, rows) in [("w1", 2, 68), ("w2", 46, 136)] {
         let text = std::fs::read_to_string(dir.path().join(format!("{name}_train.csv"))).unwrap();
         let mut lines = text.lines();
         let header = lines.next().unwrap();

@@ -290,7 +290,7 @@ fn wgpu_backend_trains_or_reports_why_not() {
     };
     let s = TrainSettings {
         batch_size: 64,
-        ..settings(3, 0.05)
+        ..settings(6, 0.05)
     };
     let run = train(
         &table,
@@ -299,7 +299,7 @@ fn wgpu_backend_trains_or_reports_why_not() {
         &s,
         &device,
     );
-    assert_eq!(run.history().len(), 3);
+    assert_eq!(run.history().len(), 6);
     assert!(run.history().iter().all(|e| e.train_loss.is_finite()));
     assert!(
         accuracy(&run) > 0.8,

@@ -23,12 +23,13 @@ use purchase_lab::tune::{History, RunRecord, Session};
 
 type Target = fn(&[u8]);
 
-const TARGETS: [(&str, Target); 5] = [
+const TARGETS: [(&str, Target); 6] = [
     ("csv_reader", fuzzing::csv_reader),
     ("prep_pipeline", fuzzing::prep_pipeline),
     ("model_file", fuzzing::model_file),
     ("session_file", fuzzing::session_file),
     ("history_file", fuzzing::history_file),
+    ("serve_request", fuzzing::serve_request),
 ];
 
 fn fuzz_dir() -> PathBuf {

@@ -41,7 +41,8 @@ fn record(learning_rate: f64, hidden: Vec<usize>, epochs: usize) -> RunRecord {
         epochs,
         ..TrainSettings::default()
     };
-    let run = train_on_cpu(prepared(&table, &recipe), &spec, &train);
+    let mut run = train_on_cpu(prepared(&table, &recipe), &spec, &train);
+    run.finish().unwrap();
     RunRecord::from_run(
         &run,
         source(),
@@ -70,13 +71,19 @@ fn a_record_holds_what_the_run_was() {
     assert!(!r.stopped_early);
     assert!(r.best_epoch.is_some_and(|e| (1..=4).contains(&e)));
     let last = r.history.last().unwrap();
-    match (&r.final_metrics, &last.metrics) {
-        (Some(Metrics::Classification(fin)), Metrics::Classification(epoch)) => {
-            assert_eq!(fin.accuracy, epoch.accuracy);
-            assert_eq!(fin.auc, epoch.auc);
-            // Per-epoch ROC curves are not kept; the final one is.
+    match (&r.final_metrics, &r.valid_metrics, &last.metrics) {
+        (
+            Some(Metrics::Classification(test)),
+            Some(Metrics::Classification(valid)),
+            Metrics::Classification(epoch),
+        ) => {
+            // Without early stopping the last epoch's weights stay: the
+            // final validation AUC is the last epoch's.
+            assert_eq!(valid.auc, epoch.auc);
+            assert_eq!(Some(test.threshold), r.threshold);
+            // Per-epoch ROC curves are not kept; the final ones are.
             assert!(epoch.roc.is_empty());
-            assert!(!fin.roc.is_empty());
+            assert!(!test.roc.is_empty() && !valid.roc.is_empty());
         }
         other => panic!("expected classification metrics, got {other:?}"),
     }
@@ -411,6 +418,7 @@ fn a_record_from_plain_values_matches_one_from_the_run() {
         run.device_description().to_owned(),
         2.0,
         run.history().to_vec(),
+        run.outcome(),
     );
     plain.created_unix = from_run.created_unix;
     assert_eq!(plain, from_run);
@@ -456,7 +464,7 @@ fn precision_with_nobody_predicted_positive_is_no_value_not_zero() {
         0.5,
     )
     .unwrap();
-    r.final_metrics = Some(purchase_lab::model::run::Metrics::Classification(nobody));
+    r.valid_metrics = Some(purchase_lab::model::run::Metrics::Classification(nobody));
     assert_eq!(Metric::Precision.value(&r), None);
     assert!(Metric::Recall.value(&r).is_some());
 }

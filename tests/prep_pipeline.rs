@@ -52,7 +52,7 @@ fn every_strategy_yields_finite_matrices_of_the_encoded_width() {
             let p = prepare(&table, &recipe).unwrap();
             // 5 numeric + gender (3 levels) + region (4 levels).
             assert_eq!(p.pipeline.n_features(), 12, "{impute:?} {scale:?}");
-            for side in [&p.train, &p.test] {
+            for side in [&p.train, &p.valid, &p.test] {
                 assert_eq!(side.x.cols, 12);
                 assert_eq!(side.x.data.len(), side.x.rows * 12);
                 assert_eq!(side.y.len(), side.x.rows);
@@ -61,7 +61,7 @@ fn every_strategy_yields_finite_matrices_of_the_encoded_width() {
                     "{impute:?} {scale:?}"
                 );
             }
-            let kept = p.train.x.rows + p.test.x.rows;
+            let kept = p.train.x.rows + p.valid.x.rows + p.test.x.rows;
             assert_eq!(kept + p.dropped_rows, 1500);
             if impute == Impute::DropRows {
                 assert!(
@@ -141,5 +141,5 @@ fn regression_on_spend() {
     recipe.features.retain(|f| f != "purchased");
     let p = prepare(&table, &recipe).unwrap();
     assert!(p.train.y.iter().all(|v| v.is_finite() && *v >= 0.0));
-    assert_eq!(p.train.x.rows + p.test.x.rows, 800);
+    assert_eq!(p.train.x.rows + p.valid.x.rows + p.test.x.rows, 800);
 }

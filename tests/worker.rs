@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use purchase_lab::data::prep::Part;
 use purchase_lab::data::{Preset, Problem, Recipe, SynthSettings, generate, prepare};
 use purchase_lab::model::surface::SurfaceRequest;
 use purchase_lab::model::{BackendChoice, NetworkSpec, TrainSettings};
@@ -90,14 +91,28 @@ fn a_run_reports_epochs_surfaces_and_finishes() {
     assert_eq!(epochs, [1, 2, 3, 4, 5]);
     assert!(matches!(events.last(), Some(Event::Finished { epoch: 5 })));
     // The surface after the last epoch comes right before Finished, after
-    // the test predictions.
+    // the test predictions, which follow the run's outcome: the test rows
+    // are scored only once the run ended.
     let Event::Surface(surface) = &events[events.len() - 2] else {
         panic!("no surface before Finished: {events:?}");
     };
-    let Event::TestPredictions(predictions) = &events[events.len() - 3] else {
+    let Event::Predictions { part, values } = &events[events.len() - 3] else {
         panic!("no predictions before the surface: {events:?}");
     };
-    assert_eq!(predictions.len(), 60, "one per test row (20% of 300)");
+    assert_eq!(*part, Part::Test);
+    assert_eq!(values.len(), 60, "one per test row (20% of 300)");
+    let Event::Outcome(outcome) = &events[events.len() - 4] else {
+        panic!("no outcome before the final predictions: {events:?}");
+    };
+    assert_eq!(outcome.epochs, 5);
+    // Every earlier set of predictions was for the validation rows (15%
+    // of the other 240).
+    for e in &events[..events.len() - 4] {
+        if let Event::Predictions { part, values } = e {
+            assert_eq!(*part, Part::Validation);
+            assert_eq!(values.len(), 36);
+        }
+    }
     assert_eq!(surface.values.len(), 30 * 30);
     assert!(surface.values.iter().all(|p| (0.0..=1.0).contains(p)));
     assert_eq!(surface.units.len(), 2, "two hidden layers of thumbnails");

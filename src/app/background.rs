@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError, sync_channel};
 use std::thread::JoinHandle;
+use std::time::Instant;
 
 use eframe::egui;
 
@@ -17,6 +18,7 @@ use crate::data::{load_csv, synth};
 
 use super::command::AppCommand;
 use super::export::{self, PngView, ViewRects};
+use super::path_prompt::{self, PathPrompt};
 use super::settings::Source;
 
 /// A result being computed on its own thread.
@@ -178,7 +180,11 @@ pub fn file_dialog(
                 .add_filter("Purchase Lab session", &["json"])
                 .pick_file(),
         };
-        DialogResult { kind, path }
+        DialogResult {
+            kind,
+            path,
+            unanswered: false,
+        }
     })
 }
 
@@ -186,6 +192,9 @@ pub fn file_dialog(
 pub struct DialogResult {
     pub kind: Dialog,
     pub path: Option<PathBuf>,
+    /// It closed with nothing before a person could have answered: there
+    /// is no dialog service (see [`super::path_prompt`]).
+    pub unanswered: bool,
 }
 
 impl DialogResult {
@@ -223,21 +232,33 @@ struct PendingPng {
 /// The dialog, file reads and writes, and PNG export in flight.
 #[derive(Default)]
 pub struct BackgroundTasks {
-    /// At most one native dialog at a time.
-    dialog: Option<Task<DialogResult>>,
+    /// At most one native dialog at a time, and when it opened.
+    dialog: Option<(Task<DialogResult>, Instant)>,
+    /// No dialog service: file actions take a typed path instead.
+    no_dialog_service: bool,
     io: Vec<Task<IoResult>>,
     png: Option<PendingPng>,
 }
 
 impl BackgroundTasks {
-    /// Opens a native dialog unless one is open already.
-    pub fn open_dialog(&mut self, kind: Dialog, ctx: &egui::Context) -> Result<(), String> {
+    /// Opens a native dialog unless one is open already; where the system
+    /// has none, the path prompt to show instead.
+    pub fn open_dialog(
+        &mut self,
+        kind: Dialog,
+        ctx: &egui::Context,
+    ) -> Result<Option<PathPrompt>, String> {
+        if self.no_dialog_service || path_prompt::dialogs_unavailable() {
+            self.no_dialog_service = true;
+            return Ok(Some(PathPrompt::new(kind)));
+        }
         if self.dialog.is_some() {
-            return Ok(());
+            return Ok(None);
         }
         let repaint = ctx.clone();
-        self.dialog = Some(file_dialog(kind, move || repaint.request_repaint())?);
-        Ok(())
+        let task = file_dialog(kind, move || repaint.request_repaint())?;
+        self.dialog = Some((task, Instant::now()));
+        Ok(None)
     }
 
     /// Runs `work` (a file write or read) on a background thread; its
@@ -268,9 +289,15 @@ impl BackgroundTasks {
         });
     }
 
-    /// The dialog's answer once it is closed.
+    /// The dialog's answer once it is closed; one that closed with nothing
+    /// at once is marked `unanswered`, and later file actions go straight
+    /// to the path prompt.
     pub fn poll_dialog(&mut self) -> Option<DialogResult> {
-        let result = self.dialog.as_mut()?.poll()?;
+        let (task, opened) = self.dialog.as_mut()?;
+        let mut result = task.poll()?;
+        result.unanswered =
+            result.path.is_none() && opened.elapsed() < path_prompt::NO_SERVICE_WITHIN;
+        self.no_dialog_service |= result.unanswered;
         self.dialog = None;
         Some(result)
     }

@@ -60,6 +60,12 @@ pub enum AppCommand {
     },
     StartSweep,
     CancelSweep,
+    /// K-fold cross-validation of the current setup (the Cross-validation
+    /// window's K) on a background thread.
+    CrossValidate,
+    CancelCrossValidation,
+    /// Show the Cross-validation window.
+    OpenCrossValidation,
     /// Put the best sweep run's settings into the controls.
     ApplyBestSweep,
     DismissError,
@@ -105,11 +111,14 @@ impl PurchaseLabApp {
                 self.windows.lesson = Some(*lesson);
             }
             AppCommand::EndLesson => self.windows.lesson = None,
-            AppCommand::OpenDialog(kind) => {
-                if let Err(e) = self.tasks.open_dialog(kind, &self.ctx) {
-                    self.data.data_error = Some(e);
+            AppCommand::OpenDialog(kind) => match self.tasks.open_dialog(kind, &self.ctx) {
+                Ok(prompt) => {
+                    if prompt.is_some() {
+                        self.windows.path_prompt = prompt;
+                    }
                 }
-            }
+                Err(e) => self.data.data_error = Some(e),
+            },
             AppCommand::LoadSource(source) => self.data.load(source, &self.ctx),
             AppCommand::SetSettings(settings) => self.settings = *settings,
             AppCommand::SaveModel(path) => self.training.send(Command::Save(path)),
@@ -125,6 +134,9 @@ impl PurchaseLabApp {
             }
             AppCommand::StartSweep => self.start_sweep(),
             AppCommand::CancelSweep => self.windows.sweep.cancel(),
+            AppCommand::CrossValidate => self.start_cross_validation(),
+            AppCommand::CancelCrossValidation => self.windows.cv.cancel(),
+            AppCommand::OpenCrossValidation => self.windows.cv.open = true,
             AppCommand::ApplyBestSweep => self.apply_best_sweep(),
             AppCommand::DismissError => self.training.run_mut().error = None,
             AppCommand::DismissNotice => self.training.run_mut().notice = None,

@@ -38,30 +38,49 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
         .legend(Legend::default())
         .x_axis_label("epoch")
         .y_axis_label(if log { "log10 loss" } else { "loss" })
+        .y_axis_min_width(40.0)
         .allow_scroll(false)
         .show(ui, |plot| {
             plot.line(Line::new("training", train).color(TRAIN_COLOR).width(2.0));
-            plot.line(Line::new("validation (test rows)", valid).color(VALID_COLOR).width(2.0));
+            plot.line(Line::new("validation", valid).color(VALID_COLOR).width(2.0));
         })
         .response
         .on_hover_text("Training loss falls as the network fits its rows; when validation loss turns up while training loss still falls, the network is overfitting");
 
-    // Accuracy, or RMSE for regression, on the test rows.
+    // Accuracy, or RMSE for regression, on the validation rows (and on the
+    // test rows for the epochs the user watched them).
     let headline = history
         .first()
         .map_or("accuracy", |r| r.metrics.headline().0);
-    let name = format!("{headline} (test rows)");
+    let name = format!("{headline} (validation rows)");
     let values: Vec<[f64; 2]> = history
         .iter()
         .map(|r| [r.epoch as f64, r.metrics.headline().1])
         .collect();
+    let watched: Vec<[f64; 2]> = history
+        .iter()
+        .filter_map(|r| Some([r.epoch as f64, r.test_metrics.as_ref()?.headline().1]))
+        .collect();
     ui.strong(&name);
+    // Errors are in the target's units (said in the title: the axis is
+    // too short for it); room for their tick numbers.
+    let regression = cx.settings.problem.as_ref().filter(|p| p.regression);
+    ui.strong(regression.map_or_else(
+        || name.clone(),
+        |p| format!("{name}, in units of {}", p.target),
+    ));
     let mut plot = Plot::new("quality_plot")
         .height(120.0)
         .x_axis_label("epoch")
+        .y_axis_label(headline)
+        .y_axis_min_width(40.0)
+        .include_y(0.0)
         .allow_scroll(false);
     if headline == "accuracy" {
-        plot = plot.include_y(0.0).include_y(1.0);
+        plot = plot.include_y(1.0);
+    }
+    if !watched.is_empty() {
+        plot = plot.legend(Legend::default());
     }
     plot.show(ui, |plot| {
         plot.line(
@@ -69,5 +88,12 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
                 .color(VALID_COLOR)
                 .width(2.0),
         );
+        if !watched.is_empty() {
+            plot.line(
+                Line::new("test rows (watched)", watched)
+                    .color(TRAIN_COLOR)
+                    .width(1.0),
+            );
+        }
     });
 }

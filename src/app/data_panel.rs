@@ -7,7 +7,7 @@ use eframe::egui;
 
 use super::background::Dialog;
 use super::data_side::DataSide;
-use super::settings::{ProblemChoice, Source, labels};
+use super::settings::{ProblemChoice, Source, labels, regression_by_default};
 use super::{AppCommand, PanelContext};
 use crate::data::notes::{DataNote, Severity};
 use crate::data::prep::{Impute, Scale};
@@ -246,7 +246,9 @@ fn target_choice(ui: &mut egui::Ui, problem: &mut ProblemChoice, table: &Table) 
         }
         let found = labels(table, &target);
         problem.positive = found.last().cloned().unwrap_or_default();
-        problem.regression = false;
+        // The task follows the target (a quantity is a regression); the
+        // radio buttons below override it.
+        problem.regression = regression_by_default(table, &target);
     }
 }
 
@@ -277,7 +279,7 @@ fn kind_and_label_choice(ui: &mut egui::Ui, problem: &mut ProblemChoice, table: 
             })
             .response
             .on_hover_text(
-                "Which target value counts as a purchase (the class whose probability is shown)",
+                "Which target value is the class whose probability is shown (a purchase, a churn…)",
             );
         ui.checkbox(&mut problem.merge_label_variants, "merge spelling variants")
             .on_hover_text("Count labels that differ from the positive label only in case or spaces (yes, YES, ' Yes ') as positive; the data notes list them");
@@ -387,8 +389,9 @@ fn preparation_outcome(ui: &mut egui::Ui, data: &DataSide) {
     }
     if let Some(p) = &data.prepared {
         ui.weak(format!(
-            "{} training rows, {} test rows, {} network inputs{}",
+            "{} training rows, {} validation rows, {} test rows, {} network inputs{}",
             p.train.x.rows,
+            p.valid.x.rows,
             p.test.x.rows,
             p.pipeline.n_features(),
             if p.dropped_rows > 0 {

@@ -124,7 +124,21 @@ impl DataSide {
                 && p.features.iter().all(|f| table.column(f).is_some())
         }) && same_kind(&settings.source, &source);
         if !keep {
-            settings.problem = Some(ProblemChoice::for_table(&table, preferred));
+            let problem = ProblemChoice::for_table(&table, preferred);
+            if matches!(source, Source::File(_)) {
+                // An analyst's file: batch, epoch cap and early stopping
+                // fitted to its size, trained until it stops improving (the
+                // generated classroom data keeps the classroom settings).
+                let train_rows = (table.n_rows() as f64
+                    * (1.0 - problem.test_fraction)
+                    * (1.0 - problem.valid_fraction))
+                    .round() as usize;
+                settings.train = settings
+                    .train
+                    .fitted_to(train_rows, crate::model::spec::FittedKeep::default());
+                settings.until_paused = false;
+            }
+            settings.problem = Some(problem);
         }
         settings.source = source;
         self.fingerprint = fingerprint;

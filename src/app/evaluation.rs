@@ -1,39 +1,96 @@
-//! How good the network is on the held-back test customers: confusion
-//! matrix, accuracy, precision, recall, F1, ROC with AUC and a threshold;
-//! for regression MAE, RMSE, R² and predicted versus actual.
+//! How good the network is: confusion matrix, accuracy, precision, recall,
+//! F1, ROC with AUC and a threshold; for regression MAE, RMSE, R² and
+//! predicted versus actual. On the validation customers while a run
+//! trains, on the held-back test customers once it finished (or while the
+//! user ticks "watch test rows"), and the heading says which.
 
 use eframe::egui::{self, Color32};
-use egui_plot::{Line, Plot, Points};
+use egui_plot::{Legend, Line, Plot, PlotBounds, Points, uniform_grid_spacer};
 
 use super::PanelContext;
+use super::command::AppCommand;
 use super::palette::{CORRECT, NEGATIVE, POSITIVE, WRONG};
+use crate::data::prep::Part;
 use crate::model::metrics::{ClassificationMetrics, RegressionMetrics};
 
-pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, metrics: Option<&ClassificationMetrics>) {
-    ui.strong("Evaluation on test customers");
+/// The view; returns the ROC plot's bounds (x and y ranges) when it drew
+/// one, so a test can see what a user sees.
+pub fn show(
+    ui: &mut egui::Ui,
+    cx: &mut PanelContext<'_>,
+    metrics: Option<&ClassificationMetrics>,
+) -> Option<PlotBounds> {
+    ui.horizontal(|ui| {
+        ui.strong(heading(cx));
+        ui.checkbox(&mut cx.settings.watch_test_rows, "watch test rows")
+            .on_hover_text("Show the held-back test customers every epoch. Off, they stay unseen until the run ends, so choices made while watching cannot overfit them");
+        if ui
+            .button("Cross-validate...")
+            .on_hover_text("Train the current setup on K folds of the training and validation rows and see how much its scores vary")
+            .clicked()
+        {
+            cx.commands.push(AppCommand::OpenCrossValidation);
+        }
+    });
     let regression = cx.settings.problem.as_ref().is_some_and(|p| p.regression);
     if regression {
         regression_view(ui, cx);
-        return;
+        return None;
     }
+    // The words of the chosen labels (churn data says `Yes`, not "buyers").
+    let (positive, negative) = cx
+        .data
+        .prepared()
+        .and_then(|p| {
+            p.pipeline
+                .encoding
+                .class_names()
+                .map(|(p, n)| (p.to_owned(), n))
+        })
+        .unwrap_or_else(|| {
+            let positive = cx
+                .settings
+                .problem
+                .as_ref()
+                .map_or_else(String::new, |p| p.positive.clone());
+            let negative = format!("not {positive}");
+            (positive, negative)
+        });
     ui.add(egui::Slider::new(&mut cx.settings.threshold, 0.01..=0.99).text("threshold"))
-        .on_hover_text("Customers with a predicted probability at or above this count as buyers; lower it to catch more buyers at the cost of false alarms");
+        .on_hover_text(threshold_tip(&positive));
     let Some(m) = metrics else {
-        ui.weak("Train for an epoch to see how the network does.");
-        return;
+        ui.weak(UNTRAINED);
+        return None;
     };
-    let [[tn, fp], [fn_, tp]] = m.confusion;
-    let total = (tn + fp + fn_ + tp).max(1) as f32;
     // Matrix and figures side by side, so the what-if form stays in view.
     ui.horizontal_top(|ui| {
+        confusion_matrix(ui, m, &positive, &negative);
+        ui.add_space(14.0);
+        metric_grid(ui, m, &positive);
+    });
+    Some(roc_plot(ui, m, cx.settings.threshold))
+}
+
+/// The threshold slider's tooltip, in the words of the positive label.
+pub fn threshold_tip(positive: &str) -> String {
+    format!(
+        "Customers whose predicted chance of `{positive}` is at or above this are predicted \
+         `{positive}`; lower it to find more of them at the cost of false alarms"
+    )
+}
+
+/// What the view says before the network has trained an epoch: the
+/// predictions of random weights are no evaluation.
+const UNTRAINED: &str = "Untrained network: train for an epoch to see how it does.";
+
+/// The confusion matrix, its rows and columns named by the labels.
+fn confusion_matrix(ui: &mut egui::Ui, m: &ClassificationMetrics, positive: &str, negative: &str) {
+    let [[tn, fp], [fn_, tp]] = m.confusion;
+    let total = (tn + fp + fn_ + tp).max(1) as f32;
     egui::Grid::new("confusion")
         .spacing([6.0, 4.0])
         .show(ui, |ui| {
-            ui.label("");
-            ui.weak("pred. no");
-            ui.weak("pred. yes");
-            ui.end_row();
-            let cell = |ui: &mut egui::Ui, n: u64, correct: bool, tip: &str| {
+            let cell = |ui: &mut egui::Ui, n: u64, correct: bool, tip: String| {
                 let strength = n as f32 / total;
                 let base = if correct { CORRECT } else { WRONG };
                 let fill = base.gamma_multiply(0.25 + 0.75 * strength);
@@ -42,87 +99,158 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, metrics: Option<&Class
                     .inner_margin(egui::Margin::symmetric(12, 6))
                     .show(ui, |ui| ui.strong(n.to_string()))
                     .response
-                    .on_hover_text(tip.to_owned());
+                    .on_hover_text(tip);
             };
-            ui.weak("real no");
+            ui.label("");
+            elided(ui, &format!("pred. {negative}"));
+            elided(ui, &format!("pred. {positive}"));
+            ui.end_row();
+            elided(ui, &format!("real {negative}"));
             cell(
                 ui,
                 tn,
                 true,
-                "true negatives: correctly predicted not to buy",
+                format!("true negatives: `{negative}` predicted correctly"),
             );
             cell(
                 ui,
                 fp,
                 false,
-                "false positives: predicted to buy, but did not",
+                format!("false positives: predicted `{positive}`, but were `{negative}`"),
             );
             ui.end_row();
-            ui.weak("real yes");
-            cell(ui, fn_, false, "false negatives: buyers the network missed");
-            cell(ui, tp, true, "true positives: buyers correctly found");
+            elided(ui, &format!("real {positive}"));
+            cell(
+                ui,
+                fn_,
+                false,
+                format!("false negatives: `{positive}` the network missed"),
+            );
+            cell(
+                ui,
+                tp,
+                true,
+                format!("true positives: `{positive}` correctly found"),
+            );
             ui.end_row();
         });
-    ui.add_space(14.0);
+}
+
+/// A weak label cut at a few characters (long labels would push the
+/// matrix wide), the full text on hover.
+fn elided(ui: &mut egui::Ui, text: &str) {
+    ui.scope(|ui| {
+        ui.set_max_width(90.0);
+        ui.add(
+            egui::Label::new(egui::RichText::new(text).weak())
+                .truncate()
+                .show_tooltip_when_elided(true),
+        );
+    });
+}
+
+/// Accuracy, precision, recall, F1 and AUC, with what each means.
+fn metric_grid(ui: &mut egui::Ui, m: &ClassificationMetrics, positive: &str) {
     egui::Grid::new("metrics").show(ui, |ui| {
-        let row = |ui: &mut egui::Ui, name: &str, v: f64, tip: &str| {
+        let row = |ui: &mut egui::Ui, name: &str, v: f64, tip: String| {
             ui.label(name).on_hover_text(tip);
             ui.monospace(format!("{v:.3}"));
             ui.end_row();
         };
-        row(ui, "accuracy", m.accuracy, "share of test customers predicted correctly");
+        row(ui, "accuracy", m.accuracy, "share of these customers predicted correctly".to_owned());
+        let precision_tip = format!("of those predicted `{positive}`, the share who were");
         if m.precision_defined() {
-            row(ui, "precision", m.precision, "of those predicted to buy, the share who did");
+            row(ui, "precision", m.precision, precision_tip);
         } else {
-            ui.label("precision")
-                .on_hover_text("of those predicted to buy, the share who did");
-            ui.weak("undefined: nobody is predicted to buy at this threshold; lower the threshold slider");
+            ui.label("precision").on_hover_text(precision_tip);
+            ui.weak(format!("undefined: nobody is predicted `{positive}` at this threshold; lower the threshold slider"));
             ui.end_row();
         }
-        row(ui, "recall", m.recall, "of those who bought, the share the network found");
-        row(ui, "F1", m.f1, "balance of precision and recall");
+        row(ui, "recall", m.recall, format!("of the `{positive}` customers, the share the network found"));
+        row(ui, "F1", m.f1, "balance of precision and recall".to_owned());
         match m.auc {
-            Some(auc) => row(ui, "ROC AUC", auc, "chance that a random buyer scores above a random non-buyer (1 = perfect, 0.5 = guessing)"),
+            Some(auc) => row(ui, "ROC AUC", auc, format!("chance that a random `{positive}` customer scores above a random other one (1 = perfect, 0.5 = guessing)")),
             None => {
                 ui.label("ROC AUC");
-                ui.weak("n/a: one class only in the test rows");
+                ui.weak("n/a: one class only in these rows");
                 ui.end_row();
             }
         }
     });
-    });
+}
+
+/// Where the chosen threshold sits on the ROC curve: (false positive
+/// rate, true positive rate) of the confusion matrix at that threshold.
+pub fn threshold_point(m: &ClassificationMetrics) -> [f64; 2] {
+    let [[tn, fp], [fn_, tp]] = m.confusion;
+    let rate = |hit: u64, miss: u64| {
+        if hit + miss == 0 {
+            0.0
+        } else {
+            hit as f64 / (hit + miss) as f64
+        }
+    };
+    [rate(fp, tn), rate(tp, fn_)]
+}
+
+/// The ROC curve on the unit square (rates run from 0 to 1, nothing
+/// beyond), with the diagonal of guessing and the threshold's point.
+fn roc_plot(ui: &mut egui::Ui, m: &ClassificationMetrics, threshold: f64) -> PlotBounds {
     let roc: Vec<[f64; 2]> = m.roc.iter().map(|&(f, t)| [f, t]).collect();
-    Plot::new("roc_plot")
-        .height(140.0)
-        .data_aspect(1.0)
+    let marker = threshold_point(m);
+    *Plot::new("roc_plot")
+        .height(160.0)
+        .legend(Legend::default().position(egui_plot::Corner::RightBottom))
         .x_axis_label("false positive rate")
         .y_axis_label("true positive rate")
-        .include_x(0.0)
-        .include_x(1.0)
-        .include_y(0.0)
-        .include_y(1.0)
+        // A hair beyond 0 and 1 so the end ticks are labelled, and ticks
+        // every quarter (the default decimal spacing labels only 0 here).
+        .default_x_bounds(-0.02, 1.02)
+        .default_y_bounds(-0.02, 1.02)
+        .x_grid_spacer(uniform_grid_spacer(|_| [0.05, 0.25, 0.5]))
+        .y_grid_spacer(uniform_grid_spacer(|_| [0.05, 0.25, 0.5]))
         .allow_scroll(false)
+        .allow_zoom(false)
+        .allow_drag(false)
         .show(ui, |plot| {
             plot.line(Line::new("guessing", vec![[0.0, 0.0], [1.0, 1.0]]).color(Color32::GRAY));
             plot.line(Line::new("ROC", roc).color(POSITIVE).width(2.0));
-        });
+            plot.points(
+                Points::new(format!("threshold {threshold:.2}"), vec![marker])
+                    .color(NEGATIVE)
+                    .radius(5.0),
+            );
+        })
+        .transform
+        .bounds()
 }
 
 fn regression_view(ui: &mut egui::Ui, cx: &PanelContext<'_>) {
     let (Some(prepared), Some(predictions)) = (cx.data.prepared(), &cx.run.predictions) else {
-        ui.weak("Train for an epoch to see how the network does.");
+        ui.weak(UNTRAINED);
         return;
     };
-    let actual = &prepared.test.y;
+    if cx.run.history.is_empty() {
+        ui.weak(UNTRAINED);
+        return;
+    }
+    let target = cx
+        .settings
+        .problem
+        .as_ref()
+        .map_or("target", |p| p.target.as_str());
+    let short = super::format::short;
+    let actual = &prepared.part(cx.run.predictions_part).y;
     if let Ok(m) = RegressionMetrics::compute(predictions, actual) {
         egui::Grid::new("regression_metrics").show(ui, |ui| {
             ui.label("MAE")
-                .on_hover_text("mean absolute error, in the target's units");
-            ui.monospace(format!("{:.3}", m.mae));
+                .on_hover_text(format!("mean absolute error, in units of {target}"));
+            ui.monospace(short(m.mae));
             ui.end_row();
-            ui.label("RMSE")
-                .on_hover_text("root mean squared error: punishes big misses more");
-            ui.monospace(format!("{:.3}", m.rmse));
+            ui.label("RMSE").on_hover_text(format!(
+                "root mean squared error, in units of {target}: punishes big misses more"
+            ));
+            ui.monospace(short(m.rmse));
             ui.end_row();
             ui.label("R²").on_hover_text(
                 "share of the target's variation explained (1 = perfect, 0 = predicting the mean)",
@@ -141,20 +269,45 @@ fn regression_view(ui: &mut egui::Ui, cx: &PanelContext<'_>) {
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
             (lo.min(p[0]).min(p[1]), hi.max(p[0]).max(p[1]))
         });
-    Plot::new("pred_vs_actual")
+    // Both axes over the same range, so the diagonal is the perfect line
+    // (no fixed aspect: that squeezed one axis to a single tick).
+    let mut plot = Plot::new("pred_vs_actual")
         .height(200.0)
-        .data_aspect(1.0)
-        .x_axis_label("actual")
-        .y_axis_label("predicted")
-        .allow_scroll(false)
-        .show(ui, |plot| {
-            if lo.is_finite() && hi.is_finite() {
-                plot.line(Line::new("perfect", vec![[lo, lo], [hi, hi]]).color(Color32::GRAY));
-            }
-            plot.points(
-                Points::new("test customers", pts)
-                    .color(NEGATIVE)
-                    .radius(2.0),
+        .legend(Legend::default().position(egui_plot::Corner::LeftTop))
+        .x_axis_label(format!("actual {target}"))
+        .y_axis_label(format!("predicted {target}"))
+        .y_axis_min_width(36.0)
+        .allow_scroll(false);
+    if lo.is_finite() && hi.is_finite() && hi > lo {
+        plot = plot.include_x(lo).include_x(hi).include_y(lo).include_y(hi);
+    }
+    plot.show(ui, |plot| {
+        if lo.is_finite() && hi.is_finite() {
+            plot.line(
+                Line::new("perfect prediction", vec![[lo, lo], [hi, hi]]).color(Color32::GRAY),
             );
-        });
+        }
+        plot.points(
+            Points::new(part_name(cx.run.predictions_part), pts)
+                .color(NEGATIVE)
+                .radius(2.0),
+        );
+    });
+}
+
+/// Which customers the figures are for, and why.
+fn heading(cx: &PanelContext<'_>) -> &'static str {
+    match (cx.run.predictions_part, cx.run.outcome.is_some()) {
+        (Part::Test, true) => "Evaluation on test customers (final model)",
+        (Part::Test, false) => "Evaluation on test customers (watched live)",
+        _ => "Evaluation on validation customers",
+    }
+}
+
+fn part_name(part: Part) -> &'static str {
+    match part {
+        Part::Train => "training customers",
+        Part::Validation => "validation customers",
+        Part::Test => "test customers",
+    }
 }

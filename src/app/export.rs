@@ -29,6 +29,8 @@ impl PngView {
 pub struct ViewRects {
     pub surface: Option<Rect>,
     pub curves: Option<Rect>,
+    /// The ROC plot's data range last frame (what its axes show).
+    pub roc_bounds: Option<egui_plot::PlotBounds>,
 }
 
 impl ViewRects {

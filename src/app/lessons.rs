@@ -15,6 +15,9 @@ pub struct Lesson {
     pub data: SynthSettings,
     pub spec: NetworkSpec,
     pub train: TrainSettings,
+    /// The pace it plays at (`None`: full speed): slow enough for a lesson
+    /// that asks the student to act while it plays.
+    pub pace: Option<f64>,
 }
 
 impl Lesson {
@@ -28,6 +31,7 @@ impl Lesson {
         settings.spec = self.spec.clone();
         settings.train = self.train.clone();
         settings.until_paused = false;
+        settings.pace = self.pace;
         settings.x_feature.clear();
         settings.y_feature.clear();
     }
@@ -63,6 +67,24 @@ fn training(learning_rate: f64, epochs: usize, l2: f64) -> TrainSettings {
     }
 }
 
+/// Plain stochastic gradient descent (with the default momentum): its step
+/// is the learning rate times the gradient, so a rate that is too high
+/// overshoots visibly, and lowering it takes effect at once. (Adam at a
+/// huge rate instead drives ReLU units dead or tanh units into
+/// saturation, where the loss sits flat at ln 2 and no lower rate revives
+/// it.)
+fn sgd(learning_rate: f64, epochs: usize) -> TrainSettings {
+    TrainSettings {
+        optimizer: OptimizerKind::Sgd,
+        learning_rate,
+        batch_size: 32,
+        epochs,
+        l2: 0.0,
+        seed: 42,
+        ..TrainSettings::default()
+    }
+}
+
 /// The big network on little noisy data that the overfitting lessons share.
 fn overfitting_data() -> SynthSettings {
     data(Preset::Circle, 200, 0.6)
@@ -78,6 +100,7 @@ pub fn all() -> Vec<Lesson> {
             data: data(Preset::Xor, 400, 0.1),
             spec: network(&[], Activation::Tanh, 0.0),
             train: training(0.03, 150, 0.0),
+            pace: None,
         },
         Lesson {
             title: "Too few neurons underfit a spiral",
@@ -91,6 +114,7 @@ pub fn all() -> Vec<Lesson> {
             // engine), among them the default seed on the host kernel. 500
             // gives the suggested fix time to wind at the default seed.
             train: training(0.03, 500, 0.0),
+            pace: None,
         },
         Lesson {
             title: "A big network on little noisy data overfits",
@@ -100,24 +124,28 @@ pub fn all() -> Vec<Lesson> {
             data: overfitting_data(),
             spec: network(&[128, 128, 128], Activation::Relu, 0.0),
             train: training(0.01, 300, 0.0),
+            pace: None,
         },
         Lesson {
-            title: "A learning rate that is too high diverges",
-            explanation: "Each step jumps clean over the valley, so the loss jumps about instead \
-                          of falling. Drag the learning rate down to 0.01 while it plays and \
-                          watch it settle.",
+            title: "A learning rate that is too high makes the loss jump",
+            explanation: "Each step jumps over the valley, so the training loss goes up and \
+                          down instead of falling steadily. Drag the learning rate down to 0.01 \
+                          while it plays and watch the loss settle lower.",
             data: data(Preset::Visits, 1000, 0.1),
-            spec: network(&[8, 8], Activation::Relu, 0.0),
-            train: training(3.0, 100, 0.0),
+            spec: network(&[8, 8], Activation::Tanh, 0.0),
+            train: sgd(0.5, 200),
+            // 20 seconds: time to watch it jump, then to act.
+            pace: Some(10.0),
         },
         Lesson {
             title: "Dropout and L2 tame overfitting",
             explanation: "The same big network and little noisy data as the overfitting lesson, \
-                          now with dropout 0.5 and L2 0.01: validation loss stays low and the \
+                          now with dropout 0.5 and L2 0.03: validation loss stays low and the \
                           boundary stays smooth.",
             data: overfitting_data(),
             spec: network(&[128, 128, 128], Activation::Relu, 0.5),
-            train: training(0.01, 300, 0.01),
+            train: training(0.01, 300, 0.03),
+            pace: None,
         },
     ]
 }

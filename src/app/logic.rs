@@ -9,9 +9,10 @@ use eframe::egui;
 
 use super::PurchaseLabApp;
 use super::background::IoDone;
+use super::path_prompt::PathPrompt;
 use super::runs::RunAction;
 use super::settings::{ProblemChoice, Settings, Source};
-use super::training_link::Applied;
+use super::training_link::{Applied, ThresholdFor};
 use crate::model::surface::SurfaceRequest;
 use crate::tune::history::{RunRecord, RunSetup};
 use crate::tune::session::Session;
@@ -23,8 +24,12 @@ impl PurchaseLabApp {
         if self.data.poll(&mut self.settings) {
             self.fix_axes();
         }
-        if let Some(command) = self.tasks.poll_dialog().and_then(|d| d.command()) {
-            self.push(command);
+        if let Some(dialog) = self.tasks.poll_dialog() {
+            if dialog.unanswered {
+                self.windows.path_prompt = Some(PathPrompt::new(dialog.kind));
+            } else if let Some(command) = dialog.command() {
+                self.push(command);
+            }
         }
         if let Err(e) = self.tasks.poll_png(&self.views.rects, &self.ctx) {
             self.training.run_mut().error = Some(e);
@@ -46,6 +51,7 @@ impl PurchaseLabApp {
         for event in self.training.poll_events(&self.ctx) {
             self.on_event(event);
         }
+        self.windows.cv.poll();
         let finished = self.windows.sweep.poll();
         if !finished.is_empty() {
             for record in finished {
@@ -64,17 +70,25 @@ impl PurchaseLabApp {
                 run.error = None;
                 // A fresh network: also after a GPU failure restarted the
                 // run on the CPU, whose curves begin again at epoch 1.
-                run.history.clear();
-                run.predictions = None;
+                run.clear_epochs();
             }
-            Event::Epoch(report) => run.history.push(report),
+            Event::Epoch(report) => run.push_epoch(report),
             Event::Surface(surface) => {
                 self.views.surface_texture.invalidate();
                 run.surface = Some(surface);
             }
-            Event::TestPredictions(p) => {
-                run.predictions = Some(p);
+            Event::Predictions { part, values } => {
+                run.predictions = Some(values);
+                run.predictions_part = part;
                 run.predictions_version += 1;
+            }
+            Event::Outcome(outcome) => {
+                if let Some(threshold) = outcome.threshold {
+                    // The slider starts where the validation rows say F1 is best.
+                    self.settings.threshold = threshold;
+                }
+                run.notice = Some(outcome_notice(&outcome));
+                run.outcome = Some(outcome);
             }
             Event::Paused { .. } => run.playing = false,
             Event::StoppedEarly(stop) => run.notice = Some(stop.to_string()),
@@ -115,8 +129,20 @@ impl PurchaseLabApp {
         // The pace belongs to the worker, not to a run: send it first, so a
         // run started below is paced from its first epoch.
         self.training.send_pace(self.settings.pace);
+        self.training.send_watch_test(self.settings.watch_test_rows);
         if self.data.table.is_none() {
             return;
+        }
+        if let Some(problem) = &self.settings.problem {
+            let for_now = ThresholdFor {
+                data_version: self.data.version,
+                target: problem.target.clone(),
+                positive: problem.positive.clone(),
+            };
+            // Not carried across data sets, targets, lessons or launches.
+            if self.training.threshold_stale(for_now) {
+                self.settings.threshold = super::settings::DEFAULT_THRESHOLD;
+            }
         }
         if self
             .training
@@ -151,6 +177,7 @@ impl PurchaseLabApp {
         self.data.prep_error = None;
         // The network being replaced goes into the history first.
         self.record_run();
+        self.windows.what_if.follow_training();
         let epochs = (!self.settings.until_paused).then_some(self.settings.train.epochs);
         self.windows.runs.current = Some(super::runs::CurrentRun {
             setup: RunSetup {
@@ -359,6 +386,26 @@ impl PurchaseLabApp {
         );
     }
 
+    /// Cross-validates the current network and training settings on the
+    /// current data and recipe (the window's fold count).
+    pub(super) fn start_cross_validation(&mut self) {
+        let (Some(table), Some(problem)) = (self.data.table(), &self.settings.problem) else {
+            return;
+        };
+        let repaint = self.ctx.clone();
+        let model = crate::model::ModelSpec::Network {
+            spec: self.settings.spec.clone(),
+            settings: self.settings.train.clone(),
+        };
+        self.windows.cv.start(
+            table.clone(),
+            problem.recipe(),
+            model,
+            self.settings.backend,
+            move || repaint.request_repaint(),
+        );
+    }
+
     /// Puts the best sweep run's network and training settings into the
     /// controls.
     pub(super) fn apply_best_sweep(&mut self) {
@@ -410,4 +457,23 @@ pub(super) fn apply_session(settings: &mut Settings, session: Session) {
         settings.train.epochs = n;
     }
     settings.backend = session.backend;
+}
+
+/// What the user reads when a run ends: which weights were kept and the
+/// threshold chosen on validation rows.
+fn outcome_notice(outcome: &crate::model::run::RunOutcome) -> String {
+    let mut text = match (outcome.best_epoch, outcome.restored_best) {
+        (Some(best), true) => {
+            format!("finished: restored the weights of epoch {best} (lowest validation loss)")
+        }
+        _ => format!("finished after epoch {}", outcome.epochs),
+    };
+    if let Some(t) = outcome.threshold {
+        text.push_str(&format!(
+            "; threshold set to {t:.2} (best F1 on the validation rows); evaluation now shows the test rows"
+        ));
+    } else {
+        text.push_str("; evaluation now shows the test rows");
+    }
+    text
 }

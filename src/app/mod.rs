@@ -25,10 +25,12 @@
 pub mod background;
 pub mod command;
 pub mod curves;
+pub mod cv_panel;
 pub mod data_panel;
 pub mod data_side;
 pub mod evaluation;
 pub mod export;
+pub mod format;
 pub mod frame_stats;
 pub mod lessons;
 mod logic;
@@ -36,6 +38,7 @@ pub mod model_panel;
 pub mod network_panel;
 pub mod network_view;
 pub mod palette;
+pub mod path_prompt;
 pub mod point_cloud;
 pub mod runs;
 pub mod settings;
@@ -66,10 +69,13 @@ pub struct Windows {
     pub runs: runs::RunsState,
     pub sweep: sweep_panel::SweepState,
     pub what_if: model_panel::WhatIf,
+    pub cv: cv_panel::CvState,
     /// The classroom lesson being shown, with its explanation in a banner.
     pub lesson: Option<lessons::Lesson>,
     /// The data panel's "type its path" field.
     pub path_field: String,
+    /// A file action waiting for a typed path (no file-dialog service).
+    pub path_prompt: Option<path_prompt::PathPrompt>,
 }
 
 /// What a panel gets for one frame: the plain settings it may edit, the
@@ -151,8 +157,10 @@ impl PurchaseLabApp {
                 runs: runs::RunsState::open(history_path),
                 sweep: sweep_panel::SweepState::default(),
                 what_if: model_panel::WhatIf::default(),
+                cv: cv_panel::CvState::default(),
                 lesson: None,
                 path_field: String::new(),
+                path_prompt: None,
             },
             commands: CommandQueue::default(),
             frame_stats: frame_stats::FrameStats::default(),
@@ -244,9 +252,15 @@ impl eframe::App for PurchaseLabApp {
             commands,
         };
         egui::Panel::top("training_bar").show(ui, |ui| training_bar::show(ui, &mut cx, windows));
+        egui::Panel::bottom("status_line")
+            .resizable(false)
+            .show(ui, |ui| training_bar::status_line(ui, &mut cx));
         egui::Panel::left("controls")
             .resizable(true)
             .default_size(310.0)
+            // Bounded, so a long message wraps instead of widening the
+            // panel over the surface's controls.
+            .size_range(240.0..=480.0)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
                     data_panel::show(ui, &mut cx, &mut windows.path_field);
@@ -257,12 +271,13 @@ impl eframe::App for PurchaseLabApp {
         egui::Panel::right("results")
             .resizable(true)
             .default_size(340.0)
+            .size_range(280.0..=520.0)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
                     let curves = ui.scope(|ui| curves::show(ui, &mut cx)).response.rect;
                     views.rects.curves = Some(curves);
                     ui.separator();
-                    evaluation::show(ui, &mut cx, views.metrics.get());
+                    views.rects.roc_bounds = evaluation::show(ui, &mut cx, views.metrics.get());
                     ui.separator();
                     model_panel::show(ui, &mut cx, &mut windows.what_if);
                 });
@@ -281,6 +296,12 @@ impl eframe::App for PurchaseLabApp {
         });
         if windows.runs.open || windows.sweep.open {
             runs::show_windows(&ctx, &mut cx, windows);
+        }
+        if windows.cv.open {
+            cv_panel::show(&ctx, &mut cx, &mut windows.cv);
+        }
+        if let Some(command) = path_prompt::show(&ctx, &mut windows.path_prompt) {
+            cx.commands.push(command);
         }
         self.frame_stats.end_update();
         self.run_commands();

@@ -59,6 +59,9 @@ pub struct WhatIf {
     pub opened: Option<OpenedModel>,
     /// Answer with the opened model instead of the network being trained.
     pub use_opened: bool,
+    /// Keep asking the opened model when a new training run starts (a
+    /// lesson, a new data set); otherwise the form follows the new run.
+    pub pinned: bool,
     pub values: BTreeMap<String, FieldValue>,
     pub answer: Option<Result<f32, String>>,
     pending: Option<Pending>,
@@ -87,6 +90,19 @@ impl WhatIf {
     pub fn model_opened(&mut self, path: PathBuf, meta: Box<BundleMeta>) {
         self.opened = Some(OpenedModel { path, meta });
         self.use_opened = true;
+        self.forget_answer();
+    }
+
+    /// A new training run started: the form asks it from now on, unless
+    /// the user pinned the opened model.
+    pub fn follow_training(&mut self) {
+        if self.use_opened && !self.pinned {
+            self.use_opened = false;
+            self.forget_answer();
+        }
+    }
+
+    fn forget_answer(&mut self) {
         self.answer = None;
         self.answered = None;
     }
@@ -126,7 +142,7 @@ pub fn what_if_warnings(
         let width = (max - min) * margin;
         x < min - width || x > max + width
     };
-    let short = crate::data::table::format_number;
+    let short = super::format::short;
     let mut warnings = Vec::new();
     for step in &pipeline.steps {
         if let (
@@ -258,7 +274,7 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, what_if: &mut WhatIf) 
             || opened.path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.radio_value(&mut what_if.use_opened, false, "network in training")
                 .on_hover_text("Ask the network you are training right now");
             ui.radio_value(&mut what_if.use_opened, true, format!("model {name}"))
@@ -268,8 +284,17 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, what_if: &mut WhatIf) 
                     opened.meta.epochs_trained,
                     opened.meta.recipe.target
                 ));
+            ui.add_enabled(
+                what_if.use_opened,
+                egui::Checkbox::new(&mut what_if.pinned, "pin"),
+            )
+            .on_hover_text(
+                "Keep asking this model when a new run starts (a lesson, other data); \
+                 unpinned, the form follows the network in training",
+            );
         });
     }
+    ui.weak(asked_model(what_if, cx.run));
     let prepared = cx.data.prepared();
     let Some(pipeline) = pipeline(what_if, prepared).cloned() else {
         ui.weak("Load data or open a model to ask about a customer.");
@@ -321,8 +346,8 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, what_if: &mut WhatIf) 
                         .on_hover_text(format!(
                             "{name}: training customers ranged from {} to {}; \
                              type any value to go beyond",
-                            crate::data::table::format_number(*min),
-                            crate::data::table::format_number(*max)
+                            super::format::short(*min),
+                            super::format::short(*max)
                         ));
                     }
                     (FeatureStep::Categorical { levels, .. }, FieldValue::Level(l)) => {
@@ -342,6 +367,21 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, what_if: &mut WhatIf) 
                 ui.end_row();
             }
         });
+}
+
+/// Which network the form asks, in words.
+fn asked_model(what_if: &WhatIf, run: &RunView) -> String {
+    match (&what_if.opened, what_if.use_opened) {
+        (Some(opened), true) => {
+            let name = opened.path.file_name().map_or_else(
+                || opened.path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            format!("asking model file {name}")
+        }
+        _ if run.history.is_empty() => "asking the network in training (untrained)".to_owned(),
+        _ => format!("asking the network in training (epoch {})", run.epoch()),
+    }
 }
 
 fn answer_line(
@@ -386,7 +426,7 @@ fn answer_line(
                     .or_else(|| cx.settings.problem.as_ref().map(|p| p.target.clone()))
                     .unwrap_or_default();
                 ui.horizontal(|ui| {
-                    ui.heading(crate::data::table::format_number(f64::from(*p)));
+                    ui.heading(super::format::short(f64::from(*p)));
                     ui.label(format!("predicted {target}"));
                 });
             }

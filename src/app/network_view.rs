@@ -355,11 +355,18 @@ fn draw_input(
 ) {
     let r = Rect::from_center_size(centre, egui::vec2(10.0, 10.0));
     painter.rect_filled(r, 2.0, if on_axis { POSITIVE } else { INPUT_OFF_AXIS });
+    let font = egui::FontId::proportional(11.0);
+    let width = |text: &str| {
+        painter
+            .layout_no_wrap(text.to_owned(), font.clone(), text_color)
+            .size()
+            .x
+    };
     painter.text(
         centre - egui::vec2(10.0, 0.0),
         egui::Align2::RIGHT_CENTER,
-        shorten(name, 18),
-        egui::FontId::proportional(11.0),
+        fit_label(name, LABEL_WIDTH - 16.0, width),
+        font.clone(),
         text_color,
     );
 }
@@ -446,20 +453,48 @@ fn draw_links(
     }
 }
 
-/// `name` cut to `max` characters with an ellipsis.
-fn shorten(name: &str, max: usize) -> String {
-    if name.chars().count() <= max {
-        name.to_owned()
-    } else {
-        let mut s: String = name.chars().take(max - 1).collect();
-        s.push('…');
-        s
+/// `name` as it fits in `max_width` points (`width` measures a text):
+/// whole when it fits, else cut in the middle with an ellipsis, so both the
+/// column and a one-hot level stay readable (`payment_m…(automatic)`), never
+/// clipped at the panel's edge.
+fn fit_label(name: &str, max_width: f32, width: impl Fn(&str) -> f32) -> String {
+    let full = width(name);
+    if full <= max_width {
+        return name.to_owned();
     }
+    let chars: Vec<char> = name.chars().collect();
+    // Start from the share of characters that should fit, then shrink.
+    let mut keep = ((chars.len() as f32 * max_width / full) as usize).min(chars.len() - 1);
+    while keep > 0 {
+        let head = keep.div_ceil(2);
+        let tail = keep - head;
+        let text: String = chars[..head]
+            .iter()
+            .chain(std::iter::once(&'…'))
+            .chain(&chars[chars.len() - tail..])
+            .collect();
+        if width(&text) <= max_width {
+            return text;
+        }
+        keep -= 1;
+    }
+    "…".to_owned()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_input_name_is_cut_in_the_middle_to_fit_its_room() {
+        // 6 points a character: 15 characters fit in 90 points.
+        let width = |t: &str| t.chars().count() as f32 * 6.0;
+        assert_eq!(fit_label("tenure", 90.0, width), "tenure");
+        let cut = fit_label("payment_method=Bank transfer (automatic)", 90.0, width);
+        assert_eq!(cut, "payment…omatic)");
+        assert!(width(&cut) <= 90.0);
+        assert_eq!(fit_label("abc", 3.0, width), "…");
+    }
 
     #[test]
     fn strongest_units_by_outgoing_weight_in_network_order() {

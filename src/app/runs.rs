@@ -18,21 +18,12 @@ use crate::model::run::EpochReport;
 use crate::tune::history::{History, RunRecord, RunSetup, differing_settings};
 use crate::tune::{Metric, Setting};
 
-/// Metrics offered as table columns, by task.
-const CLASSIFICATION_COLUMNS: [Metric; 5] = [
-    Metric::Auc,
-    Metric::Accuracy,
-    Metric::F1,
-    Metric::ValidLoss,
-    Metric::WallSeconds,
-];
-const REGRESSION_COLUMNS: [Metric; 5] = [
-    Metric::Rmse,
-    Metric::Mae,
-    Metric::R2,
-    Metric::ValidLoss,
-    Metric::WallSeconds,
-];
+/// Metrics offered as table columns, by task; a table holding both kinds
+/// of run shows both sets, each run filling its own task's.
+const CLASSIFICATION_COLUMNS: [Metric; 3] = [Metric::Auc, Metric::Accuracy, Metric::F1];
+const REGRESSION_COLUMNS: [Metric; 3] = [Metric::Rmse, Metric::Mae, Metric::R2];
+/// Shown for every run, whatever its task.
+const COMMON_COLUMNS: [Metric; 2] = [Metric::ValidLoss, Metric::WallSeconds];
 
 pub struct RunsState {
     pub history: History,
@@ -145,6 +136,7 @@ impl RunsState {
             run.device.clone(),
             wall,
             run.history.clone(),
+            run.outcome.as_deref(),
         );
         if let Some(old) = current.recorded_as.and_then(|id| self.history.remove(id)) {
             record.name = old.name;
@@ -197,18 +189,24 @@ impl RunsState {
     }
 }
 
-fn headline_columns(records: &[&RunRecord]) -> [Metric; 5] {
-    let regression = records.iter().any(|r| {
+/// The metric columns for `records`: each task's own metrics for the tasks
+/// present, then the ones every run has.
+fn headline_columns(records: &[&RunRecord]) -> Vec<Metric> {
+    let is_regression = |r: &&RunRecord| {
         matches!(
             r.setup.recipe.problem,
             crate::data::prep::Problem::Regression
         )
-    });
-    if regression {
-        REGRESSION_COLUMNS
-    } else {
-        CLASSIFICATION_COLUMNS
+    };
+    let mut columns = Vec::new();
+    if records.iter().any(|r| !is_regression(r)) {
+        columns.extend(CLASSIFICATION_COLUMNS);
     }
+    if records.iter().any(is_regression) {
+        columns.extend(REGRESSION_COLUMNS);
+    }
+    columns.extend(COMMON_COLUMNS);
+    columns
 }
 
 fn metric_text(record: &RunRecord, metric: Metric) -> String {
@@ -279,7 +277,7 @@ fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, runs: &mut RunsState) {
                 .striped(true)
                 .min_col_width(20.0)
                 .show(ui, |ui| {
-                    column_headers(ui, runs, metrics, &setting_columns, &differing);
+                    column_headers(ui, runs, &metrics, &setting_columns, &differing);
 
                     for (i, record) in rows.iter().enumerate() {
                         let id = record.id;
@@ -300,7 +298,7 @@ fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, runs: &mut RunsState) {
                             action = Some((RunAction::Pin(!record.pinned), id));
                         }
                         name_cell(ui, runs, record, &mut action, i);
-                        for m in metrics {
+                        for &m in &metrics {
                             ui.monospace(metric_text(record, m));
                         }
                         for s in &setting_columns {
@@ -369,14 +367,14 @@ fn setting_columns(differing: &BTreeSet<Setting>) -> Vec<Setting> {
 fn column_headers(
     ui: &mut egui::Ui,
     runs: &mut RunsState,
-    metrics: [Metric; 5],
+    metrics: &[Metric],
     setting_columns: &[Setting],
     differing: &BTreeSet<Setting>,
 ) {
     ui.label("");
     ui.label("");
     sort_header(ui, runs, "run", None);
-    for m in metrics {
+    for &m in metrics {
         sort_header(ui, runs, m.name(), Some(m));
     }
     for s in setting_columns {

@@ -23,6 +23,9 @@ pub struct ProblemChoice {
     pub impute: Impute,
     pub scale: Scale,
     pub test_fraction: f64,
+    /// Share of the remaining rows used for validation.
+    #[serde(default = "default_valid_fraction")]
+    pub valid_fraction: f64,
     pub split_seed: u64,
     /// Count target labels that differ from the positive label only in
     /// case or spaces as positive (on by default; the data notes say so).
@@ -40,6 +43,10 @@ fn merge_by_default() -> bool {
     true
 }
 
+fn default_valid_fraction() -> f64 {
+    crate::data::prep::DEFAULT_VALID_FRACTION
+}
+
 impl ProblemChoice {
     /// The data panel's choices that produce `recipe`.
     pub fn from_recipe(recipe: &crate::data::prep::Recipe) -> ProblemChoice {
@@ -55,6 +62,7 @@ impl ProblemChoice {
             impute: recipe.impute,
             scale: recipe.scale,
             test_fraction: recipe.test_fraction,
+            valid_fraction: recipe.valid_fraction,
             split_seed: recipe.seed,
             merge_label_variants: recipe.merge_label_variants,
             drop_duplicates: recipe.drop_duplicates,
@@ -74,9 +82,7 @@ impl ProblemChoice {
                 (target, positive)
             }
         };
-        let regression = table
-            .column(&target)
-            .is_some_and(|c| c.kind() == ColumnKind::Numeric && labels(table, &target).len() > 10);
+        let regression = regression_by_default(table, &target);
         ProblemChoice {
             // Identifiers, constants and nearly empty columns unticked (the
             // data notes say why).
@@ -87,6 +93,7 @@ impl ProblemChoice {
             impute: Impute::Median,
             scale: Scale::MinMax,
             test_fraction: 0.2,
+            valid_fraction: default_valid_fraction(),
             split_seed: 42,
             merge_label_variants: true,
             drop_duplicates: false,
@@ -108,6 +115,7 @@ impl ProblemChoice {
             impute: self.impute,
             scale: self.scale,
             test_fraction: self.test_fraction,
+            valid_fraction: self.valid_fraction,
             seed: self.split_seed,
             merge_label_variants: self.merge_label_variants,
             drop_duplicates: self.drop_duplicates,
@@ -115,6 +123,24 @@ impl ProblemChoice {
         }
     }
 }
+
+/// Distinct values above which a numeric target is taken for a quantity
+/// (spend, visits) rather than a handful of class codes (0/1, ratings 1-5).
+const MAX_CLASS_CODES: usize = 10;
+
+/// Whether `target` is predicted as a number by default: a numeric column
+/// with more than `MAX_CLASS_CODES` (10) distinct values. A text or few-valued
+/// column is a classification; the data panel lets the user override it.
+pub fn regression_by_default(table: &Table, target: &str) -> bool {
+    table.column(target).is_some_and(|c| {
+        c.kind() == ColumnKind::Numeric && labels(table, target).len() > MAX_CLASS_CODES
+    })
+}
+
+/// The decision threshold a fresh data set or target starts from: 0.5,
+/// the midpoint of the predicted probability. (One place, so a threshold
+/// chosen on validation rows can replace it.)
+pub const DEFAULT_THRESHOLD: f64 = 0.5;
 
 /// Distinct labels of a column, most frequent first (at most 50).
 pub fn labels(table: &Table, column: &str) -> Vec<String> {
@@ -204,6 +230,10 @@ pub struct Settings {
     pub threshold: f64,
     /// At most this many epochs per second while playing (`None`: flat out).
     pub pace: Option<f64>,
+    /// Evaluate on the test rows every epoch (labelled so) instead of the
+    /// validation rows; off by default, so the test rows stay unseen until
+    /// a run ends.
+    pub watch_test_rows: bool,
 }
 
 impl Default for Settings {
@@ -233,7 +263,8 @@ impl Default for Settings {
             pace: None,
             discretize: false,
             log_loss: false,
-            threshold: 0.5,
+            threshold: DEFAULT_THRESHOLD,
+            watch_test_rows: false,
         }
     }
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use eframe::egui::{self, TextureHandle, TextureOptions};
 use egui_plot::{Legend, Plot, PlotImage, PlotPoint};
 
-use super::palette::{NEGATIVE, POSITIVE, REGRESSION_POINTS};
+use super::palette::{NEGATIVE, POSITIVE, REGRESSION_POINTS, probability_color, value_color};
 use super::point_cloud::{Marker, MeshCache, PointCloud, Series};
 use super::surface_render::render;
 use super::view_cache::ViewCache;
@@ -17,6 +17,10 @@ use super::{AppCommand, PanelContext};
 use crate::data::prep::{Dataset, Prepared};
 use crate::data::table::{ColumnData, Table};
 use crate::model::surface::Surface;
+
+/// The least height the plot takes: small, so at 150 % zoom on a small
+/// screen it shrinks rather than running over the network diagram below.
+const MIN_PLOT_HEIGHT: f32 = 80.0;
 
 /// The heatmap texture, rebuilt only when a new surface arrives or the
 /// display mode changes (never every frame).
@@ -161,8 +165,9 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, views: &mut ViewCache)
     let caption = held_caption(&surface);
     // The caption takes one line (the full list on hover), so the plot
     // keeps its size however many features are held.
+    // The colour bar takes one line too.
     let plot_height =
-        (ui.available_height() - if caption.is_empty() { 0.0 } else { 24.0 }).max(200.0);
+        (ui.available_height() - if caption.is_empty() { 24.0 } else { 48.0 }).max(MIN_PLOT_HEIGHT);
     views
         .scatter
         .update(&table, &prepared, &x.feature, &y.feature);
@@ -228,14 +233,87 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, views: &mut ViewCache)
                 }
             }
         });
+    colour_bar(
+        ui,
+        &surface,
+        regression,
+        &class_names.0,
+        cx.settings.discretize,
+    );
     caption_line(ui, caption);
+}
+
+/// The view's title: what the shading shows.
+fn title(regression: bool, target: Option<&str>) -> String {
+    match (regression, target) {
+        (true, Some(target)) => format!("Predicted {target}"),
+        (true, None) => "Predicted value".to_owned(),
+        (false, _) => "Decision surface".to_owned(),
+    }
+}
+
+/// The shading's key, one line under the plot: the regression scale from
+/// the surface's lowest to its highest prediction (in the target's units),
+/// or the chance of the positive label from 0 to 1.
+fn colour_bar(
+    ui: &mut egui::Ui,
+    surface: &Surface,
+    regression: bool,
+    positive: &str,
+    discretize: bool,
+) {
+    let (lo, hi) = if regression {
+        surface
+            .values
+            .iter()
+            .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
+                (lo.min(v), hi.max(v))
+            })
+    } else {
+        (0.0, 1.0)
+    };
+    if !(lo.is_finite() && hi.is_finite()) {
+        return;
+    }
+    let colour = |t: f32| {
+        if regression {
+            value_color(t)
+        } else {
+            probability_color(t, discretize)
+        }
+    };
+    ui.horizontal(|ui| {
+        ui.weak(if regression {
+            "colour: predicted value".to_owned()
+        } else {
+            format!("colour: probability of `{positive}`")
+        });
+        ui.label(super::format::short(f64::from(lo)));
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(140.0, 12.0), egui::Sense::hover());
+        const STEPS: usize = 28;
+        let width = rect.width() / STEPS as f32;
+        for i in 0..STEPS {
+            let t = (i as f32 + 0.5) / STEPS as f32;
+            let cell = egui::Rect::from_min_size(
+                rect.min + egui::vec2(i as f32 * width, 0.0),
+                egui::vec2(width + 0.5, rect.height()),
+            );
+            ui.painter().rect_filled(cell, 0.0, colour(t));
+        }
+        ui.label(super::format::short(f64::from(hi)));
+    });
 }
 
 /// The title, the x and y feature boxes (with two numeric features), the
 /// display checkboxes and PNG….
 fn toolbar(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, numeric: &[String]) {
-    ui.horizontal(|ui| {
-        ui.strong("Decision surface");
+    let regression = cx.settings.problem.as_ref().is_some_and(|p| p.regression);
+    // Wraps rather than pushing "discretize" and "PNG…" out of a narrow view.
+    ui.horizontal_wrapped(|ui| {
+        ui.strong(title(
+            regression,
+            cx.settings.problem.as_ref().map(|p| p.target.as_str()),
+        ));
         if numeric.len() >= 2 {
             for (label, value) in [
                 ("x", &mut cx.settings.x_feature),

@@ -36,6 +36,8 @@ pub struct SweepState {
     pub outcomes: Vec<SweepOutcome>,
     pub error: Option<String>,
     pub finished: Option<bool>,
+    /// When the sweep in progress started (for the time left).
+    started: Option<std::time::Instant>,
 }
 
 /// How far a sweep has got.
@@ -68,6 +70,7 @@ impl Default for SweepState {
             outcomes: Vec::new(),
             error: None,
             finished: None,
+            started: None,
         }
     }
 }
@@ -186,6 +189,7 @@ impl SweepState {
                     epochs: self.epochs,
                 });
                 self.outcomes.clear();
+                self.started = Some(std::time::Instant::now());
                 self.handle = Some(handle);
             }
             Err(e) => self.error = Some(format!("cannot start the sweep thread: {e}")),
@@ -363,7 +367,11 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, sweep: &mut SweepState
         let text = match sweep.finished {
             Some(true) => format!("cancelled after {done} of {total} runs"),
             Some(false) => format!("finished {total} runs"),
-            None => format!("run {} of {total}, epoch {epoch}", (done + 1).min(total)),
+            None => format!(
+                "run {} of {total}, epoch {epoch}{}",
+                (done + 1).min(total),
+                time_left(sweep.started, share)
+            ),
         };
         ui.add(egui::ProgressBar::new(share.clamp(0.0, 1.0)).text(text));
     }
@@ -382,8 +390,11 @@ fn results(sweep: &SweepState, ui: &mut egui::Ui) {
     ui.horizontal_top(|ui| {
         ui.vertical(|ui| {
             ui.strong(format!("Ranked by {metric}"));
+            // Room between a run's settings and its value ("batch 32"
+            // and "0.3995" must not read as one number).
             egui::Grid::new("sweep_ranked")
                 .striped(true)
+                .spacing([16.0, 4.0])
                 .show(ui, |ui| {
                     for (i, o) in rank(outcomes, metric).into_iter().enumerate() {
                         ui.label(format!("{}.", i + 1));
@@ -418,8 +429,13 @@ fn results(sweep: &SweepState, ui: &mut egui::Ui) {
                         ui.end_row();
                         for (r, label) in map.row_labels.iter().enumerate() {
                             ui.weak(label);
-                            for v in &map.values[r] {
-                                heat_cell(ui, *v, lo, hi, metric.higher_is_better());
+                            for (c, v) in map.values[r].iter().enumerate() {
+                                let cell = match v {
+                                    Some(v) => Cell::Value(*v),
+                                    None if failed_at(outcomes, &map, r, c) => Cell::Failed,
+                                    None => Cell::NotYet,
+                                };
+                                heat_cell(ui, cell, lo, hi, metric.higher_is_better());
                             }
                             ui.end_row();
                         }
@@ -429,27 +445,89 @@ fn results(sweep: &SweepState, ui: &mut egui::Ui) {
     });
 }
 
-/// One heatmap cell: greener is better, red worse, grey for no result.
-fn heat_cell(ui: &mut egui::Ui, value: Option<f64>, lo: f64, hi: f64, higher_better: bool) {
-    let (fill, text) = match value {
-        Some(v) => {
+/// What a heatmap cell shows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Cell {
+    Value(f64),
+    /// Every run with these settings failed.
+    Failed,
+    /// No run with these settings has finished yet (still to come, or
+    /// training now).
+    NotYet,
+}
+
+/// Whether a run with the settings of heatmap cell (`row`, `col`) failed.
+fn failed_at(
+    outcomes: &[SweepOutcome],
+    map: &crate::tune::sweep::Heatmap,
+    row: usize,
+    col: usize,
+) -> bool {
+    let is = |o: &SweepOutcome, param, label: &str| {
+        o.point.param(param).is_some_and(|v| v.to_string() == label)
+    };
+    outcomes.iter().any(|o| {
+        o.result.is_err()
+            && is(o, map.rows, &map.row_labels[row])
+            && is(o, map.cols, &map.col_labels[col])
+    })
+}
+
+/// ", about 3 min left" from the time so far and the share done; empty
+/// until a few percent are done (too early to say).
+fn time_left(started: Option<std::time::Instant>, share: f32) -> String {
+    let Some(started) = started else {
+        return String::new();
+    };
+    if share < 0.02 {
+        return String::new();
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let left = elapsed * f64::from((1.0 - share) / share);
+    if left < 90.0 {
+        format!(", about {:.0} s left", left.max(1.0))
+    } else {
+        format!(", about {:.0} min left", left / 60.0)
+    }
+}
+
+/// One heatmap cell: greener is better, red worse, grey for failed runs,
+/// blank for runs still to come.
+fn heat_cell(ui: &mut egui::Ui, cell: Cell, lo: f64, hi: f64, higher_better: bool) {
+    let (fill, text) = match cell {
+        Cell::Value(v) => {
             let t = if hi > lo { (v - lo) / (hi - lo) } else { 1.0 };
             let good = if higher_better { t } else { 1.0 - t } as f32;
             (palette::heat_color(good), format!("{v:.3}"))
         }
-        None => (palette::HEAT_FAILED, "failed".to_owned()),
+        Cell::Failed => (palette::HEAT_FAILED, "failed".to_owned()),
+        Cell::NotYet => (Color32::TRANSPARENT, "…".to_owned()),
+    };
+    let text_colour = if cell == Cell::NotYet {
+        ui.visuals().weak_text_color()
+    } else {
+        Color32::WHITE
     };
     egui::Frame::new()
         .fill(fill)
         .inner_margin(egui::Margin::symmetric(10, 6))
         .show(ui, |ui| {
-            ui.label(egui::RichText::new(text).color(Color32::WHITE).monospace())
+            ui.label(egui::RichText::new(text).color(text_colour).monospace())
         });
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_time_left_comes_from_the_time_so_far_and_the_share_done() {
+        let started = std::time::Instant::now().checked_sub(std::time::Duration::from_secs(60));
+        assert_eq!(time_left(started, 0.5), ", about 60 s left");
+        assert_eq!(time_left(started, 0.2), ", about 4 min left");
+        assert_eq!(time_left(started, 0.01), "", "too early to say");
+        assert_eq!(time_left(None, 0.5), "");
+    }
 
     #[test]
     fn layouts_are_read_as_the_cli_writes_them() {

@@ -6,8 +6,10 @@ use eframe::egui;
 use super::background::Dialog;
 use super::{AppCommand, PanelContext, Windows};
 
+/// The bar's controls wrap onto a second line when the window is narrow
+/// or zoomed (a projector at 150 %), so none drops off the right edge.
 pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, windows: &mut Windows) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.heading("Purchase Lab");
         ui.separator();
         playback_buttons(ui, cx);
@@ -19,12 +21,55 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, windows: &mut Windows)
         ui.separator();
         window_toggles(ui, windows);
         session_menu(ui, cx);
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            device_label(ui, cx);
-        });
     });
     lesson_banner(ui, cx, windows);
-    error_or_notice_banner(ui, cx);
+}
+
+/// The status line at the bottom of the window: the run's error, or else
+/// its notice, with "dismiss". It always takes one line, so a message
+/// arriving never moves the views under the pointer; a long one is elided
+/// with the full text on hover.
+pub fn status_line(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
+    ui.horizontal(|ui| {
+        ui.set_min_height(ui.spacing().interact_size.y);
+        // The device on the right, the message in the room left of it.
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            device_label(ui, cx);
+            ui.separator();
+            ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                message(ui, cx);
+            });
+        });
+    });
+}
+
+/// The run's error, or else its notice, with "dismiss"; "ready" when there
+/// is neither.
+fn message(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
+    let (text, colour, dismiss) = if let Some(error) = &cx.run.error {
+        (
+            error.as_str(),
+            ui.visuals().error_fg_color,
+            AppCommand::DismissError,
+        )
+    } else if let Some(notice) = &cx.run.notice {
+        (
+            notice.as_str(),
+            ui.visuals().text_color(),
+            AppCommand::DismissNotice,
+        )
+    } else {
+        ui.weak("ready");
+        return;
+    };
+    if ui.small_button("dismiss").clicked() {
+        cx.commands.push(dismiss);
+    }
+    ui.add(
+        egui::Label::new(egui::RichText::new(text).color(colour))
+            .truncate()
+            .show_tooltip_when_elided(true),
+    );
 }
 
 /// Play (or Pause while playing), Step and Reset.
@@ -86,15 +131,25 @@ fn lessons_menu(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
 /// The epoch counter, epochs per second, the pace box and "finished".
 fn progress(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
     let epoch = cx.run.epoch();
-    let of = if cx.settings.until_paused {
-        String::new()
-    } else {
-        format!(" / {}", cx.settings.train.epochs)
-    };
+    let of = cx
+        .run
+        .target_epoch
+        .map_or_else(String::new, |t| format!(" / {t}"));
     ui.label(format!("epoch {epoch}{of}"));
-    if let Some(eps) = cx.run.epochs_per_second() {
-        ui.weak(format!("{eps:.0} epochs/s"));
-    }
+    // The measured rate, only while it means something (playing), in a
+    // slot of fixed width so the bar does not reflow when it appears.
+    let rate = cx
+        .run
+        .epochs_per_second()
+        .filter(|_| cx.run.playing)
+        .map_or_else(String::new, |eps| {
+            format!("running at {} epochs/s", rate_text(eps))
+        });
+    ui.scope(|ui| {
+        ui.set_min_width(150.0);
+        ui.weak(rate)
+            .on_hover_text("Measured over the last two seconds, pacing included");
+    });
     egui::ComboBox::from_label("pace")
         .selected_text(super::settings::pace_label(cx.settings.pace))
         .show_ui(ui, |ui| {
@@ -180,7 +235,8 @@ fn session_menu(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
     });
 }
 
-/// The training device's short name, with the full description on hover.
+/// The training device's short name (in the status line), with the full
+/// description on hover.
 fn device_label(ui: &mut egui::Ui, cx: &PanelContext<'_>) {
     // The short name in the bar; the full description (adapter,
     // or why the CPU was chosen) on hover.
@@ -190,7 +246,9 @@ fn device_label(ui: &mut egui::Ui, cx: &PanelContext<'_>) {
         cx.run.device.clone()
     };
     let short = full.split(':').next().unwrap_or(&full).trim().to_owned();
-    let label = ui.weak(short);
+    let label = ui.add(
+        egui::Label::new(egui::RichText::new(short).weak()).wrap_mode(egui::TextWrapMode::Extend),
+    );
     let tip = match &cx.run.fallback {
         Some(reason) => format!("{full}\n\nTraining on the CPU because: {reason}"),
         None => full,
@@ -211,21 +269,11 @@ fn lesson_banner(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, windows: &Windows
     }
 }
 
-/// The run's error, or else its notice, with "dismiss".
-fn error_or_notice_banner(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
-    if let Some(error) = &cx.run.error {
-        ui.horizontal(|ui| {
-            ui.colored_label(ui.visuals().error_fg_color, error.as_str());
-            if ui.small_button("dismiss").clicked() {
-                cx.commands.push(AppCommand::DismissError);
-            }
-        });
-    } else if let Some(notice) = &cx.run.notice {
-        ui.horizontal(|ui| {
-            ui.label(notice.as_str());
-            if ui.small_button("dismiss").clicked() {
-                cx.commands.push(AppCommand::DismissNotice);
-            }
-        });
+/// An epochs-per-second rate: whole numbers from 10 up, one decimal below.
+fn rate_text(eps: f64) -> String {
+    if eps >= 10.0 {
+        format!("{eps:.0}")
+    } else {
+        format!("{eps:.1}")
     }
 }

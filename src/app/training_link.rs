@@ -4,12 +4,15 @@
 //! ([`RunView`]). Deciding *when* to restart is the app's logic; this file
 //! knows how to talk to the thread.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use eframe::egui;
 
 use super::settings::{ProblemChoice, Settings};
-use crate::model::run::EpochReport;
+use crate::data::prep::Part;
+use crate::model::run::{EpochReport, RunOutcome};
 use crate::model::surface::{Surface, SurfaceRequest};
 use crate::model::{BackendChoice, NetworkSpec, TrainSettings};
 use crate::worker::{Command, Event, Job, WorkerHandle};
@@ -25,32 +28,95 @@ pub struct RunView {
     pub history: Vec<EpochReport>,
     pub surface: Option<Arc<Surface>>,
     pub predictions: Option<Arc<Vec<f32>>>,
-    /// Bumped with every new set of test predictions: the network moved
+    /// Which rows `predictions` are for: validation while training, test
+    /// once the run finished or while the user watches them.
+    pub predictions_part: Part,
+    /// How the run ended (best epoch restored, threshold, test metrics);
+    /// `None` while it trains.
+    pub outcome: Option<Box<RunOutcome>>,
+    /// Bumped with every new set of predictions: the network moved
     /// on (what the metrics and the what-if answer are keyed by).
     pub predictions_version: u64,
     pub playing: bool,
     pub finished: bool,
     pub error: Option<String>,
     pub notice: Option<String>,
+    /// The epoch this run trains up to (`None`: until paused). Play on a
+    /// finished run moves it on by the run's epoch count, as the worker does.
+    pub target_epoch: Option<usize>,
+    /// The epochs each Play trains when started from a finished run.
+    epochs_per_play: Option<usize>,
+    /// When recent epochs arrived (the rate shown is the real one, pacing
+    /// and drawing included, not the time spent computing).
+    arrivals: VecDeque<(Instant, usize)>,
 }
 
+/// How far back the shown rate looks.
+const RATE_WINDOW: Duration = Duration::from_secs(2);
+/// The shortest span a rate is worked out over (a burst of epochs read in
+/// one frame has no meaningful rate).
+const RATE_MIN_SPAN: Duration = Duration::from_millis(250);
+
 impl RunView {
-    /// Epochs per second over the last few epochs.
+    /// Epochs per second as they arrived over the last two seconds; `None`
+    /// until a quarter of a second's worth has arrived.
+    ///
+    /// Epochs are timed as the UI reads them, several per frame when frames
+    /// are slow: the count starts after the oldest frame's batch (the
+    /// epochs in it trained before its time), so a batch never inflates
+    /// the rate.
     pub fn epochs_per_second(&self) -> Option<f64> {
-        let recent: Vec<f64> = self
-            .history
+        let front = self.arrivals.front()?.0;
+        let first = self
+            .arrivals
             .iter()
-            .rev()
-            .take(10)
-            .map(|r| r.seconds)
-            .collect();
-        let total: f64 = recent.iter().sum();
-        (total > 0.0).then(|| recent.len() as f64 / total)
+            .take_while(|(t, _)| *t == front)
+            .last()?;
+        let last = self.arrivals.back()?;
+        let span = last.0.duration_since(first.0);
+        (span >= RATE_MIN_SPAN).then(|| (last.1 - first.1) as f64 / span.as_secs_f64())
     }
 
     /// The epoch reached (0 before the first).
     pub fn epoch(&self) -> usize {
         self.history.last().map_or(0, |r| r.epoch)
+    }
+
+    /// An epoch's report arrived from the training thread.
+    pub fn push_epoch(&mut self, report: EpochReport) {
+        let now = Instant::now();
+        self.arrivals.push_back((now, report.epoch));
+        while self
+            .arrivals
+            .front()
+            .is_some_and(|(t, _)| now.duration_since(*t) > RATE_WINDOW)
+        {
+            self.arrivals.pop_front();
+        }
+        self.history.push(report);
+    }
+
+    /// The curves begin again (a fresh network).
+    pub fn clear_epochs(&mut self) {
+        self.history.clear();
+        self.arrivals.clear();
+        self.predictions = None;
+        self.outcome = None;
+    }
+
+    /// Training goes on from here (Play, Step): a run at or past its target
+    /// gets a new one, the worker's rule in `worker::session`.
+    fn continue_training(&mut self, one_epoch: bool) {
+        let epoch = self.epoch();
+        if self.target_epoch.is_some_and(|t| epoch >= t) {
+            self.target_epoch = if one_epoch {
+                Some(epoch + 1)
+            } else {
+                self.epochs_per_play.map(|n| epoch + n)
+            };
+        }
+        // Pauses and steps leave gaps that are not the training rate.
+        self.arrivals.clear();
     }
 }
 
@@ -106,10 +172,22 @@ impl<T: PartialEq + Clone> LastSent<T> {
     }
 }
 
+/// What the decision threshold was chosen for: the data and the question
+/// asked of it. A new one starts the threshold afresh.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThresholdFor {
+    pub data_version: u64,
+    pub target: String,
+    pub positive: String,
+}
+
 pub struct TrainingLink {
     worker: Option<WorkerHandle>,
+    /// What the threshold was last set for (`None` before any data).
+    threshold_for: Option<ThresholdFor>,
     applied: Option<Applied>,
     pace: LastSent<Option<f64>>,
+    watch_test: LastSent<bool>,
     learning_rate: LastSent<f64>,
     surface: LastSent<Option<SurfaceRequest>>,
     run: RunView,
@@ -128,8 +206,10 @@ impl TrainingLink {
         learning_rate.update(&settings.train.learning_rate);
         TrainingLink {
             worker,
+            threshold_for: None,
             applied: None,
             pace: LastSent::default(),
+            watch_test: LastSent::default(),
             learning_rate,
             surface: LastSent::default(),
             run: RunView {
@@ -160,6 +240,7 @@ impl TrainingLink {
     pub fn play(&mut self) {
         self.run.playing = true;
         self.run.finished = false;
+        self.run.continue_training(false);
         self.send(Command::Resume);
     }
 
@@ -170,6 +251,7 @@ impl TrainingLink {
 
     pub fn step(&mut self) {
         self.run.playing = false;
+        self.run.continue_training(true);
         self.send(Command::Step);
     }
 
@@ -190,6 +272,24 @@ impl TrainingLink {
         if self.pace.update(&pace) {
             self.send(Command::SetPace(pace));
         }
+    }
+
+    /// Sends whether the user watches the test rows, when it changed.
+    pub fn send_watch_test(&mut self, watch: bool) {
+        if self.watch_test.update(&watch) {
+            self.send(Command::WatchTestRows(watch));
+        }
+    }
+
+    /// Whether the threshold was chosen for other data or another target
+    /// or positive label (`for_now` is then remembered: the caller resets
+    /// the threshold).
+    pub fn threshold_stale(&mut self, for_now: ThresholdFor) -> bool {
+        if self.threshold_for.as_ref() == Some(&for_now) {
+            return false;
+        }
+        self.threshold_for = Some(for_now);
+        true
     }
 
     /// Whether `applied` differs from what the network was built from (it
@@ -224,8 +324,9 @@ impl TrainingLink {
     pub fn start(&mut self, mut job: Job) {
         self.surface.update(&job.surface);
         self.learning_rate.update(&job.settings.learning_rate);
-        self.run.history.clear();
-        self.run.predictions = None;
+        self.run.clear_epochs();
+        self.run.target_epoch = job.epochs;
+        self.run.epochs_per_play = job.epochs;
         self.run.surface = None;
         self.run.finished = false;
         self.run.error = None;

@@ -28,8 +28,9 @@ pub struct ViewCache {
     pub rects: ViewRects,
 }
 
-/// Test metrics at the chosen threshold, recomputed when the predictions
-/// or the threshold change.
+/// Metrics at the chosen threshold on the rows the predictions are for
+/// (validation while training, test once finished), recomputed when the
+/// predictions or the threshold change.
 #[derive(Default)]
 pub struct MetricsCache {
     key: Option<MetricsKey>,
@@ -63,7 +64,9 @@ impl MetricsCache {
             self.clear();
             return;
         };
-        if settings.problem.as_ref().is_some_and(|p| p.regression) {
+        // An untrained network's predictions are no evaluation: nothing
+        // until an epoch has run.
+        if run.history.is_empty() || settings.problem.as_ref().is_some_and(|p| p.regression) {
             self.clear();
             return;
         }
@@ -75,7 +78,7 @@ impl MetricsCache {
             return;
         }
         self.key = Some(key);
-        self.metrics =
-            ClassificationMetrics::compute(predictions, &prepared.test.y, settings.threshold).ok();
+        let actual = &prepared.part(run.predictions_part).y;
+        self.metrics = ClassificationMetrics::compute(predictions, actual, settings.threshold).ok();
     }
 }

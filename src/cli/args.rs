@@ -11,7 +11,7 @@ use super::choices::{ActivationArg, ImputeArg, OptimizerArg, ScaleArg};
 use crate::data::notes::DataNote;
 use crate::data::prep::{Problem, Recipe};
 use crate::data::{self, Table};
-use crate::model::{TrainSettings, TreeSettings};
+use crate::model::{ClassWeight, TrainSettings, TreeSettings};
 
 /// The data and the problem: shared by `train` and `sweep`.
 #[derive(Debug, Args)]
@@ -36,9 +36,13 @@ pub struct ProblemArgs {
     /// Feature columns, comma-separated (default: every other column).
     #[arg(long, value_delimiter = ',', value_name = "a,b,c")]
     pub features: Option<Vec<String>>,
-    /// Share of rows held out for testing.
+    /// Share of rows held out for testing (looked at only when a run ends).
     #[arg(long, default_value_t = 0.2)]
     pub test_fraction: f64,
+    /// Share of the other rows used for validation: curves, early
+    /// stopping, the threshold choice and sweep rankings.
+    #[arg(long, default_value_t = crate::data::prep::DEFAULT_VALID_FRACTION)]
+    pub valid_fraction: f64,
     /// Missing values: drop the rows, or fill them in.
     #[arg(long, value_enum, ignore_case = true, default_value = "median")]
     pub impute: ImputeArg,
@@ -76,6 +80,7 @@ impl ProblemArgs {
         recipe.impute = self.impute.into();
         recipe.scale = self.scale.into();
         recipe.test_fraction = self.test_fraction;
+        recipe.valid_fraction = self.valid_fraction;
         recipe.seed = seed;
         recipe.merge_label_variants = self.merge_labels;
         recipe.drop_duplicates = self.drop_duplicates;
@@ -117,6 +122,10 @@ pub struct ModelArgs {
     /// Seeds the split, the weights and the shuffling.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Classification: weight each class's loss: none, balanced
+    /// (n / (2 · rows of the class)) or NEG:POS such as 1:3.
+    #[arg(long, default_value = "none", value_name = "none|balanced|NEG:POS")]
+    pub class_weight: ClassWeight,
 }
 
 impl ModelArgs {

@@ -48,6 +48,15 @@ choice! {
     }
 }
 
+/// `export --format`: the file format written (one for now; a format
+/// for another runtime is one more variant).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormatArg {
+    /// ONNX: the pipeline and model as one graph (onnxruntime, Spark).
+    #[value(name = "onnx")]
+    Onnx,
+}
+
 choice! {
     /// `--model`: the model family (`gbm`: gradient-boosted trees).
     ModelArg => Family {

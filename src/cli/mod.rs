@@ -15,20 +15,27 @@ use clap::{Parser, Subcommand};
 pub mod args;
 mod bench;
 pub mod choices;
+mod cross_validate;
 mod evaluate;
+mod export;
 mod generate;
 mod inspect;
 pub mod output;
 mod predict;
+#[cfg(feature = "serve")]
+mod serve;
 mod sweep;
 mod train;
 
 pub use args::parse_hidden;
 pub use bench::BenchArgs;
 pub use evaluate::EvaluateArgs;
+pub use export::ExportArgs;
 pub use generate::GenerateArgs;
 pub use inspect::{InspectArgs, format_head, format_summary};
 pub use predict::PredictArgs;
+#[cfg(feature = "serve")]
+pub use serve::ServeArgs;
 pub use sweep::{SweepArgs, format_sweep};
 pub use train::{TrainArgs, format_metrics};
 
@@ -65,6 +72,11 @@ pub enum Command {
     Predict(PredictArgs),
     /// Gains and lift, profit, calibration, importance and partial dependence of a saved model on customers with known outcomes.
     Evaluate(Box<EvaluateArgs>),
+    /// Write a saved model (pipeline and network) in another runtime's format: ONNX.
+    Export(ExportArgs),
+    /// Serve a saved model over HTTP under SageMaker's inference contract (GET /ping, POST /invocations).
+    #[cfg(feature = "serve")]
+    Serve(ServeArgs),
     /// Time the fixed workloads (training, surface, CSV load) and print the figures.
     Bench(BenchArgs),
 }
@@ -83,6 +95,9 @@ pub fn run(command: Command) -> Result<()> {
         Command::Sweep(args) => sweep::sweep(&args),
         Command::Predict(args) => predict::predict(&args),
         Command::Evaluate(args) => evaluate::evaluate(&args),
+        Command::Export(args) => export::export(&args),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve::serve(&args),
         Command::Bench(args) => bench::bench(&args),
     }
 }

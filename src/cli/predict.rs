@@ -50,7 +50,9 @@ pub struct PredictArgs {
     #[arg(short, long, value_name = "OUT.csv")]
     pub output: Option<PathBuf>,
     /// Classification: probability at or above which a row is labelled
-    /// positive (default 0.5). An error for a regression model.
+    /// positive (default: the threshold saved with the model, chosen on
+    /// validation rows for the best F1; 0.5 for older files). An error for
+    /// a regression model.
     #[arg(long)]
     pub threshold: Option<f64>,
     #[arg(long, value_enum, ignore_case = true, default_value = "auto")]
@@ -88,9 +90,10 @@ struct PredictSummary<'a> {
     report: Option<&'a ScoringReport>,
 }
 
-/// The classification threshold: `--threshold` (a probability) or the
-/// default; an error for a regression model given one.
-fn threshold(args: &PredictArgs, classification: bool) -> Result<f64> {
+/// The classification threshold: `--threshold` (a probability), else the
+/// one the model file carries (chosen on validation rows), else 0.5; an
+/// error for a regression model given one.
+fn threshold(args: &PredictArgs, classification: bool, saved: Option<f64>) -> Result<f64> {
     match (args.threshold, classification) {
         (Some(_), false) => bail!(
             "--threshold applies to classification, but `{}` is a regression model (it predicts a value)",
@@ -99,7 +102,7 @@ fn threshold(args: &PredictArgs, classification: bool) -> Result<f64> {
         (Some(t), true) if !(0.0..=1.0).contains(&t) => {
             bail!("--threshold must be a probability between 0 and 1, not {t}")
         }
-        (t, _) => Ok(t.unwrap_or(DEFAULT_THRESHOLD)),
+        (t, _) => Ok(t.or(saved).unwrap_or(DEFAULT_THRESHOLD)),
     }
 }
 
@@ -182,7 +185,7 @@ pub(super) fn predict(args: &PredictArgs) -> Result<()> {
         .encoding
         .class_names()
         .map(|(p, n)| (p.to_owned(), n));
-    let threshold = threshold(args, classes.is_some())?;
+    let threshold = threshold(args, classes.is_some(), bundle.meta.threshold)?;
     let options = scoring_options(args);
 
     if let Some(out) = args.output.as_ref().filter(|_| !to_stdout)

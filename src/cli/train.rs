@@ -1,6 +1,10 @@
 //! `purchase-lab train`: train one model (a network, or boosted trees with
-//! `--model gbm`) on a CSV file, print its test metrics (or one JSON
-//! object), save the model and the per-epoch (per-round) history.
+//! `--model gbm`) on a CSV file's training rows, judge each epoch (round)
+//! on the validation rows, stop early and restore the best weights (trees),
+//! choose the threshold on validation rows, then print the test metrics (or
+//! one JSON object), save the model and the per-epoch (per-round) history.
+//! `--cv K` adds k-fold cross-validation; `--export-split` writes the rows'
+//! parts and folds for the same-folds comparison script.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,9 +21,10 @@ use crate::data::notes::DataNote;
 use crate::data::prep::Recipe;
 use crate::data::{self, Table};
 use crate::model::bundle::Bundle;
-use crate::model::run::{DEFAULT_THRESHOLD, Metrics, TrainingRun};
+use crate::model::run::{Metrics, RunOutcome, TrainingRun};
+use crate::model::spec::FittedKeep;
 use crate::model::{
-    ComputeKind, Family, ModelSpec, NetworkSpec, Task, TrainSettings, select_device,
+    ClassWeight, ComputeKind, Family, ModelSpec, NetworkSpec, Task, TrainSettings, select_device,
 };
 use crate::tune;
 
@@ -43,14 +48,33 @@ pub struct TrainArgs {
     /// Learning rate [default: 0.001 for a network, 0.1 for trees].
     #[arg(long)]
     pub lr: Option<f64>,
-    #[arg(long, default_value_t = TrainSettings::default().batch_size)]
-    pub batch: usize,
-    #[arg(long, default_value_t = TrainSettings::default().epochs)]
-    pub epochs: usize,
+    /// Rows per mini-batch (default: 32, smaller for small files so an
+    /// epoch has at least 16 steps).
+    #[arg(long)]
+    pub batch: Option<usize>,
+    /// The most epochs to train (default: at least 200, and enough for
+    /// 6,000 optimizer steps); early stopping usually ends the run first.
+    /// Boosted trees train --trees rounds instead.
+    #[arg(long)]
+    pub epochs: Option<usize>,
     /// Early stopping: stop once validation loss has not improved for N
-    /// epochs (rounds).
-    #[arg(long, value_name = "N")]
+    /// epochs (rounds) and restore the best epoch's weights (round's
+    /// trees). Default for a network: on, with N covering 600 optimizer
+    /// steps, 10 to 100 epochs; for trees: off.
+    #[arg(long, value_name = "N", conflicts_with = "no_early_stop")]
     pub patience: Option<usize>,
+    /// Train every epoch up to --epochs and keep the last weights.
+    #[arg(long)]
+    pub no_early_stop: bool,
+    /// Also run K-fold cross-validation on the training and validation
+    /// rows (the test rows stay out) and print each metric's mean and
+    /// standard deviation over the folds.
+    #[arg(long, value_name = "K")]
+    pub cv: Option<usize>,
+    /// Write every usable row's part (train, validation, test) and, with
+    /// --cv, its fold, with the recipe, as JSON for scripts/compare_peers.py.
+    #[arg(long, value_name = "split.json")]
+    pub export_split: Option<PathBuf>,
     #[command(flatten)]
     pub model: ModelArgs,
     #[command(flatten)]
@@ -80,13 +104,29 @@ struct TrainSummary<'a> {
     epochs: usize,
     train_seconds: f64,
     train_rows: usize,
+    valid_rows: usize,
     test_rows: usize,
     features: usize,
+    /// Batch size, epoch cap and patience as used (a network's fitted to
+    /// the data unless given; trees: no batches, the cap is --trees).
+    batch_size: Option<usize>,
+    epoch_cap: usize,
+    patience: Option<usize>,
     train_loss: Option<f64>,
     valid_loss: Option<f64>,
     stopped_early: bool,
     best_epoch: Option<usize>,
+    /// Whether the best epoch's weights were put back.
+    restored_best: bool,
+    /// Classification: the threshold chosen on validation rows (best F1),
+    /// at which `validation` and `test` are computed.
+    threshold: Option<f64>,
+    class_weights: Option<[f32; 2]>,
+    validation: TestMetrics,
     test: TestMetrics,
+    /// With --cv: mean and standard deviation of each metric over folds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cross_validation: Option<crate::tune::cv::CvSummary>,
     model: Option<&'a Path>,
     feature_columns: Vec<&'a str>,
     notes: &'a [DataNote],
@@ -143,32 +183,61 @@ impl TrainArgs {
         Ok(spec)
     }
 
-    fn settings(&self) -> Result<TrainSettings> {
-        let settings = TrainSettings {
-            optimizer: self.model.optimizer.into(),
-            learning_rate: self.lr.unwrap_or(TrainSettings::default().learning_rate),
-            batch_size: self.batch,
-            epochs: self.epochs,
-            l2: self.model.network_l2(),
-            seed: self.model.seed,
-            early_stopping: self.patience,
-            ..TrainSettings::default()
-        };
+    /// The settings for `n_train` training rows: the flags given, the
+    /// rest fitted to the data ([`TrainSettings::fitted_to`]).
+    pub(super) fn settings(&self, n_train: usize) -> Result<TrainSettings> {
+        let (given, keep) = self.given_settings();
+        let settings = given.fitted_to(n_train, keep);
         settings.validate()?;
         Ok(settings)
     }
 
-    /// What `--model` asks to train, with its settings. Errors: a value
-    /// out of range, named.
-    fn model_spec(&self) -> Result<ModelSpec> {
+    /// The settings the flags give (defaults where absent) and which of
+    /// them the user chose, for [`TrainSettings::fitted_to`].
+    pub(super) fn given_settings(&self) -> (TrainSettings, FittedKeep) {
+        let defaults = TrainSettings::default();
+        let given = TrainSettings {
+            optimizer: self.model.optimizer.into(),
+            learning_rate: self.lr.unwrap_or(defaults.learning_rate),
+            batch_size: self.batch.unwrap_or(defaults.batch_size),
+            epochs: self.epochs.unwrap_or(defaults.epochs),
+            l2: self.model.network_l2(),
+            seed: self.model.seed,
+            early_stopping: self.patience,
+            class_weight: self.model.class_weight,
+            ..defaults
+        };
+        let keep = FittedKeep {
+            batch_size: self.batch.is_some(),
+            epochs: self.epochs.is_some(),
+            early_stopping: self.patience.is_some() || self.no_early_stop,
+        };
+        (given, keep)
+    }
+
+    /// What `--model` asks to train for `n_train` training rows, with its
+    /// settings: a network's fitted to the data ([`Self::settings`]), the
+    /// trees' as given (their own defaults). Errors: a value out of range,
+    /// named; class weights for trees, which do not weight classes.
+    pub(super) fn model_spec(&self, n_train: usize) -> Result<ModelSpec> {
         Ok(match self.model_family {
             ModelArg::Network => ModelSpec::Network {
                 spec: self.spec()?,
-                settings: self.settings()?,
+                settings: self.settings(n_train)?,
             },
-            ModelArg::Gbm => ModelSpec::Trees {
-                settings: self.trees.settings(self.lr, &self.model, self.patience)?,
-            },
+            ModelArg::Gbm => {
+                if self.model.class_weight != ClassWeight::None {
+                    anyhow::bail!("--class-weight: boosted trees do not weight classes");
+                }
+                let patience = if self.no_early_stop {
+                    None
+                } else {
+                    self.patience
+                };
+                ModelSpec::Trees {
+                    settings: self.trees.settings(self.lr, &self.model, patience)?,
+                }
+            }
         })
     }
 
@@ -212,7 +281,8 @@ impl TrainArgs {
 pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let table = load(&args.problem.data)?;
     let recipe = args.problem.recipe(&table, args.model.seed);
-    let model = args.model_spec()?;
+    // Checked before the data is read: a bad flag is said at once.
+    args.model_spec(1)?;
     args.check_out()?;
     let mut notes = args.data_notes(&table, &recipe);
     if !args.json {
@@ -222,16 +292,26 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     if !args.json {
         print_notes(&prepared.notes);
     }
+    if let Some(path) = &args.export_split {
+        super::cross_validate::export_split(&table, &recipe, args.cv, path)?;
+    }
+    let model = args.model_spec(prepared.train.x.rows)?;
     notes.extend(prepared.notes.iter().cloned());
     let device = select_device(args.backend.into())?;
     if !args.json {
         eprintln!("device: {}", device.description);
         eprintln!("data: {}", describe_prepared(&prepared));
     }
+    let cross_validation = match args.cv {
+        Some(k) => Some(super::cross_validate::cross_validate(
+            &table, &recipe, &model, args, k, &device,
+        )?),
+        None => None,
+    };
     let mut run = TrainingRun::with_model(prepared, &model, &device)?;
 
     let start = std::time::Instant::now();
-    let failure = train_epochs(&mut run, model.units(), !args.json);
+    let failure = train_epochs(&mut run, model.epoch_cap(), !args.json);
     let train_seconds = start.elapsed().as_secs_f64();
 
     if let Some(path) = &args.history {
@@ -240,10 +320,11 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     if let Some(e) = failure {
         return Err(e.into());
     }
+    let outcome = run.finish()?;
     if let Some(path) = &args.out {
         Bundle::from_run(&run, &recipe)?.save(path)?;
     }
-    let metrics = run.test_metrics(DEFAULT_THRESHOLD)?;
+    let metrics = &outcome.test_metrics;
     let mut out = std::io::stdout().lock();
     if args.json {
         let last = run.history().last();
@@ -258,29 +339,35 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
             epochs: run.epoch(),
             train_seconds,
             train_rows: run.prepared().train.x.rows,
+            valid_rows: run.prepared().valid.x.rows,
             test_rows: run.prepared().test.x.rows,
             features: run.prepared().pipeline.n_features(),
+            batch_size: match &model {
+                ModelSpec::Network { settings, .. } => Some(settings.batch_size),
+                ModelSpec::Trees { .. } => None,
+            },
+            epoch_cap: model.epoch_cap(),
+            patience: model.patience(),
             train_loss: last.map(|r| r.train_loss),
             valid_loss: last.map(|r| r.valid_loss),
             stopped_early: run.stopped_early(),
             best_epoch: run.best_epoch(),
-            test: TestMetrics::from(&metrics),
+            restored_best: outcome.restored_best,
+            threshold: outcome.threshold,
+            class_weights: outcome.class_weights,
+            validation: TestMetrics::from(&outcome.valid_metrics),
+            test: TestMetrics::from(metrics),
+            cross_validation,
             model: args.out.as_deref(),
             feature_columns: run.prepared().pipeline.input_columns().collect(),
             notes: &notes,
         };
         write_json_line(&mut out, &summary)?;
     } else {
-        writeln!(
-            out,
-            "trained {} {}s in {train_seconds:.2} s",
-            run.epoch(),
-            run.learner().unit().name()
-        )?;
-        if let Some(stop) = run.early_stop() {
-            writeln!(out, "{stop}")?;
+        write_text_summary(&mut out, &run, &model, &outcome, train_seconds)?;
+        if let Some(cv) = &cross_validation {
+            write!(out, "{cv}")?;
         }
-        write!(out, "{}", format_metrics(&metrics))?;
         if let Some(path) = &args.out {
             writeln!(out, "model saved to {}", path.display())?;
         }
@@ -288,10 +375,66 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     Ok(())
 }
 
+/// What `train` prints without --json: the budget used, the early stop and
+/// restored epoch, class weights, the chosen threshold, then validation and
+/// test metrics.
+fn write_text_summary(
+    out: &mut impl Write,
+    run: &TrainingRun,
+    model: &ModelSpec,
+    outcome: &RunOutcome,
+    train_seconds: f64,
+) -> std::io::Result<()> {
+    let unit = run.learner().unit().name();
+    let batch = match model {
+        ModelSpec::Network { settings, .. } => format!("batch {}, ", settings.batch_size),
+        ModelSpec::Trees { .. } => String::new(),
+    };
+    writeln!(
+        out,
+        "trained {} {unit}s in {train_seconds:.2} s ({batch}cap {} {unit}s, {})",
+        run.epoch(),
+        model.epoch_cap(),
+        model.patience().map_or_else(
+            || "no early stopping".to_owned(),
+            |p| format!("patience {p} {unit}s")
+        )
+    )?;
+    if let Some(stop) = run.early_stop() {
+        writeln!(out, "{stop}")?;
+    }
+    if let Some(best) = outcome.best_epoch.filter(|_| outcome.restored_best) {
+        let what = match model.family() {
+            Family::Network => "weights",
+            Family::Trees => "trees",
+        };
+        writeln!(
+            out,
+            "restored the {what} of {unit} {best} (lowest validation loss)"
+        )?;
+    }
+    if let Some(w) = outcome.class_weights {
+        writeln!(
+            out,
+            "class weights: negative {:.3}, positive {:.3}",
+            w[0], w[1]
+        )?;
+    }
+    if let Some(t) = outcome.threshold {
+        writeln!(out, "threshold {t:.3}: the best F1 on the validation rows")?;
+    }
+    write!(
+        out,
+        "{}",
+        format_metrics_on("validation", &outcome.valid_metrics)
+    )?;
+    write!(out, "{}", format_metrics(&outcome.test_metrics))
+}
+
 /// Trains up to `epochs` epochs (fewer when early stopping ends the run)
 /// with a progress bar on standard error when `show_progress`; the error
 /// that ended training early, if any (the history so far is kept).
-fn train_epochs(
+pub(super) fn train_epochs(
     run: &mut TrainingRun,
     epochs: usize,
     show_progress: bool,
@@ -327,24 +470,29 @@ fn train_epochs(
 
 /// Test metrics as readable lines.
 pub fn format_metrics(metrics: &Metrics) -> String {
+    format_metrics_on("test", metrics)
+}
+
+/// Metrics on the named part of the split as readable lines.
+pub fn format_metrics_on(part: &str, metrics: &Metrics) -> String {
     match metrics {
         Metrics::Classification(m) => {
             let [[tn, fp], [fn_, tp]] = m.confusion;
             let auc = m.auc.map_or_else(
-                || "n/a (one class in the test set)".to_owned(),
+                || format!("n/a (one class in the {part} rows)"),
                 |a| format!("{a:.3}"),
             );
             let precision = m
                 .precision_if_defined()
                 .map_or_else(|| "undefined".to_owned(), |p| format!("{p:.3}"));
             let mut text = format!(
-                "test accuracy {:.3}  precision {precision}  recall {:.3}  F1 {:.3}  ROC AUC {auc}\n\
+                "{part} accuracy {:.3}  precision {precision}  recall {:.3}  F1 {:.3}  ROC AUC {auc}\n\
                  confusion (rows actual, columns predicted): [[{tn}, {fp}], [{fn_}, {tp}]]\n",
                 m.accuracy, m.recall, m.f1
             );
             if !m.precision_defined() {
                 text.push_str(&format!(
-                    "no test row was predicted positive at threshold {:.2}, so precision is undefined (not 0); \
+                    "no {part} row was predicted positive at threshold {:.2}, so precision is undefined (not 0); \
                      lower the threshold (the window's threshold slider, or predict --threshold)\n",
                     m.threshold
                 ));
@@ -352,7 +500,7 @@ pub fn format_metrics(metrics: &Metrics) -> String {
             text
         }
         Metrics::Regression(m) => format!(
-            "test MAE {:.4}  RMSE {:.4}  R² {}\n",
+            "{part} MAE {:.4}  RMSE {:.4}  R² {}\n",
             m.mae,
             m.rmse,
             m.r2.map_or_else(|| "n/a (constant target)".to_owned(), |r| format!("{r:.3}"))

@@ -82,8 +82,14 @@ pub struct BundleMeta {
     pub epochs_trained: usize,
     /// `(mean, std)` that map regression outputs back to target units.
     pub target_scale: Option<(f64, f64)>,
-    /// Test-split metrics at the end of training.
+    /// Test metrics of the finished run at `threshold`; `None` for a model
+    /// saved before its run finished (the test rows were not looked at).
     pub metrics: Option<Metrics>,
+    /// Classification: the threshold chosen on the validation rows (best
+    /// F1) when the run finished; scoring uses it unless told otherwise.
+    /// Absent in files written before it existed and for unfinished runs.
+    #[serde(default)]
+    pub threshold: Option<f64>,
     /// The device it was trained on, as shown to the user.
     pub device: String,
     /// What the training rows looked like, for the scoring report (absent
@@ -107,6 +113,9 @@ struct BundleMetaV1 {
     epochs_trained: usize,
     target_scale: Option<(f64, f64)>,
     metrics: Option<Metrics>,
+    /// Written by version 1 files once the three-way split came (issue 14).
+    #[serde(default)]
+    threshold: Option<f64>,
     device: String,
     #[serde(default)]
     profile: Option<crate::data::profile::TrainingProfile>,
@@ -133,6 +142,7 @@ impl BundleMetaV1 {
             epochs_trained: self.epochs_trained,
             target_scale: self.target_scale,
             metrics: self.metrics,
+            threshold: self.threshold,
             device: self.device,
             profile: self.profile,
         })
@@ -158,7 +168,8 @@ impl Bundle {
                 pipeline: run.prepared().pipeline.clone(),
                 epochs_trained: learner.completed(),
                 target_scale: run.target_scale(),
-                metrics: run.history().last().map(|r| r.metrics.clone()),
+                metrics: run.outcome().map(|o| o.test_metrics.clone()),
+                threshold: run.outcome().and_then(|o| o.threshold),
                 device: run.device_description().to_owned(),
                 profile: run.prepared().profile.clone(),
             },
@@ -284,6 +295,23 @@ impl LoadedModel {
         self.meta.pipeline.constrain_predictions(&mut out);
         Ok(out)
     }
+
+    /// Every layer's weights (hidden layers, then the output), for the
+    /// ONNX export; `None` for a family without layers.
+    ///
+    /// # Errors
+    /// Weights that cannot be read back from the device.
+    pub fn layer_weights(&self) -> Result<Option<Vec<super::family::LayerWeights>>, TrainError> {
+        // The diagram carries the weights; one row of zeros is the
+        // cheapest input it accepts.
+        let n = self.meta.pipeline.n_features();
+        let x = crate::data::prep::Matrix {
+            data: vec![0.0; n],
+            rows: 1,
+            cols: n,
+        };
+        Ok(self.scorer.diagram(&x)?.map(|d| d.weights))
+    }
 }
 
 struct Reader<'a> {
@@ -377,6 +405,7 @@ mod tests {
             epochs_trained: 3,
             target_scale: None,
             metrics: None,
+            threshold: Some(0.37),
             device: "CPU".into(),
             profile: prepared.profile,
         }

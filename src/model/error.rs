@@ -40,4 +40,9 @@ pub enum TrainError {
     Backend(String),
     #[error("the saved weights do not fit this network: {0}")]
     Weights(String),
+    #[error("{family} models do not support {what}")]
+    Unsupported {
+        family: &'static str,
+        what: &'static str,
+    },
 }

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::TrainError;
 use super::gbm::TreeSettings;
-use super::spec::{NetworkSpec, Task, TrainSettings};
+use super::spec::{ClassWeight, NetworkSpec, Task, TrainSettings};
 use crate::data::prep::Matrix;
 
 /// Which kind of model; written in model files (files from before the tag
@@ -96,11 +96,21 @@ impl ModelSpec {
         }
     }
 
-    /// Units (epochs, rounds) a run trains unless it stops early.
-    pub fn units(&self) -> usize {
+    /// The most units (epochs, rounds) a run of this model trains: the
+    /// network's epochs, the number of trees (boosting rounds).
+    pub fn epoch_cap(&self) -> usize {
         match self {
             ModelSpec::Network { settings, .. } => settings.epochs,
             ModelSpec::Trees { settings } => settings.trees,
+        }
+    }
+
+    /// How classes are weighted in the loss; `None` for families without
+    /// class weights.
+    pub fn class_weight(&self) -> Option<ClassWeight> {
+        match self {
+            ModelSpec::Network { settings, .. } => Some(settings.class_weight),
+            ModelSpec::Trees { .. } => None,
         }
     }
 }
@@ -184,4 +194,21 @@ pub trait Learner: Scorer {
     /// The trained parameters, for the model file; [`ModelSpec::open`] reads
     /// them back.
     fn save(&self) -> Result<Vec<u8>, TrainError>;
+
+    /// Puts back parameters from [`save`](Self::save) of this same learner:
+    /// early stopping restores the best unit's weights with it. The count
+    /// of completed units is kept (the curves go on from there); optimizer
+    /// state may start afresh. Errors: bytes of another model.
+    fn restore(&mut self, bytes: &[u8]) -> Result<(), TrainError>;
+
+    /// Weights each class's loss from the next unit on (classification:
+    /// `[negative, positive]`, both finite and positive; see
+    /// [`ClassWeight`](super::spec::ClassWeight)). Families that cannot
+    /// weight classes refuse.
+    fn set_class_weights(&mut self, _weights: [f32; 2]) -> Result<(), TrainError> {
+        Err(TrainError::Unsupported {
+            family: self.unit().name(),
+            what: "class weights",
+        })
+    }
 }

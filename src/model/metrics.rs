@@ -195,6 +195,47 @@ fn trapezoid(points: &[(f64, f64)]) -> f64 {
         .sum()
 }
 
+/// The decision threshold that maximises F1 on `probabilities` against
+/// `labels` (a label `>= 0.5` is positive), and that F1.
+///
+/// Every cut between two distinct scores is tried: rows scoring at or above
+/// it are predicted positive. The threshold returned lies halfway between
+/// the lowest score predicted positive and the next lower score (half the
+/// lowest score when every row is predicted positive), so it separates the
+/// same rows on these data while not sitting on a score. Ties in F1 keep
+/// the higher threshold (fewer customers contacted). `None` when there is
+/// no positive label or no row.
+pub fn best_f1_threshold(probabilities: &[f32], labels: &[f32]) -> Option<(f64, f64)> {
+    let positives = labels.iter().filter(|&&y| is_positive(y)).count();
+    if positives == 0 || probabilities.len() != labels.len() {
+        return None;
+    }
+    let mut order: Vec<usize> = (0..probabilities.len()).collect();
+    order.sort_by(|&a, &b| probabilities[b].total_cmp(&probabilities[a]));
+    let (mut tp, mut fp) = (0usize, 0usize);
+    let mut best: Option<(f64, f64)> = None;
+    let mut i = 0;
+    while i < order.len() {
+        let score = probabilities[order[i]];
+        // Every row with this score goes to the positive side together.
+        while i < order.len() && probabilities[order[i]] == score {
+            if is_positive(labels[order[i]]) {
+                tp += 1;
+            } else {
+                fp += 1;
+            }
+            i += 1;
+        }
+        let f1 = 2.0 * tp as f64 / (2 * tp + fp + (positives - tp)) as f64;
+        let next = order.get(i).map_or(0.0, |&r| f64::from(probabilities[r]));
+        let threshold = (f64::from(score) + next) / 2.0;
+        if best.is_none_or(|(_, b)| f1 > b) {
+            best = Some((threshold, f1));
+        }
+    }
+    best
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,5 +344,27 @@ mod tests {
         assert!(close(m.mae, 1.0));
         let m = RegressionMetrics::compute(&[], &[]).unwrap();
         assert_eq!((m.mae, m.rmse, m.r2), (0.0, 0.0, None));
+    }
+
+    #[test]
+    fn best_f1_threshold_is_found_by_hand_and_separates_the_same_rows() {
+        // Scores 0.9 (pos), 0.8 (neg), 0.7 (pos), 0.4 (pos), 0.2 (neg).
+        // Cuts: {0.9}: F1 = 2/(2+0+2) = 0.5; {0.9,0.8}: 2/(2+1+2) = 0.4;
+        // {..0.7}: 4/(4+1+1) = 0.667; {..0.4}: 6/(6+1+0) = 0.857;
+        // all: 6/(6+2) = 0.75. Best: cut below 0.4, halfway to 0.2.
+        let p = [0.2f32, 0.9, 0.4, 0.8, 0.7];
+        let y = [0.0f32, 1.0, 1.0, 0.0, 1.0];
+        let (threshold, f1) = best_f1_threshold(&p, &y).unwrap();
+        assert!((threshold - 0.3).abs() < 1e-6, "{threshold}");
+        assert!((f1 - 6.0 / 7.0).abs() < 1e-12);
+        let m = ClassificationMetrics::compute(&p, &y, threshold).unwrap();
+        assert!(
+            (m.f1 - f1).abs() < 1e-12,
+            "the metrics at that threshold agree"
+        );
+        assert_eq!(best_f1_threshold(&p, &[0.0; 5]), None);
+        // Tied scores move together; ties in F1 keep the higher threshold.
+        let (t, _) = best_f1_threshold(&[0.6, 0.6, 0.1], &[1.0, 0.0, 0.0]).unwrap();
+        assert!((t - 0.35).abs() < 1e-6, "{t}");
     }
 }

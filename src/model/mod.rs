@@ -17,6 +17,7 @@
 //! - [`run`]: a [`run::TrainingRun`]: learner + prepared data + test metrics.
 //! - [`surface`]: the decision surface over two features, as plain values.
 //! - [`bundle`]: a trained model as one file.
+//! - [`onnx`]: a model file's pipeline and network as one ONNX graph.
 
 mod build;
 pub mod bundle;
@@ -26,6 +27,7 @@ pub mod family;
 pub mod gbm;
 pub mod metrics;
 pub mod mlp;
+pub mod onnx;
 pub mod run;
 pub mod spec;
 pub mod surface;
@@ -36,4 +38,6 @@ pub use family::{Diagram, Family, LayerWeights, Learner, ModelSpec, Scorer, Trai
 pub use gbm::{TreeSettings, TreeSettingsError};
 pub use metrics::{ClassificationMetrics, MetricsError, RegressionMetrics};
 pub use mlp::{EngineKind, Mlp, Trainer, TrainingEngine};
-pub use spec::{Activation, NetworkSpec, OptimizerKind, SpecError, Task, TrainSettings};
+pub use spec::{
+    Activation, ClassWeight, NetworkSpec, OptimizerKind, SpecError, Task, TrainSettings,
+};

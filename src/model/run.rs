@@ -1,7 +1,13 @@
 //! A training run on prepared data: a [`Learner`] of any family plus what
-//! turns its raw numbers into what a user reads (metrics on the test split, regression
-//! values in the target's own units). The worker thread and the `train`
-//! command both drive this, so the app and the CLI train identically.
+//! turns its raw numbers into what a user reads (metrics, regression values
+//! in the target's own units). The worker thread, the `train` command and
+//! sweeps all drive this, so they train identically.
+//!
+//! Honest evaluation: the model learns from the training rows; every epoch
+//! is judged on the validation rows (curves, early stopping, rankings); the
+//! test rows are looked at only by [`TrainingRun::finish`] (or every epoch
+//! when a user asks to watch them, labelled as such), after the best
+//! weights were restored and the threshold was chosen on validation rows.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -12,9 +18,9 @@ use thiserror::Error;
 use super::device::SelectedDevice;
 use super::error::TrainError;
 use super::family::{Learner, ModelSpec};
-use super::metrics::{ClassificationMetrics, MetricsError, RegressionMetrics};
+use super::metrics::{ClassificationMetrics, MetricsError, RegressionMetrics, best_f1_threshold};
 use super::spec::{NetworkSpec, Task, TrainSettings};
-use crate::data::prep::{Matrix, Prepared, TargetEncoding};
+use crate::data::prep::{Dataset, Matrix, Prepared, TargetEncoding};
 
 /// Default decision threshold for classification metrics.
 pub const DEFAULT_THRESHOLD: f64 = 0.5;
@@ -25,9 +31,11 @@ pub enum RunError {
     Train(#[from] TrainError),
     #[error("cannot compute metrics: {0}")]
     Metrics(#[from] MetricsError),
+    #[error("the run has not trained an epoch yet")]
+    NotTrained,
 }
 
-/// Test-split quality after an epoch.
+/// Quality on one part of the split (validation or test rows).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "task", rename_all = "lowercase")]
 pub enum Metrics {
@@ -62,9 +70,14 @@ pub struct EpochReport {
     /// Mean loss over the epoch's training batches (BCE, or MSE on the
     /// standardized target for regression).
     pub train_loss: f64,
-    /// The same loss on the test split, after the epoch.
+    /// The same loss on the validation rows, after the epoch.
     pub valid_loss: f64,
+    /// Validation metrics after the epoch (classification at threshold 0.5).
     pub metrics: Metrics,
+    /// Test metrics after the epoch, only when the user asked to watch the
+    /// test rows live ([`TrainingRun::watch_test_rows`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_metrics: Option<Metrics>,
     /// Seconds this epoch took, training and evaluation.
     pub seconds: f64,
 }
@@ -101,16 +114,39 @@ impl std::fmt::Display for EarlyStop {
     }
 }
 
+/// How a run ended: what [`TrainingRun::finish`] reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunOutcome {
+    /// Epochs (units) trained.
+    pub epochs: usize,
+    /// The epoch with the lowest validation loss.
+    pub best_epoch: Option<usize>,
+    /// Whether the weights of `best_epoch` were put back (early stopping on
+    /// and a later epoch was worse).
+    pub restored_best: bool,
+    /// Classification: the threshold with the best F1 on the validation
+    /// rows, at which both metrics below are computed; `None` for
+    /// regression.
+    pub threshold: Option<f64>,
+    /// `[negative, positive]` loss weights used in training, when weighted.
+    pub class_weights: Option<[f32; 2]>,
+    /// Validation metrics of the final model.
+    pub valid_metrics: Metrics,
+    /// Test metrics of the final model: the first time the run looks at
+    /// the test rows (unless the user watched them live).
+    pub test_metrics: Metrics,
+}
+
 /// One model learning one prepared data set.
 ///
 /// With early stopping ([`TrainSettings::early_stopping`]) the run tracks
-/// its best validation loss; once `patience` epochs in a row brought no new
-/// best, [`stopped_early`](Self::stopped_early) turns true and the driver
-/// (worker, CLI, sweep) stops calling [`run_epoch`](Self::run_epoch). The
-/// network keeps the weights of the *last* epoch, not the best one: they
-/// match the last point of the curves and the metrics the user saw, and no
-/// weight snapshot is taken on every improvement. The best epoch is
-/// recorded so the user can retrain to exactly that many epochs.
+/// its best validation loss and keeps a copy of the weights that reached
+/// it; once `patience` epochs in a row brought no new best,
+/// [`stopped_early`](Self::stopped_early) turns true and the driver
+/// (worker, CLI, sweep) stops calling [`run_epoch`](Self::run_epoch) and
+/// calls [`finish`](Self::finish), which restores those best weights
+/// (Keras' `restore_best_weights`). Without early stopping the last
+/// epoch's weights stay (the classroom "until paused").
 ///
 /// "Epoch" here is the family's [training unit](super::TrainingUnit): a
 /// boosting round for trees.
@@ -120,7 +156,7 @@ pub struct TrainingRun {
     prepared: Arc<Prepared>,
     /// Training targets as the network sees them (regression standardized).
     train_y: Vec<f32>,
-    test_y: Vec<f32>,
+    valid_y: Vec<f32>,
     /// `(mean, std)` mapping network outputs back to target units.
     target_scale: Option<(f64, f64)>,
     device_description: String,
@@ -131,6 +167,14 @@ pub struct TrainingRun {
     best: Option<(usize, f64)>,
     /// Epochs trained since `best`.
     since_best: usize,
+    /// The weights at `best` ([`Learner::save`]), kept with early stopping.
+    best_weights: Option<Vec<u8>>,
+    /// Resolved class weights, when the settings ask for any.
+    class_weights: Option<[f32; 2]>,
+    /// Compute test metrics every epoch (the user asked to watch them).
+    watch_test: bool,
+    /// What the last [`finish`](Self::finish) reported.
+    outcome: Option<RunOutcome>,
 }
 
 impl TrainingRun {
@@ -177,11 +221,20 @@ impl TrainingRun {
                     .collect(),
             }
         };
-        let learner = model.learner(task, prepared.pipeline.n_features(), &device.device)?;
+        let mut learner = model.learner(task, prepared.pipeline.n_features(), &device.device)?;
+        let class_weights = match task {
+            Task::Classification => model
+                .class_weight()
+                .and_then(|w| w.resolve(&prepared.train.y)),
+            Task::Regression => None,
+        };
+        if let Some(weights) = class_weights {
+            learner.set_class_weights(weights)?;
+        }
         let patience = model.patience();
         Ok(TrainingRun {
             train_y: scale_y(&prepared.train.y),
-            test_y: scale_y(&prepared.test.y),
+            valid_y: scale_y(&prepared.valid.y),
             learner,
             prepared,
             target_scale,
@@ -190,6 +243,10 @@ impl TrainingRun {
             patience,
             best: None,
             since_best: 0,
+            best_weights: None,
+            class_weights,
+            watch_test: false,
+            outcome: None,
         })
     }
 
@@ -268,12 +325,25 @@ impl TrainingRun {
         }
     }
 
+    /// Computes test metrics every epoch from now on ([`EpochReport::test_metrics`]),
+    /// for a user who ticked "watch test rows"; off by default, so nothing
+    /// looks at the test rows before [`finish`](Self::finish).
+    pub fn watch_test_rows(&mut self, watch: bool) {
+        self.watch_test = watch;
+    }
+
+    /// `[negative, positive]` loss weights in use, when weighted.
+    pub fn class_weights(&self) -> Option<[f32; 2]> {
+        self.class_weights
+    }
+
     /// `(mean, std)` of the regression target; `None` when classifying.
     pub fn target_scale(&self) -> Option<(f64, f64)> {
         self.target_scale
     }
 
-    /// Trains one more epoch and evaluates on the test split.
+    /// Trains one more epoch and evaluates it on the validation rows (and
+    /// the test rows only when [watched](Self::watch_test_rows)).
     pub fn run_epoch(&mut self) -> Result<EpochReport, RunError> {
         let start = Instant::now();
         let train_loss = self
@@ -281,24 +351,86 @@ impl TrainingRun {
             .train_unit(&self.prepared.train.x, &self.train_y)?;
         let valid_loss = self
             .learner
-            .evaluate_loss(&self.prepared.test.x, &self.test_y)?;
-        let metrics = self.test_metrics(DEFAULT_THRESHOLD)?;
+            .evaluate_loss(&self.prepared.valid.x, &self.valid_y)?;
+        let metrics = self.valid_metrics(DEFAULT_THRESHOLD)?;
+        let test_metrics = if self.watch_test {
+            Some(self.test_metrics(DEFAULT_THRESHOLD)?)
+        } else {
+            None
+        };
         let report = EpochReport {
             epoch: self.learner.completed(),
             train_loss,
             valid_loss,
             metrics,
+            test_metrics,
             seconds: start.elapsed().as_secs_f64(),
         };
         // Strictly lower counts as progress; a NaN loss never does.
         if self.best.is_none_or(|(_, best)| valid_loss < best) && valid_loss.is_finite() {
             self.best = Some((report.epoch, valid_loss));
             self.since_best = 0;
+            if self.patience.is_some() {
+                self.best_weights = Some(self.learner.save()?);
+            }
         } else {
             self.since_best += 1;
         }
         self.history.push(report.clone());
         Ok(report)
+    }
+
+    /// Ends the run (it may still train on afterwards, from the weights it
+    /// ends with): with early stopping, puts back the weights of the best
+    /// validation epoch; chooses the classification threshold with the best
+    /// F1 on the validation rows; and only then computes the test metrics.
+    /// Errors: no epoch trained yet, a device failure.
+    pub fn finish(&mut self) -> Result<RunOutcome, RunError> {
+        let epochs = self.learner.completed();
+        if epochs == 0 {
+            return Err(RunError::NotTrained);
+        }
+        let best_epoch = self.best_epoch();
+        let mut restored_best = false;
+        if let (Some(bytes), Some(best)) = (&self.best_weights, best_epoch)
+            && best < epochs
+        {
+            self.learner.restore(bytes)?;
+            restored_best = true;
+        }
+        let threshold = self.validation_threshold()?;
+        let at = threshold.unwrap_or(DEFAULT_THRESHOLD);
+        let outcome = RunOutcome {
+            epochs,
+            best_epoch,
+            restored_best,
+            threshold,
+            class_weights: self.class_weights,
+            valid_metrics: self.valid_metrics(at)?,
+            test_metrics: self.test_metrics(at)?,
+        };
+        self.outcome = Some(outcome.clone());
+        Ok(outcome)
+    }
+
+    /// What [`finish`](Self::finish) reported, if it ran and no epoch was
+    /// trained since.
+    pub fn outcome(&self) -> Option<&RunOutcome> {
+        self.outcome
+            .as_ref()
+            .filter(|o| o.epochs == self.learner.completed())
+    }
+
+    /// Classification: the threshold with the best F1 on the validation rows
+    /// as the model stands ([`best_f1_threshold`]); `None` for regression
+    /// or validation rows without a positive.
+    pub fn validation_threshold(&self) -> Result<Option<f64>, RunError> {
+        if self.task() != Task::Classification {
+            return Ok(None);
+        }
+        let valid = &self.prepared.valid;
+        let scores = self.predict(&valid.x)?;
+        Ok(best_f1_threshold(&scores, &valid.y).map(|(threshold, _)| threshold))
     }
 
     /// Predictions for an encoded matrix: probabilities of the positive
@@ -310,18 +442,29 @@ impl TrainingRun {
         Ok(out)
     }
 
-    /// Metrics on the test split at `threshold` (ignored for regression).
+    /// Metrics on the test rows at `threshold` (ignored for regression).
+    /// Drivers call it through [`finish`](Self::finish); calling it during
+    /// training is looking at the test rows, which only a user who asked
+    /// to may do.
     pub fn test_metrics(&self, threshold: f64) -> Result<Metrics, RunError> {
-        let test = &self.prepared.test;
-        let predictions = self.predict(&test.x)?;
+        self.metrics_on(&self.prepared.test, threshold)
+    }
+
+    /// Metrics on the validation rows at `threshold`.
+    pub fn valid_metrics(&self, threshold: f64) -> Result<Metrics, RunError> {
+        self.metrics_on(&self.prepared.valid, threshold)
+    }
+
+    fn metrics_on(&self, part: &Dataset, threshold: f64) -> Result<Metrics, RunError> {
+        let predictions = self.predict(&part.x)?;
         Ok(match self.task() {
             Task::Classification => Metrics::Classification(ClassificationMetrics::compute(
                 &predictions,
-                &test.y,
+                &part.y,
                 threshold,
             )?),
             Task::Regression => {
-                Metrics::Regression(RegressionMetrics::compute(&predictions, &test.y)?)
+                Metrics::Regression(RegressionMetrics::compute(&predictions, &part.y)?)
             }
         })
     }

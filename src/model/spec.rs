@@ -156,7 +156,98 @@ pub struct TrainSettings {
     /// Missing in files written before it existed, hence the default.
     #[serde(default)]
     pub early_stopping: Option<usize>,
+    /// How each class's loss is weighted (classification only). Missing
+    /// in files written before it existed: unweighted.
+    #[serde(default)]
+    pub class_weight: ClassWeight,
 }
+
+/// Per-class loss weights for classification.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClassWeight {
+    /// Every row counts the same.
+    #[default]
+    None,
+    /// `n / (2 · n_c)` for a class with `n_c` of the `n` training rows, so
+    /// both classes weigh the same in total (scikit-learn's
+    /// `class_weight="balanced"`).
+    Balanced,
+    /// Fixed weights of the negative and the positive class.
+    Custom { negative: f64, positive: f64 },
+}
+
+impl ClassWeight {
+    /// `[negative, positive]` weights for training targets `y` (1 for the
+    /// positive class, 0 otherwise); `None` when unweighted. A class absent
+    /// from `y` gets weight 1 under `Balanced`.
+    pub fn resolve(&self, y: &[f32]) -> Option<[f32; 2]> {
+        match *self {
+            ClassWeight::None => None,
+            ClassWeight::Custom { negative, positive } => Some([negative as f32, positive as f32]),
+            ClassWeight::Balanced => {
+                let n = y.len() as f64;
+                let positives = y.iter().filter(|&&v| v > 0.5).count() as f64;
+                let weight = |count: f64| {
+                    if count > 0.0 {
+                        (n / (2.0 * count)) as f32
+                    } else {
+                        1.0
+                    }
+                };
+                Some([weight(n - positives), weight(positives)])
+            }
+        }
+    }
+
+    /// The name in settings, tables and the command line.
+    pub fn label(&self) -> String {
+        match self {
+            ClassWeight::None => "none".into(),
+            ClassWeight::Balanced => "balanced".into(),
+            ClassWeight::Custom { negative, positive } => format!("{negative}:{positive}"),
+        }
+    }
+}
+
+impl std::str::FromStr for ClassWeight {
+    type Err = SpecError;
+
+    /// `none`, `balanced`, or `NEG:POS` (e.g. `1:3`).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        match s.to_ascii_lowercase().as_str() {
+            "none" => return Ok(ClassWeight::None),
+            "balanced" => return Ok(ClassWeight::Balanced),
+            _ => {}
+        }
+        let parse = |part: &str| part.trim().parse::<f64>().ok();
+        match s.split_once(':').map(|(a, b)| (parse(a), parse(b))) {
+            Some((Some(negative), Some(positive))) => {
+                let weight = ClassWeight::Custom { negative, positive };
+                weight.validate()?;
+                Ok(weight)
+            }
+            _ => Err(SpecError::ClassWeightText(s.to_owned())),
+        }
+    }
+}
+
+impl ClassWeight {
+    fn validate(&self) -> Result<(), SpecError> {
+        if let ClassWeight::Custom { negative, positive } = *self {
+            for w in [negative, positive] {
+                if !(w.is_finite() && w > 0.0 && w <= MAX_CLASS_WEIGHT) {
+                    return Err(SpecError::ClassWeight(w));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Largest custom class weight accepted.
+pub const MAX_CLASS_WEIGHT: f64 = 1000.0;
 
 impl Default for TrainSettings {
     /// Adam at its textbook 0.001 with a light L2 of 0.001: measured on the
@@ -173,6 +264,7 @@ impl Default for TrainSettings {
             l2: 0.001,
             seed: 42,
             early_stopping: None,
+            class_weight: ClassWeight::None,
         }
     }
 }
@@ -199,8 +291,76 @@ impl TrainSettings {
         if self.early_stopping == Some(0) {
             return Err(SpecError::Patience);
         }
+        self.class_weight.validate()?;
         Ok(())
     }
+}
+
+/// The rule that fits the optimizer's budget to the data: what a run
+/// uses unless the user set the value. Counted in optimizer steps, so a
+/// file of 60 rows gets as many updates as one of 6,000 (50 epochs of 2
+/// steps never converge).
+pub mod fitted {
+    /// An epoch has at least this many mini-batches: below
+    /// `32 × MIN_STEPS_PER_EPOCH` training rows the batch shrinks (to no
+    /// fewer than [`MIN_BATCH`] rows).
+    pub const MIN_STEPS_PER_EPOCH: usize = 16;
+    /// Smallest batch the rule picks.
+    pub const MIN_BATCH: usize = 8;
+    /// The epoch cap allows at least this many steps.
+    pub const CAP_STEPS: usize = 6_000;
+    /// The cap is at least this many epochs.
+    pub const MIN_EPOCHS: usize = 200;
+    /// Early stopping waits at least this many steps without a better
+    /// validation loss...
+    pub const PATIENCE_STEPS: usize = 600;
+    /// ...and at least this many epochs, at most [`MAX_PATIENCE`].
+    pub const MIN_PATIENCE: usize = 10;
+    pub const MAX_PATIENCE: usize = 100;
+}
+
+impl TrainSettings {
+    /// These settings with the batch size, epoch cap and early-stopping
+    /// patience fitted to `n_train` training rows ([`fitted`]):
+    ///
+    /// - batch: `clamp(ceil(n / 16), 8, 32)`, capped by `batch_size`;
+    /// - epoch cap: `max(200, ceil(6000 / steps per epoch))`;
+    /// - patience: `clamp(ceil(600 / steps per epoch), 10, 100)` epochs,
+    ///   early stopping on.
+    ///
+    /// Each is applied only where `keep` does not say the user chose it.
+    pub fn fitted_to(&self, n_train: usize, keep: FittedKeep) -> TrainSettings {
+        let n = n_train.max(1);
+        let mut out = self.clone();
+        if !keep.batch_size {
+            out.batch_size = n
+                .div_ceil(fitted::MIN_STEPS_PER_EPOCH)
+                .clamp(fitted::MIN_BATCH, self.batch_size.max(fitted::MIN_BATCH));
+        }
+        let steps = n.div_ceil(out.batch_size.min(n)).max(1);
+        if !keep.epochs {
+            out.epochs = fitted::CAP_STEPS
+                .div_ceil(steps)
+                .clamp(fitted::MIN_EPOCHS, MAX_EPOCHS);
+        }
+        if !keep.early_stopping {
+            out.early_stopping = Some(
+                fitted::PATIENCE_STEPS
+                    .div_ceil(steps)
+                    .clamp(fitted::MIN_PATIENCE, fitted::MAX_PATIENCE),
+            );
+        }
+        out
+    }
+}
+
+/// Which settings the user chose, so [`TrainSettings::fitted_to`] leaves
+/// them alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FittedKeep {
+    pub batch_size: bool,
+    pub epochs: bool,
+    pub early_stopping: bool,
 }
 
 /// Check a learning rate on its own (also used when it changes live).
@@ -237,6 +397,10 @@ pub enum SpecError {
     Epochs(usize),
     #[error("L2 weight decay {0} is outside 0..={MAX_L2}")]
     L2(f64),
+    #[error("class weight {0} is outside 0 (exclusive) to {MAX_CLASS_WEIGHT}")]
+    ClassWeight(f64),
+    #[error("class weights `{0}` not understood; use none, balanced or NEG:POS such as 1:3")]
+    ClassWeightText(String),
     #[error("early-stopping patience must be at least 1 epoch (or early stopping off)")]
     Patience,
 }
@@ -423,5 +587,45 @@ mod tests {
         assert_eq!(spec.hidden, vec![3]);
         assert_eq!(spec.activation, Activation::LeakyRelu);
         assert_eq!(spec.dropout, NetworkSpec::default().dropout);
+    }
+
+    #[test]
+    fn fitted_settings_give_small_files_enough_steps_and_keep_what_the_user_chose() {
+        let base = TrainSettings::default();
+        let keep_nothing = FittedKeep::default();
+        // 41 rows: batch ceil(41/16) = 3 -> 8; 6 steps per epoch; cap
+        // ceil(6000/6) = 1000 epochs; patience ceil(600/6) = 100 epochs.
+        let small = base.fitted_to(41, keep_nothing);
+        assert_eq!(
+            (small.batch_size, small.epochs, small.early_stopping),
+            (8, 1000, Some(100))
+        );
+        // 4,800 rows: batch 32, 150 steps; cap 200 epochs; patience 10.
+        let large = base.fitted_to(4800, keep_nothing);
+        assert_eq!(
+            (large.batch_size, large.epochs, large.early_stopping),
+            (32, 200, Some(10))
+        );
+        // 320 rows: batch 20, 16 steps; cap 375; patience 38.
+        let mid = base.fitted_to(320, keep_nothing);
+        assert_eq!(
+            (mid.batch_size, mid.epochs, mid.early_stopping),
+            (20, 375, Some(38))
+        );
+        let chosen = TrainSettings {
+            batch_size: 4,
+            epochs: 7,
+            early_stopping: None,
+            ..base
+        };
+        let kept = chosen.fitted_to(
+            41,
+            FittedKeep {
+                batch_size: true,
+                epochs: true,
+                early_stopping: true,
+            },
+        );
+        assert_eq!(kept, chosen);
     }
 }

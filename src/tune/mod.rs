@@ -10,11 +10,14 @@
 //! - [`sweep`]: a grid of settings ([`SweepGrid`]) trained one after the
 //!   other, on the caller's thread ([`run_sweep`]) or a background one
 //!   ([`SweepHandle`]); ranking, heatmap and best point.
+//! - [`cv`]: k-fold cross-validation of one setup, with every metric's
+//!   mean and standard deviation over the held-out folds.
 //! - [`session`]: data source + recipe + network + training settings as a
 //!   JSON file a teacher can hand out.
 //! - [`fingerprint`]: a stable hash of a table's contents, so two runs can
 //!   tell whether they saw the same data.
 
+pub mod cv;
 pub mod history;
 pub mod names;
 pub mod session;

@@ -12,23 +12,30 @@ use crate::data::table::format_number;
 use crate::model::ModelSpec;
 use crate::model::run::Metrics;
 
-/// A number a finished run is judged by: a test metric, a loss, its time or
+/// A number a finished run is judged by: a validation metric (what runs
+/// are ranked by), a test metric of the final model, a loss, its time or
 /// length. Ordered as a table shows them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
-    /// ROC AUC on the test rows (classification; undefined with one class).
+    /// ROC AUC on the validation rows (classification; undefined with one
+    /// class). Accuracy to R² are validation metrics too.
     Auc,
     Accuracy,
     /// Undefined (no value) when nothing was predicted positive.
     Precision,
     Recall,
     F1,
-    /// Root mean squared error on the test rows (regression).
+    /// Root mean squared error on the validation rows (regression).
     Rmse,
     Mae,
     /// R² (regression; undefined for a constant target).
     R2,
+    /// ROC AUC of the final model on the test rows: reported, never ranked
+    /// by in a sweep.
+    TestAuc,
+    /// RMSE of the final model on the test rows.
+    TestRmse,
     /// The last epoch's validation loss.
     ValidLoss,
     /// The lowest validation loss of any epoch.
@@ -43,7 +50,7 @@ pub enum Metric {
 
 impl Metric {
     /// Every metric, in display order.
-    pub const ALL: [Metric; 13] = [
+    pub const ALL: [Metric; 15] = [
         Metric::Auc,
         Metric::Accuracy,
         Metric::Precision,
@@ -52,6 +59,8 @@ impl Metric {
         Metric::Rmse,
         Metric::Mae,
         Metric::R2,
+        Metric::TestAuc,
+        Metric::TestRmse,
         Metric::ValidLoss,
         Metric::BestValidLoss,
         Metric::TrainLoss,
@@ -71,6 +80,8 @@ impl Metric {
             Metric::Rmse => "rmse",
             Metric::Mae => "mae",
             Metric::R2 => "r2",
+            Metric::TestAuc => "test_auc",
+            Metric::TestRmse => "test_rmse",
             Metric::ValidLoss => "valid_loss",
             Metric::BestValidLoss => "best_valid_loss",
             Metric::TrainLoss => "train_loss",
@@ -95,17 +106,31 @@ impl Metric {
                 | Metric::Recall
                 | Metric::F1
                 | Metric::R2
+                | Metric::TestAuc
         )
     }
 
     /// The metric's value for `record`; `None` when the run's task has no
     /// such metric (AUC of a regression run), it is undefined (AUC with one
     /// class, precision with nothing predicted positive) or not finite.
-    /// Test metrics are the final ones at threshold 0.5; the losses are the
-    /// last epoch's.
+    /// Validation and test metrics are the final model's at its chosen
+    /// threshold (records from before the split: the last epoch's); the
+    /// losses are the last epoch's.
     pub fn value(self, record: &RunRecord) -> Option<f64> {
         let last = record.history.last();
-        let value = match (self, &record.final_metrics) {
+        let validation = record
+            .valid_metrics
+            .as_ref()
+            .or_else(|| last.map(|r| &r.metrics));
+        let value = match (self, validation) {
+            (Metric::TestAuc, _) => match &record.final_metrics {
+                Some(Metrics::Classification(m)) => m.auc,
+                _ => None,
+            },
+            (Metric::TestRmse, _) => match &record.final_metrics {
+                Some(Metrics::Regression(m)) => Some(m.rmse),
+                _ => None,
+            },
             (Metric::ValidLoss, _) => last.map(|r| r.valid_loss),
             (Metric::BestValidLoss, _) => record
                 .history

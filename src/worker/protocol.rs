@@ -9,11 +9,11 @@ use thiserror::Error;
 
 #[cfg(feature = "testing")]
 use super::fault::Fault;
-use crate::data::prep::{PrepError, Prepared, Recipe};
+use crate::data::prep::{Part, PrepError, Prepared, Recipe};
 use crate::data::table::Table;
 use crate::model::bundle::{BundleError, BundleMeta};
 use crate::model::device::{BackendChoice, DeviceError};
-use crate::model::run::{EarlyStop, EpochReport, RunError};
+use crate::model::run::{EarlyStop, EpochReport, RunError, RunOutcome};
 use crate::model::spec::{NetworkSpec, TrainSettings};
 use crate::model::surface::{Surface, SurfaceError, SurfaceRequest};
 
@@ -48,6 +48,9 @@ pub enum Command {
     /// so the boundary can be watched forming); `None` trains flat out.
     /// Applies to every run from now on; Step is never held back.
     SetPace(Option<f64>),
+    /// Send test-row predictions and test metrics every epoch (`true`), or
+    /// keep the test rows unseen until the run ends (`false`, the default).
+    WatchTestRows(bool),
     /// Which features the surface shows (and whether with unit thumbnails).
     SetSurface(Option<SurfaceRequest>),
     /// Write the current network and its pipeline as a model file.
@@ -85,10 +88,20 @@ pub enum Event {
     },
     Epoch(EpochReport),
     Surface(Arc<Surface>),
-    /// The current network's predictions on the test split (probabilities,
-    /// or values in target units), sent with each surface: the app computes
-    /// metrics at any threshold from them without touching a tensor.
-    TestPredictions(Arc<Vec<f32>>),
+    /// The current network's predictions on one part of the split
+    /// (probabilities, or values in target units), sent with each surface:
+    /// the app computes metrics at any threshold from them without touching
+    /// a tensor. The validation rows while a run trains; the test rows once
+    /// it finished, or while the user watches them
+    /// ([`Command::WatchTestRows`]).
+    Predictions {
+        part: Part,
+        values: Arc<Vec<f32>>,
+    },
+    /// The run ended (epoch target or early stop): the best weights are
+    /// back, the threshold chosen on validation rows, the test metrics
+    /// computed. Sent right before `Finished`.
+    Outcome(Box<RunOutcome>),
     /// Playing stopped: the epoch target was reached, or Pause/Stop/Step.
     Paused {
         epoch: usize,

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::fault::FaultSlot;
 use super::protocol::{Command, Event, Job, WhatIfModel, WorkerError};
-use crate::data::prep::Recipe;
+use crate::data::prep::{Part, Recipe};
 use crate::data::table::Table;
 use crate::model::TrainError;
 use crate::model::bundle::{Bundle, LoadedModel};
@@ -48,6 +48,8 @@ pub(super) struct Session {
     surface: Option<SurfaceRequest>,
     /// The model file last opened, for what-if questions.
     opened: Option<LoadedModel>,
+    /// The user watches the test rows every epoch.
+    watch_test: bool,
     /// A test's failure, armed and not yet triggered (empty unless built
     /// with the `testing` feature).
     faults: FaultSlot,
@@ -79,6 +81,7 @@ impl Session {
             active: None,
             surface: None,
             opened: None,
+            watch_test: false,
             faults: FaultSlot::default(),
             gpu_failed: None,
             pace: None,
@@ -146,6 +149,16 @@ impl Session {
                 self.start(*job)?;
             }
             Command::Pause | Command::Stop => self.pause()?,
+            Command::WatchTestRows(watch) => {
+                self.watch_test = watch;
+                if let Some(a) = &mut self.active {
+                    a.run.watch_test_rows(watch);
+                    // The evaluation switches rows at once.
+                    a.surface_stale = true;
+                    a.last_surface = None;
+                }
+                self.maybe_send_surface()?;
+            }
             Command::Resume => {
                 if let Some(a) = &mut self.active {
                     // Play after an early stop trains on for another
@@ -280,10 +293,11 @@ impl Session {
     ) -> Result<(), Disconnected> {
         let built =
             guarded(|| TrainingRun::new(job.prepared.clone(), &job.spec, &job.settings, device));
-        let run = match built {
+        let mut run = match built {
             Ok(run) => run,
             Err(e) => return self.emit(Event::Failed(e)),
         };
+        run.watch_test_rows(self.watch_test);
         self.active = Some(Active {
             run,
             job: job.clone(),
@@ -318,13 +332,20 @@ impl Session {
                 let early_stop = a.run.early_stop();
                 let done = a.target.is_some_and(|t| report.epoch >= t) || early_stop.is_some();
                 let epoch = report.epoch;
-                if done {
+                // Best weights back, threshold chosen, test rows scored: the
+                // surface and predictions sent below show that model.
+                let finished = done.then(|| {
                     a.playing = false;
                     // The last epoch's surface goes out before Finished.
                     a.last_surface = None;
-                }
+                    guarded(|| a.run.finish())
+                });
                 self.emit(Event::Epoch(report))?;
-                if done {
+                if let Some(finished) = finished {
+                    match finished {
+                        Ok(outcome) => self.emit(Event::Outcome(Box::new(outcome)))?,
+                        Err(e) => self.emit(Event::Failed(e))?,
+                    }
                     self.maybe_send_surface()?;
                     if let Some(stop) = early_stop {
                         self.emit(Event::StoppedEarly(stop))?;
@@ -396,8 +417,10 @@ impl Session {
         self.launch(old.job, &device, old.playing)
     }
 
-    /// Sends a fresh surface and test predictions when the network changed
-    /// and the last ones are old enough (or were reset to force them).
+    /// Sends a fresh surface and predictions when the network changed and
+    /// the last ones are old enough (or were reset to force them): on the
+    /// validation rows while training, on the test rows once the run
+    /// finished or while the user watches them.
     fn maybe_send_surface(&mut self) -> Result<(), Disconnected> {
         let Some(a) = &mut self.active else {
             return Ok(());
@@ -411,13 +434,21 @@ impl Session {
         a.surface_stale = false;
         a.last_surface = Some(Instant::now());
         let run = &a.run;
-        let predictions = guarded(|| run.predict(&run.prepared().test.x));
+        let part = if self.watch_test || run.outcome().is_some() {
+            Part::Test
+        } else {
+            Part::Validation
+        };
+        let predictions = guarded(|| run.predict(&run.prepared().part(part).x));
         let surface = self
             .surface
             .as_ref()
             .map(|request| guarded(|| compute_surface(run, request)));
         match predictions {
-            Ok(p) => self.emit(Event::TestPredictions(Arc::new(p)))?,
+            Ok(p) => self.emit(Event::Predictions {
+                part,
+                values: Arc::new(p),
+            })?,
             Err(e) => self.emit(Event::Failed(e))?,
         }
         match surface {

@@ -143,6 +143,26 @@ fn read_raw_from<R: std::io::Read>(
 }
 
 impl RawTable {
+    /// Cells that did not come from a file (a request body of `serve`),
+    /// under `names`, one record per row with its 1-based `lines`: every
+    /// row is scored, and [`RawTable::typed`] reads them exactly as it
+    /// reads a file's. Written back, it is a plain comma-separated file.
+    pub fn from_cells(names: Vec<String>, records: Vec<csv::ByteRecord>, lines: Vec<u64>) -> Self {
+        let header = csv::ByteRecord::from(names.iter().map(String::as_str).collect::<Vec<_>>());
+        RawTable {
+            header,
+            names,
+            delimiter: b',',
+            scored: (0..records.len()).collect(),
+            records,
+            lines,
+            bom: false,
+            sep_line: false,
+            crlf: false,
+            notes: Vec::new(),
+        }
+    }
+
     pub fn n_rows(&self) -> usize {
         self.records.len()
     }

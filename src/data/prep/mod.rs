@@ -17,7 +17,7 @@ use super::duplicates::Duplicates;
 use super::notes::{DataNote, format_lines};
 use super::profile::TrainingProfile;
 use super::screen::default_features;
-use super::split::split_rows;
+use super::split::{Split, split_rows, stratified_folds};
 use super::table::{CellFormat, Column, ColumnData, ColumnKind, Table};
 
 use self::notes::{duplicate_note, imputation_notes, preparation_notes};
@@ -110,8 +110,15 @@ pub struct Recipe {
     pub features: Vec<String>,
     pub impute: Impute,
     pub scale: Scale,
-    /// Share of rows held out for testing, in (0, 1).
+    /// Share of usable rows held out for testing, in (0, 1). Nothing
+    /// looks at them until a run ends.
     pub test_fraction: f64,
+    /// Share of the remaining (development) rows carved out as validation
+    /// rows, in (0, 1): the curves, early stopping, the threshold choice
+    /// and sweep rankings use them. Recipes saved before it existed read
+    /// as the default.
+    #[serde(default = "default_valid_fraction")]
+    pub valid_fraction: f64,
     pub seed: u64,
     /// Classification: count target labels that differ from the positive
     /// label only in case or surrounding spaces (`yes`, `YES`) as positive.
@@ -140,12 +147,20 @@ impl Recipe {
             impute: Impute::Median,
             scale: Scale::MinMax,
             test_fraction: 0.2,
+            valid_fraction: DEFAULT_VALID_FRACTION,
             seed: 42,
             merge_label_variants: false,
             drop_duplicates: false,
             non_negative_target: false,
         }
     }
+}
+
+/// Default share of the development rows used for validation.
+pub const DEFAULT_VALID_FRACTION: f64 = 0.15;
+
+fn default_valid_fraction() -> f64 {
+    DEFAULT_VALID_FRACTION
 }
 
 #[derive(Debug, Clone, Error, PartialEq)]
@@ -205,6 +220,12 @@ pub enum PrepError {
     },
     #[error("the test share must be between 0 and 1 (exclusive), not {0}")]
     TestFraction(f64),
+    #[error("the validation share must be between 0 and 1 (exclusive), not {0}")]
+    ValidFraction(f64),
+    #[error(
+        "{folds}-fold cross-validation needs 2 to {rows} folds here (the training and validation rows number {rows})"
+    )]
+    Folds { folds: usize, rows: usize },
     #[error(
         "only {rows} usable rows ({dropped} dropped for missing values); at least {MIN_ROWS} are needed to split into training and test sets"
     )]
@@ -212,9 +233,14 @@ pub enum PrepError {
     #[error("feature `{0}` has no values in the training rows; untick it")]
     FeatureEmpty(String),
     #[error(
-        "feature `{feature}` becomes too large for 32-bit numbers after scaling; choose min-max scaling or standardize"
+        "feature `{feature}` holds {value:e} in data row {row}, too large for 32-bit numbers after scaling by the training rows' range; choose min-max scaling or standardize, or rescale the column"
     )]
-    NotFinite { feature: String },
+    NotFinite {
+        feature: String,
+        /// 1-based data row (the header is not counted).
+        row: usize,
+        value: f64,
+    },
     #[error("the data lacks the column{} the model needs: {}", if .0.len() == 1 { "" } else { "s" }, .0.join(", "))]
     MissingColumns(Vec<String>),
     #[error(
@@ -229,6 +255,17 @@ pub struct Matrix {
     pub data: Vec<f32>,
     pub rows: usize,
     pub cols: usize,
+}
+
+impl Prepared {
+    /// The rows of `part`.
+    pub fn part(&self, part: Part) -> &Dataset {
+        match part {
+            Part::Train => &self.train,
+            Part::Validation => &self.valid,
+            Part::Test => &self.test,
+        }
+    }
 }
 
 impl Matrix {
@@ -249,7 +286,12 @@ pub struct Dataset {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prepared {
     pub pipeline: Pipeline,
+    /// Rows the model learns from (the pipeline is fitted on them).
     pub train: Dataset,
+    /// Rows carved from the training side for the curves, early stopping,
+    /// the threshold choice and rankings.
+    pub valid: Dataset,
+    /// Held-out rows, looked at only once a run ends.
     pub test: Dataset,
     /// Rows left out because the target (or, with `DropRows`, a feature) was
     /// missing.
@@ -263,102 +305,305 @@ pub struct Prepared {
     pub profile: Option<TrainingProfile>,
 }
 
-/// Checks the recipe, drops unusable rows, splits, fits the pipeline on the
-/// training rows and transforms both sides.
+/// Checks the recipe, drops unusable rows, splits them three ways
+/// (training, validation carved from the training side, test), fits the
+/// pipeline on the training rows and transforms every part.
+///
+/// The test rows are [`Recipe::test_fraction`] of the usable rows; the
+/// validation rows are [`Recipe::valid_fraction`] of the rest. Both splits
+/// are stratified by class when classifying and seeded by
+/// [`Recipe::seed`], so a recipe always gives the same parts.
 ///
 /// # Errors
 /// [`PrepError`] for a recipe the table cannot satisfy (missing target or
 /// feature, too few rows, a constant or negative target, …), each naming the
 /// column and, where one row is at fault, its file line.
 pub fn prepare(table: &Table, recipe: &Recipe) -> Result<Prepared, PrepError> {
-    if !(recipe.test_fraction > 0.0 && recipe.test_fraction < 1.0) {
-        return Err(PrepError::TestFraction(recipe.test_fraction));
-    }
-    let (target, features) = resolve_columns(table, recipe)?;
-    let rows = usable_rows(table, recipe, target, &features)?;
-    let usable = rows.usable;
-    let merge = recipe.merge_label_variants;
-    let (y_all, classes) = encode_target(target, &recipe.target, &recipe.problem, &usable, merge)?;
-    let split = split_rows(
-        &usable,
-        classes.as_deref(),
-        recipe.test_fraction,
-        recipe.seed,
-    );
-
-    let mut steps = Vec::with_capacity(features.len());
-    for column in &features {
-        let format = table.cell_format(&column.name);
-        steps.push(fit_step(column, format, &split.train, recipe)?);
-    }
-    let train_targets: Vec<f64> = split
-        .train
-        .iter()
-        .map(|r| f64::from(y_all[usable_index(&usable, *r)]))
-        .collect();
-    let encoding =
-        fit_target_encoding(table, recipe, target, &usable, &split.train, &train_targets)?;
-    let pipeline = Pipeline {
-        target: recipe.target.clone(),
-        encoding,
-        impute: recipe.impute,
-        scale: recipe.scale,
-        steps,
-    };
-
-    let side = |rows: Vec<usize>| -> Result<Dataset, PrepError> {
-        let x = pipeline.transform_rows(table, &rows)?;
-        let y = rows
-            .iter()
-            .map(|r| y_all[usable_index(&usable, *r)])
-            .collect();
-        Ok(Dataset {
-            x,
-            y,
-            source_rows: rows,
-        })
-    };
-    let train = side(split.train)?;
-    let test = side(split.test)?;
-    let mut notes = preparation_notes(
-        table,
-        recipe,
-        target,
-        &usable,
-        rows.dropped_copies,
-        &train,
-        &test,
-    );
-    notes.extend(imputation_notes(table, &pipeline, &usable));
-    if let Some(d) = &rows.duplicates {
-        // Without a customer identifier, identical rows may be different
-        // customers who look alike rather than copies of one record.
-        let has_identifier = table.columns().iter().any(|c| {
-            c.name != recipe.target
-                && super::screen::unsuitable(table, c)
-                    == Some(super::screen::Unsuitable::Identifier)
-        });
-        notes.extend(duplicate_note(
-            d,
-            rows.dropped_copies,
-            has_identifier,
-            &train,
-            &test,
-        ));
-    }
-    let inputs: Vec<&str> = pipeline.input_columns().collect();
-    let regression_target =
-        matches!(recipe.problem, Problem::Regression).then_some(recipe.target.as_str());
-    let profile = TrainingProfile::fit(table, &inputs, &train.source_rows, regression_target).ok();
-    Ok(Prepared {
-        pipeline,
-        train,
-        test,
-        dropped_rows: rows.dropped,
-        notes,
-        profile,
-    })
+    let plan = SplitPlan::new(table, recipe, None)?;
+    plan.prepare_part(table, recipe, &plan.outer.train, &plan.outer.test)
 }
+
+/// One [`Prepared`] per fold of k-fold cross-validation on the
+/// development rows (training and validation rows of [`prepare`]'s
+/// split; its test rows are left out of every fold). Fold `i` is the held
+/// out side (`test` of its `Prepared`); validation rows for early stopping
+/// are carved from the other folds, and the pipeline is fitted on each
+/// fold's own training rows. `k` must be 2 to the number of development
+/// rows. Errors: as [`prepare`], and [`PrepError::Folds`].
+pub fn prepare_folds(table: &Table, recipe: &Recipe, k: usize) -> Result<Vec<Prepared>, PrepError> {
+    let plan = SplitPlan::new(table, recipe, Some(k))?;
+    let folds = plan.folds.as_deref().unwrap_or_default();
+    folds
+        .iter()
+        .enumerate()
+        .map(|(i, held_out)| {
+            let rest: Vec<usize> = folds
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .flat_map(|(_, f)| f.iter().copied())
+                .collect();
+            let mut rest = rest;
+            rest.sort_unstable();
+            plan.prepare_part(table, recipe, &rest, held_out)
+        })
+        .collect()
+}
+
+/// Which part of the split a usable row is in ([`split_assignment`]), or
+/// which rows a set of predictions is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Part {
+    Train,
+    #[default]
+    Validation,
+    Test,
+}
+
+/// Where one usable table row went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowAssignment {
+    /// 0-based table row.
+    pub row: usize,
+    /// Its part in [`prepare`]'s three-way split.
+    pub part: Part,
+    /// With cross-validation: the fold (0-based) in which the row is held
+    /// out; `None` for test rows and without folds.
+    pub fold: Option<usize>,
+}
+
+/// Every usable row's part and fold, exactly as [`prepare`] and
+/// [`prepare_folds`] use them, so other tools (the same-folds comparison
+/// in `scripts/`) can train on the same rows. Ascending by row.
+pub fn split_assignment(
+    table: &Table,
+    recipe: &Recipe,
+    folds: Option<usize>,
+) -> Result<Vec<RowAssignment>, PrepError> {
+    let plan = SplitPlan::new(table, recipe, folds)?;
+    let (train, valid) = plan.carve_validation(&plan.outer.train, recipe);
+    let mut out: Vec<RowAssignment> = Vec::with_capacity(plan.usable.len());
+    for (rows, part) in [
+        (&train, Part::Train),
+        (&valid, Part::Validation),
+        (&plan.outer.test, Part::Test),
+    ] {
+        out.extend(rows.iter().map(|&row| RowAssignment {
+            row,
+            part,
+            fold: None,
+        }));
+    }
+    out.sort_unstable_by_key(|a| a.row);
+    if let Some(folds) = &plan.folds {
+        for (i, fold) in folds.iter().enumerate() {
+            for row in fold {
+                if let Ok(at) = out.binary_search_by_key(row, |a| a.row) {
+                    out[at].fold = Some(i);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The usable rows, their encoded targets and how they are split: the
+/// shared first half of [`prepare`], [`prepare_folds`] and
+/// [`split_assignment`].
+struct SplitPlan<'t> {
+    target: &'t Column,
+    features: Vec<&'t Column>,
+    rows: UsableRows,
+    usable: Vec<usize>,
+    y_all: Vec<f32>,
+    /// One class per usable row when classifying.
+    classes: Option<Vec<usize>>,
+    /// Development (training + validation) and test rows.
+    outer: Split,
+    /// K-fold partition of the development rows, when asked for.
+    folds: Option<Vec<Vec<usize>>>,
+}
+
+impl<'t> SplitPlan<'t> {
+    fn new(table: &'t Table, recipe: &Recipe, folds: Option<usize>) -> Result<Self, PrepError> {
+        if !(recipe.test_fraction > 0.0 && recipe.test_fraction < 1.0) {
+            return Err(PrepError::TestFraction(recipe.test_fraction));
+        }
+        if !(recipe.valid_fraction > 0.0 && recipe.valid_fraction < 1.0) {
+            return Err(PrepError::ValidFraction(recipe.valid_fraction));
+        }
+        let (target, features) = resolve_columns(table, recipe)?;
+        let rows = usable_rows(table, recipe, target, &features)?;
+        let usable = rows.usable.clone();
+        let merge = recipe.merge_label_variants;
+        let (y_all, classes) =
+            encode_target(target, &recipe.target, &recipe.problem, &usable, merge)?;
+        let outer = split_rows(
+            &usable,
+            classes.as_deref(),
+            recipe.test_fraction,
+            recipe.seed,
+        );
+        let mut plan = SplitPlan {
+            target,
+            features,
+            rows,
+            usable,
+            y_all,
+            classes,
+            outer,
+            folds: None,
+        };
+        if let Some(k) = folds {
+            let dev = &plan.outer.train;
+            if !(2..=dev.len()).contains(&k) {
+                return Err(PrepError::Folds {
+                    folds: k,
+                    rows: dev.len(),
+                });
+            }
+            let dev_classes = plan.classes_of(dev);
+            plan.folds = Some(stratified_folds(
+                dev,
+                dev_classes.as_deref(),
+                k,
+                recipe.seed,
+            ));
+        }
+        Ok(plan)
+    }
+
+    /// The class of each of `rows` (usable rows), when classifying.
+    fn classes_of(&self, rows: &[usize]) -> Option<Vec<usize>> {
+        let classes = self.classes.as_ref()?;
+        Some(
+            rows.iter()
+                .map(|&r| classes[usable_index(&self.usable, r)])
+                .collect(),
+        )
+    }
+
+    /// Splits development rows into training and validation rows
+    /// ([`Recipe::valid_fraction`] of them, stratified, seeded apart from
+    /// the test split).
+    fn carve_validation(&self, dev: &[usize], recipe: &Recipe) -> (Vec<usize>, Vec<usize>) {
+        let classes = self.classes_of(dev);
+        let inner = split_rows(
+            dev,
+            classes.as_deref(),
+            recipe.valid_fraction,
+            recipe.seed ^ VALIDATION_SEED_SALT,
+        );
+        (inner.train, inner.test)
+    }
+
+    /// Carves validation rows from `dev`, fits the pipeline on the rest and
+    /// transforms training, validation and `test` rows.
+    fn prepare_part(
+        &self,
+        table: &Table,
+        recipe: &Recipe,
+        dev: &[usize],
+        test: &[usize],
+    ) -> Result<Prepared, PrepError> {
+        let (train_rows, valid_rows) = self.carve_validation(dev, recipe);
+        let mut steps = Vec::with_capacity(self.features.len());
+        for column in &self.features {
+            let format = table.cell_format(&column.name);
+            steps.push(fit_step(column, format, &train_rows, recipe)?);
+        }
+        let target_of = |r: usize| self.y_all[usable_index(&self.usable, r)];
+        let train_targets: Vec<f64> = train_rows
+            .iter()
+            .map(|&r| f64::from(target_of(r)))
+            .collect();
+        let encoding = fit_target_encoding(
+            table,
+            recipe,
+            self.target,
+            &self.usable,
+            &train_rows,
+            &train_targets,
+        )?;
+        let pipeline = Pipeline {
+            target: recipe.target.clone(),
+            encoding,
+            impute: recipe.impute,
+            scale: recipe.scale,
+            steps,
+        };
+        let side = |rows: Vec<usize>| -> Result<Dataset, PrepError> {
+            let x = pipeline.transform_rows(table, &rows)?;
+            let y = rows.iter().map(|&r| target_of(r)).collect();
+            Ok(Dataset {
+                x,
+                y,
+                source_rows: rows,
+            })
+        };
+        let train = side(train_rows)?;
+        let valid = side(valid_rows)?;
+        let test = side(test.to_vec())?;
+        // The notes judge class shares and duplicates over every row the model
+        // may learn from; they read targets and source rows only, so the
+        // feature matrix is not copied.
+        let development = Dataset {
+            x: Matrix::default(),
+            y: train.y.iter().chain(&valid.y).copied().collect(),
+            source_rows: train
+                .source_rows
+                .iter()
+                .chain(&valid.source_rows)
+                .copied()
+                .collect(),
+        };
+        let mut notes = preparation_notes(
+            table,
+            recipe,
+            self.target,
+            &self.usable,
+            self.rows.dropped_copies,
+            &development,
+            &test,
+        );
+        notes.extend(imputation_notes(table, &pipeline, &self.usable));
+        if let Some(d) = &self.rows.duplicates {
+            // Without a customer identifier, identical rows may be different
+            // customers who look alike rather than copies of one record.
+            let has_identifier = table.columns().iter().any(|c| {
+                c.name != recipe.target
+                    && super::screen::unsuitable(table, c)
+                        == Some(super::screen::Unsuitable::Identifier)
+            });
+            notes.extend(duplicate_note(
+                d,
+                self.rows.dropped_copies,
+                has_identifier,
+                &development,
+                &test,
+            ));
+        }
+        let inputs: Vec<&str> = pipeline.input_columns().collect();
+        let regression_target =
+            matches!(recipe.problem, Problem::Regression).then_some(recipe.target.as_str());
+        let profile =
+            TrainingProfile::fit(table, &inputs, &train.source_rows, regression_target).ok();
+        Ok(Prepared {
+            pipeline,
+            train,
+            valid,
+            test,
+            dropped_rows: self.rows.dropped,
+            notes,
+            profile,
+        })
+    }
+}
+
+/// Mixed into the seed of the validation split so it is not the test
+/// split's shuffle again.
+const VALIDATION_SEED_SALT: u64 = 0x5641_4c49_4441_5445;
 
 /// The recipe's target and feature columns, or why the table lacks them.
 fn resolve_columns<'t>(

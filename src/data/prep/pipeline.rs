@@ -267,6 +267,8 @@ pub(super) fn write_step(
                 if !v.is_finite() {
                     return Err(PrepError::NotFinite {
                         feature: name.clone(),
+                        row: r + 1,
+                        value: x,
                     });
                 }
                 m.data[i * cols + offset] = v;

@@ -103,8 +103,10 @@ fn drop_rows_leaves_out_rows_with_missing_features() {
     r.impute = Impute::DropRows;
     let p = prepare(&t, &r).unwrap();
     assert_eq!(p.dropped_rows, 2);
-    assert_eq!(p.train.x.rows + p.test.x.rows, 8);
-    assert!(!p.train.source_rows.contains(&3) && !p.test.source_rows.contains(&3));
+    assert_eq!(p.train.x.rows + p.valid.x.rows + p.test.x.rows, 8);
+    for side in [&p.train, &p.valid, &p.test] {
+        assert!(!side.source_rows.contains(&3));
+    }
 }
 
 #[test]
@@ -140,7 +142,11 @@ fn fill_values_are_learned_from_training_rows_only() {
 fn classification_targets_are_one_for_the_positive_label() {
     let t = table(SMALL);
     let p = prepare(&t, &Recipe::new(&t, "y", classify("yes"))).unwrap();
-    for (side, y) in [(&p.train, &p.train.y), (&p.test, &p.test.y)] {
+    for (side, y) in [
+        (&p.train, &p.train.y),
+        (&p.valid, &p.valid.y),
+        (&p.test, &p.test.y),
+    ] {
         for (&row, &v) in side.source_rows.iter().zip(y) {
             let label = t.column("y").unwrap().text(row).unwrap();
             assert_eq!(v, if label == "yes" { 1.0 } else { 0.0 });
@@ -152,7 +158,7 @@ fn classification_targets_are_one_for_the_positive_label() {
 fn numeric_target_matches_positive_numerically() {
     let t = table("x,y\n1,0\n2,1\n3,0\n4,1\n5,0\n6,1\n");
     let p = prepare(&t, &Recipe::new(&t, "y", classify("1.0"))).unwrap();
-    let total: f32 = p.train.y.iter().chain(&p.test.y).sum();
+    let total: f32 = p.train.y.iter().chain(&p.valid.y).chain(&p.test.y).sum();
     assert_eq!(total, 3.0);
 }
 
@@ -284,4 +290,152 @@ fn choices_parse_from_text() {
             .unwrap_err()
             .contains("minmax, standardize, none")
     );
+}
+
+/// 200 rows, 20% positive, with a feature that tells the classes apart.
+fn imbalanced_table() -> Table {
+    let mut text = String::from("x,plan,y\n");
+    for i in 0..200 {
+        let positive = i % 5 == 0;
+        text.push_str(&format!(
+            "{},{},{}\n",
+            i,
+            if i % 3 == 0 { "a" } else { "b" },
+            if positive { "yes" } else { "no" }
+        ));
+    }
+    table(&text)
+}
+
+#[test]
+fn three_way_split_is_disjoint_covering_stratified_and_seeded() {
+    let t = imbalanced_table();
+    let r = Recipe::new(&t, "y", classify("yes"));
+    let p = prepare(&t, &r).unwrap();
+    let mut all: Vec<usize> = [&p.train, &p.valid, &p.test]
+        .iter()
+        .flat_map(|d| d.source_rows.iter().copied())
+        .collect();
+    all.sort_unstable();
+    assert_eq!(
+        all,
+        (0..200).collect::<Vec<_>>(),
+        "no row in two parts, none lost"
+    );
+    // 20% test (40 rows), then 15% of the other 160 (24 rows) validation.
+    assert_eq!(
+        (p.test.x.rows, p.valid.x.rows, p.train.x.rows),
+        (40, 24, 136)
+    );
+    let positives = |d: &Dataset| d.y.iter().filter(|&&y| y > 0.5).count();
+    assert_eq!(positives(&p.test), 8);
+    assert_eq!(
+        positives(&p.valid),
+        5,
+        "stratified: 15% of 32 development positives"
+    );
+    assert_eq!(positives(&p.train), 27);
+    assert_eq!(prepare(&t, &r).unwrap(), p, "same recipe, same parts");
+    let mut other = r.clone();
+    other.seed = 7;
+    assert_ne!(
+        prepare(&t, &other).unwrap().valid.source_rows,
+        p.valid.source_rows
+    );
+}
+
+#[test]
+fn the_pipeline_is_fitted_on_training_rows_only_not_validation_rows() {
+    let t = imbalanced_table();
+    let mut r = Recipe::new(&t, "y", classify("yes"));
+    r.features = vec!["x".into()];
+    r.scale = Scale::MinMax;
+    let p = prepare(&t, &r).unwrap();
+    let max_train = p.train.source_rows.iter().copied().max().unwrap() as f32;
+    // Min-max over training rows: the largest training x maps to exactly 1.
+    let scaled_max = p.train.x.data.iter().copied().fold(f32::MIN, f32::max);
+    assert!((scaled_max - 1.0).abs() < 1e-6);
+    let valid_max = p.valid.source_rows.iter().copied().max().unwrap() as f32;
+    if valid_max > max_train {
+        assert!(p.valid.x.data.iter().any(|&v| v > 1.0));
+    }
+}
+
+#[test]
+fn folds_are_disjoint_cover_the_development_rows_and_never_touch_test_rows() {
+    let t = imbalanced_table();
+    let r = Recipe::new(&t, "y", classify("yes"));
+    let whole = prepare(&t, &r).unwrap();
+    let folds = prepare_folds(&t, &r, 5).unwrap();
+    assert_eq!(folds.len(), 5);
+    let mut held: Vec<usize> = folds
+        .iter()
+        .flat_map(|f| f.test.source_rows.iter().copied())
+        .collect();
+    held.sort_unstable();
+    let mut dev: Vec<usize> = whole
+        .train
+        .source_rows
+        .iter()
+        .chain(&whole.valid.source_rows)
+        .copied()
+        .collect();
+    dev.sort_unstable();
+    assert_eq!(held, dev, "held-out folds partition the development rows");
+    for f in &folds {
+        assert_eq!(f.test.x.rows, 32);
+        let positives = f.test.y.iter().filter(|&&y| y > 0.5).count();
+        assert!(
+            (6..=7).contains(&positives),
+            "stratified: 32 positives over 5 folds"
+        );
+        for row in f.train.source_rows.iter().chain(&f.valid.source_rows) {
+            assert!(!f.test.source_rows.contains(row));
+            assert!(!whole.test.source_rows.contains(row));
+        }
+        assert_eq!(f.train.x.rows + f.valid.x.rows, 128);
+    }
+    assert!(matches!(
+        prepare_folds(&t, &r, 1),
+        Err(PrepError::Folds {
+            folds: 1,
+            rows: 160
+        })
+    ));
+}
+
+#[test]
+fn split_assignment_matches_prepare_and_prepare_folds() {
+    let t = imbalanced_table();
+    let r = Recipe::new(&t, "y", classify("yes"));
+    let p = prepare(&t, &r).unwrap();
+    let folds = prepare_folds(&t, &r, 4).unwrap();
+    let assignment = split_assignment(&t, &r, Some(4)).unwrap();
+    assert_eq!(assignment.len(), 200);
+    for a in &assignment {
+        let expected = if p.train.source_rows.contains(&a.row) {
+            Part::Train
+        } else if p.valid.source_rows.contains(&a.row) {
+            Part::Validation
+        } else {
+            Part::Test
+        };
+        assert_eq!(a.part, expected, "row {}", a.row);
+        match a.fold {
+            Some(k) => assert!(folds[k].test.source_rows.contains(&a.row)),
+            None => assert_eq!(a.part, Part::Test),
+        }
+    }
+}
+
+#[test]
+fn a_validation_share_outside_zero_to_one_is_refused() {
+    let t = imbalanced_table();
+    for bad in [0.0, 1.0, -0.1, f64::NAN] {
+        let r = Recipe {
+            valid_fraction: bad,
+            ..Recipe::new(&t, "y", classify("yes"))
+        };
+        assert!(matches!(prepare(&t, &r), Err(PrepError::ValidFraction(_))));
+    }
 }

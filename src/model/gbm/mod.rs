@@ -32,6 +32,7 @@ use self::ensemble::{Ensemble, base_score, scores};
 use self::tree::{Binned, GrowParams, Tree};
 use super::error::TrainError;
 use super::family::{Family, Learner, ModelSpec, Scorer, TrainingUnit};
+use super::mlp::loss;
 use super::spec::Task;
 use crate::data::prep::Matrix;
 
@@ -57,7 +58,7 @@ fn mean_loss(task: Task, margins: &[f64], y: &[f32]) -> f64 {
     let total: f64 = margins
         .iter()
         .zip(y)
-        .map(|(&z, &t)| super::mlp::loss::row(task, z, f64::from(t)))
+        .map(|(&z, &t)| loss::row(task, loss::UNWEIGHTED, z, f64::from(t)))
         .sum();
     total / margins.len().max(1) as f64
 }
@@ -92,6 +93,9 @@ pub struct TreeLearner {
     task: Task,
     n_features: usize,
     ensemble: Ensemble,
+    /// Rounds trained, kept when [`restore`](Self::restore) puts back
+    /// fewer trees (the curves go on from there).
+    rounds: usize,
     state: Option<TrainState>,
 }
 
@@ -108,16 +112,19 @@ impl TreeLearner {
             task,
             n_features,
             ensemble: Ensemble::default(),
+            rounds: 0,
             state: None,
         })
     }
 
     /// Puts back the trees saved by [`Learner::save`] of this learner
     /// (early stopping's best round): the ensemble is replaced, and the
-    /// training margins are recomputed at the next round. Errors: bytes
-    /// that are not a tree model of this learner's features.
+    /// training margins are recomputed at the next round, which grows the
+    /// tree that follows the restored ones. The count of rounds trained is
+    /// kept, as [`Learner::restore`] asks. Errors: bytes that are not a
+    /// tree model of this learner's features.
     ///
-    /// The family API's `Learner::restore` (on main, issue 14) is this.
+    /// [`Learner::restore`] for trees is this.
     pub fn restore(&mut self, bytes: &[u8]) -> Result<(), TrainError> {
         self.ensemble = Ensemble::from_bytes(bytes, self.n_features)?;
         self.state = None;
@@ -218,7 +225,7 @@ impl Learner for TreeLearner {
     }
 
     fn completed(&self) -> usize {
-        self.ensemble.trees.len()
+        self.rounds
     }
 
     fn train_unit(&mut self, x: &Matrix, y: &[f32]) -> Result<f64, TrainError> {
@@ -254,6 +261,7 @@ impl Learner for TreeLearner {
             *m += tree.predict_row(x.row(r));
         }
         self.ensemble.trees.push(tree);
+        self.rounds += 1;
         let loss = mean_loss(self.task, &state.margins, y);
         self.state = Some(state);
         Ok(loss)
@@ -290,6 +298,10 @@ impl Learner for TreeLearner {
 
     fn save(&self) -> Result<Vec<u8>, TrainError> {
         self.ensemble.to_bytes()
+    }
+
+    fn restore(&mut self, bytes: &[u8]) -> Result<(), TrainError> {
+        TreeLearner::restore(self, bytes)
     }
 }
 

@@ -128,6 +128,7 @@ pub(super) struct BurnStep<'a> {
     pub dropout: f64,
     pub learning_rate: f64,
     pub n_features: usize,
+    pub class_weights: loss::ClassWeights,
 }
 
 /// One epoch on Burn's autodiff: uploads each chunk of shuffled rows (and
@@ -164,7 +165,7 @@ pub(super) fn burn_epoch(
                 .map(|m| m.clone().narrow(0, start, len))
                 .collect();
             let output = model.forward_masked(bx, &bmasks);
-            let batch_sum = loss::per_row(step.task, output, by).sum();
+            let batch_sum = loss::per_row(step.task, step.class_weights, output, by).sum();
             let loss = batch_sum.clone().div_scalar(len as f64);
             loss_sum = loss_sum + batch_sum.detach();
             let grads = GradientsParams::from_grads(loss.backward(), &*model);

@@ -145,6 +145,8 @@ pub(super) struct HostKernel {
     optimizer: Optimizer,
     /// Coupled L2 penalty (`grad + l2 * w`); `None` when 0, as in Burn.
     weight_decay: Option<f32>,
+    /// Loss weights per class ([`loss::UNWEIGHTED`] unless set).
+    class_weights: loss::ClassWeights,
     state: State,
     /// The state before the current epoch, for [`restore`](Self::restore).
     saved: State,
@@ -200,6 +202,7 @@ impl HostKernel {
             dropout: spec.dropout,
             optimizer,
             weight_decay: (settings.l2 > 0.0).then_some(settings.l2 as f32),
+            class_weights: loss::UNWEIGHTED,
             saved: state.clone(),
             state,
             grads: vec![0.0; offset],
@@ -398,6 +401,11 @@ impl HostKernel {
         }
     }
 
+    /// Weights the loss of each class from the next batch on.
+    pub(super) fn set_class_weights(&mut self, weights: loss::ClassWeights) {
+        self.class_weights = weights;
+    }
+
     /// The batch's loss summed over its rows, and its gradient with respect
     /// to the output (for the batch mean) into the output layer's delta.
     fn output_gradient(&mut self, len: usize) -> f32 {
@@ -407,7 +415,7 @@ impl HostKernel {
         let share = 1.0 / len as f32;
         let mut sum = 0.0f32;
         for ((d, &z), &t) in delta.iter_mut().zip(&s.output[..len]).zip(&s.y[..len]) {
-            let (loss, grad) = loss::row_with_gradient(self.task, z, t, share);
+            let (loss, grad) = loss::row_with_gradient(self.task, self.class_weights, z, t, share);
             sum += loss;
             *d = grad;
         }

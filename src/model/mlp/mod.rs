@@ -115,6 +115,14 @@ impl Learner for Trainer {
     fn save(&self) -> Result<Vec<u8>, TrainError> {
         self.weights_to_bytes()
     }
+
+    fn restore(&mut self, bytes: &[u8]) -> Result<(), TrainError> {
+        self.load_weights(bytes)
+    }
+
+    fn set_class_weights(&mut self, weights: [f32; 2]) -> Result<(), TrainError> {
+        Trainer::set_class_weights(self, weights)
+    }
 }
 
 /// A saved network opened for scoring: built on the plain backend without

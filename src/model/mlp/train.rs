@@ -46,6 +46,8 @@ pub struct Trainer {
     n_features: usize,
     learning_rate: f64,
     epoch: usize,
+    /// Loss weights per class; [`loss::UNWEIGHTED`] unless set.
+    class_weights: loss::ClassWeights,
 }
 
 impl Trainer {
@@ -102,7 +104,29 @@ impl Trainer {
             n_features,
             learning_rate: settings.learning_rate,
             epoch: 0,
+            class_weights: loss::UNWEIGHTED,
         })
+    }
+
+    /// Weights each class's loss (`[negative, positive]`) in training and
+    /// in [`evaluate_loss`](Self::evaluate_loss) from the next epoch on.
+    /// Errors: a weight that is not finite and positive, or a regression
+    /// network.
+    pub fn set_class_weights(&mut self, weights: [f32; 2]) -> Result<(), TrainError> {
+        if self.task != Task::Classification {
+            return Err(TrainError::Unsupported {
+                family: "regression",
+                what: "class weights",
+            });
+        }
+        if let Some(&bad) = weights.iter().find(|w| !(w.is_finite() && **w > 0.0)) {
+            return Err(crate::model::spec::SpecError::ClassWeight(f64::from(bad)).into());
+        }
+        self.class_weights = weights;
+        if let Engine::Host(kernel) = &mut self.engine {
+            kernel.set_class_weights(weights);
+        }
+        Ok(())
     }
 
     /// Which implementation trains this network.
@@ -186,6 +210,7 @@ impl Trainer {
                     dropout: self.spec.dropout,
                     learning_rate: self.learning_rate,
                     n_features: self.n_features,
+                    class_weights: self.class_weights,
                 };
                 let (sum, finite) = burn_epoch(&mut self.model, optimizer, &step, &plan, &mut rng)?;
                 if !(sum.is_finite() && finite) {
@@ -218,7 +243,7 @@ impl Trainer {
         let total: f64 = outputs
             .iter()
             .zip(y)
-            .map(|(&z, &t)| loss::row(self.task, f64::from(z), f64::from(t)))
+            .map(|(&z, &t)| loss::row(self.task, self.class_weights, f64::from(z), f64::from(t)))
             .sum();
         Ok(total / n_rows as f64)
     }

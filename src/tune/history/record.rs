@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{MAX_CURVE_POINTS, MAX_ROC_POINTS};
 use crate::data::prep::Recipe;
 use crate::data::source::Source;
-use crate::model::run::{EpochReport, Metrics, TrainingRun};
+use crate::model::run::{EpochReport, Metrics, RunOutcome, TrainingRun};
 use crate::model::spec::{NetworkSpec, TrainSettings};
 use crate::model::{ModelSpec, TreeSettings};
 use crate::tune::names::Setting;
@@ -67,12 +67,25 @@ pub struct RunRecord {
     pub wall_seconds: f64,
     /// Per-epoch curves (downsampled beyond [`MAX_CURVE_POINTS`]).
     pub history: Vec<EpochReport>,
-    /// Test metrics at threshold 0.5 after the last epoch.
+    /// Test metrics of the final model at `threshold` (0.5 in records
+    /// written before the three-way split); `None` when the run did not
+    /// finish (the test rows were not looked at).
     pub final_metrics: Option<Metrics>,
+    /// Validation metrics of the final model at `threshold`: what sweeps
+    /// and the runs table rank by. Absent in older records.
+    #[serde(default)]
+    pub valid_metrics: Option<Metrics>,
+    /// Classification: the threshold chosen on the validation rows.
+    #[serde(default)]
+    pub threshold: Option<f64>,
     pub stopped_early: bool,
     /// The epoch with the lowest validation loss.
     #[serde(default)]
     pub best_epoch: Option<usize>,
+    /// Whether the final model has `best_epoch`'s weights (early stopping
+    /// restored them) rather than the last epoch's.
+    #[serde(default)]
+    pub restored_best: bool,
 }
 
 impl RunRecord {
@@ -113,24 +126,29 @@ impl RunRecord {
             device: run.device_description().to_owned(),
             wall_seconds,
             history: run.history().to_vec(),
-            final_metrics: run.history().last().map(|r| r.metrics.clone()),
+            final_metrics: None,
+            valid_metrics: None,
+            threshold: None,
             stopped_early: run.stopped_early(),
             best_epoch: run.best_epoch(),
+            restored_best: false,
         };
+        record.set_outcome(run.outcome());
         record.compact();
         record
     }
 
     /// A record from plain values, for a driver that never holds the
-    /// [`TrainingRun`] (the app receives the curves as worker events).
-    /// Final metrics are the last epoch's; the best epoch is the first with
-    /// the lowest validation loss; the run counts as stopped early when its
-    /// patience ([`TrainSettings::early_stopping`]) ran out after that best.
+    /// [`TrainingRun`] (the app receives the curves and the outcome as
+    /// worker events). The best epoch is the first with the lowest
+    /// validation loss; the run counts as stopped early when its patience
+    /// ([`TrainSettings::early_stopping`]) ran out after that best.
     pub fn from_history(
         setup: RunSetup,
         device: String,
         wall_seconds: f64,
         history: Vec<EpochReport>,
+        outcome: Option<&RunOutcome>,
     ) -> RunRecord {
         let mut best: Option<(usize, f64)> = None;
         for r in &history {
@@ -152,13 +170,38 @@ impl RunRecord {
             setup,
             device,
             wall_seconds,
-            final_metrics: history.last().map(|r| r.metrics.clone()),
+            final_metrics: None,
+            valid_metrics: None,
+            threshold: None,
             history,
             stopped_early,
             best_epoch,
+            restored_best: false,
         };
+        record.set_outcome(outcome);
         record.compact();
         record
+    }
+
+    /// Final metrics from the run's outcome; without one (a run stopped
+    /// before it ended), the last epoch's validation metrics and no test
+    /// metrics.
+    fn set_outcome(&mut self, outcome: Option<&RunOutcome>) {
+        match outcome {
+            Some(o) => {
+                self.final_metrics = Some(o.test_metrics.clone());
+                self.valid_metrics = Some(o.valid_metrics.clone());
+                self.threshold = o.threshold;
+                self.restored_best = o.restored_best;
+                if o.best_epoch.is_some() {
+                    self.best_epoch = o.best_epoch;
+                }
+            }
+            None => {
+                self.final_metrics = None;
+                self.valid_metrics = self.history.last().map(|r| r.metrics.clone());
+            }
+        }
     }
 
     /// Epochs the run trained (its last epoch number).
@@ -183,10 +226,12 @@ impl RunRecord {
         if self.history.len() > MAX_CURVE_POINTS {
             self.history = thin(&self.history, MAX_CURVE_POINTS);
         }
-        if let Some(Metrics::Classification(m)) = &mut self.final_metrics
-            && m.roc.len() > MAX_ROC_POINTS
-        {
-            m.roc = thin(&m.roc, MAX_ROC_POINTS);
+        for metrics in [&mut self.final_metrics, &mut self.valid_metrics] {
+            if let Some(Metrics::Classification(m)) = metrics
+                && m.roc.len() > MAX_ROC_POINTS
+            {
+                m.roc = thin(&m.roc, MAX_ROC_POINTS);
+            }
         }
     }
 }

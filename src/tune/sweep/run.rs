@@ -170,6 +170,9 @@ pub fn run_sweep(
                         break;
                     }
                 }
+                // Best weights back and the threshold chosen on validation
+                // rows; the record ranks by those validation metrics.
+                run.finish().map_err(|e| e.to_string())?;
                 Ok(Some(run))
             },
         ));

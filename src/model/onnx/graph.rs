@@ -1,0 +1,234 @@
+//! Building an ONNX graph: unique value names, constants as initializers,
+//! nodes with attributes, and the pipeline's steps as the operators
+//! scikit-learn's ONNX converter (skl2onnx) uses for the same steps.
+
+use super::proto::{
+    AttributeProto, Dimension, NodeProto, TensorProto, TensorShapeProto, TensorTypeProto,
+    TypeProto, ValueInfoProto, attribute_type, data_type,
+};
+use crate::data::prep::{FeatureStep, Pipeline};
+
+/// The domain of ONNX's machine-learning operators (`Imputer`,
+/// `LabelEncoder`, `OneHotEncoder`).
+pub const ML: &str = "ai.onnx.ml";
+
+/// Nodes and constants in the order they are added (topological: every
+/// node's inputs exist before it).
+#[derive(Debug, Default)]
+pub struct Builder {
+    pub nodes: Vec<NodeProto>,
+    pub initializers: Vec<TensorProto>,
+    count: usize,
+}
+
+impl Builder {
+    /// A name no column can have taken by accident (`_plab_3_scaled`).
+    fn fresh(&mut self, hint: &str) -> String {
+        self.count += 1;
+        format!("_plab_{}_{hint}", self.count)
+    }
+
+    /// Adds `op_type` (in `domain`, empty for the default one) on `inputs`;
+    /// returns its one output's name, or `output` when given.
+    pub fn node(
+        &mut self,
+        (domain, op_type): (&str, &str),
+        inputs: &[&str],
+        attribute: Vec<AttributeProto>,
+        output: Option<&str>,
+    ) -> String {
+        let out = output.map_or_else(|| self.fresh(&op_type.to_lowercase()), str::to_owned);
+        let name = self.fresh(op_type);
+        self.nodes.push(NodeProto {
+            input: inputs.iter().map(|&s| s.to_owned()).collect(),
+            output: vec![out.clone()],
+            name,
+            op_type: op_type.to_owned(),
+            attribute,
+            domain: domain.to_owned(),
+        });
+        out
+    }
+
+    /// A float constant of shape `dims` (row-major `data`).
+    pub fn floats(&mut self, dims: &[usize], data: Vec<f32>) -> String {
+        let name = self.fresh("const");
+        self.initializers.push(TensorProto {
+            dims: dims.iter().map(|&d| d as i64).collect(),
+            data_type: data_type::FLOAT,
+            float_data: data,
+            name: name.clone(),
+            ..TensorProto::default()
+        });
+        name
+    }
+
+    /// A string constant of shape `[1]`.
+    pub fn string(&mut self, text: &str) -> String {
+        let name = self.fresh("const");
+        self.initializers.push(TensorProto {
+            dims: vec![1],
+            data_type: data_type::STRING,
+            string_data: vec![text.as_bytes().to_vec()],
+            name: name.clone(),
+            ..TensorProto::default()
+        });
+        name
+    }
+
+    /// One pipeline step on its input column: `[N, 1]` in, `[N, width]`
+    /// float out, as [`Pipeline::transform`] computes it.
+    ///
+    /// - Numeric: `Imputer` (NaN → the fill), then `Sub` the offset and
+    ///   `Mul` the factor (the step's `(x - offset) * factor`).
+    /// - Categorical: `LabelEncoder` maps the empty string (missing) to the
+    ///   fill level, known levels to themselves and anything else to a
+    ///   text no level is, which `OneHotEncoder` (`zeros = 1`) encodes as
+    ///   all zeros, as the pipeline does an unseen level; `Flatten` drops
+    ///   the encoder's middle axis.
+    pub fn step(&mut self, step: &FeatureStep, input: &str) -> String {
+        match step {
+            FeatureStep::Numeric { fill, scale, .. } => {
+                let imputed = self.node(
+                    (ML, "Imputer"),
+                    &[input],
+                    vec![
+                        floats_attr("imputed_value_floats", vec![*fill as f32]),
+                        float_attr("replaced_value_float", f32::NAN),
+                    ],
+                    None,
+                );
+                let offset = self.floats(&[1], vec![scale.offset as f32]);
+                let factor = self.floats(&[1], vec![scale.factor as f32]);
+                let shifted = self.node(("", "Sub"), &[&imputed, &offset], vec![], None);
+                self.node(("", "Mul"), &[&shifted, &factor], vec![], None)
+            }
+            FeatureStep::Categorical { levels, fill, .. } => {
+                let unseen = unused_text(levels);
+                let mut keys: Vec<&str> = levels.iter().map(String::as_str).collect();
+                let mut values = keys.clone();
+                keys.push("");
+                values.push(fill);
+                let mapped = self.node(
+                    (ML, "LabelEncoder"),
+                    &[input],
+                    vec![
+                        strings_attr("keys_strings", &keys),
+                        strings_attr("values_strings", &values),
+                        string_attr("default_string", &unseen),
+                    ],
+                    None,
+                );
+                let encoded = self.node(
+                    (ML, "OneHotEncoder"),
+                    &[&mapped],
+                    vec![
+                        strings_attr(
+                            "cats_strings",
+                            &levels.iter().map(String::as_str).collect::<Vec<_>>(),
+                        ),
+                        int_attr("zeros", 1),
+                    ],
+                    None,
+                );
+                self.node(
+                    ("", "Flatten"),
+                    &[&encoded],
+                    vec![int_attr("axis", 1)],
+                    None,
+                )
+            }
+        }
+    }
+
+    /// Every step on its column, concatenated: the `[N, n_features]`
+    /// matrix the model reads.
+    pub fn features(&mut self, pipeline: &Pipeline) -> String {
+        let pieces: Vec<String> = pipeline
+            .steps
+            .iter()
+            .map(|step| self.step(step, step.column()))
+            .collect();
+        let inputs: Vec<&str> = pieces.iter().map(String::as_str).collect();
+        self.node(("", "Concat"), &inputs, vec![int_attr("axis", 1)], None)
+    }
+}
+
+/// A text none of `levels` is, for "unseen" (`\u{0}unseen`, longer if
+/// taken).
+fn unused_text(levels: &[String]) -> String {
+    let mut text = "\u{0}unseen".to_owned();
+    while levels.contains(&text) {
+        text.push('\u{0}');
+    }
+    text
+}
+
+/// A graph input or output `[N, 1]` of `elem_type` (N: any number of rows).
+pub fn column_value(name: &str, elem_type: i32) -> ValueInfoProto {
+    ValueInfoProto {
+        name: name.to_owned(),
+        r#type: Some(TypeProto {
+            tensor_type: Some(TensorTypeProto {
+                elem_type,
+                shape: Some(TensorShapeProto {
+                    dim: vec![
+                        Dimension {
+                            dim_value: None,
+                            dim_param: Some("N".to_owned()),
+                        },
+                        Dimension {
+                            dim_value: Some(1),
+                            dim_param: None,
+                        },
+                    ],
+                }),
+            }),
+        }),
+    }
+}
+
+pub fn float_attr(name: &str, f: f32) -> AttributeProto {
+    AttributeProto {
+        name: name.to_owned(),
+        f,
+        r#type: attribute_type::FLOAT,
+        ..AttributeProto::default()
+    }
+}
+
+pub fn int_attr(name: &str, i: i64) -> AttributeProto {
+    AttributeProto {
+        name: name.to_owned(),
+        i,
+        r#type: attribute_type::INT,
+        ..AttributeProto::default()
+    }
+}
+
+fn string_attr(name: &str, s: &str) -> AttributeProto {
+    AttributeProto {
+        name: name.to_owned(),
+        s: s.as_bytes().to_vec(),
+        r#type: attribute_type::STRING,
+        ..AttributeProto::default()
+    }
+}
+
+fn floats_attr(name: &str, floats: Vec<f32>) -> AttributeProto {
+    AttributeProto {
+        name: name.to_owned(),
+        floats,
+        r#type: attribute_type::FLOATS,
+        ..AttributeProto::default()
+    }
+}
+
+fn strings_attr(name: &str, strings: &[&str]) -> AttributeProto {
+    AttributeProto {
+        name: name.to_owned(),
+        strings: strings.iter().map(|s| s.as_bytes().to_vec()).collect(),
+        r#type: attribute_type::STRINGS,
+        ..AttributeProto::default()
+    }
+}

@@ -1,0 +1,239 @@
+//! A saved model as one ONNX graph holding the whole pipeline, for
+//! runtimes outside Purchase Lab (onnxruntime, Spark through
+//! `scripts/score_spark.py`, databases with ONNX scoring).
+//!
+//! # The graph's contract
+//!
+//! - **Inputs**: one per original feature column, named as in training, in
+//!   training order, shape `[N, 1]`: `float` for a number (a date column
+//!   as days since 1970-01-01; NaN is missing), `string` for a category
+//!   (the empty string is missing). Cells are taken as given: `predict`'s
+//!   trimming, missing markers (`NA`) and case-insensitive spelling
+//!   matching are the caller's job.
+//! - **Pipeline**: `ai.onnx.ml` `Imputer` and `Sub`/`Mul` for numbers,
+//!   `LabelEncoder` (missing → the fill level) and `OneHotEncoder`
+//!   (`zeros = 1`: an unseen level is all zeros) for categories, `Concat`;
+//!   the operators skl2onnx uses for `SimpleImputer`, `StandardScaler` and
+//!   `OneHotEncoder(handle_unknown="ignore")`.
+//! - **Network**: `MatMul` + `Add` per layer, the hidden activation
+//!   (`Relu`, `Tanh`, `Sigmoid`, `LeakyRelu` with alpha 0.01).
+//! - **Outputs**, shape `[N, 1]`: classification `probability` (float, the
+//!   positive class, `Sigmoid` of the logit) and `label` (string, the
+//!   positive label at or above the model's threshold, else the negative
+//!   one); regression
+//!   `value` (float, in target units, at least 0 when the training target
+//!   never was negative).
+//!
+//! Arithmetic is f32 throughout, where `predict` scales in f64 before the
+//! network's f32: probabilities agree to about 1e-6 (the test holds them
+//! to 1e-5 through onnxruntime).
+//!
+//! Opsets: `ai.onnx` 17, `ai.onnx.ml` 3; IR version 8 (onnxruntime 1.12
+//! and later).
+
+mod graph;
+pub mod proto;
+
+use prost::Message;
+use thiserror::Error;
+
+use self::graph::{Builder, column_value, float_attr};
+use self::proto::{GraphProto, ModelProto, OperatorSetIdProto, data_type};
+use super::bundle::LoadedModel;
+use super::error::TrainError;
+use super::family::{Family, LayerWeights, ModelSpec};
+use super::spec::{Activation, LEAKY_RELU_SLOPE};
+use crate::data::prep::TargetEncoding;
+use crate::data::table::ColumnKind;
+
+const IR_VERSION: i64 = 8;
+const OPSET: i64 = 17;
+const ML_OPSET: i64 = 3;
+
+#[derive(Debug, Error)]
+pub enum ExportError {
+    #[error("ONNX export of a {0} model is not supported yet; only networks export")]
+    Unsupported(String),
+    #[error(
+        "the feature column `{0}` has the name of an output of the ONNX graph; rename it and train again"
+    )]
+    NameClash(String),
+    #[error("the model's weights cannot be read: {0}")]
+    Weights(#[from] TrainError),
+    #[error("the network's weights are not what its description says: {0}")]
+    Shape(String),
+}
+
+/// The model (pipeline and network) as the bytes of an `.onnx` file.
+///
+/// # Errors
+/// A family without an exporter, a feature column named like an output
+/// (`probability`, `label`, `value`), weights that cannot be read or do not
+/// fit the pipeline.
+pub fn export_onnx(model: &LoadedModel) -> Result<Vec<u8>, ExportError> {
+    let pipeline = &model.meta.pipeline;
+    let outputs: &[&str] = if pipeline.encoding.class_names().is_some() {
+        &["probability", "label"]
+    } else {
+        &["value"]
+    };
+    if let Some(clash) = pipeline.input_columns().find(|c| outputs.contains(c)) {
+        return Err(ExportError::NameClash(clash.to_owned()));
+    }
+    let mut b = Builder::default();
+    let features = b.features(pipeline);
+    // One arm per family; boosted trees (a TreeEnsemble) are not exported yet.
+    let raw = match &model.meta.model {
+        ModelSpec::Network { spec, .. } => {
+            let layers = model.layer_weights()?.ok_or_else(|| {
+                ExportError::Shape("the network's scorer gave no layer weights".into())
+            })?;
+            network(
+                &mut b,
+                &features,
+                &layers,
+                spec.activation,
+                pipeline.n_features(),
+            )?
+        }
+        ModelSpec::Trees { .. } => {
+            return Err(ExportError::Unsupported(Family::Trees.label().to_owned()));
+        }
+    };
+    let mut output = Vec::new();
+    match pipeline.encoding.class_names() {
+        Some((positive, negative)) => {
+            let probability = b.node(("", "Sigmoid"), &[&raw], vec![], Some("probability"));
+            // The model's own threshold (chosen on validation rows), as
+            // `predict` and `serve` label; 0.5 for files without one.
+            let threshold = model.meta.threshold.unwrap_or(0.5) as f32;
+            let cut = b.floats(&[1], vec![threshold]);
+            let positive_now = b.node(("", "GreaterOrEqual"), &[&probability, &cut], vec![], None);
+            let (yes, no) = (b.string(positive), b.string(&negative));
+            b.node(
+                ("", "Where"),
+                &[&positive_now, &yes, &no],
+                vec![],
+                Some("label"),
+            );
+            output.push(column_value("probability", data_type::FLOAT));
+            output.push(column_value("label", data_type::STRING));
+        }
+        None => {
+            // `to_target_units`, then `constrain_predictions`.
+            let (mean, std) = model.meta.target_scale.unwrap_or((0.0, 1.0));
+            let (std, mean) = (
+                b.floats(&[1], vec![std as f32]),
+                b.floats(&[1], vec![mean as f32]),
+            );
+            let scaled = b.node(("", "Mul"), &[&raw, &std], vec![], None);
+            let non_negative = matches!(
+                pipeline.encoding,
+                TargetEncoding::Regression {
+                    non_negative: true,
+                    ..
+                }
+            );
+            if non_negative {
+                let shifted = b.node(("", "Add"), &[&scaled, &mean], vec![], None);
+                b.node(("", "Relu"), &[&shifted], vec![], Some("value"));
+            } else {
+                b.node(("", "Add"), &[&scaled, &mean], vec![], Some("value"));
+            }
+            output.push(column_value("value", data_type::FLOAT));
+        }
+    }
+    let input = pipeline
+        .steps
+        .iter()
+        .map(|step| {
+            let elem = match step.kind() {
+                ColumnKind::Numeric => data_type::FLOAT,
+                ColumnKind::Categorical => data_type::STRING,
+            };
+            column_value(step.column(), elem)
+        })
+        .collect();
+    let model_proto = ModelProto {
+        ir_version: IR_VERSION,
+        producer_name: "purchase-lab".to_owned(),
+        producer_version: env!("CARGO_PKG_VERSION").to_owned(),
+        doc_string: format!("predicts `{}`", pipeline.target),
+        graph: Some(GraphProto {
+            node: b.nodes,
+            name: "purchase_lab".to_owned(),
+            initializer: b.initializers,
+            input,
+            output,
+        }),
+        opset_import: vec![
+            OperatorSetIdProto {
+                domain: String::new(),
+                version: OPSET,
+            },
+            OperatorSetIdProto {
+                domain: graph::ML.to_owned(),
+                version: ML_OPSET,
+            },
+        ],
+    };
+    Ok(model_proto.encode_to_vec())
+}
+
+/// The network on `features`: `MatMul` + `Add` per layer (weights as
+/// `[n_in, n_out]`), the activation after each hidden layer; the output
+/// layer's raw value (a logit, or the standardized regression value).
+fn network(
+    b: &mut Builder,
+    features: &str,
+    layers: &[LayerWeights],
+    activation: Activation,
+    n_features: usize,
+) -> Result<String, ExportError> {
+    let mut x = features.to_owned();
+    let mut width = n_features;
+    for (index, layer) in layers.iter().enumerate() {
+        if layer.n_in != width
+            || layer.weights.len() != layer.n_in * layer.n_out
+            || layer.bias.len() != layer.n_out
+        {
+            return Err(ExportError::Shape(format!(
+                "layer {} takes {} inputs for {} units, after {width} values",
+                index + 1,
+                layer.n_in,
+                layer.n_out
+            )));
+        }
+        // LayerWeights holds one row per unit; MatMul wants `[n_in, n_out]`.
+        let mut w = vec![0.0; layer.weights.len()];
+        for o in 0..layer.n_out {
+            for i in 0..layer.n_in {
+                w[i * layer.n_out + o] = layer.weights[o * layer.n_in + i];
+            }
+        }
+        let w = b.floats(&[layer.n_in, layer.n_out], w);
+        let bias = b.floats(&[layer.n_out], layer.bias.clone());
+        let product = b.node(("", "MatMul"), &[&x, &w], vec![], None);
+        x = b.node(("", "Add"), &[&product, &bias], vec![], None);
+        if index + 1 < layers.len() {
+            x = match activation {
+                Activation::Relu => b.node(("", "Relu"), &[&x], vec![], None),
+                Activation::Tanh => b.node(("", "Tanh"), &[&x], vec![], None),
+                Activation::Sigmoid => b.node(("", "Sigmoid"), &[&x], vec![], None),
+                Activation::LeakyRelu => b.node(
+                    ("", "LeakyRelu"),
+                    &[&x],
+                    vec![float_attr("alpha", LEAKY_RELU_SLOPE as f32)],
+                    None,
+                ),
+            };
+        }
+        width = layer.n_out;
+    }
+    if width != 1 {
+        return Err(ExportError::Shape(format!(
+            "the output layer has {width} units, not 1"
+        )));
+    }
+    Ok(x)
+}

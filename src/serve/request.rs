@@ -1,0 +1,372 @@
+//! A request body of `POST /invocations` to the customers it holds: pure
+//! bytes in, a table typed by the model (or the first bad record) out. No
+//! HTTP here, so the fuzz target `serve_request` can reach every branch.
+//!
+//! Two bodies are read:
+//!
+//! - **`text/csv`**: one customer per line, no header, the model's input
+//!   columns in training order ([`Pipeline::input_columns`]), comma
+//!   separated with the usual CSV quoting; an empty cell (or a missing
+//!   marker such as `NA`) is a missing value. Lines are the body's own,
+//!   1-based.
+//! - **`application/json`**: an array of objects keyed by column name, or
+//!   `{"instances": [...]}` (SageMaker's JSON shape). A value is a string,
+//!   a number, a boolean or `null` (missing); keys the model does not use
+//!   are ignored; a key matches the model's column apart from case and
+//!   surrounding spaces, as `predict` matches a header. Records are
+//!   numbered from 1 in place of lines.
+//!
+//! Each cell is then read exactly as `predict` reads a file's
+//! ([`RawTable::typed`]): a category as text, a number or date in the
+//! training file's format. Where `predict` reads a cell that does not fit
+//! as missing (with a warning for the file), a request is refused instead,
+//! naming the first bad record's line and column: an endpoint has no one
+//! to read warnings, and one bad cell must never turn into a quiet answer.
+
+use std::fmt;
+
+use thiserror::Error;
+
+use crate::data::csv::{RawTable, is_missing_marker};
+use crate::data::numbers::DecimalMark;
+use crate::data::prep::{FeatureStep, Pipeline};
+use crate::data::table::{CellFormat, Table};
+
+/// How a request body is written, from its `Content-Type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyFormat {
+    Csv,
+    Json,
+}
+
+impl BodyFormat {
+    /// The format of a `Content-Type` value (`text/csv; charset=utf-8`
+    /// → CSV); `None` for any other media type.
+    pub fn from_media_type(value: &str) -> Option<BodyFormat> {
+        let media = value.split(';').next().unwrap_or_default().trim();
+        if media.eq_ignore_ascii_case("text/csv") {
+            Some(BodyFormat::Csv)
+        } else if media.eq_ignore_ascii_case("application/json") {
+            Some(BodyFormat::Json)
+        } else {
+            None
+        }
+    }
+}
+
+/// Where in the body a problem is: a CSV line or a JSON record, and the
+/// model's column when one cell is at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub format: BodyFormat,
+    /// 1-based line (CSV) or record (JSON).
+    pub record: u64,
+    /// 1-based column in training order and its name.
+    pub column: Option<(usize, String)>,
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.format {
+            BodyFormat::Csv => "line",
+            BodyFormat::Json => "record",
+        };
+        write!(f, "{what} {}", self.record)?;
+        if let Some((index, name)) = &self.column {
+            write!(f, ", column {index} (`{name}`)")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a body was refused (HTTP 400).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum RequestError {
+    #[error("{place}: {message}")]
+    Record { place: Place, message: String },
+    #[error("the body is not valid JSON: {0}")]
+    Json(String),
+    #[error("a JSON body is an array of objects keyed by column name, or {{\"instances\": [...]}}")]
+    JsonShape,
+    #[error("the body holds no customers")]
+    Empty,
+}
+
+/// The customers of one request, typed by the model.
+#[derive(Debug, Clone)]
+pub struct Customers {
+    /// The model's input columns, one row per customer, in body order.
+    pub table: Table,
+    /// The line (CSV) or record number (JSON) of each row.
+    pub lines: Vec<u64>,
+}
+
+/// Reads `body` as `format` into the model's input columns.
+///
+/// # Errors
+/// The first bad record with its line (or record number) and column: a
+/// wrong number of values, a number or date the model's format does not
+/// read, a value too large to scale, a missing JSON key; or a body that is
+/// not CSV / JSON of that shape, or holds no customers.
+pub fn parse_body(
+    body: &[u8],
+    format: BodyFormat,
+    pipeline: &Pipeline,
+) -> Result<Customers, RequestError> {
+    let names: Vec<String> = pipeline.input_columns().map(str::to_owned).collect();
+    let (records, lines) = match format {
+        BodyFormat::Csv => csv_records(body, &names)?,
+        BodyFormat::Json => json_records(body, pipeline)?,
+    };
+    if records.is_empty() {
+        return Err(RequestError::Empty);
+    }
+    let steps: Vec<(FeatureStep, CellFormat)> = pipeline
+        .steps
+        .iter()
+        .map(|s| (s.clone(), s.cell_format()))
+        .collect();
+    for (record, &line) in records.iter().zip(&lines) {
+        for (index, ((step, cell_format), cell)) in steps.iter().zip(record).enumerate() {
+            check_cell(step, cell_format, &String::from_utf8_lossy(cell)).map_err(|message| {
+                RequestError::Record {
+                    place: Place {
+                        format,
+                        record: line,
+                        column: Some((index + 1, step.column().to_owned())),
+                    },
+                    message,
+                }
+            })?;
+        }
+    }
+    let raw = RawTable::from_cells(names, records, lines.clone());
+    let typed = raw.typed(&pipeline.schema());
+    Ok(Customers {
+        table: typed.table,
+        lines,
+    })
+}
+
+/// The CSV body's records, each of exactly `names.len()` fields, with
+/// their lines. The body is cut into records at line ends outside quotes
+/// (the csv crate skips empty lines and counts lines lazily, so it cannot
+/// say which line a record came from); each is then read as CSV. An empty
+/// line between customers is refused: for a one-column model it is a
+/// customer with a missing value, and guessing either way could shift
+/// every answer after it.
+fn csv_records(
+    body: &[u8],
+    names: &[String],
+) -> Result<(Vec<csv::ByteRecord>, Vec<u64>), RequestError> {
+    let mut records = Vec::new();
+    let mut lines = Vec::new();
+    let pieces = split_records(body);
+    let last = pieces.len().saturating_sub(1);
+    for (index, (line, piece)) in pieces.into_iter().enumerate() {
+        let place = Place {
+            format: BodyFormat::Csv,
+            record: line,
+            column: None,
+        };
+        let refuse = |message: String| RequestError::Record {
+            place: place.clone(),
+            message,
+        };
+        if piece.is_empty() {
+            if index == last {
+                break;
+            }
+            return Err(refuse(
+                "the line is empty; send one customer per line (an empty cell is a missing value)"
+                    .to_owned(),
+            ));
+        }
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(piece);
+        let mut record = csv::ByteRecord::new();
+        let read = reader.read_byte_record(&mut record);
+        match read {
+            Ok(true) => {}
+            Ok(false) => return Err(refuse("no values".to_owned())),
+            Err(e) => return Err(refuse(format!("not readable as CSV: {e}"))),
+        }
+        if !matches!(
+            reader.read_byte_record(&mut csv::ByteRecord::new()),
+            Ok(false)
+        ) {
+            return Err(refuse(
+                "more than one customer on the line (a carriage return alone ends a line)"
+                    .to_owned(),
+            ));
+        }
+        if record.len() != names.len() {
+            return Err(refuse(format!(
+                "{} value{} but the model takes {}, in this order: {}",
+                record.len(),
+                if record.len() == 1 { "" } else { "s" },
+                names.len(),
+                names.join(", ")
+            )));
+        }
+        records.push(record);
+        lines.push(line);
+    }
+    Ok((records, lines))
+}
+
+/// The body cut at line ends (`\n`, with a `\r` before it dropped) that
+/// are outside double quotes: `(1-based line of its start, bytes)`. A
+/// quoted field's line ends stay in its record; a doubled quote inside
+/// one toggles twice and changes nothing.
+fn split_records(body: &[u8]) -> Vec<(u64, &[u8])> {
+    let mut pieces = Vec::new();
+    let mut quoted = false;
+    let mut start = 0;
+    let mut start_line = 1u64;
+    let mut line = 1u64;
+    for (i, &byte) in body.iter().enumerate() {
+        match byte {
+            b'"' => quoted = !quoted,
+            b'\n' => {
+                line += 1;
+                if !quoted {
+                    let piece = &body[start..i];
+                    pieces.push((start_line, piece.strip_suffix(b"\r").unwrap_or(piece)));
+                    start = i + 1;
+                    start_line = line;
+                }
+            }
+            _ => {}
+        }
+    }
+    pieces.push((start_line, &body[start..]));
+    pieces
+}
+
+/// The JSON body's records as cells in the model's column order, numbered
+/// from 1.
+fn json_records(
+    body: &[u8],
+    pipeline: &Pipeline,
+) -> Result<(Vec<csv::ByteRecord>, Vec<u64>), RequestError> {
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| RequestError::Json(e.to_string()))?;
+    let items = match value {
+        serde_json::Value::Array(items) => items,
+        serde_json::Value::Object(mut object) => match object.remove("instances") {
+            Some(serde_json::Value::Array(items)) => items,
+            _ => return Err(RequestError::JsonShape),
+        },
+        _ => return Err(RequestError::JsonShape),
+    };
+    let mut records = Vec::with_capacity(items.len());
+    let mut lines = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let number = i as u64 + 1;
+        let place = |column: Option<(usize, String)>| Place {
+            format: BodyFormat::Json,
+            record: number,
+            column,
+        };
+        let serde_json::Value::Object(object) = item else {
+            return Err(RequestError::Record {
+                place: place(None),
+                message: "not an object keyed by column name".to_owned(),
+            });
+        };
+        let mut cells = Vec::with_capacity(pipeline.steps.len());
+        for (index, step) in pipeline.steps.iter().enumerate() {
+            let name = step.column();
+            let at = || place(Some((index + 1, name.to_owned())));
+            let value = field(object, name).map_err(|message| RequestError::Record {
+                place: at(),
+                message,
+            })?;
+            let cell = json_cell(step, value).map_err(|message| RequestError::Record {
+                place: at(),
+                message,
+            })?;
+            cells.push(cell);
+        }
+        records.push(csv::ByteRecord::from(cells));
+        lines.push(number);
+    }
+    Ok((records, lines))
+}
+
+/// The value under `name`: that key, or the one key equal to it apart from
+/// case and surrounding spaces.
+fn field<'a>(
+    object: &'a serde_json::Map<String, serde_json::Value>,
+    name: &str,
+) -> Result<&'a serde_json::Value, String> {
+    if let Some(value) = object.get(name) {
+        return Ok(value);
+    }
+    let key = name.trim().to_lowercase();
+    let close: Vec<(&String, &serde_json::Value)> = object
+        .iter()
+        .filter(|(k, _)| k.trim().to_lowercase() == key)
+        .collect();
+    match close.as_slice() {
+        [(_, value)] => Ok(value),
+        [] => Err(format!(
+            "no `{name}` in the record (send null for a missing value)"
+        )),
+        several => {
+            let keys: Vec<String> = several.iter().map(|(k, _)| format!("`{k}`")).collect();
+            Err(format!(
+                "{} all match `{name}` apart from case; send one",
+                keys.join(" and ")
+            ))
+        }
+    }
+}
+
+/// A JSON value as the cell text a CSV file would hold. A JSON number for
+/// a number column is written with the model's decimal mark, so a model
+/// trained on `3,5` reads `3.5` sent as a number.
+fn json_cell(step: &FeatureStep, value: &serde_json::Value) -> Result<String, String> {
+    match value {
+        serde_json::Value::Null => Ok(String::new()),
+        serde_json::Value::String(text) => Ok(text.clone()),
+        serde_json::Value::Bool(b) => Ok(b.to_string()),
+        serde_json::Value::Number(n) => {
+            let text = n.to_string();
+            Ok(match step.cell_format() {
+                CellFormat::Number(f) if f.decimal == DecimalMark::Comma => text.replace('.', ","),
+                _ => text,
+            })
+        }
+        serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
+            Err("a list or object where one value belongs".to_owned())
+        }
+    }
+}
+
+/// Whether one cell reads in its column's format; the reason when not.
+fn check_cell(step: &FeatureStep, format: &CellFormat, cell: &str) -> Result<(), String> {
+    let cell = cell.trim();
+    if is_missing_marker(cell) {
+        return Ok(());
+    }
+    let value = match format {
+        CellFormat::Text => return Ok(()),
+        CellFormat::Number(f) => f.parse(cell),
+        CellFormat::Date(f) => f.parse(cell),
+    };
+    let what = match format {
+        CellFormat::Date(_) => "a date in the model's format",
+        _ => "a number in the model's format",
+    };
+    match value.filter(|v| v.is_finite()) {
+        None => Err(format!("`{cell}` is not {what}")),
+        Some(v) if !step.encode_number(v).is_some_and(f32::is_finite) => Err(format!(
+            "`{cell}` is too far outside the training range to be scaled"
+        )),
+        Some(_) => Ok(()),
+    }
+}

@@ -1,0 +1,218 @@
+//! `purchase-lab export --format onnx`: the graph's structure (inputs per
+//! column, the `ai.onnx.ml` operators, outputs), and its answers through a
+//! real runtime (onnxruntime, via scripts/onnx_score.py) against `predict`
+//! on the same customers, with missing and unseen values among them.
+//!
+//! The runtime check needs `python3` with `onnxruntime` and `numpy`. With
+//! `PURCHASE_LAB_REQUIRE_PYTHON=1` (set by .ci/run) their absence fails the
+//! test; without it the test says why it skips.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failed unwrap is a failed test that names its line"
+)]
+
+#[path = "common/cli.rs"]
+mod cli;
+
+use std::process::Command;
+
+use cli::{Dir, ok, predict_args, shipped};
+use prost::Message;
+use purchase_lab::model::onnx::proto::{ModelProto, data_type};
+
+/// The sample customers with gaps and a region training never saw.
+fn customers(dir: &Dir) -> String {
+    let text = std::fs::read_to_string(shipped("customers.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().take(401).map(str::to_owned).collect();
+    // age,income,gender,region,visit_minutes,pages_visited,previous_purchases,purchased,spend
+    lines[1] = ",115900,female,east,4.2,3,4,yes,280.78".to_owned();
+    lines[2] = "68,,,north,7.3,4,1,no,121.33".to_owned();
+    lines[3] = "37,77100,female,central,,10,4,yes,174.09".to_owned();
+    dir.file("customers.csv", lines.join("\n") + "\n")
+}
+
+/// Trains on the sample customers with `args`, exports, and gives the
+/// paths of the model and the ONNX file.
+fn train_and_export(dir: &Dir, args: &[&str]) -> (String, String) {
+    let model = dir.path("m.plab");
+    let onnx = dir.path("m.onnx");
+    let data = shipped("customers.csv");
+    let mut train = vec![
+        "train",
+        "--data",
+        &data,
+        "--epochs",
+        "5",
+        "--backend",
+        "cpu",
+    ];
+    train.extend_from_slice(args);
+    train.extend_from_slice(&["--out", &model]);
+    ok(&train);
+    ok(&["export", "--model", &model, "--format", "onnx", "-o", &onnx]);
+    (model, onnx)
+}
+
+/// `predict`'s column `name` for `data`.
+fn predicted(dir: &Dir, model: &str, data: &str, name: &str) -> Vec<String> {
+    let out = dir.path("scored.csv");
+    ok(&predict_args(model, data, &out, &[]));
+    let mut reader = csv::Reader::from_path(&out).unwrap();
+    let at = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == name)
+        .unwrap();
+    reader
+        .records()
+        .map(|r| r.unwrap()[at].to_owned())
+        .collect()
+}
+
+/// The script's lines for `data`, or `None` (with the reason printed) when
+/// Python or onnxruntime is missing and the environment allows skipping.
+fn runtime_scores(onnx: &str, data: &str) -> Option<Vec<String>> {
+    let required = std::env::var("PURCHASE_LAB_REQUIRE_PYTHON").is_ok_and(|v| v == "1");
+    let script = format!("{}/scripts/onnx_score.py", env!("CARGO_MANIFEST_DIR"));
+    let probe = Command::new("python3")
+        .args(["-c", "import onnxruntime, numpy"])
+        .output();
+    if !probe.as_ref().is_ok_and(|o| o.status.success()) {
+        let why = match &probe {
+            Ok(o) => String::from_utf8_lossy(&o.stderr).into_owned(),
+            Err(e) => e.to_string(),
+        };
+        assert!(
+            !required,
+            "PURCHASE_LAB_REQUIRE_PYTHON=1 but python3 with onnxruntime and numpy is missing: {why}"
+        );
+        eprintln!("skipped: python3 with onnxruntime and numpy is missing ({why})");
+        return None;
+    }
+    let o = Command::new("python3")
+        .args([&script, onnx, data])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    Some(
+        String::from_utf8(o.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect(),
+    )
+}
+
+#[test]
+fn the_graph_takes_one_input_per_column_and_the_ml_operators() {
+    let dir = Dir::new();
+    let (_, onnx) = train_and_export(&dir, &["--target", "purchased", "--positive", "yes"]);
+    let model = ModelProto::decode(std::fs::read(&onnx).unwrap().as_slice()).unwrap();
+    let graph = model.graph.unwrap();
+    let inputs: Vec<(&str, i32)> = graph
+        .input
+        .iter()
+        .map(|v| {
+            let t = v.r#type.as_ref().unwrap().tensor_type.as_ref().unwrap();
+            (v.name.as_str(), t.elem_type)
+        })
+        .collect();
+    let (f, s) = (data_type::FLOAT, data_type::STRING);
+    assert_eq!(
+        inputs,
+        [
+            ("age", f),
+            ("income", f),
+            ("gender", s),
+            ("region", s),
+            ("visit_minutes", f),
+            ("pages_visited", f),
+            ("previous_purchases", f),
+            ("spend", f)
+        ]
+    );
+    let outputs: Vec<&str> = graph.output.iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(outputs, ["probability", "label"]);
+    let ops: Vec<&str> = graph.node.iter().map(|n| n.op_type.as_str()).collect();
+    for op in [
+        "Imputer",
+        "LabelEncoder",
+        "OneHotEncoder",
+        "MatMul",
+        "Relu",
+        "Sigmoid",
+    ] {
+        assert!(ops.contains(&op), "no {op} in {ops:?}");
+    }
+    assert!(
+        graph
+            .node
+            .iter()
+            .filter(|n| ["Imputer", "LabelEncoder", "OneHotEncoder"].contains(&n.op_type.as_str()))
+            .all(|n| n.domain == "ai.onnx.ml")
+    );
+}
+
+#[test]
+fn onnxruntime_gives_predicts_probabilities_and_labels() {
+    let dir = Dir::new();
+    let (model, onnx) = train_and_export(
+        &dir,
+        &[
+            "--target",
+            "purchased",
+            "--positive",
+            "yes",
+            "--hidden",
+            "8,4",
+            "--activation",
+            "leaky-relu",
+        ],
+    );
+    let data = customers(&dir);
+    let probabilities = predicted(&dir, &model, &data, "probability");
+    let labels = predicted(&dir, &model, &data, "prediction");
+    let Some(scores) = runtime_scores(&onnx, &data) else {
+        return;
+    };
+    assert_eq!(scores.len(), probabilities.len());
+    for (i, line) in scores.iter().enumerate() {
+        let (p, label) = line.split_once(',').unwrap();
+        let (p, want): (f64, f64) = (p.parse().unwrap(), probabilities[i].parse().unwrap());
+        assert!(
+            (p - want).abs() <= 1e-5,
+            "row {}: onnx {p}, predict {want}",
+            i + 1
+        );
+        if (want - 0.5).abs() > 1e-5 {
+            assert_eq!(label, labels[i], "row {}", i + 1);
+        }
+    }
+}
+
+#[test]
+fn onnxruntime_gives_predicts_regression_values() {
+    let dir = Dir::new();
+    let (model, onnx) = train_and_export(
+        &dir,
+        &["--target", "spend", "--regression", "--activation", "tanh"],
+    );
+    let data = customers(&dir);
+    let values = predicted(&dir, &model, &data, "prediction");
+    let Some(scores) = runtime_scores(&onnx, &data) else {
+        return;
+    };
+    assert_eq!(scores.len(), values.len());
+    for (i, (got, want)) in scores.iter().zip(&values).enumerate() {
+        let (got, want): (f64, f64) = (got.parse().unwrap(), want.parse().unwrap());
+        // f32 arithmetic on both sides, in another order: agreement to
+        // f32's precision of the value.
+        assert!(
+            (got - want).abs() <= 1e-5 * want.abs().max(1.0),
+            "row {}: onnx {got}, predict {want}",
+            i + 1
+        );
+    }
+}
