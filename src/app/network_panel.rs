@@ -141,6 +141,7 @@ fn regularization_controls(ui: &mut egui::Ui, train: &mut TrainSettings) {
             .on_hover_text("How hard weights are pulled towards zero: more gives a smoother, simpler boundary; too much and the network learns nothing");
         }
     });
+    class_weight_control(ui, train);
     let mut early = train.early_stopping.is_some();
     ui.horizontal(|ui| {
         if ui
@@ -157,6 +158,49 @@ fn regularization_controls(ui: &mut egui::Ui, train: &mut TrainSettings) {
                     .suffix(" epochs patience"),
             )
             .on_hover_text("How many epochs without a new best validation loss to wait before stopping");
+        }
+    });
+}
+
+/// How each class's loss is weighted: none, balanced, or a chosen weight
+/// for the positive class (negative 1).
+fn class_weight_control(ui: &mut egui::Ui, train: &mut TrainSettings) {
+    use crate::model::ClassWeight;
+    ui.horizontal(|ui| {
+        ui.label("class weights")
+            .on_hover_text("For a rare positive class: weigh its rows more in the loss, so the network does not settle for predicting the common class (classification only)");
+        let mut choice = match train.class_weight {
+            ClassWeight::None => 0,
+            ClassWeight::Balanced => 1,
+            ClassWeight::Custom { .. } => 2,
+        };
+        let before = choice;
+        egui::ComboBox::from_id_salt("class_weight")
+            .selected_text(["none", "balanced", "custom"][choice])
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut choice, 0, "none");
+                ui.selectable_value(&mut choice, 1, "balanced")
+                    .on_hover_text("Each class weighs the same in total: n / (2 x rows of the class)");
+                ui.selectable_value(&mut choice, 2, "custom");
+            });
+        if choice != before {
+            train.class_weight = match choice {
+                1 => ClassWeight::Balanced,
+                2 => ClassWeight::Custom {
+                    negative: 1.0,
+                    positive: 2.0,
+                },
+                _ => ClassWeight::None,
+            };
+        }
+        if let ClassWeight::Custom { positive, .. } = &mut train.class_weight {
+            ui.add(
+                egui::DragValue::new(positive)
+                    .range(0.01..=crate::model::spec::MAX_CLASS_WEIGHT)
+                    .speed(0.05)
+                    .prefix("positive x"),
+            )
+            .on_hover_text("The positive class's weight; the negative class weighs 1");
         }
     });
 }

@@ -41,7 +41,7 @@ pub struct TrainArgs {
     )]
     pub model_family: ModelArg,
     /// Neurons per hidden layer, comma-separated; `0` or `none` for no hidden layer.
-    #[arg(long, default_value = "32,16", value_name = "32,16")]
+    #[arg(long, default_value = "64,32", value_name = "64,32")]
     pub hidden: String,
     #[arg(long, default_value_t = NetworkSpec::default().dropout)]
     pub dropout: f64,

@@ -84,15 +84,18 @@ pub struct NetworkSpec {
 }
 
 impl Default for NetworkSpec {
-    /// Two hidden layers (32, 16) with ReLU and dropout 0.2: enough capacity
-    /// for curved boundaries, regularized enough not to overfit real customer
-    /// files of a few thousand rows (on telco_churn and oj_purchase it beat
-    /// 64-32 without dropout by 0.01 to 0.03 ROC AUC, averaged over 6 seeds).
+    /// Two hidden layers (64, 32) with ReLU and no dropout. With early
+    /// stopping restoring the best validation epoch (the regularizer that
+    /// matters), this beat 32-16 with dropout 0.2 in 5-fold cross-validation
+    /// on the same folds: ROC AUC 0.9009 against 0.8985 on oj_purchase, RMSE
+    /// 24.9 against 27.8 on 400 generated customers' `spend` (dropout's noise
+    /// hurts a regression), and within 0.0012 on telco_churn (0.8381 against
+    /// 0.8393); `scripts/compare_peers.py`, README "Quality".
     fn default() -> Self {
         Self {
-            hidden: vec![32, 16],
+            hidden: vec![64, 32],
             activation: Activation::Relu,
-            dropout: 0.2,
+            dropout: 0.0,
         }
     }
 }
