@@ -227,8 +227,14 @@ fn bundle_round_trip_predicts_the_same() {
     let loaded = LoadedModel::new(Bundle::load(&path).unwrap(), &device).unwrap();
     assert_eq!(loaded.predict_table(&table).unwrap(), before);
     assert_eq!(loaded.meta.epochs_trained, 3);
-    assert_eq!(loaded.meta.spec, spec);
-    assert_eq!(loaded.meta.family, purchase_lab::model::Family::Network);
+    let purchase_lab::model::ModelSpec::Network {
+        spec: loaded_spec, ..
+    } = loaded.meta.model_spec()
+    else {
+        panic!("a network model file")
+    };
+    assert_eq!(loaded_spec, spec);
+    assert_eq!(loaded.meta.family(), purchase_lab::model::Family::Network);
 
     // A truncated copy is refused with a clear message.
     let bytes = std::fs::read(&path).unwrap();

@@ -413,6 +413,7 @@ fn a_record_from_plain_values_matches_one_from_the_run() {
             spec,
             train,
             epochs: Some(200),
+            trees: None,
         },
         run.device_description().to_owned(),
         2.0,

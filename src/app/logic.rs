@@ -187,6 +187,7 @@ impl PurchaseLabApp {
                 spec: self.settings.spec.clone(),
                 train: self.settings.train.clone(),
                 epochs,
+                trees: None,
             },
             recorded_as: None,
             recorded_epochs: 0,

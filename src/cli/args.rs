@@ -11,7 +11,7 @@ use super::choices::{ActivationArg, ImputeArg, OptimizerArg, ScaleArg};
 use crate::data::notes::DataNote;
 use crate::data::prep::{Problem, Recipe};
 use crate::data::{self, Table};
-use crate::model::{ClassWeight, TrainSettings};
+use crate::model::{ClassWeight, TrainSettings, TreeSettings};
 
 /// The data and the problem: shared by `train` and `sweep`.
 #[derive(Debug, Args)]
@@ -115,9 +115,10 @@ pub struct ModelArgs {
     /// adam, or sgd (with momentum 0.9).
     #[arg(long, value_enum, ignore_case = true, default_value = "adam")]
     pub optimizer: OptimizerArg,
-    /// L2 weight decay.
-    #[arg(long, default_value_t = TrainSettings::default().l2)]
-    pub l2: f64,
+    /// L2 penalty: the network's weight decay (default 0.001), or the
+    /// trees' penalty on leaf weights (`lambda`, default 1).
+    #[arg(long)]
+    pub l2: Option<f64>,
     /// Seeds the split, the weights and the shuffling.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
@@ -125,6 +126,57 @@ pub struct ModelArgs {
     /// (n / (2 · rows of the class)) or NEG:POS such as 1:3.
     #[arg(long, default_value = "none", value_name = "none|balanced|NEG:POS")]
     pub class_weight: ClassWeight,
+}
+
+impl ModelArgs {
+    /// `--l2` for a network, its default when not given.
+    pub fn network_l2(&self) -> f64 {
+        self.l2.unwrap_or(TrainSettings::default().l2)
+    }
+}
+
+/// The boosted trees' own knobs (`train --model gbm`); the learning rate,
+/// L2 penalty, patience and seed are the flags both families share.
+#[derive(Debug, Args)]
+pub struct TreeArgs {
+    /// Boosted trees: boosting rounds (one tree each).
+    #[arg(long, default_value_t = TreeSettings::default().trees)]
+    pub trees: usize,
+    /// Boosted trees: depth of each tree (1 grows stumps).
+    #[arg(long, default_value_t = TreeSettings::default().max_depth)]
+    pub depth: usize,
+    /// Boosted trees: least hessian sum in a leaf (XGBoost's min_child_weight).
+    #[arg(long, default_value_t = TreeSettings::default().min_child_weight)]
+    pub min_child_weight: f64,
+    /// Boosted trees: share of training rows drawn for each tree, in (0, 1].
+    #[arg(long, default_value_t = TreeSettings::default().subsample)]
+    pub subsample: f64,
+}
+
+impl TreeArgs {
+    /// The tree settings with the shared flags: `learning_rate` (the
+    /// trees' default when `None`), `--l2`, `--seed` and `patience`.
+    /// Errors: a value out of range, named.
+    pub fn settings(
+        &self,
+        learning_rate: Option<f64>,
+        model: &ModelArgs,
+        patience: Option<usize>,
+    ) -> Result<TreeSettings> {
+        let defaults = TreeSettings::default();
+        let settings = TreeSettings {
+            trees: self.trees,
+            max_depth: self.depth,
+            learning_rate: learning_rate.unwrap_or(defaults.learning_rate),
+            min_child_weight: self.min_child_weight,
+            subsample: self.subsample,
+            l2: model.l2.unwrap_or(defaults.l2),
+            seed: model.seed,
+            early_stopping: patience,
+        };
+        settings.validate()?;
+        Ok(settings)
+    }
 }
 
 /// `64,32` → `[64, 32]`; `0`, `none` or empty → no hidden layer.

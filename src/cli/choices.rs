@@ -12,7 +12,7 @@ use clap::builder::PossibleValue;
 use crate::data::prep::{Impute, Scale};
 use crate::data::scoring_report::OutOfRangePolicy;
 use crate::data::synth::Preset;
-use crate::model::{Activation, BackendChoice, OptimizerKind, TrainingEngine};
+use crate::model::{Activation, BackendChoice, Family, OptimizerKind, TrainingEngine};
 use crate::tune::Metric;
 
 /// A command-line choice mirroring a library enum: the variants, each with
@@ -55,6 +55,14 @@ pub enum ExportFormatArg {
     /// ONNX: the pipeline and model as one graph (onnxruntime, Spark).
     #[value(name = "onnx")]
     Onnx,
+}
+
+choice! {
+    /// `--model`: the model family (`gbm`: gradient-boosted trees).
+    ModelArg => Family {
+        Network = "network" | "mlp" => Family::Network,
+        Gbm = "gbm" | "trees" => Family::Trees,
+    }
 }
 
 choice! {

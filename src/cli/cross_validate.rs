@@ -15,25 +15,29 @@ use super::train::TrainArgs;
 use crate::data::prep::{Part, Recipe, split_assignment};
 use crate::data::table::ColumnData;
 use crate::data::{self, Table};
-use crate::model::{ModelSpec, NetworkSpec, SelectedDevice};
+use crate::model::{ModelSpec, SelectedDevice};
 use crate::tune;
 use crate::tune::cv::CvSummary;
 
-/// Trains one model per fold with `args`' settings (fitted to each fold's
-/// training rows, as `train` fits them) and summarises the held-out folds.
+/// Trains one model per fold like `model` with `args`' settings (a
+/// network's fitted to each fold's training rows, as `train` fits them;
+/// trees' as they are) and summarises the held-out folds.
 /// Errors: too few rows for `k` folds, a fold that fails to train.
 pub(super) fn cross_validate(
     table: &Table,
     recipe: &Recipe,
-    spec: &NetworkSpec,
+    model: &ModelSpec,
     args: &TrainArgs,
     k: usize,
     device: &SelectedDevice,
 ) -> Result<CvSummary> {
     let (given, keep) = args.given_settings();
-    let model_for = |n: usize| ModelSpec::Network {
-        spec: spec.clone(),
-        settings: given.fitted_to(n, keep),
+    let model_for = |n: usize| match model {
+        ModelSpec::Network { spec, .. } => ModelSpec::Network {
+            spec: spec.clone(),
+            settings: given.fitted_to(n, keep),
+        },
+        trees @ ModelSpec::Trees { .. } => trees.clone(),
     };
     let bar = progress_bar(
         k as u64,

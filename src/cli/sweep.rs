@@ -98,7 +98,7 @@ impl SweepArgs {
         let train = TrainSettings {
             optimizer: self.model.optimizer.into(),
             epochs: self.epochs,
-            l2: self.model.l2,
+            l2: self.model.network_l2(),
             seed: self.model.seed,
             ..TrainSettings::default()
         };

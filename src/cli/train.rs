@@ -1,7 +1,8 @@
-//! `purchase-lab train`: train one network on a CSV file's training rows,
-//! judge each epoch on the validation rows, stop early and restore the best
-//! weights, choose the threshold on validation rows, then print the test
-//! metrics (or one JSON object), save the model and the per-epoch history.
+//! `purchase-lab train`: train one model (a network, or boosted trees with
+//! `--model gbm`) on a CSV file's training rows, judge each epoch (round)
+//! on the validation rows, stop early and restore the best weights (trees),
+//! choose the threshold on validation rows, then print the test metrics (or
+//! one JSON object), save the model and the per-epoch (per-round) history.
 //! `--cv K` adds k-fold cross-validation; `--export-split` writes the rows'
 //! parts and folds for the same-folds comparison script.
 
@@ -12,8 +13,8 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use super::args::{ModelArgs, ProblemArgs, parse_hidden};
-use super::choices::BackendArg;
+use super::args::{ModelArgs, ProblemArgs, TreeArgs, parse_hidden};
+use super::choices::{BackendArg, ModelArg};
 use super::load;
 use super::output::{describe_prepared, print_notes, progress_bar, write_json_line};
 use crate::data::notes::DataNote;
@@ -22,31 +23,44 @@ use crate::data::{self, Table};
 use crate::model::bundle::Bundle;
 use crate::model::run::{Metrics, RunOutcome, TrainingRun};
 use crate::model::spec::FittedKeep;
-use crate::model::{ComputeKind, NetworkSpec, Task, TrainSettings, select_device};
+use crate::model::{
+    ClassWeight, ComputeKind, Family, ModelSpec, NetworkSpec, Task, TrainSettings, select_device,
+};
 use crate::tune;
 
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     #[command(flatten)]
     pub problem: ProblemArgs,
+    /// The model family: a neural network, or gradient-boosted trees.
+    #[arg(
+        long = "model",
+        value_enum,
+        ignore_case = true,
+        default_value = "network"
+    )]
+    pub model_family: ModelArg,
     /// Neurons per hidden layer, comma-separated; `0` or `none` for no hidden layer.
     #[arg(long, default_value = "64,32", value_name = "64,32")]
     pub hidden: String,
     #[arg(long, default_value_t = NetworkSpec::default().dropout)]
     pub dropout: f64,
-    #[arg(long, default_value_t = TrainSettings::default().learning_rate)]
-    pub lr: f64,
+    /// Learning rate [default: 0.001 for a network, 0.1 for trees].
+    #[arg(long)]
+    pub lr: Option<f64>,
     /// Rows per mini-batch (default: 32, smaller for small files so an
     /// epoch has at least 16 steps).
     #[arg(long)]
     pub batch: Option<usize>,
     /// The most epochs to train (default: at least 200, and enough for
     /// 6,000 optimizer steps); early stopping usually ends the run first.
+    /// Boosted trees train --trees rounds instead.
     #[arg(long)]
     pub epochs: Option<usize>,
     /// Early stopping: stop once validation loss has not improved for N
-    /// epochs and restore the best epoch's weights (default: on, with N
-    /// covering 600 optimizer steps, 10 to 100 epochs).
+    /// epochs (rounds) and restore the best epoch's weights (round's
+    /// trees). Default for a network: on, with N covering 600 optimizer
+    /// steps, 10 to 100 epochs; for trees: off.
     #[arg(long, value_name = "N", conflicts_with = "no_early_stop")]
     pub patience: Option<usize>,
     /// Train every epoch up to --epochs and keep the last weights.
@@ -63,6 +77,8 @@ pub struct TrainArgs {
     pub export_split: Option<PathBuf>,
     #[command(flatten)]
     pub model: ModelArgs,
+    #[command(flatten)]
+    pub trees: TreeArgs,
     /// auto (GPU when a real one exists), gpu or cpu.
     #[arg(long, value_enum, ignore_case = true, default_value = "auto")]
     pub backend: BackendArg,
@@ -81,6 +97,8 @@ pub struct TrainArgs {
 #[derive(Debug, Serialize)]
 struct TrainSummary<'a> {
     task: &'static str,
+    /// `network` or `trees`.
+    family: Family,
     backend: ComputeKind,
     device: &'a str,
     epochs: usize,
@@ -89,9 +107,9 @@ struct TrainSummary<'a> {
     valid_rows: usize,
     test_rows: usize,
     features: usize,
-    /// Batch size, epoch cap and patience as used (fitted to the data
-    /// unless given).
-    batch_size: usize,
+    /// Batch size, epoch cap and patience as used (a network's fitted to
+    /// the data unless given; trees: no batches, the cap is --trees).
+    batch_size: Option<usize>,
     epoch_cap: usize,
     patience: Option<usize>,
     train_loss: Option<f64>,
@@ -180,10 +198,10 @@ impl TrainArgs {
         let defaults = TrainSettings::default();
         let given = TrainSettings {
             optimizer: self.model.optimizer.into(),
-            learning_rate: self.lr,
+            learning_rate: self.lr.unwrap_or(defaults.learning_rate),
             batch_size: self.batch.unwrap_or(defaults.batch_size),
             epochs: self.epochs.unwrap_or(defaults.epochs),
-            l2: self.model.l2,
+            l2: self.model.network_l2(),
             seed: self.model.seed,
             early_stopping: self.patience,
             class_weight: self.model.class_weight,
@@ -195,6 +213,32 @@ impl TrainArgs {
             early_stopping: self.patience.is_some() || self.no_early_stop,
         };
         (given, keep)
+    }
+
+    /// What `--model` asks to train for `n_train` training rows, with its
+    /// settings: a network's fitted to the data ([`Self::settings`]), the
+    /// trees' as given (their own defaults). Errors: a value out of range,
+    /// named; class weights for trees, which do not weight classes.
+    pub(super) fn model_spec(&self, n_train: usize) -> Result<ModelSpec> {
+        Ok(match self.model_family {
+            ModelArg::Network => ModelSpec::Network {
+                spec: self.spec()?,
+                settings: self.settings(n_train)?,
+            },
+            ModelArg::Gbm => {
+                if self.model.class_weight != ClassWeight::None {
+                    anyhow::bail!("--class-weight: boosted trees do not weight classes");
+                }
+                let patience = if self.no_early_stop {
+                    None
+                } else {
+                    self.patience
+                };
+                ModelSpec::Trees {
+                    settings: self.trees.settings(self.lr, &self.model, patience)?,
+                }
+            }
+        })
     }
 
     /// Refuses `--out` into a folder that does not exist: said now, not
@@ -237,9 +281,8 @@ impl TrainArgs {
 pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let table = load(&args.problem.data)?;
     let recipe = args.problem.recipe(&table, args.model.seed);
-    let spec = args.spec()?;
     // Checked before the data is read: a bad flag is said at once.
-    args.settings(1)?;
+    args.model_spec(1)?;
     args.check_out()?;
     let mut notes = args.data_notes(&table, &recipe);
     if !args.json {
@@ -252,7 +295,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     if let Some(path) = &args.export_split {
         super::cross_validate::export_split(&table, &recipe, args.cv, path)?;
     }
-    let settings = args.settings(prepared.train.x.rows)?;
+    let model = args.model_spec(prepared.train.x.rows)?;
     notes.extend(prepared.notes.iter().cloned());
     let device = select_device(args.backend.into())?;
     if !args.json {
@@ -261,14 +304,14 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     }
     let cross_validation = match args.cv {
         Some(k) => Some(super::cross_validate::cross_validate(
-            &table, &recipe, &spec, args, k, &device,
+            &table, &recipe, &model, args, k, &device,
         )?),
         None => None,
     };
-    let mut run = TrainingRun::new(prepared, &spec, &settings, &device)?;
+    let mut run = TrainingRun::with_model(prepared, &model, &device)?;
 
     let start = std::time::Instant::now();
-    let failure = train_epochs(&mut run, settings.epochs, !args.json);
+    let failure = train_epochs(&mut run, model.epoch_cap(), !args.json);
     let train_seconds = start.elapsed().as_secs_f64();
 
     if let Some(path) = &args.history {
@@ -290,6 +333,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
                 Task::Classification => "classification",
                 Task::Regression => "regression",
             },
+            family: model.family(),
             backend: device.kind,
             device: &device.description,
             epochs: run.epoch(),
@@ -298,9 +342,12 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
             valid_rows: run.prepared().valid.x.rows,
             test_rows: run.prepared().test.x.rows,
             features: run.prepared().pipeline.n_features(),
-            batch_size: settings.batch_size,
-            epoch_cap: settings.epochs,
-            patience: settings.early_stopping,
+            batch_size: match &model {
+                ModelSpec::Network { settings, .. } => Some(settings.batch_size),
+                ModelSpec::Trees { .. } => None,
+            },
+            epoch_cap: model.epoch_cap(),
+            patience: model.patience(),
             train_loss: last.map(|r| r.train_loss),
             valid_loss: last.map(|r| r.valid_loss),
             stopped_early: run.stopped_early(),
@@ -317,7 +364,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
         };
         write_json_line(&mut out, &summary)?;
     } else {
-        write_text_summary(&mut out, &run, &settings, &outcome, train_seconds)?;
+        write_text_summary(&mut out, &run, &model, &outcome, train_seconds)?;
         if let Some(cv) = &cross_validation {
             write!(out, "{cv}")?;
         }
@@ -334,28 +381,36 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
 fn write_text_summary(
     out: &mut impl Write,
     run: &TrainingRun,
-    settings: &TrainSettings,
+    model: &ModelSpec,
     outcome: &RunOutcome,
     train_seconds: f64,
 ) -> std::io::Result<()> {
+    let unit = run.learner().unit().name();
+    let batch = match model {
+        ModelSpec::Network { settings, .. } => format!("batch {}, ", settings.batch_size),
+        ModelSpec::Trees { .. } => String::new(),
+    };
     writeln!(
         out,
-        "trained {} epochs in {train_seconds:.2} s (batch {}, cap {} epochs, {})",
+        "trained {} {unit}s in {train_seconds:.2} s ({batch}cap {} {unit}s, {})",
         run.epoch(),
-        settings.batch_size,
-        settings.epochs,
-        settings.early_stopping.map_or_else(
+        model.epoch_cap(),
+        model.patience().map_or_else(
             || "no early stopping".to_owned(),
-            |p| format!("patience {p} epochs")
+            |p| format!("patience {p} {unit}s")
         )
     )?;
     if let Some(stop) = run.early_stop() {
         writeln!(out, "{stop}")?;
     }
     if let Some(best) = outcome.best_epoch.filter(|_| outcome.restored_best) {
+        let what = match model.family() {
+            Family::Network => "weights",
+            Family::Trees => "trees",
+        };
         writeln!(
             out,
-            "restored the weights of epoch {best} (lowest validation loss)"
+            "restored the {what} of {unit} {best} (lowest validation loss)"
         )?;
     }
     if let Some(w) = outcome.class_weights {
@@ -384,11 +439,11 @@ pub(super) fn train_epochs(
     epochs: usize,
     show_progress: bool,
 ) -> Option<crate::model::run::RunError> {
-    let bar = progress_bar(
-        epochs as u64,
-        "epoch {pos}/{len} {bar:30} {msg} [{elapsed} < {eta}]",
-        show_progress,
+    let template = format!(
+        "{} {{pos}}/{{len}} {{bar:30}} {{msg}} [{{elapsed}} < {{eta}}]",
+        run.learner().unit().name()
     );
+    let bar = progress_bar(epochs as u64, &template, show_progress);
     let mut failure = None;
     for _ in 0..epochs {
         match run.run_epoch() {

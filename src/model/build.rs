@@ -6,6 +6,7 @@ use burn::tensor::Device;
 
 use super::error::TrainError;
 use super::family::{Learner, ModelSpec, Scorer};
+use super::gbm::{TreeLearner, TreeScorer};
 use super::mlp::{MlpScorer, Trainer};
 use super::spec::Task;
 
@@ -22,6 +23,9 @@ impl ModelSpec {
             ModelSpec::Network { spec, settings } => Ok(Box::new(Trainer::new(
                 spec, settings, task, n_features, device,
             )?)),
+            ModelSpec::Trees { settings } => {
+                Ok(Box::new(TreeLearner::new(settings, task, n_features)?))
+            }
         }
     }
 
@@ -38,6 +42,9 @@ impl ModelSpec {
         match self {
             ModelSpec::Network { spec, settings } => Ok(Box::new(MlpScorer::open(
                 spec, settings, task, n_features, bytes, device,
+            )?)),
+            ModelSpec::Trees { settings } => Ok(Box::new(TreeScorer::open(
+                settings, task, n_features, bytes,
             )?)),
         }
     }

@@ -1,6 +1,7 @@
-//! A trained model as one file: weights, fitted pipeline, network spec,
-//! training settings and final metrics, so it can score new customers
-//! without the data it was trained on.
+//! A trained model as one file, for every family: its parameters, fitted
+//! pipeline, what was trained ([`ModelSpec`]: family and settings) and
+//! final metrics, so it can score new customers without the data it was
+//! trained on.
 //!
 //! Layout (little-endian):
 //!
@@ -8,12 +9,16 @@
 //! "PLABMODL"            8 bytes  magic
 //! format version        u32
 //! metadata length       u64, then that many bytes of JSON (BundleMeta)
-//! weights length        u64, then that many bytes (Burn's burnpack)
+//! weights length        u64, then that many bytes (the family's own:
+//!                            Burn's burnpack, or the trees as JSON)
 //! checksum              u64  FNV-1a of every byte before it
 //! ```
 //!
 //! The lengths make truncation detectable and the checksum catches a file
 //! that was altered; the version lets a later app refuse or migrate.
+//! Version 2 holds the serialized [`ModelSpec`] (`"model": {"family": …}`);
+//! version 1 (networks only, `family`, `spec` and `settings` side by side)
+//! still opens.
 
 use std::path::Path;
 
@@ -29,7 +34,9 @@ use crate::data::prep::{Pipeline, PrepError, Recipe};
 use crate::data::table::Table;
 
 const MAGIC: &[u8; 8] = b"PLABMODL";
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
+/// The first format, read but no longer written.
+const FORMAT_VERSION_1: u32 = 1;
 /// Refuse absurd length fields before allocating for them.
 const MAX_SECTION: u64 = 1 << 32;
 
@@ -44,7 +51,7 @@ pub enum BundleError {
     #[error("this is not a Purchase Lab model file (it does not start with the model header)")]
     NotAModel,
     #[error(
-        "this model file has format version {found}, but this Purchase Lab reads version {FORMAT_VERSION}; open it with the version that saved it"
+        "this model file has format version {found}, but this Purchase Lab reads versions 1 to {FORMAT_VERSION}; open it with the version that saved it"
     )]
     Version { found: u32 },
     #[error("the model file is truncated: {0}")]
@@ -66,15 +73,12 @@ pub enum BundleError {
 pub struct BundleMeta {
     /// Version of the app that wrote the file.
     pub app_version: String,
-    /// Which kind of model the weights are (absent in files written before
-    /// there was a choice: those are networks).
-    #[serde(default)]
-    pub family: Family,
+    /// What was trained: the family and its settings.
+    pub model: ModelSpec,
     pub task: Task,
     pub recipe: Recipe,
     pub pipeline: Pipeline,
-    pub spec: NetworkSpec,
-    pub settings: TrainSettings,
+    /// Units trained: epochs of a network, rounds of trees.
     pub epochs_trained: usize,
     /// `(mean, std)` that map regression outputs back to target units.
     pub target_scale: Option<(f64, f64)>,
@@ -94,6 +98,57 @@ pub struct BundleMeta {
     pub profile: Option<crate::data::profile::TrainingProfile>,
 }
 
+/// The description as format version 1 wrote it: a network's spec and
+/// settings beside a family tag (absent in the earliest files).
+#[derive(Debug, Deserialize)]
+struct BundleMetaV1 {
+    app_version: String,
+    #[serde(default)]
+    family: Family,
+    task: Task,
+    recipe: Recipe,
+    pipeline: Pipeline,
+    spec: NetworkSpec,
+    settings: TrainSettings,
+    epochs_trained: usize,
+    target_scale: Option<(f64, f64)>,
+    metrics: Option<Metrics>,
+    /// Written by version 1 files once the three-way split came (issue 14).
+    #[serde(default)]
+    threshold: Option<f64>,
+    device: String,
+    #[serde(default)]
+    profile: Option<crate::data::profile::TrainingProfile>,
+}
+
+impl BundleMetaV1 {
+    /// Version 1 knew networks only.
+    fn upgrade(self) -> Result<BundleMeta, BundleError> {
+        if self.family != Family::Network {
+            return Err(BundleError::Meta(format!(
+                "a version 1 file cannot hold a {} model",
+                self.family.label()
+            )));
+        }
+        Ok(BundleMeta {
+            app_version: self.app_version,
+            model: ModelSpec::Network {
+                spec: self.spec,
+                settings: self.settings,
+            },
+            task: self.task,
+            recipe: self.recipe,
+            pipeline: self.pipeline,
+            epochs_trained: self.epochs_trained,
+            target_scale: self.target_scale,
+            metrics: self.metrics,
+            threshold: self.threshold,
+            device: self.device,
+            profile: self.profile,
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bundle {
     pub meta: BundleMeta,
@@ -104,17 +159,13 @@ impl Bundle {
     /// Captures a run's current model and what it was trained with.
     pub fn from_run(run: &TrainingRun, recipe: &Recipe) -> Result<Bundle, BundleError> {
         let learner = run.learner();
-        let model = learner.model_spec();
-        let ModelSpec::Network { spec, settings } = model;
         Ok(Bundle {
             meta: BundleMeta {
                 app_version: env!("CARGO_PKG_VERSION").to_owned(),
-                family: learner.family(),
+                model: learner.model_spec(),
                 task: learner.task(),
                 recipe: recipe.clone(),
                 pipeline: run.prepared().pipeline.clone(),
-                spec,
-                settings,
                 epochs_trained: learner.completed(),
                 target_scale: run.target_scale(),
                 metrics: run.outcome().map(|o| o.test_metrics.clone()),
@@ -150,7 +201,7 @@ impl Bundle {
         }
         r.pos = MAGIC.len();
         let version = u32::from_le_bytes(r.array::<4>("the version")?);
-        if version != FORMAT_VERSION {
+        if version != FORMAT_VERSION && version != FORMAT_VERSION_1 {
             return Err(BundleError::Version { found: version });
         }
         let meta_len = r.length("the description length")?;
@@ -165,8 +216,14 @@ impl Bundle {
         if fnv1a(&bytes[..body_end]) != sum {
             return Err(BundleError::Corrupt);
         }
-        let meta: BundleMeta =
-            serde_json::from_slice(meta_bytes).map_err(|e| BundleError::Meta(e.to_string()))?;
+        let unreadable = |e: serde_json::Error| BundleError::Meta(e.to_string());
+        let meta = if version == FORMAT_VERSION_1 {
+            serde_json::from_slice::<BundleMetaV1>(meta_bytes)
+                .map_err(unreadable)?
+                .upgrade()?
+        } else {
+            serde_json::from_slice(meta_bytes).map_err(unreadable)?
+        };
         Ok(Bundle { meta, weights })
     }
 
@@ -198,12 +255,12 @@ impl Bundle {
 impl BundleMeta {
     /// What the model file's weights are a model of.
     pub fn model_spec(&self) -> ModelSpec {
-        match self.family {
-            Family::Network => ModelSpec::Network {
-                spec: self.spec.clone(),
-                settings: self.settings.clone(),
-            },
-        }
+        self.model.clone()
+    }
+
+    /// The model's family.
+    pub fn family(&self) -> Family {
+        self.model.family()
     }
 }
 
@@ -338,12 +395,13 @@ mod tests {
         let prepared = crate::data::prepare(&table, &recipe).unwrap();
         BundleMeta {
             app_version: "0.1.0".into(),
-            family: Family::Network,
+            model: ModelSpec::Network {
+                spec: NetworkSpec::default(),
+                settings: TrainSettings::default(),
+            },
             task: Task::Classification,
             recipe,
             pipeline: prepared.pipeline,
-            spec: NetworkSpec::default(),
-            settings: TrainSettings::default(),
             epochs_trained: 3,
             target_scale: None,
             metrics: None,
@@ -366,15 +424,66 @@ mod tests {
         assert_eq!(Bundle::from_bytes(&b.to_bytes().unwrap()).unwrap(), b);
     }
 
+    /// A version 1 file's bytes for `meta`, laid out as that version wrote
+    /// them (family, spec and settings side by side; `family` optional).
+    fn version_1_bytes(meta: &BundleMeta, with_family: bool, weights: &[u8]) -> Vec<u8> {
+        let mut json = serde_json::to_value(meta).unwrap();
+        let fields = json.as_object_mut().unwrap();
+        let ModelSpec::Network { spec, settings } = &meta.model else {
+            panic!("version 1 holds networks")
+        };
+        fields.remove("model");
+        fields.insert("spec".into(), serde_json::to_value(spec).unwrap());
+        fields.insert("settings".into(), serde_json::to_value(settings).unwrap());
+        if with_family {
+            fields.insert("family".into(), "network".into());
+        }
+        let meta = serde_json::to_vec(&json).unwrap();
+        let mut out = MAGIC.to_vec();
+        out.extend_from_slice(&1u32.to_le_bytes());
+        out.extend_from_slice(&(meta.len() as u64).to_le_bytes());
+        out.extend_from_slice(&meta);
+        out.extend_from_slice(&(weights.len() as u64).to_le_bytes());
+        out.extend_from_slice(weights);
+        let sum = fnv1a(&out);
+        out.extend_from_slice(&sum.to_le_bytes());
+        out
+    }
+
     #[test]
-    fn files_from_before_the_family_tag_are_networks() {
-        let mut json = serde_json::to_value(sample_meta()).unwrap();
-        assert_eq!(json["family"], "network");
-        json.as_object_mut().unwrap().remove("family");
-        let meta: BundleMeta = serde_json::from_value(json).unwrap();
-        assert_eq!(meta.family, Family::Network);
-        assert_eq!(meta, sample_meta());
-        assert!(matches!(meta.model_spec(), ModelSpec::Network { .. }));
+    fn version_1_files_open_as_networks() {
+        for with_family in [true, false] {
+            let bytes = version_1_bytes(&sample_meta(), with_family, &[1, 2, 3, 4, 5]);
+            let opened = Bundle::from_bytes(&bytes).unwrap();
+            assert_eq!(opened, sample(), "family tag written: {with_family}");
+            assert_eq!(opened.meta.family(), Family::Network);
+        }
+        // Written again, it is a version 2 file with the model spec inside.
+        let bytes = sample().to_bytes().unwrap();
+        assert_eq!(
+            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]),
+            2
+        );
+        let json = serde_json::to_value(sample_meta()).unwrap();
+        assert_eq!(json["model"]["family"], "network");
+    }
+
+    #[test]
+    fn tree_models_keep_their_settings() {
+        let mut meta = sample_meta();
+        meta.model = ModelSpec::Trees {
+            settings: crate::model::TreeSettings {
+                max_depth: 2,
+                ..crate::model::TreeSettings::default()
+            },
+        };
+        let bundle = Bundle {
+            meta,
+            weights: b"{}".to_vec(),
+        };
+        let opened = Bundle::from_bytes(&bundle.to_bytes().unwrap()).unwrap();
+        assert_eq!(opened, bundle);
+        assert_eq!(opened.meta.family(), Family::Trees);
     }
 
     #[test]
@@ -404,7 +513,7 @@ mod tests {
         bytes[8] = 9;
         assert_eq!(
             Bundle::from_bytes(&bytes).unwrap_err().to_string(),
-            "this model file has format version 9, but this Purchase Lab reads version 1; open it with the version that saved it"
+            "this model file has format version 9, but this Purchase Lab reads versions 1 to 2; open it with the version that saved it"
         );
         let mut bytes = sample().to_bytes().unwrap();
         let mid = bytes.len() / 2;

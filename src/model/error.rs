@@ -3,6 +3,7 @@
 
 use thiserror::Error;
 
+use super::gbm::TreeSettingsError;
 use super::spec::SpecError;
 
 /// Why training (or a prediction) could not proceed.
@@ -10,6 +11,8 @@ use super::spec::SpecError;
 pub enum TrainError {
     #[error(transparent)]
     Spec(#[from] SpecError),
+    #[error(transparent)]
+    TreeSettings(#[from] TreeSettingsError),
     #[error("the data has no feature columns; select at least one feature")]
     NoFeatures,
     #[error("there are no rows to train on")]

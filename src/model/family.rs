@@ -2,7 +2,7 @@
 //! history, CLI) knows about a model, whatever kind it is.
 //!
 //! - [`ModelSpec`]: what the user asked for, per family (the network's
-//!   shape and training settings today; trees next).
+//!   shape and training settings, or the boosted trees' settings).
 //! - [`Learner`]: a model being trained. It trains one [`TrainingUnit`] at a
 //!   time (an epoch of the network, a boosting round of trees), predicts a
 //!   batch, evaluates a loss, and saves itself as bytes for the model file.
@@ -20,6 +20,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::error::TrainError;
+use super::gbm::TreeSettings;
 use super::spec::{ClassWeight, NetworkSpec, Task, TrainSettings};
 use crate::data::prep::Matrix;
 
@@ -31,6 +32,18 @@ pub enum Family {
     /// A multilayer perceptron ([`super::mlp`]).
     #[default]
     Network,
+    /// Gradient-boosted decision trees ([`super::gbm`]).
+    Trees,
+}
+
+impl Family {
+    /// The family's name in messages and tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            Family::Network => "network",
+            Family::Trees => "boosted trees",
+        }
+    }
 }
 
 /// What a family trains in one step, the x axis of the curves.
@@ -52,20 +65,25 @@ impl TrainingUnit {
     }
 }
 
-/// What to train: the family and its own settings.
-#[derive(Debug, Clone, PartialEq)]
+/// What to train: the family and its own settings. Serialized (model
+/// files, sessions) as `{"family": "network" | "trees", …settings}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "family", rename_all = "lowercase")]
 pub enum ModelSpec {
     /// A network of this shape, trained with these settings.
     Network {
         spec: NetworkSpec,
         settings: TrainSettings,
     },
+    /// Gradient-boosted trees with these settings.
+    Trees { settings: TreeSettings },
 }
 
 impl ModelSpec {
     pub fn family(&self) -> Family {
         match self {
             ModelSpec::Network { .. } => Family::Network,
+            ModelSpec::Trees { .. } => Family::Trees,
         }
     }
 
@@ -74,13 +92,16 @@ impl ModelSpec {
     pub fn patience(&self) -> Option<usize> {
         match self {
             ModelSpec::Network { settings, .. } => settings.early_stopping,
+            ModelSpec::Trees { settings } => settings.early_stopping,
         }
     }
 
-    /// The most units (epochs, rounds) a run of this model trains.
+    /// The most units (epochs, rounds) a run of this model trains: the
+    /// network's epochs, the number of trees (boosting rounds).
     pub fn epoch_cap(&self) -> usize {
         match self {
             ModelSpec::Network { settings, .. } => settings.epochs,
+            ModelSpec::Trees { settings } => settings.trees,
         }
     }
 
@@ -89,6 +110,7 @@ impl ModelSpec {
     pub fn class_weight(&self) -> Option<ClassWeight> {
         match self {
             ModelSpec::Network { settings, .. } => Some(settings.class_weight),
+            ModelSpec::Trees { .. } => None,
         }
     }
 }
@@ -137,6 +159,13 @@ pub trait Scorer: std::fmt::Debug {
     /// without one.
     fn diagram(&self, _x: &Matrix) -> Result<Option<Diagram>, TrainError> {
         Ok(None)
+    }
+
+    /// Each prepared feature's share of the model's importance (summing to
+    /// 1, or all zeros before anything was learned); `None` for families
+    /// that do not measure it (the network draws its diagram instead).
+    fn feature_importance(&self) -> Option<Vec<f64>> {
+        None
     }
 }
 

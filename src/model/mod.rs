@@ -9,6 +9,7 @@
 //! - [`family`]: the family API.
 //! - `build`: a model of any family from its [`ModelSpec`] (the one place naming every family).
 //! - [`mlp`]: the network family (Burn module, trainer, host kernel).
+//! - [`gbm`]: the boosted-trees family (gradient-boosted decision trees).
 //! - [`spec`]: what the user asks for (architecture, training settings), validated.
 //! - [`error`]: [`TrainError`], why training or scoring could not proceed.
 //! - [`device`]: wgpu on a real GPU, else Burn's CPU backend (flex), with the reason.
@@ -23,6 +24,7 @@ pub mod bundle;
 pub mod device;
 pub mod error;
 pub mod family;
+pub mod gbm;
 pub mod metrics;
 pub mod mlp;
 pub mod onnx;
@@ -33,6 +35,7 @@ pub mod surface;
 pub use device::{BackendChoice, ComputeKind, DeviceError, SelectedDevice, select_device};
 pub use error::TrainError;
 pub use family::{Diagram, Family, LayerWeights, Learner, ModelSpec, Scorer, TrainingUnit};
+pub use gbm::{TreeSettings, TreeSettingsError};
 pub use metrics::{ClassificationMetrics, MetricsError, RegressionMetrics};
 pub use mlp::{EngineKind, Mlp, Trainer, TrainingEngine};
 pub use spec::{

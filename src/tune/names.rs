@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::history::{RunRecord, layers_label};
 use crate::data::prep::Problem;
 use crate::data::table::format_number;
+use crate::model::ModelSpec;
 use crate::model::run::Metrics;
 
 /// A number a finished run is judged by: a validation metric (what runs
@@ -177,7 +178,10 @@ pub enum Setting {
     Scale,
     TestFraction,
     SplitSeed,
-    /// `64,32`, or `none`.
+    /// The model family: `network` or `boosted trees`.
+    Model,
+    /// `64,32`, or `none`; `-` for trees (so are the other network-only
+    /// settings).
     Hidden,
     Activation,
     Dropout,
@@ -192,12 +196,17 @@ pub enum Setting {
     Seed,
     /// Patience in epochs, or `off`.
     EarlyStopping,
+    /// Boosted trees: the depth of each tree; `-` for networks (so are the
+    /// other tree-only settings).
+    MaxDepth,
+    MinChildWeight,
+    Subsample,
     Device,
 }
 
 impl Setting {
     /// Every setting, in display order.
-    pub const ALL: [Setting; 21] = [
+    pub const ALL: [Setting; 25] = [
         Setting::Data,
         Setting::Fingerprint,
         Setting::Target,
@@ -207,6 +216,7 @@ impl Setting {
         Setting::Scale,
         Setting::TestFraction,
         Setting::SplitSeed,
+        Setting::Model,
         Setting::Hidden,
         Setting::Activation,
         Setting::Dropout,
@@ -218,6 +228,9 @@ impl Setting {
         Setting::L2,
         Setting::Seed,
         Setting::EarlyStopping,
+        Setting::MaxDepth,
+        Setting::MinChildWeight,
+        Setting::Subsample,
         Setting::Device,
     ];
 
@@ -234,6 +247,7 @@ impl Setting {
             Setting::Scale => "scale",
             Setting::TestFraction => "test_fraction",
             Setting::SplitSeed => "split_seed",
+            Setting::Model => "model",
             Setting::Hidden => "hidden",
             Setting::Activation => "activation",
             Setting::Dropout => "dropout",
@@ -245,6 +259,9 @@ impl Setting {
             Setting::L2 => "l2",
             Setting::Seed => "seed",
             Setting::EarlyStopping => "early_stopping",
+            Setting::MaxDepth => "max_depth",
+            Setting::MinChildWeight => "min_child_weight",
+            Setting::Subsample => "subsample",
             Setting::Device => "device",
         }
     }
@@ -254,7 +271,7 @@ impl Setting {
     /// [`differing_settings`](super::differing_settings) compares.
     pub fn value(self, record: &RunRecord) -> String {
         let setup = &record.setup;
-        let (r, s, t) = (&setup.recipe, &setup.spec, &setup.train);
+        let r = &setup.recipe;
         match self {
             Setting::Data => setup.source.label(),
             Setting::Fingerprint => setup.fingerprint.clone(),
@@ -268,23 +285,51 @@ impl Setting {
             Setting::Scale => r.scale.name().to_owned(),
             Setting::TestFraction => format_number(r.test_fraction),
             Setting::SplitSeed => r.seed.to_string(),
-            Setting::Hidden => layers_label(&s.hidden),
-            Setting::Activation => s.activation.label().to_owned(),
-            Setting::Dropout => format_number(s.dropout),
-            Setting::Optimizer => t.optimizer.label().to_owned(),
-            Setting::LearningRate => format_number(t.learning_rate),
-            Setting::Momentum => format_number(t.momentum),
-            Setting::BatchSize => t.batch_size.to_string(),
             Setting::Epochs => setup
                 .epochs
                 .map_or_else(|| "until paused".to_owned(), |n| n.to_string()),
-            Setting::L2 => format_number(t.l2),
-            Setting::Seed => t.seed.to_string(),
-            Setting::EarlyStopping => t
-                .early_stopping
-                .map_or_else(|| "off".to_owned(), |p| p.to_string()),
             Setting::Device => record.device.clone(),
+            _ => self
+                .model_value(&setup.model_spec())
+                .unwrap_or_else(|| "-".to_owned()),
         }
+    }
+
+    /// A model setting's value; `None` where the run's family has no such
+    /// setting (dropout of trees, depth of a network).
+    fn model_value(self, model: &ModelSpec) -> Option<String> {
+        let patience = |p: Option<usize>| p.map_or_else(|| "off".to_owned(), |p| p.to_string());
+        if self == Setting::Model {
+            return Some(model.family().label().to_owned());
+        }
+        Some(match model {
+            ModelSpec::Network {
+                spec: s,
+                settings: t,
+            } => match self {
+                Setting::Hidden => layers_label(&s.hidden),
+                Setting::Activation => s.activation.label().to_owned(),
+                Setting::Dropout => format_number(s.dropout),
+                Setting::Optimizer => t.optimizer.label().to_owned(),
+                Setting::LearningRate => format_number(t.learning_rate),
+                Setting::Momentum => format_number(t.momentum),
+                Setting::BatchSize => t.batch_size.to_string(),
+                Setting::L2 => format_number(t.l2),
+                Setting::Seed => t.seed.to_string(),
+                Setting::EarlyStopping => patience(t.early_stopping),
+                _ => return None,
+            },
+            ModelSpec::Trees { settings: t } => match self {
+                Setting::LearningRate => format_number(t.learning_rate),
+                Setting::L2 => format_number(t.l2),
+                Setting::Seed => t.seed.to_string(),
+                Setting::EarlyStopping => patience(t.early_stopping),
+                Setting::MaxDepth => t.max_depth.to_string(),
+                Setting::MinChildWeight => format_number(t.min_child_weight),
+                Setting::Subsample => format_number(t.subsample),
+                _ => return None,
+            },
+        })
     }
 }
 

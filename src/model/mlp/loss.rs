@@ -55,7 +55,7 @@ pub(super) fn per_row(
 }
 
 /// The loss of one row in `f64` (output `z`, target `y`).
-pub(super) fn row(task: Task, weights: ClassWeights, z: f64, y: f64) -> f64 {
+pub(crate) fn row(task: Task, weights: ClassWeights, z: f64, y: f64) -> f64 {
     match task {
         Task::Classification => {
             let w = f64::from(weight_of(weights, y as f32));

@@ -14,7 +14,7 @@
 
 pub mod engine;
 mod host_kernel;
-mod loss;
+pub(crate) mod loss;
 pub mod network;
 mod plan;
 pub mod train;

@@ -41,7 +41,7 @@ use self::graph::{Builder, column_value, float_attr};
 use self::proto::{GraphProto, ModelProto, OperatorSetIdProto, data_type};
 use super::bundle::LoadedModel;
 use super::error::TrainError;
-use super::family::{Family, LayerWeights};
+use super::family::{Family, LayerWeights, ModelSpec};
 use super::spec::{Activation, LEAKY_RELU_SLOPE};
 use crate::data::prep::TargetEncoding;
 use crate::data::table::ColumnKind;
@@ -82,9 +82,9 @@ pub fn export_onnx(model: &LoadedModel) -> Result<Vec<u8>, ExportError> {
     }
     let mut b = Builder::default();
     let features = b.features(pipeline);
-    // One arm per family: the tree family adds its TreeEnsemble here.
-    let raw = match model.meta.family {
-        Family::Network => {
+    // One arm per family; boosted trees (a TreeEnsemble) are not exported yet.
+    let raw = match &model.meta.model {
+        ModelSpec::Network { spec, .. } => {
             let layers = model.layer_weights()?.ok_or_else(|| {
                 ExportError::Shape("the network's scorer gave no layer weights".into())
             })?;
@@ -92,9 +92,12 @@ pub fn export_onnx(model: &LoadedModel) -> Result<Vec<u8>, ExportError> {
                 &mut b,
                 &features,
                 &layers,
-                model.meta.spec.activation,
+                spec.activation,
                 pipeline.n_features(),
             )?
+        }
+        ModelSpec::Trees { .. } => {
+            return Err(ExportError::Unsupported(Family::Trees.label().to_owned()));
         }
     };
     let mut output = Vec::new();

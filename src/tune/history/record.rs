@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use super::{MAX_CURVE_POINTS, MAX_ROC_POINTS};
 use crate::data::prep::Recipe;
 use crate::data::source::Source;
-use crate::model::ModelSpec;
 use crate::model::run::{EpochReport, Metrics, RunOutcome, TrainingRun};
 use crate::model::spec::{NetworkSpec, TrainSettings};
+use crate::model::{ModelSpec, TreeSettings};
 use crate::tune::names::Setting;
 
 /// What a run was set up with: the inputs of [`RunRecord::from_history`],
@@ -25,6 +25,25 @@ pub struct RunSetup {
     pub train: TrainSettings,
     /// The epoch target; `None` when training until paused.
     pub epochs: Option<usize>,
+    /// A boosted-trees run's settings (then `spec` and `train` are unused
+    /// defaults); absent for a network run, as in files from before trees.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trees: Option<TreeSettings>,
+}
+
+impl RunSetup {
+    /// What the run trained: its family and that family's settings.
+    pub fn model_spec(&self) -> ModelSpec {
+        match &self.trees {
+            Some(settings) => ModelSpec::Trees {
+                settings: settings.clone(),
+            },
+            None => ModelSpec::Network {
+                spec: self.spec.clone(),
+                settings: self.train.clone(),
+            },
+        }
+    }
 }
 
 /// One finished training run.
@@ -82,10 +101,14 @@ impl RunRecord {
         epochs: Option<usize>,
         wall_seconds: f64,
     ) -> RunRecord {
-        let ModelSpec::Network {
-            spec,
-            settings: train,
-        } = run.model_spec();
+        let (spec, train, trees) = match run.model_spec() {
+            ModelSpec::Network { spec, settings } => (spec, settings, None),
+            ModelSpec::Trees { settings } => (
+                NetworkSpec::default(),
+                TrainSettings::default(),
+                Some(settings),
+            ),
+        };
         let mut record = RunRecord {
             id: 0,
             name: String::new(),
@@ -98,6 +121,7 @@ impl RunRecord {
                 spec,
                 train,
                 epochs,
+                trees,
             },
             device: run.device_description().to_owned(),
             wall_seconds,
@@ -134,7 +158,7 @@ impl RunRecord {
         }
         let best_epoch = best.map(|(epoch, _)| epoch);
         let last = history.last().map_or(0, |r| r.epoch);
-        let stopped_early = match (setup.train.early_stopping, best_epoch) {
+        let stopped_early = match (setup.model_spec().patience(), best_epoch) {
             (Some(patience), Some(best)) => last - best.min(last) >= patience,
             _ => false,
         };
