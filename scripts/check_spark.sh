@@ -7,8 +7,8 @@
 #     needs: a Java runtime (Debian: default-jre-headless) and
 #     pip install pyspark pandas pyarrow onnxruntime numpy
 #
-# Not a step of .ci/run: installing Java and pyspark took 5 min 47 s on the
-# 2-core machine (docs/PERFORMANCE.md), past CI's budget for one check.
+# The last step of .ci/run, which installs Java and pyspark in the
+# background while cargo compiles (the install alone took 5 min 47 s here).
 set -euo pipefail
 bin="$(realpath "$1")"
 rows="${2:-100000}"

@@ -155,22 +155,13 @@ fn the_graph_takes_one_input_per_column_and_the_ml_operators() {
     );
 }
 
-#[test]
-fn onnxruntime_gives_predicts_probabilities_and_labels() {
+/// Trains with `args` (a classification of `purchased`), exports, and
+/// holds onnxruntime's probabilities and labels to `predict`'s.
+fn runtime_agrees_on_probabilities(args: &[&str]) {
     let dir = Dir::new();
-    let (model, onnx) = train_and_export(
-        &dir,
-        &[
-            "--target",
-            "purchased",
-            "--positive",
-            "yes",
-            "--hidden",
-            "8,4",
-            "--activation",
-            "leaky-relu",
-        ],
-    );
+    let mut all = vec!["--target", "purchased", "--positive", "yes"];
+    all.extend_from_slice(args);
+    let (model, onnx) = train_and_export(&dir, &all);
     let data = customers(&dir);
     let probabilities = predicted(&dir, &model, &data, "probability");
     let labels = predicted(&dir, &model, &data, "prediction");
@@ -178,6 +169,7 @@ fn onnxruntime_gives_predicts_probabilities_and_labels() {
         return;
     };
     assert_eq!(scores.len(), probabilities.len());
+    let mut distinct = std::collections::BTreeSet::new();
     for (i, line) in scores.iter().enumerate() {
         let (p, label) = line.split_once(',').unwrap();
         let (p, want): (f64, f64) = (p.parse().unwrap(), probabilities[i].parse().unwrap());
@@ -186,19 +178,24 @@ fn onnxruntime_gives_predicts_probabilities_and_labels() {
             "row {}: onnx {p}, predict {want}",
             i + 1
         );
+        distinct.insert(probabilities[i].clone());
         if (want - 0.5).abs() > 1e-5 {
             assert_eq!(label, labels[i], "row {}", i + 1);
         }
     }
+    assert!(
+        distinct.len() > 5,
+        "a model that scores everyone alike proves little"
+    );
 }
 
-#[test]
-fn onnxruntime_gives_predicts_regression_values() {
+/// Trains with `args` (a regression of `spend`), exports, and holds
+/// onnxruntime's values to `predict`'s.
+fn runtime_agrees_on_values(args: &[&str]) {
     let dir = Dir::new();
-    let (model, onnx) = train_and_export(
-        &dir,
-        &["--target", "spend", "--regression", "--activation", "tanh"],
-    );
+    let mut all = vec!["--target", "spend", "--regression"];
+    all.extend_from_slice(args);
+    let (model, onnx) = train_and_export(&dir, &all);
     let data = customers(&dir);
     let values = predicted(&dir, &model, &data, "prediction");
     let Some(scores) = runtime_scores(&onnx, &data) else {
@@ -215,4 +212,38 @@ fn onnxruntime_gives_predicts_regression_values() {
             i + 1
         );
     }
+}
+
+#[test]
+fn onnxruntime_gives_predicts_probabilities_and_labels() {
+    runtime_agrees_on_probabilities(&["--hidden", "8,4", "--activation", "leaky-relu"]);
+}
+
+#[test]
+fn onnxruntime_gives_predicts_regression_values() {
+    runtime_agrees_on_values(&["--activation", "tanh"]);
+}
+
+#[test]
+fn boosted_trees_export_as_a_tree_ensemble_onnxruntime_agrees_with() {
+    let trees = ["--model", "gbm", "--trees", "40", "--depth", "3"];
+    runtime_agrees_on_probabilities(&trees);
+    runtime_agrees_on_values(&trees);
+    let dir = Dir::new();
+    let mut args = vec!["--target", "purchased", "--positive", "yes"];
+    args.extend_from_slice(&trees);
+    let (_, onnx) = train_and_export(&dir, &args);
+    let model = ModelProto::decode(std::fs::read(&onnx).unwrap().as_slice()).unwrap();
+    let ops: Vec<String> = model
+        .graph
+        .unwrap()
+        .node
+        .iter()
+        .map(|n| format!("{}:{}", n.domain, n.op_type))
+        .collect();
+    assert!(
+        ops.contains(&"ai.onnx.ml:TreeEnsembleRegressor".to_owned()),
+        "{ops:?}"
+    );
+    assert!(!ops.iter().any(|op| op.ends_with(":MatMul")), "{ops:?}");
 }

@@ -47,10 +47,11 @@ use crate::worker::{Command, Event, Job, WorkerHandle};
 pub use self::report::{
     BenchReport, FirstEpoch, ScaleFigure, SurfaceFigure, TrainFigure, format_report,
 };
-use self::workloads::{export, first_epoch, scale, surfaces, train_workload, w1_table};
 pub use self::workloads::{
-    table_bytes, train_once, w1_prepared, w2_prepared, workload_settings, workload_trainer,
+    TrainedOnce, table_bytes, train_once, w1_prepared, w2_prepared, workload_settings,
+    workload_trainer,
 };
+use self::workloads::{export, first_epoch, scale, surfaces, train_workload, w1_table};
 
 /// Seed for every generated data set and network.
 pub const SEED: u64 = 42;

@@ -36,6 +36,12 @@ pub struct TrainFigure {
     pub runs: Vec<f64>,
     pub median_seconds: f64,
     pub seconds_per_step: f64,
+    /// Median over the measured runs of the first epoch's seconds.
+    pub first_epoch_seconds: f64,
+    /// Median over the measured runs of the last epoch's seconds; well above
+    /// the first means training slows down as it goes (the same work every
+    /// epoch).
+    pub last_epoch_seconds: f64,
     /// Mean training loss of the last epoch (the same in every run).
     pub final_loss: f64,
 }
@@ -124,6 +130,15 @@ pub fn format_report(report: &BenchReport) -> String {
                 &format!("{label} per optimizer step"),
                 format!("{:.1} µs", f.seconds_per_step * 1e6),
                 "",
+            );
+            line(
+                &format!("{label} first / last epoch"),
+                format!(
+                    "{:.2} / {:.2} ms",
+                    f.first_epoch_seconds * 1e3,
+                    f.last_epoch_seconds * 1e3
+                ),
+                "last within 1.2x of first",
             );
         }
     }

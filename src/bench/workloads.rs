@@ -80,8 +80,20 @@ pub fn workload_trainer(
     )
 }
 
-/// Trains a fresh network for `epochs` epochs on `engine`; returns the last
-/// epoch's loss and the engine that ran.
+/// One training run of a workload, as [`train_once`] measured it.
+#[derive(Debug, Clone)]
+pub struct TrainedOnce {
+    /// Mean training loss of the last epoch.
+    pub final_loss: f64,
+    /// The engine that ran.
+    pub engine: EngineKind,
+    /// Wall-clock seconds of each epoch, in order: a slowdown as training
+    /// goes on (subnormal floats, growing buffers) shows as the last epoch
+    /// taking longer than the first.
+    pub epoch_seconds: Vec<f64>,
+}
+
+/// Trains a fresh network for `epochs` epochs on `engine`, timing each epoch.
 pub fn train_once(
     prepared: &Prepared,
     hidden: &[usize],
@@ -89,14 +101,21 @@ pub fn train_once(
     epochs: usize,
     device: &SelectedDevice,
     engine: TrainingEngine,
-) -> Result<(f64, EngineKind), BenchError> {
+) -> Result<TrainedOnce, BenchError> {
     let train = &prepared.train;
     let mut trainer = workload_trainer(prepared, hidden, batch, epochs, device, engine)?;
-    let mut loss = f64::NAN;
+    let mut final_loss = f64::NAN;
+    let mut epoch_seconds = Vec::with_capacity(epochs);
     for _ in 0..epochs {
-        loss = trainer.run_epoch(&train.x.data, &train.y, train.x.rows)?;
+        let start = Instant::now();
+        final_loss = trainer.run_epoch(&train.x.data, &train.y, train.x.rows)?;
+        epoch_seconds.push(start.elapsed().as_secs_f64());
     }
-    Ok((loss, trainer.engine()))
+    Ok(TrainedOnce {
+        final_loss,
+        engine: trainer.engine(),
+        epoch_seconds,
+    })
 }
 
 pub(super) fn train_workload(
@@ -109,19 +128,21 @@ pub(super) fn train_workload(
 ) -> Result<TrainFigure, BenchError> {
     let sizes = &options.sizes;
     // Warm-up: kernels, allocator pools and caches.
-    let (_, engine) = train_once(
+    let engine = train_once(
         prepared,
         hidden,
         batch,
         sizes.epochs,
         device,
         options.engine,
-    )?;
+    )?
+    .engine;
     let mut runs = Vec::with_capacity(sizes.repeats);
+    let (mut first_epochs, mut last_epochs) = (Vec::new(), Vec::new());
     let mut final_loss = f64::NAN;
     for _ in 0..sizes.repeats.max(1) {
         let start = Instant::now();
-        (final_loss, _) = train_once(
+        let run = train_once(
             prepared,
             hidden,
             batch,
@@ -130,6 +151,9 @@ pub(super) fn train_workload(
             options.engine,
         )?;
         runs.push(start.elapsed().as_secs_f64());
+        final_loss = run.final_loss;
+        first_epochs.extend(run.epoch_seconds.first());
+        last_epochs.extend(run.epoch_seconds.last());
     }
     let rows = prepared.train.x.rows;
     let steps = sizes.epochs * rows.div_ceil(batch.min(rows).max(1));
@@ -146,6 +170,8 @@ pub(super) fn train_workload(
         runs,
         median_seconds,
         seconds_per_step: median_seconds / steps.max(1) as f64,
+        first_epoch_seconds: median(&first_epochs),
+        last_epoch_seconds: median(&last_epochs),
         final_loss,
     })
 }
@@ -310,7 +336,7 @@ pub(super) fn scale(
     let mut epoch_engine = EngineKind::BurnAutodiff;
     for _ in 0..sizes.repeats.clamp(1, 3) {
         let start = Instant::now();
-        (_, epoch_engine) = train_once(&prepared, &[64, 64], batch, 1, device, options.engine)?;
+        epoch_engine = train_once(&prepared, &[64, 64], batch, 1, device, options.engine)?.engine;
         epoch_runs.push(start.elapsed().as_secs_f64());
     }
     Ok(ScaleFigure {

@@ -270,6 +270,9 @@ impl BundleMeta {
 pub struct LoadedModel {
     pub meta: BundleMeta,
     scorer: Box<dyn Scorer>,
+    /// The family's own bytes, as in the file (the ONNX export reads the
+    /// trees from them).
+    weights: Vec<u8>,
 }
 
 impl LoadedModel {
@@ -283,7 +286,11 @@ impl LoadedModel {
             &bundle.weights,
             &device.device,
         )?;
-        Ok(LoadedModel { meta, scorer })
+        Ok(LoadedModel {
+            meta,
+            scorer,
+            weights: bundle.weights,
+        })
     }
 
     /// Scores every row of `table`: probabilities of the positive class, or
@@ -294,6 +301,17 @@ impl LoadedModel {
         to_target_units(&mut out, self.meta.target_scale);
         self.meta.pipeline.constrain_predictions(&mut out);
         Ok(out)
+    }
+
+    /// The boosted trees, for the ONNX export; `None` for another family.
+    ///
+    /// # Errors
+    /// Bytes that are not a tree model of this pipeline's width (checked
+    /// when the file was opened, so only a changed file).
+    pub fn tree_ensemble(&self) -> Option<Result<crate::model::gbm::Ensemble, TrainError>> {
+        matches!(self.meta.model, ModelSpec::Trees { .. }).then(|| {
+            crate::model::gbm::Ensemble::from_bytes(&self.weights, self.meta.pipeline.n_features())
+        })
     }
 
     /// Every layer's weights (hidden layers, then the output), for the

@@ -13,6 +13,7 @@
 //! - [`spec`]: what the user asks for (architecture, training settings), validated.
 //! - [`error`]: [`TrainError`], why training or scoring could not proceed.
 //! - [`device`]: wgpu on a real GPU, else Burn's CPU backend (flex), with the reason.
+//! - [`float_env`]: subnormal floats flushed to zero while a network trains on the CPU.
 //! - [`metrics`]: classification and regression metrics on plain slices.
 //! - [`run`]: a [`run::TrainingRun`]: learner + prepared data + test metrics.
 //! - [`surface`]: the decision surface over two features, as plain values.
@@ -24,6 +25,7 @@ pub mod bundle;
 pub mod device;
 pub mod error;
 pub mod family;
+pub mod float_env;
 pub mod gbm;
 pub mod metrics;
 pub mod mlp;

@@ -25,11 +25,13 @@ mod tree;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+pub use ensemble::Ensemble;
 pub use settings::{TreeSettings, TreeSettingsError};
+pub use tree::{Node, Tree};
 
 use self::bins::Cuts;
-use self::ensemble::{Ensemble, base_score, scores};
-use self::tree::{Binned, GrowParams, Tree};
+use self::ensemble::{base_score, scores};
+use self::tree::{Binned, GrowParams};
 use super::error::TrainError;
 use super::family::{Family, Learner, ModelSpec, Scorer, TrainingUnit};
 use super::mlp::loss;

@@ -24,6 +24,7 @@ use super::plan::{EpochPlan, chunk_rows, shuffled_epoch};
 use super::{loss, scores, validate};
 use crate::model::LayerWeights;
 use crate::model::error::TrainError;
+use crate::model::float_env::FlushSubnormals;
 use crate::model::spec::{NetworkSpec, Task, TrainSettings, validate_learning_rate};
 
 /// Owns the autodiff network and its training engine for one training run.
@@ -194,6 +195,9 @@ impl Trainer {
             chunk_rows: chunk_rows(n_rows, batch, self.n_features, &self.spec),
         };
 
+        // Subnormal moments and gradients would slow the CPU down epoch
+        // after epoch (see `float_env`); both engines train flushed.
+        let _flush = FlushSubnormals::enable();
         let (sum, weights_finite) = match &mut self.engine {
             Engine::Host(kernel) => {
                 kernel.save();

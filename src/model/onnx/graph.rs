@@ -206,7 +206,7 @@ pub fn int_attr(name: &str, i: i64) -> AttributeProto {
     }
 }
 
-fn string_attr(name: &str, s: &str) -> AttributeProto {
+pub fn string_attr(name: &str, s: &str) -> AttributeProto {
     AttributeProto {
         name: name.to_owned(),
         s: s.as_bytes().to_vec(),
@@ -215,7 +215,7 @@ fn string_attr(name: &str, s: &str) -> AttributeProto {
     }
 }
 
-fn floats_attr(name: &str, floats: Vec<f32>) -> AttributeProto {
+pub fn floats_attr(name: &str, floats: Vec<f32>) -> AttributeProto {
     AttributeProto {
         name: name.to_owned(),
         floats,
@@ -224,11 +224,20 @@ fn floats_attr(name: &str, floats: Vec<f32>) -> AttributeProto {
     }
 }
 
-fn strings_attr(name: &str, strings: &[&str]) -> AttributeProto {
+pub fn strings_attr(name: &str, strings: &[&str]) -> AttributeProto {
     AttributeProto {
         name: name.to_owned(),
         strings: strings.iter().map(|s| s.as_bytes().to_vec()).collect(),
         r#type: attribute_type::STRINGS,
+        ..AttributeProto::default()
+    }
+}
+
+pub fn ints_attr(name: &str, ints: Vec<i64>) -> AttributeProto {
+    AttributeProto {
+        name: name.to_owned(),
+        ints,
+        r#type: attribute_type::INTS,
         ..AttributeProto::default()
     }
 }

@@ -17,6 +17,8 @@
 //!   `OneHotEncoder(handle_unknown="ignore")`.
 //! - **Network**: `MatMul` + `Add` per layer, the hidden activation
 //!   (`Relu`, `Tanh`, `Sigmoid`, `LeakyRelu` with alpha 0.01).
+//! - **Boosted trees**: one `ai.onnx.ml` `TreeEnsembleRegressor` summing
+//!   the trees' leaves and the base score (see `trees`).
 //! - **Outputs**, shape `[N, 1]`: classification `probability` (float, the
 //!   positive class, `Sigmoid` of the logit) and `label` (string, the
 //!   positive label at or above the model's threshold, else the negative
@@ -33,6 +35,7 @@
 
 mod graph;
 pub mod proto;
+mod trees;
 
 use prost::Message;
 use thiserror::Error;
@@ -41,7 +44,7 @@ use self::graph::{Builder, column_value, float_attr};
 use self::proto::{GraphProto, ModelProto, OperatorSetIdProto, data_type};
 use super::bundle::LoadedModel;
 use super::error::TrainError;
-use super::family::{Family, LayerWeights, ModelSpec};
+use super::family::{LayerWeights, ModelSpec};
 use super::spec::{Activation, LEAKY_RELU_SLOPE};
 use crate::data::prep::TargetEncoding;
 use crate::data::table::ColumnKind;
@@ -52,8 +55,6 @@ const ML_OPSET: i64 = 3;
 
 #[derive(Debug, Error)]
 pub enum ExportError {
-    #[error("ONNX export of a {0} model is not supported yet; only networks export")]
-    Unsupported(String),
     #[error(
         "the feature column `{0}` has the name of an output of the ONNX graph; rename it and train again"
     )]
@@ -67,7 +68,7 @@ pub enum ExportError {
 /// The model (pipeline and network) as the bytes of an `.onnx` file.
 ///
 /// # Errors
-/// A family without an exporter, a feature column named like an output
+/// A feature column named like an output
 /// (`probability`, `label`, `value`), weights that cannot be read or do not
 /// fit the pipeline.
 pub fn export_onnx(model: &LoadedModel) -> Result<Vec<u8>, ExportError> {
@@ -82,7 +83,8 @@ pub fn export_onnx(model: &LoadedModel) -> Result<Vec<u8>, ExportError> {
     }
     let mut b = Builder::default();
     let features = b.features(pipeline);
-    // One arm per family; boosted trees (a TreeEnsemble) are not exported yet.
+    // One arm per family: each gives the margin (a logit, or the
+    // standardized regression value).
     let raw = match &model.meta.model {
         ModelSpec::Network { spec, .. } => {
             let layers = model.layer_weights()?.ok_or_else(|| {
@@ -97,7 +99,10 @@ pub fn export_onnx(model: &LoadedModel) -> Result<Vec<u8>, ExportError> {
             )?
         }
         ModelSpec::Trees { .. } => {
-            return Err(ExportError::Unsupported(Family::Trees.label().to_owned()));
+            let ensemble = model.tree_ensemble().ok_or_else(|| {
+                ExportError::Shape("the tree model's scorer gave no trees".into())
+            })??;
+            trees::trees(&mut b, &features, &ensemble)?
         }
     };
     let mut output = Vec::new();

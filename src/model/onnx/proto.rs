@@ -21,6 +21,7 @@ pub mod attribute_type {
     pub const INT: i32 = 2;
     pub const STRING: i32 = 3;
     pub const FLOATS: i32 = 6;
+    pub const INTS: i32 = 7;
     pub const STRINGS: i32 = 8;
 }
 
@@ -90,6 +91,8 @@ pub struct AttributeProto {
     pub s: Vec<u8>,
     #[prost(float, repeated, tag = "7")]
     pub floats: Vec<f32>,
+    #[prost(int64, repeated, tag = "8")]
+    pub ints: Vec<i64>,
     #[prost(bytes = "vec", repeated, tag = "9")]
     pub strings: Vec<Vec<u8>>,
     #[prost(int32, tag = "20")]

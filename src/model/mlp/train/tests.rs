@@ -541,3 +541,58 @@ fn wgpu_follows_the_flex_trajectory() {
     cpu.load_weights(&gpu_weights).unwrap();
     assert!(accuracy(&cpu, &x, &y) > 0.9);
 }
+
+/// Weights of an input that is always 0 get no gradient: Adam's step for
+/// them is exactly 0, so `w - 0` keeps a subnormal weight subnormal in
+/// IEEE arithmetic. Training flushes subnormals (`float_env`), so after
+/// one epoch on either engine that weight is exactly 0; a regression to
+/// unflushed training leaves it at 1e-40.
+#[test]
+fn both_engines_train_with_subnormals_flushed_to_zero() {
+    use crate::model::float_env::FlushSubnormals;
+    if !FlushSubnormals::is_supported() {
+        return;
+    }
+    let subnormal = 1e-40f32;
+    assert!(subnormal.is_subnormal());
+    let pts = points(64);
+    let x: Vec<f32> = pts.iter().flat_map(|&(a, _)| [a, 0.0]).collect();
+    let y: Vec<f32> = pts
+        .iter()
+        .map(|&(a, _)| f32::from(u8::from(a > 0.0)))
+        .collect();
+    for engine in [TrainingEngine::Auto, TrainingEngine::Burn] {
+        let train = TrainSettings {
+            l2: 0.0,
+            ..settings(OptimizerKind::Adam, 0.01, 8)
+        };
+        let spec = net(vec![], Activation::Relu);
+        let mut trainer = Trainer::with_engine(
+            &spec,
+            &train,
+            Task::Classification,
+            2,
+            &Device::flex(),
+            engine,
+        )
+        .unwrap();
+        // The output layer's weights are `[n_in = 2, n_out = 1]`: the
+        // second input's weight becomes subnormal.
+        for layer in trainer.model.layers_mut() {
+            let mut w = crate::model::mlp::network::read(layer.weight.val()).unwrap();
+            w[1] = subnormal;
+            let device = layer.weight.val().device();
+            let tensor: burn::tensor::Tensor<2> =
+                burn::tensor::Tensor::from_data(burn::tensor::TensorData::new(w, [2, 1]), &device);
+            layer.weight = layer.weight.clone().map(|_| tensor.require_grad());
+        }
+        let bytes = trainer.weights_to_bytes().unwrap();
+        trainer.load_weights(&bytes).unwrap();
+        assert_eq!(trainer.layer_weights().unwrap()[0].weights[1], subnormal);
+        trainer.run_epoch(&x, &y, 64).unwrap();
+        let after = trainer.layer_weights().unwrap()[0].weights[1];
+        assert_eq!(after, 0.0, "{engine}: the weight stayed {after:e}");
+        // The first input's weight learned as usual.
+        assert!(trainer.layer_weights().unwrap()[0].weights[0].abs() > 1e-3);
+    }
+}
