@@ -5,45 +5,66 @@
 
     python3 scripts/onnx_score.py model.onnx customers.csv > scores.csv
 
-The CSV has a header; the model's input columns are read by name (others are
-ignored). A number column's empty cell is NaN (missing), a category's is the
-empty string (missing): the graph fills both as training did. Cells are
-trimmed, as `purchase-lab predict` trims them. Used by tests/onnx_export.rs
-to hold the ONNX graph to `predict`'s answers.
+The CSV has a header (delimiter `,`, `;`, tab or `|`, found from the first
+line); the model's input columns are found by name (others are ignored).
+Cells are read as scripts/onnx_cells.py describes: trimmed, `predict`'s
+missing-value markers as missing, category spellings matched to the
+model's levels; cells of a number column that are not plain numbers are
+scored as missing and reported on stderr with their lines. Used by
+tests/onnx_export.rs to hold the ONNX graph to `predict`'s answers.
 """
 
 import csv
+import os
 import sys
 
-import numpy as np
 import onnxruntime as ort
 
-
-def columns(path):
-    with open(path, newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    return rows
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from onnx_cells import Reading, feeds, match_columns, unreadable_warning  # noqa: E402
 
 
-def feeds(session, rows):
-    out = {}
-    for spec in session.get_inputs():
-        cells = [row[spec.name].strip() for row in rows]
-        if spec.type == "tensor(string)":
-            out[spec.name] = np.array(cells, dtype=object).reshape(-1, 1)
-        else:
-            values = [float(c) if c else float("nan") for c in cells]
-            out[spec.name] = np.array(values, dtype=np.float32).reshape(-1, 1)
-    return out
+def read_file(path):
+    """(header, rows) of a CSV file, its delimiter found from the first line."""
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        first = f.readline()
+        f.seek(0)
+        try:
+            dialect = csv.Sniffer().sniff(first, delimiters=",;\t|")
+            delimiter = dialect.delimiter
+        except csv.Error:
+            delimiter = ","
+        reader = csv.reader(f, delimiter=delimiter)
+        header = next(reader, [])
+        rows = [row for row in reader if row]
+    return header, rows
 
 
 def main():
     if len(sys.argv) != 3:
         sys.exit("usage: onnx_score.py MODEL.onnx CUSTOMERS.csv")
     session = ort.InferenceSession(sys.argv[1], providers=["CPUExecutionProvider"])
-    rows = columns(sys.argv[2])
+    reading = Reading(session)
+    header, rows = read_file(sys.argv[2])
+    found, notes = match_columns(header, reading.names())
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    at = {name: header.index(column) for name, column in found.items()}
+    cells = {
+        name: [row[i] if i < len(row) else None for row in rows] for name, i in at.items()
+    }
+    inputs, unreadable, respelled = feeds(reading, cells)
+    for name, n in respelled.items():
+        print(f"note: column `{name}`: {n} cell(s) matched to a level spelled differently",
+              file=sys.stderr)
+    for name, bad in unreadable.items():
+        # File lines: the header is line 1 (rows with embedded line ends
+        # shift this, as they would in an editor's count of records).
+        lines = ", ".join(str(i + 2) for i in bad[:5])
+        examples = [cells[name][i] for i in bad]
+        print(unreadable_warning(name, len(bad), examples, f" (lines {lines})"), file=sys.stderr)
     names = [o.name for o in session.get_outputs()]
-    results = dict(zip(names, session.run(names, feeds(session, rows))))
+    results = dict(zip(names, session.run(names, inputs)))
     write = sys.stdout.write
     if "probability" in results:
         for p, label in zip(results["probability"][:, 0], results["label"][:, 0]):

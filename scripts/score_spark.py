@@ -11,14 +11,23 @@ mapInPandas to each partition, so it scales from local mode to a cluster.
 Input: CSV with a header, or Parquet (by the file ending, or --input-format).
 Output: a folder (Spark's usual part files) with every input column as read
 plus `probability` and `label` (classification) or `value` (regression).
-The model's input columns are found by name; a number cell that is empty
-or not a number is missing (NaN), as `purchase-lab predict` reads a cell it
-cannot read as missing; a category cell is trimmed, empty is missing.
+The model's input columns are found by name (exactly, else
+case-insensitively, with a note). Cells are read as scripts/onnx_cells.py
+describes (shipped to the executors with addPyFile): trimmed, `predict`'s
+missing-value markers as missing, category spellings matched to the
+model's levels. Cells of a number column that are not plain numbers
+(`$29.85`, `1,029.85`, `15%`) are scored as missing, and one pass over the
+input before scoring counts them per column and prints a warning with
+examples (`--strict` stops instead): `predict` reads such formats from the
+whole file, a cell-by-cell reader cannot.
 """
 
 import argparse
+import os
+import sys
 
-import numpy as np
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from onnx_cells import match_columns  # noqa: E402
 
 
 def parse_args():
@@ -30,40 +39,40 @@ def parse_args():
     p.add_argument("--format", choices=["csv", "parquet"], default="csv")
     p.add_argument("--master", default=None, help="Spark master (default: local[*] unless spark-submit set one)")
     p.add_argument("--single-file", action="store_true", help="write one part file (coalesce(1))")
+    p.add_argument("--sep", default=",", help="CSV delimiter (default ,)")
+    p.add_argument("--strict", action="store_true",
+                   help="stop when a number column holds cells that are not plain numbers")
     return p.parse_args()
 
 
-def model_signature(model_bytes):
-    """[(name, is_string)] of the graph's inputs, and its output names."""
+def model_reading(model_bytes):
+    """The graph's Reading (inputs, levels, markers) and output names."""
     import onnxruntime as ort
 
+    from onnx_cells import Reading
+
     session = ort.InferenceSession(model_bytes, providers=["CPUExecutionProvider"])
-    inputs = [(i.name, i.type == "tensor(string)") for i in session.get_inputs()]
-    outputs = [o.name for o in session.get_outputs()]
-    return inputs, outputs
+    return Reading(session), [o.name for o in session.get_outputs()]
 
 
-def make_scorer(model_bytes, inputs, outputs):
-    """The mapInPandas function: one onnxruntime session per task."""
+def make_scorer(model_bytes, found, outputs):
+    """The mapInPandas function: one onnxruntime session per task; `found`
+    maps the model's columns to the frame's."""
 
     def score(batches):
         import onnxruntime as ort
-        import pandas as pd
+
+        from onnx_cells import Reading, feeds
 
         session = ort.InferenceSession(model_bytes, providers=["CPUExecutionProvider"])
+        reading = Reading(session)
         for frame in batches:
-            feeds = {}
-            for name, is_string in inputs:
-                column = frame[name]
-                if is_string:
-                    cells = column.astype("string").fillna("").str.strip()
-                    feeds[name] = np.asarray(cells.to_numpy(dtype=object), dtype=object).reshape(-1, 1)
-                else:
-                    if column.dtype == object or pd.api.types.is_string_dtype(column):
-                        column = column.astype("string").str.strip()
-                    values = pd.to_numeric(column, errors="coerce").astype("float32")
-                    feeds[name] = values.to_numpy().reshape(-1, 1)
-            results = dict(zip(outputs, session.run(outputs, feeds)))
+            cells = {
+                name: frame[column].astype(object).where(frame[column].notna(), None).tolist()
+                for name, column in found.items()
+            }
+            inputs, _, _ = feeds(reading, cells)
+            results = dict(zip(outputs, session.run(outputs, inputs)))
             frame = frame.copy()
             if "probability" in results:
                 frame["probability"] = results["probability"][:, 0].astype("float64")
@@ -73,6 +82,45 @@ def make_scorer(model_bytes, inputs, outputs):
             yield frame
 
     return score
+
+
+def report_unreadable(frame, reading, found, strict):
+    """Counts, in one pass, the cells of number and date columns that are
+    neither missing markers nor readable; prints a warning per column (or
+    stops with --strict)."""
+    from pyspark.sql import functions as F
+
+    from onnx_cells import ISO_DATE, PLAIN_NUMBER, unreadable_warning
+
+    checks = []
+    for spec in reading.inputs:
+        if spec["kind"] == "category":
+            continue
+        column = F.col(f"`{found[spec['name']]}`").cast("string")
+        text = F.trim(column)
+        pattern = ISO_DATE if spec["kind"] == "date" else PLAIN_NUMBER
+        bad = (
+            column.isNotNull()
+            & ~F.lower(text).isin(list(reading.markers))
+            & ~text.rlike(pattern)
+        )
+        checks.append((spec["name"], bad))
+    if not checks:
+        return
+    row = frame.agg(
+        *[F.sum(F.when(bad, 1).otherwise(0)).alias(f"n{i}") for i, (_, bad) in enumerate(checks)],
+        *[F.min(F.when(bad, F.col(f"`{found[name]}`"))).alias(f"e{i}")
+          for i, (name, bad) in enumerate(checks)],
+    ).collect()[0]
+    problems = []
+    for i, (name, _) in enumerate(checks):
+        count = row[f"n{i}"] or 0
+        if count:
+            problems.append(unreadable_warning(name, count, [row[f"e{i}"]]))
+    for message in problems:
+        print(message, file=sys.stderr)
+    if problems and strict:
+        raise SystemExit("stopped (--strict): cells that are not plain numbers, see above")
 
 
 def main():
@@ -86,7 +134,9 @@ def main():
     spark = builder.getOrCreate()
     with open(args.model, "rb") as f:
         model_bytes = f.read()
-    inputs, outputs = model_signature(model_bytes)
+    # The executors import the cell reader too (a cluster has no scripts/).
+    spark.sparkContext.addPyFile(os.path.join(os.path.dirname(os.path.abspath(__file__)), "onnx_cells.py"))
+    reading, outputs = model_reading(model_bytes)
 
     kind = args.input_format or ("parquet" if args.input.endswith(".parquet") else "csv")
     if kind == "parquet":
@@ -94,10 +144,16 @@ def main():
     else:
         # Every column as text, so nothing is re-typed on the way: a
         # category `007` stays `007`, numbers are read by the scorer.
-        frame = spark.read.option("header", True).option("inferSchema", False).csv(args.input)
-    missing = [name for name, _ in inputs if name not in frame.columns]
-    if missing:
-        raise SystemExit(f"{args.input} lacks the model's column(s): {', '.join(missing)}")
+        frame = (
+            spark.read.option("header", True)
+            .option("inferSchema", False)
+            .option("sep", args.sep)
+            .csv(args.input)
+        )
+    found, notes = match_columns(frame.columns, reading.names())
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    report_unreadable(frame, reading, found, args.strict)
 
     extra = (
         [T.StructField("probability", T.DoubleType()), T.StructField("label", T.StringType())]
@@ -105,7 +161,7 @@ def main():
         else [T.StructField("value", T.DoubleType())]
     )
     schema = T.StructType(frame.schema.fields + extra)
-    scored = frame.mapInPandas(make_scorer(model_bytes, inputs, outputs), schema)
+    scored = frame.mapInPandas(make_scorer(model_bytes, found, outputs), schema)
     if args.single_file:
         scored = scored.coalesce(1)
     writer = scored.write.mode("overwrite")

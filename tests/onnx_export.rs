@@ -74,6 +74,12 @@ fn predicted(dir: &Dir, model: &str, data: &str, name: &str) -> Vec<String> {
 /// The script's lines for `data`, or `None` (with the reason printed) when
 /// Python or onnxruntime is missing and the environment allows skipping.
 fn runtime_scores(onnx: &str, data: &str) -> Option<Vec<String>> {
+    runtime_run(onnx, data).map(|(lines, _)| lines)
+}
+
+/// The script's stdout lines and its stderr for `data`, or `None` as
+/// [`runtime_scores`].
+fn runtime_run(onnx: &str, data: &str) -> Option<(Vec<String>, String)> {
     let required = std::env::var("PURCHASE_LAB_REQUIRE_PYTHON").is_ok_and(|v| v == "1");
     let script = format!("{}/scripts/onnx_score.py", env!("CARGO_MANIFEST_DIR"));
     let probe = Command::new("python3")
@@ -96,13 +102,14 @@ fn runtime_scores(onnx: &str, data: &str) -> Option<Vec<String>> {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    Some(
+    Some((
         String::from_utf8(o.stdout)
             .unwrap()
             .lines()
             .map(str::to_owned)
             .collect(),
-    )
+        String::from_utf8(o.stderr).unwrap(),
+    ))
 }
 
 #[test]
@@ -246,4 +253,73 @@ fn boosted_trees_export_as_a_tree_ensemble_onnxruntime_agrees_with() {
         "{ops:?}"
     );
     assert!(!ops.iter().any(|op| op.ends_with(":MatMul")), "{ops:?}");
+}
+
+/// The graph carries how to read cells (kinds, category levels, missing
+/// markers), so the scripts read a messy file as `predict` does: markers
+/// as missing, a level spelled in another case, a header in another case;
+/// a word in a number column is missing on both sides and the script says
+/// so, naming the column and the line.
+#[test]
+fn the_scripts_read_cells_as_predict_does_and_report_what_they_cannot() {
+    let dir = Dir::new();
+    let (model, onnx) = train_and_export(
+        &dir,
+        &[
+            "--target",
+            "purchased",
+            "--positive",
+            "yes",
+            "--hidden",
+            "8",
+        ],
+    );
+    let bytes = std::fs::read(&onnx).unwrap();
+    let proto = ModelProto::decode(bytes.as_slice()).unwrap();
+    let reading = proto
+        .metadata_props
+        .iter()
+        .find(|p| p.key == purchase_lab::model::onnx::READING_KEY)
+        .unwrap();
+    let reading: serde_json::Value = serde_json::from_str(&reading.value).unwrap();
+    assert_eq!(reading["inputs"][2]["name"], "gender");
+    assert_eq!(reading["inputs"][2]["kind"], "category");
+    assert_eq!(reading["inputs"][0]["kind"], "number");
+    let markers = reading["missing_markers"].as_array().unwrap();
+    assert!(markers.contains(&"na".into()) && markers.contains(&"#n/a".into()));
+
+    let text = std::fs::read_to_string(shipped("customers.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().take(61).map(str::to_owned).collect();
+    // age,income,gender,region,visit_minutes,pages_visited,previous_purchases,purchased,spend
+    lines[0] = lines[0].replacen("age", "Age", 1);
+    lines[1] = " NA ,115900,FEMALE,east,4.2,3,4,yes,280.78".to_owned();
+    lines[2] = "68,#N/A,n/a,North,7.3,4,1,no,121.33".to_owned();
+    lines[3] = "37,77100,Female,central,abc,10,4,yes,174.09".to_owned();
+    let data = dir.file("messy.csv", lines.join("\n") + "\n");
+    let probabilities = predicted(&dir, &model, &data, "probability");
+    let Some((scores, stderr)) = runtime_run(&onnx, &data) else {
+        return;
+    };
+    assert_eq!(scores.len(), probabilities.len());
+    for (i, (line, want)) in scores.iter().zip(&probabilities).enumerate() {
+        let p: f64 = line.split_once(',').unwrap().0.parse().unwrap();
+        let want: f64 = want.parse().unwrap();
+        assert!(
+            (p - want).abs() <= 1e-5,
+            "line {}: onnx {p}, predict {want}",
+            i + 2
+        );
+    }
+    assert!(
+        stderr.contains("`Age` read as the model's `age`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("column `visit_minutes`: 1 cell(s)") && stderr.contains("(lines 4)"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("column `income`"),
+        "#N/A is a marker: {stderr}"
+    );
 }

@@ -170,6 +170,24 @@ fn missing_features_and_out_of_range_values_are_reported_with_lines() {
         &out,
         &["--out-of-range", "clip"],
     ));
+
+    // A value too large to scale at all: named by its file line and
+    // column with what to do, and clipping scores it.
+    let huge = dir.file(
+        "huge.csv",
+        "age,income,region,member,visits\n30,40000,north,True,3\n31,1e300,south,False,20\n",
+    );
+    let err = fails(&predict_args(&model, &huge, &out, &[]));
+    assert!(
+        err.contains("line 3, column `income`") && err.contains("--out-of-range clip"),
+        "{err}"
+    );
+    ok(&predict_args(
+        &model,
+        &huge,
+        &out,
+        &["--out-of-range", "clip"],
+    ));
 }
 
 #[test]

@@ -17,7 +17,7 @@ use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cli::{Dir, classify, ok, predict_args, shipped};
+use cli::{Dir, classify, fails, ok, predict_args, shipped};
 
 const FEATURES: &str = "age,income,gender,region,visit_minutes,pages_visited,previous_purchases";
 
@@ -108,6 +108,8 @@ impl Drop for Served {
 struct Reply {
     status: u16,
     content_type: String,
+    /// The status line and headers.
+    head: String,
     body: String,
 }
 
@@ -139,6 +141,7 @@ fn read_reply(mut stream: TcpStream) -> Reply {
     Reply {
         status,
         content_type,
+        head: head.to_owned(),
         body: body.to_owned(),
     }
 }
@@ -283,6 +286,19 @@ fn regression_answers_equal_predict() {
         json[0]["value"].as_f64().unwrap(),
         values[0].parse::<f64>().unwrap()
     );
+    drop(served);
+    // A threshold labels classes: a regression model refuses it, as
+    // `predict` does, instead of starting and ignoring it.
+    let said = fails(&[
+        "serve",
+        "--model",
+        &f.model,
+        "--threshold",
+        "0.3",
+        "--port",
+        "0",
+    ]);
+    assert!(said.contains("regression model"), "{said}");
 }
 
 #[test]
@@ -318,9 +334,16 @@ fn bad_requests_get_their_status_and_message() {
     let big = format!("{good}\n").repeat(10_485 / good.len() + 10);
     let reply = served.post("text/csv", "text/csv", big.as_bytes());
     assert_eq!(reply.status, 413, "{}", reply.body);
+    assert!(
+        reply.body.contains("0.01 MB (10485 bytes"),
+        "{}",
+        reply.body
+    );
 
     assert_eq!(served.request("GET", "/metrics", &[], b"").status, 404);
-    assert_eq!(served.request("GET", "/invocations", &[], b"").status, 405);
+    let reply = served.request("GET", "/invocations", &[], b"");
+    assert_eq!(reply.status, 405);
+    assert!(reply.head.contains("Allow: POST"), "{}", reply.head);
 
     // Still up, still right.
     let reply = served.post("text/csv", "text/csv", good.as_bytes());

@@ -24,13 +24,13 @@ use super::output::{print_notes, write_json_line};
 use crate::data::Table;
 use crate::data::csv::read_raw;
 use crate::data::notes::DataNote;
-use crate::data::prep::Pipeline;
+use crate::data::prep::{Pipeline, PrepError};
 use crate::data::profile::TrainingProfile;
 use crate::data::scoring_report::{
     Checked, ColumnRename, OutOfRangePolicy, ScoringError, ScoringOptions, ScoringReport,
     check_table, fills_from_pipeline,
 };
-use crate::model::bundle::{Bundle, LoadedModel};
+use crate::model::bundle::{Bundle, BundleError, LoadedModel};
 use crate::model::select_device;
 
 /// Probability at or above which a row is labelled positive, when
@@ -90,19 +90,47 @@ struct PredictSummary<'a> {
     report: Option<&'a ScoringReport>,
 }
 
-/// The classification threshold: `--threshold` (a probability), else the
-/// one the model file carries (chosen on validation rows), else 0.5; an
-/// error for a regression model given one.
-fn threshold(args: &PredictArgs, classification: bool, saved: Option<f64>) -> Result<f64> {
-    match (args.threshold, classification) {
+/// The classification threshold: `given` (`--threshold`, a probability),
+/// else the one the model file at `model` carries (chosen on validation
+/// rows), else 0.5; an error for a regression model given one. `predict`
+/// and `serve` label with it.
+pub(super) fn label_threshold(
+    given: Option<f64>,
+    model: &std::path::Path,
+    classification: bool,
+    saved: Option<f64>,
+) -> Result<f64> {
+    match (given, classification) {
         (Some(_), false) => bail!(
             "--threshold applies to classification, but `{}` is a regression model (it predicts a value)",
-            args.model.display()
+            model.display()
         ),
         (Some(t), true) if !(0.0..=1.0).contains(&t) => {
             bail!("--threshold must be a probability between 0 and 1, not {t}")
         }
         (t, _) => Ok(t.or(saved).unwrap_or(DEFAULT_THRESHOLD)),
+    }
+}
+
+/// A value too large to scale, named by its file line and column with what
+/// the user can do (the pipeline only knows the data row); other errors as
+/// they are.
+fn at_file_line(e: BundleError, scored_lines: &[u64]) -> anyhow::Error {
+    match e {
+        BundleError::Prep(PrepError::NotFinite {
+            feature,
+            row,
+            value,
+        }) => {
+            let line = row
+                .checked_sub(1)
+                .and_then(|r| scored_lines.get(r))
+                .map_or_else(|| format!("data row {row}"), |l| format!("line {l}"));
+            anyhow::anyhow!(
+                "{line}, column `{feature}`: {value:e} is too far outside the training range to be scaled; fix the cell, or score with --out-of-range clip (values beyond the training range scored at its edge)"
+            )
+        }
+        other => other.into(),
     }
 }
 
@@ -185,7 +213,12 @@ pub(super) fn predict(args: &PredictArgs) -> Result<()> {
         .encoding
         .class_names()
         .map(|(p, n)| (p.to_owned(), n));
-    let threshold = threshold(args, classes.is_some(), bundle.meta.threshold)?;
+    let threshold = label_threshold(
+        args.threshold,
+        &args.model,
+        classes.is_some(),
+        bundle.meta.threshold,
+    )?;
     let options = scoring_options(args);
 
     if let Some(out) = args.output.as_ref().filter(|_| !to_stdout)
@@ -242,6 +275,7 @@ pub(super) fn predict(args: &PredictArgs) -> Result<()> {
         let table = checked.as_ref().map_or(&unchecked, |c| &c.table);
         model
             .predict_table(table)
+            .map_err(|e| at_file_line(e, &scored_lines))
             .with_context(|| format!("{}", args.data.display()))?
     };
     if let (Some(c), Some(profile)) = (&mut checked, &profile) {

@@ -133,12 +133,15 @@ pub(super) fn serve(args: &ServeArgs) -> Result<()> {
     let path = model_file(args)?;
     let options = options(args)?;
     let bundle = Bundle::load(&path).with_context(|| format!("{}", path.display()))?;
-    // Without --threshold, label as `predict` does: at the model's own.
+    // Label as `predict` does: at --threshold, else the model's own; a
+    // regression model given one is refused as `predict` refuses it.
     let options = ServeOptions {
-        threshold: args
-            .threshold
-            .or(bundle.meta.threshold)
-            .unwrap_or(DEFAULT_THRESHOLD),
+        threshold: super::predict::label_threshold(
+            args.threshold,
+            &path,
+            bundle.meta.pipeline.encoding.class_names().is_some(),
+            bundle.meta.threshold,
+        )?,
         ..options
     };
     let device = select_device(args.backend.into())?;

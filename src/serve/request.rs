@@ -121,6 +121,17 @@ pub fn parse_body(
     if records.is_empty() {
         return Err(RequestError::Empty);
     }
+    if format == BodyFormat::Csv && looks_like_header(&records[0], &names) {
+        return Err(RequestError::Record {
+            place: Place {
+                format,
+                record: lines[0],
+                column: None,
+            },
+            message: "this is a header line (the model's column names); send customers only, one per line, without a header"
+                .to_owned(),
+        });
+    }
     let steps: Vec<(FeatureStep, CellFormat)> = pipeline
         .steps
         .iter()
@@ -192,8 +203,7 @@ fn csv_records(
         };
         if found.next().is_some() {
             return Err(refuse(
-                "more than one customer on the line (a carriage return alone ends a line)"
-                    .to_owned(),
+                "more than one customer in one line (check the quotes)".to_owned(),
             ));
         }
         if record.len() != names.len() {
@@ -209,6 +219,17 @@ fn csv_records(
         lines.push(line);
     }
     Ok((records, lines))
+}
+
+/// Whether `record` holds the model's column names (trimmed, any case)
+/// in training order: a header the contract does not take.
+fn looks_like_header(record: &csv::ByteRecord, names: &[String]) -> bool {
+    record.len() == names.len()
+        && record.iter().zip(names).all(|(cell, name)| {
+            String::from_utf8_lossy(cell)
+                .trim()
+                .eq_ignore_ascii_case(name)
+        })
 }
 
 /// Reads the records of one piece of the body at a time with one
@@ -275,30 +296,53 @@ impl PieceReader {
     }
 }
 
-/// The body cut at line ends (`\n`, with a `\r` before it dropped) that
-/// are outside double quotes: `(1-based line of its start, bytes)`. A
-/// quoted field's line ends stay in its record; a doubled quote inside
-/// one toggles twice and changes nothing.
+/// The body cut at line ends outside quoted fields: `\n`, `\r\n`, or a
+/// `\r` alone (old Mac files, which `predict` reads too), as
+/// `(1-based line of its start, bytes)`. A quote opens a quoted field only
+/// at the start of a field, as RFC 4180 and the csv crate read it (`D"SL`
+/// is a plain value); inside one a doubled quote is a quote, and its line
+/// ends stay in the record.
 fn split_records(body: &[u8]) -> Vec<(u64, &[u8])> {
+    /// Where the scan is within a record.
+    #[derive(Clone, Copy, PartialEq)]
+    enum At {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        /// A quote inside a quoted field: its end, or the first of `""`.
+        QuoteInQuoted,
+    }
     let mut pieces = Vec::new();
-    let mut quoted = false;
+    let mut at = At::FieldStart;
     let mut start = 0;
     let mut start_line = 1u64;
     let mut line = 1u64;
-    for (i, &byte) in body.iter().enumerate() {
-        match byte {
-            b'"' => quoted = !quoted,
-            b'\n' => {
-                line += 1;
-                if !quoted {
-                    let piece = &body[start..i];
-                    pieces.push((start_line, piece.strip_suffix(b"\r").unwrap_or(piece)));
-                    start = i + 1;
-                    start_line = line;
-                }
-            }
-            _ => {}
+    let mut i = 0;
+    while i < body.len() {
+        let byte = body[i];
+        // `\r\n` is one line end, inside quotes too.
+        let width = if byte == b'\r' && body.get(i + 1) == Some(&b'\n') {
+            2
+        } else {
+            1
+        };
+        if byte == b'\n' || byte == b'\r' {
+            line += 1;
         }
+        at = match (at, byte) {
+            (At::Quoted, b'"') => At::QuoteInQuoted,
+            (At::Quoted, _) => At::Quoted,
+            (At::QuoteInQuoted | At::FieldStart, b'"') => At::Quoted,
+            (_, b',') => At::FieldStart,
+            (_, b'\n' | b'\r') => {
+                pieces.push((start_line, &body[start..i]));
+                start = i + width;
+                start_line = line;
+                At::FieldStart
+            }
+            _ => At::Unquoted,
+        };
+        i += width;
     }
     pieces.push((start_line, &body[start..]));
     pieces

@@ -188,6 +188,13 @@ impl Worker {
         {
             response.add_header(header);
         }
+        // RFC 9110 15.5.6: a 405 lists the methods the route takes.
+        if answer.status == 405
+            && let Some(allow) = allowed_methods(request.url())
+            && let Ok(header) = Header::from_bytes(&b"Allow"[..], allow.as_bytes())
+        {
+            response.add_header(header);
+        }
         // The client may have gone; nothing to do about it.
         let _ = request.respond(response);
     }
@@ -200,6 +207,16 @@ fn header<'a>(request: &'a Request, name: &'static str) -> Option<&'a str> {
         .iter()
         .find(|h| h.field.equiv(name))
         .map(|h| h.value.as_str())
+}
+
+/// The methods a route takes (the `Allow` header of a 405), for a request
+/// URL; `None` for a path that is not a route.
+fn allowed_methods(url: &str) -> Option<&'static str> {
+    match url.split('?').next().unwrap_or_default() {
+        "/ping" => Some("GET, HEAD"),
+        "/invocations" => Some("POST"),
+        _ => None,
+    }
 }
 
 /// SageMaker's routes: `GET /ping` (200, empty, once loaded) and
@@ -242,6 +259,13 @@ fn route(request: &mut Request, model: &LoadedModel, options: &ServeOptions) -> 
 /// (closing a socket with unread data resets it). Larger bodies are cut.
 const DRAIN_BYTES: u64 = 64 << 20;
 
+/// `bytes` in MB of 1,048,576 bytes (as --max-payload-mb counts), with at
+/// most two decimals: `6`, `0.5`, `1.25`.
+fn format_mb(bytes: usize) -> String {
+    let text = format!("{:.2}", bytes as f64 / 1_048_576.0);
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
 /// The body, or 413 past `max` bytes (by its `Content-Length`, or while
 /// reading a chunked one), or 400 when it cannot be read.
 fn read_body(request: &mut Request, max: usize) -> Result<Vec<u8>, Answer> {
@@ -252,7 +276,10 @@ fn read_body(request: &mut Request, max: usize) -> Result<Vec<u8>, Answer> {
         );
         Answer::error(
             413,
-            format!("the body is larger than the endpoint takes ({max} bytes; --max-payload-mb)"),
+            format!(
+                "the body is larger than the endpoint takes: {} MB ({max} bytes, --max-payload-mb); send the customers in smaller batches",
+                format_mb(max)
+            ),
         )
     };
     if request.body_length().is_some_and(|n| n > max) {

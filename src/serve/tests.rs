@@ -82,6 +82,46 @@ fn the_first_bad_csv_record_is_named_by_line_and_column() {
     );
 }
 
+/// Line ends as `predict` reads a file: `\r` alone (old Mac files) ends a
+/// line too, and a quote in the middle of a value is part of it (only a
+/// field's first character opens quoting), so neither merges customers.
+#[test]
+fn lone_carriage_returns_end_lines_and_a_quote_inside_a_value_is_text() {
+    let p = pipeline();
+    let customers = parse_body(
+        b"34,north,\r35,so\"uth,\r\n36,\"ea\rst\",",
+        BodyFormat::Csv,
+        &p,
+    )
+    .unwrap();
+    assert_eq!(customers.lines, [1, 2, 3]);
+    assert_eq!(numbers(&customers, "age"), [34.0, 35.0, 36.0]);
+    let region = customers.table.column("region").unwrap();
+    assert_eq!(region.text(1).as_deref(), Some("so\"uth"));
+    // A quoted field keeps its line end; the next line is counted after it.
+    assert_eq!(region.text(2).as_deref(), Some("ea\rst"));
+    assert_eq!(
+        error(
+            "34,north,\r35,north,,x\r\n36,\"ea\nst\",\n37,north,yesterday",
+            BodyFormat::Csv
+        ),
+        "line 2: 4 values but the model takes 3, in this order: age, region, joined"
+    );
+    assert!(
+        error("34,\"ea\nst\",\n37,north,yesterday", BodyFormat::Csv)
+            .starts_with("line 3, column 3"),
+        "the quoted line end counts as a line"
+    );
+}
+
+#[test]
+fn a_header_line_is_named_as_one() {
+    assert_eq!(
+        error("age,Region,joined\n34,north,2024-02-01\n", BodyFormat::Csv),
+        "line 1: this is a header line (the model's column names); send customers only, one per line, without a header"
+    );
+}
+
 #[test]
 fn an_empty_line_between_customers_is_refused_not_skipped() {
     assert_eq!(

@@ -19,6 +19,13 @@ const MISSING_MARKERS: [&str; 24] = [
     "#num!",
 ];
 
+/// Every missing-value marker, lower case (the empty cell first), for
+/// readers outside this crate that must read cells as we do (the ONNX
+/// file's metadata for scripts/onnx_cells.py).
+pub fn missing_markers() -> &'static [&'static str] {
+    &MISSING_MARKERS
+}
+
 /// Whether a trimmed cell text means "missing".
 pub fn is_missing_marker(text: &str) -> bool {
     // Every marker starts with a letter, `?`, `<`, `#` or `-` (or is

@@ -34,7 +34,7 @@ pub(crate) use self::records::{Records, utf8_text};
 use super::limits::{BadLimit, CsvLimits, LimitSource, format_bytes};
 use super::table::{LoadInfo, Table};
 
-pub use self::columns::is_missing_marker;
+pub use self::columns::{is_missing_marker, missing_markers};
 pub use self::raw::{RawTable, TypedTable, read_raw, read_raw_with};
 
 #[derive(Debug, Error)]

@@ -41,13 +41,16 @@ use prost::Message;
 use thiserror::Error;
 
 use self::graph::{Builder, column_value, float_attr};
-use self::proto::{GraphProto, ModelProto, OperatorSetIdProto, data_type};
+use self::proto::{GraphProto, ModelProto, OperatorSetIdProto, StringStringEntryProto, data_type};
 use super::bundle::LoadedModel;
 use super::error::TrainError;
 use super::family::{LayerWeights, ModelSpec};
 use super::spec::{Activation, LEAKY_RELU_SLOPE};
 use crate::data::prep::TargetEncoding;
 use crate::data::table::ColumnKind;
+
+/// The metadata key of [`reading_metadata`]'s JSON.
+pub const READING_KEY: &str = "purchase_lab.reading";
 
 const IR_VERSION: i64 = 8;
 const OPSET: i64 = 17;
@@ -171,6 +174,10 @@ pub fn export_onnx(model: &LoadedModel) -> Result<Vec<u8>, ExportError> {
             input,
             output,
         }),
+        metadata_props: vec![StringStringEntryProto {
+            key: READING_KEY.to_owned(),
+            value: reading_metadata(pipeline),
+        }],
         opset_import: vec![
             OperatorSetIdProto {
                 domain: String::new(),
@@ -183,6 +190,37 @@ pub fn export_onnx(model: &LoadedModel) -> Result<Vec<u8>, ExportError> {
         ],
     };
     Ok(model_proto.encode_to_vec())
+}
+
+/// How a caller reads cells for the graph as `predict` would, as JSON:
+/// `{"inputs": [{"name", "kind": "number" | "date" | "category",
+/// "levels": [...] (categories)}], "missing_markers": [...]}`. Scripts
+/// (scripts/onnx_cells.py) match category spellings to `levels`
+/// case-insensitively and read `missing_markers` (compared lower case after
+/// trimming) as missing, as `predict` does.
+fn reading_metadata(pipeline: &crate::data::prep::Pipeline) -> String {
+    use crate::data::prep::FeatureStep;
+    use crate::data::table::CellFormat;
+    let inputs: Vec<serde_json::Value> = pipeline
+        .steps
+        .iter()
+        .map(|step| match step {
+            FeatureStep::Categorical { column, levels, .. } => serde_json::json!({
+                "name": column,
+                "kind": "category",
+                "levels": levels,
+            }),
+            FeatureStep::Numeric { column, .. } => serde_json::json!({
+                "name": column,
+                "kind": if matches!(step.cell_format(), CellFormat::Date(_)) { "date" } else { "number" },
+            }),
+        })
+        .collect();
+    serde_json::json!({
+        "inputs": inputs,
+        "missing_markers": crate::data::csv::missing_markers(),
+    })
+    .to_string()
 }
 
 /// The network on `features`: `MatMul` + `Add` per layer (weights as
