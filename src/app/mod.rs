@@ -23,6 +23,8 @@
 //! [`palette`].
 
 pub mod background;
+pub mod baseline_view;
+mod baselines;
 pub mod command;
 pub mod curves;
 pub mod cv_panel;
@@ -32,6 +34,7 @@ pub mod evaluation;
 pub mod export;
 pub mod format;
 pub mod frame_stats;
+pub mod importance_view;
 pub mod lessons;
 mod logic;
 pub mod model_panel;
@@ -47,6 +50,7 @@ pub mod surface_view;
 pub mod sweep_panel;
 pub mod training_bar;
 pub mod training_link;
+pub mod tree_panel;
 pub mod view_cache;
 
 use std::path::PathBuf;

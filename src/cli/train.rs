@@ -404,10 +404,7 @@ fn write_text_summary(
         writeln!(out, "{stop}")?;
     }
     if let Some(best) = outcome.best_epoch.filter(|_| outcome.restored_best) {
-        let what = match model.family() {
-            Family::Network => "weights",
-            Family::Trees => "trees",
-        };
+        let what = model.family().parameters();
         writeln!(
             out,
             "restored the {what} of {unit} {best} (lowest validation loss)"

@@ -44,12 +44,31 @@ impl Family {
             Family::Trees => "boosted trees",
         }
     }
+
+    /// What the family's learned parameters are called in messages
+    /// ("restored the weights of epoch 12", "the trees of round 80").
+    pub fn parameters(self) -> &'static str {
+        match self {
+            Family::Network => "weights",
+            Family::Trees => "trees",
+        }
+    }
+
+    /// What one training step of this family is.
+    pub fn unit(self) -> TrainingUnit {
+        match self {
+            Family::Network => TrainingUnit::Epoch,
+            Family::Trees => TrainingUnit::Round,
+        }
+    }
 }
 
 /// What a family trains in one step, the x axis of the curves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum TrainingUnit {
     /// One pass over the training rows in mini-batches.
+    #[default]
     Epoch,
     /// One boosting round (one more tree per output).
     Round,
@@ -84,6 +103,20 @@ impl ModelSpec {
         match self {
             ModelSpec::Network { .. } => Family::Network,
             ModelSpec::Trees { .. } => Family::Trees,
+        }
+    }
+
+    /// What one training step of this model is (epoch, round).
+    pub fn unit(&self) -> TrainingUnit {
+        self.family().unit()
+    }
+
+    /// The learning rate as it stands (the network's step size, the trees'
+    /// shrinkage `eta`): the one setting a run takes live.
+    pub fn learning_rate(&self) -> f64 {
+        match self {
+            ModelSpec::Network { settings, .. } => settings.learning_rate,
+            ModelSpec::Trees { settings } => settings.learning_rate,
         }
     }
 

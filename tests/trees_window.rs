@@ -1,0 +1,122 @@
+//! Boosted trees in the window (issue 15), driven through egui_kittest as a
+//! user would: the family switch, a tree run's rounds, its importance bars
+//! where the network diagram was, its metrics, the what-if answer, saving
+//! and opening the tree model, and the run in the history with its family.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failed unwrap is a failed test that names its line"
+)]
+
+use std::time::{Duration, Instant};
+
+use eframe::egui::accesskit::Role;
+use egui_kittest::kittest::Queryable;
+mod common;
+use common::window::{self, Window, command, edit_settings, wait_until};
+use purchase_lab::app::AppCommand;
+use purchase_lab::app::importance_view::{ranked, share_text};
+use purchase_lab::model::{Family, TrainingUnit};
+use purchase_lab::worker::WhatIfModel;
+
+/// The what-if answer from `by`, once there is one.
+fn what_if_answer(h: &mut Window, by: WhatIfModel) -> f32 {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let what_if = &h.state().windows().what_if;
+        if what_if.answered_by() == Some(by)
+            && let Some(Ok(p)) = what_if.answer
+        {
+            return p;
+        }
+        assert!(Instant::now() < deadline, "no answer: {:?}", what_if.answer);
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn the_window_switches_to_boosted_trees_trains_them_and_shows_their_importance() {
+    let mut h = window::open(None, None);
+    h.get_by_role_and_label(Role::RadioButton, "Boosted trees")
+        .click_accesskit();
+    h.run_steps(2);
+    assert_eq!(h.state().settings().family, Family::Trees);
+    // The trees' own sliders replace the network's.
+    for label in [
+        "trees",
+        "depth",
+        "min child weight",
+        "subsample",
+        "L2 (lambda)",
+    ] {
+        assert!(
+            h.query_by_role_and_label(Role::Slider, label).is_some(),
+            "no slider `{label}`"
+        );
+    }
+    assert!(h.query_by_label("batch size").is_none());
+    edit_settings(&mut h, |s| s.trees.trees = 30);
+
+    h.get_by_label("Play").click();
+    wait_until(&mut h, "the trees to finish", |app| {
+        app.run().finished && app.run().surface.is_some()
+    });
+    h.run_steps(3);
+    let run = h.state().run();
+    assert_eq!(run.family, Family::Trees);
+    assert_eq!(run.unit(), TrainingUnit::Round);
+    assert_eq!(run.history.len(), 30);
+    // Rounds, not epochs, in the training bar and the messages.
+    assert!(h.query_by_label("round 30 / 30").is_some());
+    let notice = run.notice.clone().unwrap_or_default();
+    assert!(notice.contains("round"), "{notice}");
+
+    // The diagram area shows the gain per input, largest first, labelled.
+    assert!(h.query_by_label("Feature importance (gain)").is_some());
+    let surface = run.surface.clone().unwrap();
+    let total: f64 = surface.importance.iter().map(|(_, s)| s).sum();
+    assert!((total - 1.0).abs() < 1e-9, "{:?}", surface.importance);
+    let bars = ranked(&surface.importance);
+    assert!(h.query_by_label(&share_text(bars[0].1)).is_some());
+    assert!(h.query_by_label("Network").is_some(), "the family switch");
+    assert!(h.query_by_label_contains("hidden layers").is_none());
+
+    // The evaluation panel judges the trees as it judges a network.
+    let metrics = h.state().metrics().unwrap();
+    assert!(metrics.accuracy > 0.7, "{metrics:?}");
+    assert!(h.query_by_label("ROC AUC").is_some());
+
+    // What-if asks the trees; a saved tree model opens and answers the same.
+    let current = what_if_answer(&mut h, WhatIfModel::Current);
+    assert!(
+        h.query_by_label_contains("asking the boosted trees in training (round 30)")
+            .is_some()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trees.plab");
+    command(&mut h, AppCommand::SaveModel(path.clone()));
+    wait_until(&mut h, "the model file", |app| {
+        app.run()
+            .notice
+            .as_deref()
+            .is_some_and(|n| n.contains("saved"))
+    });
+    command(&mut h, AppCommand::OpenModel(path));
+    wait_until(&mut h, "the model to open", |app| {
+        app.windows().what_if.opened.is_some()
+    });
+    let notice = h.state().run().notice.clone().unwrap_or_default();
+    assert!(
+        notice.contains("boosted trees") && notice.contains("30 rounds"),
+        "{notice}"
+    );
+    let opened = what_if_answer(&mut h, WhatIfModel::Opened);
+    assert_eq!(opened, current);
+
+    // The run is in the history with its family and settings.
+    let records = &h.state().windows().runs.history.records;
+    let record = records.last().unwrap();
+    assert_eq!(record.setup.model_spec().family(), Family::Trees);
+    assert_eq!(record.setup.trees.as_ref().unwrap().trees, 30);
+}
