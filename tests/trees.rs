@@ -238,3 +238,138 @@ fn baselines_fit_once_on_the_split_and_stop_when_cancelled() {
     let stop = AtomicBool::new(true);
     assert!(fit(prepared, &models[0], &stop).unwrap().is_none());
 }
+
+#[test]
+fn a_tree_sweep_ranks_its_runs_in_a_table_and_json_lines() {
+    let visits = shipped("visits.csv");
+    let common = classify(
+        "sweep",
+        &visits,
+        ["purchased", "yes"],
+        &[
+            "--model",
+            "gbm",
+            "--lr",
+            "0.05,0.3",
+            "--depth",
+            "1,3",
+            "--trees",
+            "25",
+            "--backend",
+            "cpu",
+        ],
+    );
+    let o = purchase_lab(&common);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    let header: Vec<&str> = lines[0].split_whitespace().collect();
+    assert_eq!(
+        &header[..5],
+        ["rank", "lr", "max_depth", "trees", "auc"],
+        "{text}"
+    );
+    let aucs: Vec<f64> = lines[1..5]
+        .iter()
+        .map(|l| l.split_whitespace().nth(4).unwrap().parse().unwrap())
+        .collect();
+    assert!(aucs.windows(2).all(|w| w[0] >= w[1]), "{text}");
+    assert!(lines[5].starts_with("best (highest auc): lr "), "{text}");
+
+    let mut json = common.clone();
+    json.extend(["--json", "--no-early-stop"]);
+    let o = purchase_lab(&json);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let runs: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(runs.len(), 4);
+    for (i, run) in runs.iter().enumerate() {
+        assert_eq!(run["rank"], i + 1);
+        assert_eq!(run["family"], "trees");
+        assert_eq!(run["epochs"], 25, "every round trained: {run}");
+        assert_eq!(run["trees"]["trees"], 25);
+        assert!(run["hidden"].is_null(), "no network settings: {run}");
+        assert!(run["params"]["max_depth"].is_number());
+    }
+
+    // A network-only list is refused before anything trains.
+    let err = cli::fails(&classify(
+        "sweep",
+        &visits,
+        ["purchased", "yes"],
+        &["--model", "gbm", "--dropout", "0.1", "--backend", "cpu"],
+    ));
+    assert!(
+        err.contains("dropout does not apply to boosted trees"),
+        "{err}"
+    );
+}
+
+#[test]
+fn trees_read_missing_values_as_missing_and_a_network_refuses_them() {
+    use purchase_lab::data::prep::{Impute, Scale};
+    use purchase_lab::model::run::RunError;
+    use purchase_lab::model::{NetworkSpec, TrainSettings};
+
+    // Buyers spend long visits; a missing `minutes` means a buyer too, so
+    // only a model that sees "missing" as such can learn it.
+    let mut text = String::from("minutes,pages,bought\n");
+    for i in 0..300 {
+        let (minutes, bought) = match i % 3 {
+            0 => (String::new(), "yes"),
+            1 => (format!("{}", 20 + i % 7), "yes"),
+            _ => (format!("{}", 2 + i % 5), "no"),
+        };
+        text.push_str(&format!("{minutes},{},{bought}\n", i % 11));
+    }
+    let table = purchase_lab::data::parse_csv(text.as_bytes()).unwrap();
+    let asked = purchase_lab::data::Recipe::new(
+        &table,
+        "bought",
+        purchase_lab::data::Problem::Classification {
+            positive: "yes".into(),
+        },
+    );
+    let recipe = Family::Trees.recipe_for(&asked);
+    assert_eq!(
+        (recipe.impute, recipe.scale),
+        (Impute::KeepMissing, Scale::None)
+    );
+    assert_eq!(Family::Network.recipe_for(&asked), asked);
+    let prepared = runs::prepared(&table, &recipe);
+    assert!(prepared.train.x.data.iter().any(|v| v.is_nan()));
+    let device = select_device(BackendChoice::Cpu).unwrap();
+    let trees = ModelSpec::Trees {
+        settings: TreeSettings {
+            trees: 20,
+            max_depth: 2,
+            ..TreeSettings::default()
+        },
+    };
+    let mut run = TrainingRun::with_model(prepared.clone(), &trees, &device).unwrap();
+    for _ in 0..20 {
+        run.run_epoch().unwrap();
+    }
+    let outcome = run.finish().unwrap();
+    let (_, accuracy) = outcome.test_metrics.headline();
+    assert!(
+        accuracy > 0.95,
+        "missing routed with the buyers: {accuracy}"
+    );
+    // The model file keeps the recipe: a scored row without `minutes` is
+    // still a buyer.
+    let bundle = Bundle::from_run(&run, &recipe).unwrap();
+    let loaded = LoadedModel::new(bundle, &device).unwrap();
+    let blank = purchase_lab::data::parse_csv(b"minutes,pages\n,3\n4,3\n").unwrap();
+    let p = loaded.predict_table(&blank).unwrap();
+    assert!(p[0] > 0.8 && p[1] < 0.2, "{p:?}");
+
+    let network = ModelSpec::Network {
+        spec: NetworkSpec::default(),
+        settings: TrainSettings::default(),
+    };
+    let refused = TrainingRun::with_model(prepared, &network, &device).unwrap_err();
+    assert_eq!(refused, RunError::MissingForNetwork);
+}

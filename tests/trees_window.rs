@@ -78,7 +78,11 @@ fn the_window_switches_to_boosted_trees_trains_them_and_shows_their_importance()
     let total: f64 = surface.importance.iter().map(|(_, s)| s).sum();
     assert!((total - 1.0).abs() < 1e-9, "{:?}", surface.importance);
     let bars = ranked(&surface.importance);
-    assert!(h.query_by_label(&share_text(bars[0].1)).is_some());
+    assert!(
+        h.query_all_by_label(&share_text(bars[0].1))
+            .next()
+            .is_some()
+    );
     assert!(h.query_by_label("Network").is_some(), "the family switch");
     assert!(h.query_by_label_contains("hidden layers").is_none());
 
@@ -119,4 +123,46 @@ fn the_window_switches_to_boosted_trees_trains_them_and_shows_their_importance()
     let record = records.last().unwrap();
     assert_eq!(record.setup.model_spec().family(), Family::Trees);
     assert_eq!(record.setup.trees.as_ref().unwrap().trees, 30);
+}
+
+#[test]
+fn while_a_network_trains_the_baselines_fit_once_and_are_shown() {
+    let mut h = window::open(None, None);
+    assert_eq!(h.state().settings().family, Family::Network);
+    h.get_by_label("Step").click();
+    wait_until(&mut h, "the baselines", |app| {
+        app.run().baselines.len() == 2 && !app.run().history.is_empty()
+    });
+    h.run_steps(2);
+    let run = h.state().run();
+    let names: Vec<&str> = run.baselines.iter().map(|b| b.name).collect();
+    assert_eq!(names, ["boosted trees (defaults)", "logistic regression"]);
+    assert_eq!(run.baselines[0].family, Family::Trees);
+    assert!(run.baseline_error.is_none(), "{:?}", run.baseline_error);
+    // Rows in the evaluation panel, and the answer to the question.
+    assert!(
+        h.query_by_label_contains("Does the network beat simple models?")
+            .is_some()
+    );
+    assert!(
+        h.query_by_label_contains("on validation accuracy.")
+            .is_some()
+    );
+    for name in names {
+        assert!(h.query_by_label(name).is_some(), "no row `{name}`");
+    }
+    // The same split does not fit them again: the next epoch keeps them.
+    let before = h.state().run().baselines.clone();
+    h.get_by_label("Step").click();
+    wait_until(&mut h, "a second epoch", |app| app.run().history.len() == 2);
+    assert_eq!(h.state().run().baselines, before);
+
+    // Trees are the run now: no baseline rows beside them.
+    h.get_by_role_and_label(Role::RadioButton, "Boosted trees")
+        .click_accesskit();
+    h.run_steps(3);
+    assert!(
+        h.query_by_label_contains("Does the network beat simple models?")
+            .is_none()
+    );
 }

@@ -162,7 +162,8 @@ impl PurchaseLabApp {
         let Some(problem) = self.settings.problem.clone() else {
             return;
         };
-        let recipe = problem.recipe();
+        // The steps the chosen family reads (trees: unscaled, missing kept).
+        let recipe = self.settings.family.recipe_for(&problem.recipe());
         let Some(prepared) = self.data.prepare(&recipe) else {
             self.training.stop();
             return;
@@ -407,7 +408,7 @@ impl PurchaseLabApp {
         let model = self.settings.model_spec();
         self.windows.cv.start(
             table.clone(),
-            problem.recipe(),
+            self.settings.family.recipe_for(&problem.recipe()),
             model,
             self.settings.backend,
             move || repaint.request_repaint(),

@@ -17,10 +17,11 @@
 //! - [`Windows`]: the Runs and Sweep windows', the what-if form's and the
 //!   lesson banner's own state.
 //!
-//! One file per view: [`data_panel`], [`network_panel`], [`training_bar`],
-//! [`surface_view`], [`network_view`], [`curves`], [`evaluation`],
-//! [`model_panel`], [`runs`], [`sweep_panel`]; their colours come from
-//! [`palette`].
+//! One file per view: [`data_panel`], [`network_panel`] (with
+//! [`tree_panel`] for boosted trees), [`training_bar`], [`surface_view`],
+//! [`network_view`] (or [`importance_view`] for trees), [`curves`],
+//! [`evaluation`] (with [`baseline_view`]), [`model_panel`], [`runs`],
+//! [`sweep_panel`]; their colours come from [`palette`].
 
 pub mod background;
 pub mod baseline_view;

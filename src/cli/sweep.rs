@@ -150,7 +150,8 @@ impl SweepArgs {
 
 pub(super) fn sweep(args: &SweepArgs) -> Result<()> {
     let table = load(&args.problem.data)?;
-    let recipe = args.problem.recipe(&table, args.model.seed);
+    let recipe =
+        Family::from(args.model_family).recipe_for(&args.problem.recipe(&table, args.model.seed));
     let metric = args.metric();
     let (_, base_train) = args.base();
     let points = args.points()?;

@@ -280,7 +280,9 @@ impl TrainArgs {
 
 pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let table = load(&args.problem.data)?;
-    let recipe = args.problem.recipe(&table, args.model.seed);
+    // The steps the chosen family reads (trees: unscaled, missing kept).
+    let recipe =
+        Family::from(args.model_family).recipe_for(&args.problem.recipe(&table, args.model.seed));
     // Checked before the data is read: a bad flag is said at once.
     args.model_spec(1)?;
     args.check_out()?;

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use super::error::TrainError;
 use super::gbm::TreeSettings;
 use super::spec::{ClassWeight, NetworkSpec, Task, TrainSettings};
-use crate::data::prep::Matrix;
+use crate::data::prep::{Impute, Matrix, Recipe, Scale};
 
 /// Which kind of model; written in model files (files from before the tag
 /// existed are networks).
@@ -51,6 +51,28 @@ impl Family {
         match self {
             Family::Network => "weights",
             Family::Trees => "trees",
+        }
+    }
+
+    /// The preparation this family reads, from the user's `recipe`: which
+    /// steps apply to which family. A network takes the recipe as it is
+    /// (missing values filled, features scaled). Trees take the features
+    /// unscaled (scaling is monotone, so it moves every split with its
+    /// feature and changes no prediction) and missing values as missing
+    /// ([`Impute::KeepMissing`]: each split learns where they go, as in
+    /// XGBoost), unless the user drops rows with missing values; split,
+    /// features, target and one-hot encoding are the same for both.
+    pub fn recipe_for(self, recipe: &Recipe) -> Recipe {
+        match self {
+            Family::Network => recipe.clone(),
+            Family::Trees => Recipe {
+                scale: Scale::None,
+                impute: match recipe.impute {
+                    Impute::DropRows => Impute::DropRows,
+                    _ => Impute::KeepMissing,
+                },
+                ..recipe.clone()
+            },
         }
     }
 

@@ -33,6 +33,12 @@ pub enum RunError {
     Metrics(#[from] MetricsError),
     #[error("the run has not trained an epoch yet")]
     NotTrained,
+    /// A network given data prepared with missing values kept missing.
+    #[error(
+        "a network cannot read missing values: choose an imputation (median, mean, most \
+         frequent or drop rows); keeping them missing is for boosted trees"
+    )]
+    MissingForNetwork,
 }
 
 /// Quality on one part of the split (validation or test rows).
@@ -226,6 +232,11 @@ impl TrainingRun {
                     .collect(),
             }
         };
+        if model.family() == super::family::Family::Network
+            && prepared.pipeline.impute == crate::data::prep::Impute::KeepMissing
+        {
+            return Err(RunError::MissingForNetwork);
+        }
         let mut learner = model.learner(task, prepared.pipeline.n_features(), &device.device)?;
         let class_weights = match task {
             Task::Classification => model
