@@ -99,13 +99,7 @@ fn the_window_switches_to_boosted_trees_trains_them_and_shows_their_importance()
     );
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("trees.plab");
-    command(&mut h, AppCommand::SaveModel(path.clone()));
-    wait_until(&mut h, "the model file", |app| {
-        app.run()
-            .notice
-            .as_deref()
-            .is_some_and(|n| n.contains("saved"))
-    });
+    window::save_model(&mut h, &path);
     command(&mut h, AppCommand::OpenModel(path));
     wait_until(&mut h, "the model to open", |app| {
         app.windows().what_if.opened.is_some()
@@ -151,10 +145,17 @@ fn while_a_network_trains_the_baselines_fit_once_and_are_shown() {
     for name in names {
         assert!(h.query_by_label(name).is_some(), "no row `{name}`");
     }
-    // The same split does not fit them again: the next epoch keeps them.
+    // A new network on the same split does not fit them again.
     let before = h.state().run().baselines.clone();
+    edit_settings(&mut h, |s| s.spec.dropout = 0.1);
+    wait_until(&mut h, "the new network", |app| {
+        app.run().history.is_empty()
+    });
+    assert_eq!(h.state().run().baselines, before);
     h.get_by_label("Step").click();
-    wait_until(&mut h, "a second epoch", |app| app.run().history.len() == 2);
+    wait_until(&mut h, "its first epoch", |app| {
+        app.run().history.len() == 1
+    });
     assert_eq!(h.state().run().baselines, before);
 
     // Trees are the run now: no baseline rows beside them.

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::thread::JoinHandle;
 
-use crate::data::prep::{Prepared, TargetEncoding};
+use crate::data::prep::{Pipeline, Prepared, Recipe, TargetEncoding};
 use crate::model::Task;
 use crate::tune::baseline::{BaselineResult, baselines, fit};
 
@@ -37,13 +37,35 @@ impl Drop for Fitting {
     }
 }
 
+/// What makes a split the same split: the recipe, the fitted pipeline and
+/// which rows train and validate (a restart prepares the data again, so
+/// the `Arc` itself is new each time).
+#[derive(Debug, PartialEq)]
+struct SplitKey {
+    recipe: Recipe,
+    pipeline: Pipeline,
+    train: Vec<usize>,
+    valid: Vec<usize>,
+}
+
+impl SplitKey {
+    fn of(prepared: &Prepared, recipe: &Recipe) -> SplitKey {
+        SplitKey {
+            recipe: recipe.clone(),
+            pipeline: prepared.pipeline.clone(),
+            train: prepared.train.source_rows.clone(),
+            valid: prepared.valid.source_rows.clone(),
+        }
+    }
+}
+
 /// The baselines of the current split, as far as they have come.
 #[derive(Default)]
 pub struct Baselines {
     task: Option<Fitting>,
-    /// The split they were fitted on (its `Arc`), so the same split is
-    /// never fitted twice.
-    split: Option<Arc<Prepared>>,
+    /// The split they were fitted on, so the same split is never fitted
+    /// twice.
+    split: Option<SplitKey>,
     pub results: Vec<BaselineResult>,
     pub error: Option<String>,
 }
@@ -65,21 +87,24 @@ impl Baselines {
             .is_some_and(|t| t.thread.as_ref().is_some_and(|h| !h.is_finished()))
     }
 
-    /// Fits the baselines on `prepared` unless they were fitted (or are
-    /// being fitted) on this very split; `notify` (the app's repaint) is
-    /// called after each result. An earlier fit is cancelled and joined.
-    pub fn start(&mut self, prepared: &Arc<Prepared>, notify: impl Fn() + Send + 'static) {
-        if self
-            .split
-            .as_ref()
-            .is_some_and(|s| Arc::ptr_eq(s, prepared))
-        {
+    /// Fits the baselines on `prepared` (made by `recipe`) unless they were
+    /// fitted (or are being fitted) on this same split; `notify` (the app's
+    /// repaint) is called after each result. An earlier fit is cancelled
+    /// and joined.
+    pub fn start(
+        &mut self,
+        prepared: &Arc<Prepared>,
+        recipe: &Recipe,
+        notify: impl Fn() + Send + 'static,
+    ) {
+        let key = SplitKey::of(prepared, recipe);
+        if self.split.as_ref() == Some(&key) {
             return;
         }
         self.task = None;
         self.results.clear();
         self.error = None;
-        self.split = Some(Arc::clone(prepared));
+        self.split = Some(key);
         let task = match prepared.pipeline.encoding {
             TargetEncoding::Classification { .. } => Task::Classification,
             TargetEncoding::Regression { .. } => Task::Regression,

@@ -156,14 +156,24 @@ impl Applied {
         Applied {
             problem: settings.problem.clone(),
             family: settings.family,
-            spec: settings.spec.clone(),
-            train: TrainSettings {
-                learning_rate: 0.0,
-                ..settings.train.clone()
+            // Only the chosen family's settings restart its run.
+            spec: match settings.family {
+                Family::Network => settings.spec.clone(),
+                Family::Trees => NetworkSpec::default(),
             },
-            trees: TreeSettings {
-                learning_rate: 0.0,
-                ..settings.trees.clone()
+            train: match settings.family {
+                Family::Network => TrainSettings {
+                    learning_rate: 0.0,
+                    ..settings.train.clone()
+                },
+                Family::Trees => TrainSettings::default(),
+            },
+            trees: match settings.family {
+                Family::Network => TreeSettings::default(),
+                Family::Trees => TreeSettings {
+                    learning_rate: 0.0,
+                    ..settings.trees.clone()
+                },
             },
             until_paused: settings.until_paused,
             backend: settings.backend,
@@ -364,8 +374,9 @@ impl TrainingLink {
         job.paused = !self.run.playing;
         if job.model.family() == Family::Network {
             let repaint = self.ctx.clone();
-            self.baselines
-                .start(&job.prepared, move || repaint.request_repaint());
+            self.baselines.start(&job.prepared, &job.recipe, move || {
+                repaint.request_repaint();
+            });
             self.take_baselines();
         }
         self.send(Command::Start(Box::new(job)));

@@ -5,6 +5,7 @@
 use eframe::egui;
 
 use super::settings::Settings;
+use crate::model::TrainingUnit;
 use crate::model::gbm::settings::{
     MAX_DEPTH, MAX_MIN_CHILD_WEIGHT, MAX_TREE_L2, MAX_TREE_LEARNING_RATE, MAX_TREES,
 };
@@ -50,23 +51,7 @@ pub fn show(ui: &mut egui::Ui, settings: &mut Settings) {
     .on_hover_text(
         "Penalty on leaf values (XGBoost's lambda): pulls each tree's answers towards zero",
     );
-    let mut early = trees.early_stopping.is_some();
-    ui.horizontal(|ui| {
-        if ui
-            .checkbox(&mut early, "stop early")
-            .on_hover_text("Stop by itself once the validation loss has not improved for this many rounds, and keep the best round's trees")
-            .changed()
-        {
-            trees.early_stopping = early.then_some(20);
-        }
-        if let Some(patience) = &mut trees.early_stopping {
-            ui.add(
-                egui::DragValue::new(patience)
-                    .range(1..=1000)
-                    .suffix(" rounds patience"),
-            );
-        }
-    });
+    super::network_panel::patience_control(ui, &mut trees.early_stopping, TrainingUnit::Round);
     ui.add(egui::DragValue::new(&mut trees.seed).prefix("seed "))
         .on_hover_text(
             "Seeds the rows each tree is grown on (with subsample below 1): same seed, same trees",

@@ -10,13 +10,13 @@ use anyhow::{Context, Result};
 use clap::Args;
 use serde::Serialize;
 
-use super::args::{ModelArgs, ProblemArgs, parse_hidden};
-use super::choices::{BackendArg, MetricArg, ModelArg};
+use super::args::{FamilyArgs, ModelArgs, ProblemArgs, parse_hidden};
+use super::choices::{BackendArg, MetricArg};
 use super::load;
 use super::output::{aligned, describe_prepared, progress_bar, write_json_line};
 use crate::data;
 use crate::model::run::Metrics;
-use crate::model::{ClassWeight, Family, NetworkSpec, TrainSettings, TrainingUnit, TreeSettings};
+use crate::model::{Family, NetworkSpec, TrainSettings, TrainingUnit, TreeSettings};
 use crate::tune::sweep::{
     DEFAULT_SWEEP_PATIENCE, ParamValue, SweepEvent, SweepGrid, SweepJob, SweepOutcome, SweepPoint,
     rank, run_sweep,
@@ -27,15 +27,9 @@ use crate::tune::{self, Metric, SweepParam};
 pub struct SweepArgs {
     #[command(flatten)]
     pub problem: ProblemArgs,
-    /// The family every run trains: a network, or gbm (boosted trees,
-    /// swept over --lr, --depth and --trees).
-    #[arg(
-        long = "model",
-        value_enum,
-        ignore_case = true,
-        default_value = "network"
-    )]
-    pub model_family: ModelArg,
+    /// Every run's family (gbm: swept over --lr, --depth and --trees).
+    #[command(flatten)]
+    pub family: FamilyArgs,
     /// Learning rates to try, comma-separated (e.g. 1e-3,1e-2,1e-1).
     #[arg(long, value_delimiter = ',', value_name = "a,b,c")]
     pub lr: Vec<f64>,
@@ -112,15 +106,13 @@ impl SweepArgs {
     /// Every run's settings: the grid over the chosen family's base.
     fn points(&self) -> Result<Vec<SweepPoint>> {
         let grid = self.grid()?;
-        Ok(match self.model_family {
-            ModelArg::Network => {
+        self.family.check(&self.model)?;
+        Ok(match self.family.family() {
+            Family::Network => {
                 let (spec, train) = self.base();
                 grid.expand(&spec, &train)?
             }
-            ModelArg::Gbm => {
-                if self.model.class_weight != ClassWeight::None {
-                    anyhow::bail!("--class-weight: boosted trees do not weight classes");
-                }
+            Family::Trees => {
                 let base = TreeSettings {
                     l2: self.model.l2.unwrap_or(TreeSettings::default().l2),
                     seed: self.model.seed,
@@ -150,8 +142,7 @@ impl SweepArgs {
 
 pub(super) fn sweep(args: &SweepArgs) -> Result<()> {
     let table = load(&args.problem.data)?;
-    let recipe =
-        Family::from(args.model_family).recipe_for(&args.problem.recipe(&table, args.model.seed));
+    let recipe = args.family.recipe(&args.problem, &table, args.model.seed);
     let metric = args.metric();
     let (_, base_train) = args.base();
     let points = args.points()?;

@@ -121,6 +121,25 @@ pub enum ModelSpec {
 }
 
 impl ModelSpec {
+    /// Trees when `trees` holds their settings, else the network of
+    /// `spec` and `settings`: how run records and sweep points keep either
+    /// family (the network's fields unused defaults beside trees).
+    pub fn from_parts(
+        spec: &NetworkSpec,
+        settings: &TrainSettings,
+        trees: Option<&TreeSettings>,
+    ) -> ModelSpec {
+        match trees {
+            Some(settings) => ModelSpec::Trees {
+                settings: settings.clone(),
+            },
+            None => ModelSpec::Network {
+                spec: spec.clone(),
+                settings: settings.clone(),
+            },
+        }
+    }
+
     pub fn family(&self) -> Family {
         match self {
             ModelSpec::Network { .. } => Family::Network,

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use super::tree_grid::refuse_others;
 use super::{MAX_SWEEP_POINTS, SweepError};
 use crate::data::table::format_number;
 use crate::model::spec::{NetworkSpec, SpecError, TrainSettings};
@@ -132,15 +133,7 @@ pub struct SweepPoint {
 impl SweepPoint {
     /// What this point trains: its family and settings.
     pub fn model_spec(&self) -> ModelSpec {
-        match &self.trees {
-            Some(settings) => ModelSpec::Trees {
-                settings: settings.clone(),
-            },
-            None => ModelSpec::Network {
-                spec: self.spec.clone(),
-                settings: self.train.clone(),
-            },
-        }
+        ModelSpec::from_parts(&self.spec, &self.train, self.trees.as_ref())
     }
 
     /// The same point with early stopping at `patience` (`None`: off).
@@ -215,16 +208,13 @@ impl SweepGrid {
         if !self.hidden.is_empty() && by_width_and_depth {
             return Err(SweepError::HiddenAndWidths);
         }
-        let tree_only = [
-            ("trees", self.trees.is_empty()),
-            ("tree depth", self.tree_depths.is_empty()),
-        ];
-        if let Some((param, _)) = tree_only.iter().find(|(_, empty)| !empty) {
-            return Err(SweepError::NotForFamily {
-                param,
-                family: Family::Network.label(),
-            });
-        }
+        refuse_others(
+            &[
+                ("trees", self.trees.is_empty()),
+                ("tree depth", self.tree_depths.is_empty()),
+            ],
+            Family::Network,
+        )?;
         let total = self.len();
         if total > MAX_SWEEP_POINTS {
             return Err(SweepError::TooLarge { points: total });

@@ -25,6 +25,21 @@ fn choices<T: Copy>(
         .collect()
 }
 
+/// The first of the other family's lists that is not empty, refused:
+/// `lists` holds each one's name and whether it is empty.
+pub(super) fn refuse_others(
+    lists: &[(&'static str, bool)],
+    family: Family,
+) -> Result<(), SweepError> {
+    match lists.iter().find(|(_, empty)| !empty) {
+        Some((param, _)) => Err(SweepError::NotForFamily {
+            param,
+            family: family.label(),
+        }),
+        None => Ok(()),
+    }
+}
+
 impl SweepGrid {
     /// Every combination for boosted trees, learning rate outermost, then
     /// depth, then rounds; other settings from `base`. Each value is
@@ -32,19 +47,16 @@ impl SweepGrid {
     /// Errors: a network-only list, too many points, a duplicate or
     /// invalid value.
     pub fn expand_trees(&self, base: &TreeSettings) -> Result<Vec<SweepPoint>, SweepError> {
-        let network_only = [
-            ("hidden layers", self.hidden.is_empty()),
-            ("width", self.widths.is_empty()),
-            ("depths (hidden layers)", self.depths.is_empty()),
-            ("batch size", self.batch_sizes.is_empty()),
-            ("dropout", self.dropouts.is_empty()),
-        ];
-        if let Some((param, _)) = network_only.iter().find(|(_, empty)| !empty) {
-            return Err(SweepError::NotForFamily {
-                param,
-                family: Family::Trees.label(),
-            });
-        }
+        refuse_others(
+            &[
+                ("hidden layers", self.hidden.is_empty()),
+                ("width", self.widths.is_empty()),
+                ("depths (hidden layers)", self.depths.is_empty()),
+                ("batch size", self.batch_sizes.is_empty()),
+                ("dropout", self.dropouts.is_empty()),
+            ],
+            Family::Trees,
+        )?;
         let total = self.len();
         if total > MAX_SWEEP_POINTS {
             return Err(SweepError::TooLarge { points: total });
