@@ -16,6 +16,8 @@ mod common;
 use common::window::{self, Window, command, edit_settings, wait_until};
 use purchase_lab::app::AppCommand;
 use purchase_lab::app::importance_view::{ranked, share_text};
+use purchase_lab::app::settings::Settings;
+use purchase_lab::app::{lessons, sweep_panel};
 use purchase_lab::model::{Family, TrainingUnit};
 use purchase_lab::worker::WhatIfModel;
 
@@ -56,6 +58,10 @@ fn the_window_switches_to_boosted_trees_trains_them_and_shows_their_importance()
         );
     }
     assert!(h.query_by_label("batch size").is_none());
+    // The window's sweep trains networks, and says so while trees are chosen.
+    h.get_by_label("Sweep").click();
+    h.run_steps(3);
+    assert!(h.query_by_label(sweep_panel::NETWORK_ONLY).is_some());
     edit_settings(&mut h, |s| s.trees.trees = 30);
 
     h.get_by_label("Play").click();
@@ -166,4 +172,17 @@ fn while_a_network_trains_the_baselines_fit_once_and_are_shown() {
         h.query_by_label_contains("Does the network beat simple models?")
             .is_none()
     );
+}
+
+#[test]
+fn a_lesson_brings_the_network_back() {
+    let mut settings = Settings {
+        family: Family::Trees,
+        ..Settings::default()
+    };
+    for lesson in lessons::all() {
+        lesson.apply(&mut settings);
+        assert_eq!(settings.family, Family::Network, "{}", lesson.title);
+        settings.family = Family::Trees;
+    }
 }
