@@ -13,7 +13,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use purchase_lab::data::{Preset, Source, SynthSettings, generate, write_csv};
-use purchase_lab::model::{BackendChoice, NetworkSpec, TrainSettings};
+use purchase_lab::model::{BackendChoice, ModelSpec, NetworkSpec, TrainSettings};
 use purchase_lab::tune::sweep::{MAX_SWEEP_POINTS, heatmap_for, varying_params};
 use purchase_lab::tune::{
     Metric, SweepError, SweepEvent, SweepGrid, SweepHandle, SweepJob, SweepOutcome, SweepParam,
@@ -351,8 +351,7 @@ fn the_worker_reports_an_early_stop() {
         .send(WorkerCommand::Start(Box::new(Job {
             prepared,
             recipe: classification(&generate(&synth(Preset::Xor, 200)).unwrap(), Preset::Xor),
-            spec,
-            settings,
+            model: ModelSpec::Network { spec, settings },
             backend: BackendChoice::Cpu,
             epochs: Some(300),
             surface: None,

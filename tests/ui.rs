@@ -235,13 +235,7 @@ fn the_what_if_form_predicts_as_fields_change_and_an_opened_model_answers() {
     // Save the network, open it again, and it gives the same answer.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("visits.plab");
-    command(&mut h, AppCommand::SaveModel(path.clone()));
-    wait_until(&mut h, "the model file", |app| {
-        app.run()
-            .notice
-            .as_deref()
-            .is_some_and(|n| n.contains("saved"))
-    });
+    window::save_model(&mut h, &path);
     command(&mut h, AppCommand::OpenModel(path.clone()));
     wait_until(&mut h, "the model to open", |app| {
         app.windows().what_if.opened.is_some()

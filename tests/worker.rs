@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use purchase_lab::data::prep::Part;
 use purchase_lab::data::{Preset, Problem, Recipe, SynthSettings, generate, prepare};
 use purchase_lab::model::surface::SurfaceRequest;
-use purchase_lab::model::{BackendChoice, NetworkSpec, TrainSettings};
+use purchase_lab::model::{BackendChoice, ModelSpec, NetworkSpec, TrainSettings};
 use purchase_lab::worker::{Command, Event, Job, WorkerError, WorkerHandle};
 
 fn job(epochs: Option<usize>, paused: bool) -> Job {
@@ -37,13 +37,15 @@ fn job(epochs: Option<usize>, paused: bool) -> Job {
     Job {
         prepared: Arc::new(prepare(&table, &recipe).unwrap()),
         recipe,
-        spec: NetworkSpec {
-            hidden: vec![8, 8],
-            ..NetworkSpec::default()
-        },
-        settings: TrainSettings {
-            learning_rate: 0.01,
-            ..TrainSettings::default()
+        model: ModelSpec::Network {
+            spec: NetworkSpec {
+                hidden: vec![8, 8],
+                ..NetworkSpec::default()
+            },
+            settings: TrainSettings {
+                learning_rate: 0.01,
+                ..TrainSettings::default()
+            },
         },
         backend: BackendChoice::Cpu,
         epochs,

@@ -19,7 +19,9 @@ use std::time::{Duration, Instant};
 
 use purchase_lab::data::{Preset, Problem, Recipe, SynthSettings, generate, prepare};
 use purchase_lab::model::surface::SurfaceRequest;
-use purchase_lab::model::{BackendChoice, DeviceError, NetworkSpec, TrainSettings, select_device};
+use purchase_lab::model::{
+    BackendChoice, DeviceError, ModelSpec, NetworkSpec, TrainSettings, select_device,
+};
 use purchase_lab::worker::{Command, Event, Fault, Job, WorkerError, WorkerHandle};
 
 /// Longest wait for any one expected event: far beyond what a tiny network
@@ -94,14 +96,16 @@ fn tiny_job(epochs: Option<usize>, paused: bool) -> Job {
     Job {
         prepared: Arc::new(prepare(&table, &recipe).expect("prepare")),
         recipe,
-        spec: NetworkSpec {
-            hidden: vec![4],
-            ..NetworkSpec::default()
-        },
-        settings: TrainSettings {
-            learning_rate: 0.01,
-            batch_size: 16,
-            ..TrainSettings::default()
+        model: ModelSpec::Network {
+            spec: NetworkSpec {
+                hidden: vec![4],
+                ..NetworkSpec::default()
+            },
+            settings: TrainSettings {
+                learning_rate: 0.01,
+                batch_size: 16,
+                ..TrainSettings::default()
+            },
         },
         backend: BackendChoice::Cpu,
         epochs,

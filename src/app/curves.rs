@@ -40,7 +40,7 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
     Plot::new("loss_plot")
         .height(150.0)
         .legend(Legend::default())
-        .x_axis_label("epoch")
+        .x_axis_label(cx.run.unit().name())
         .y_axis_label(if log { "log10 loss" } else { "loss" })
         .y_axis_min_width(40.0)
         .allow_scroll(false)
@@ -75,7 +75,7 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
     ));
     let mut plot = Plot::new("quality_plot")
         .height(120.0)
-        .x_axis_label("epoch")
+        .x_axis_label(cx.run.unit().name())
         .y_axis_label(headline)
         .y_axis_min_width(40.0)
         .include_y(0.0)
@@ -86,7 +86,11 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
     if !watched.is_empty() {
         plot = plot.legend(Legend::default());
     }
+    if !cx.run.baselines.is_empty() {
+        plot = plot.legend(Legend::default());
+    }
     plot.show(ui, |plot| {
+        super::baseline_view::reference_lines(plot, cx.run);
         plot.line(
             Line::new(name.as_str(), values)
                 .color(VALID_COLOR)

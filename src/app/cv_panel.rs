@@ -15,7 +15,7 @@ use super::background::Task;
 use super::command::AppCommand;
 use crate::data::prep::Recipe;
 use crate::data::table::Table;
-use crate::model::{BackendChoice, ModelSpec, select_device};
+use crate::model::{BackendChoice, ModelSpec, TrainingUnit, select_device};
 use crate::tune::cv::{CvReport, cross_validate};
 
 /// Fewest and most folds the window offers.
@@ -30,6 +30,8 @@ pub struct CvState {
     fold: Arc<AtomicUsize>,
     epoch: Arc<AtomicUsize>,
     cancel: Arc<AtomicBool>,
+    /// What the folds' runs count in (epochs, rounds).
+    unit: TrainingUnit,
     pub report: Option<CvReport>,
     pub error: Option<String>,
 }
@@ -43,6 +45,7 @@ impl Default for CvState {
             fold: Arc::default(),
             epoch: Arc::default(),
             cancel: Arc::default(),
+            unit: TrainingUnit::Epoch,
             report: None,
             error: None,
         }
@@ -66,6 +69,7 @@ impl CvState {
     ) {
         self.cancel();
         self.open = true;
+        self.unit = model.unit();
         self.report = None;
         self.error = None;
         self.cancel = Arc::default();
@@ -138,7 +142,7 @@ pub fn show(ctx: &egui::Context, cx: &mut PanelContext<'_>, state: &mut CvState)
 }
 
 fn contents(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, state: &mut CvState) {
-    ui.label("Trains the current network once per fold of the training and validation rows and scores each on the fold it did not see. The test rows stay out.");
+    ui.label("Trains the current model (network or boosted trees) once per fold of the training and validation rows and scores each on the fold it did not see. The test rows stay out.");
     ui.horizontal(|ui| {
         ui.add_enabled(
             !state.running(),
@@ -150,9 +154,10 @@ fn contents(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, state: &mut CvState) {
             }
             ui.spinner();
             ui.label(format!(
-                "fold {} of {}, epoch {}",
+                "fold {} of {}, {} {}",
                 state.fold.load(Ordering::Relaxed).max(1),
                 state.folds,
+                state.unit.name(),
                 state.epoch.load(Ordering::Relaxed)
             ));
         } else if ui
@@ -193,7 +198,7 @@ fn contents(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, state: &mut CvState) {
     Plot::new("cv_curves")
         .height(180.0)
         .legend(Legend::default())
-        .x_axis_label("epoch")
+        .x_axis_label(state.unit.name())
         .y_axis_label("validation loss")
         .allow_scroll(false)
         .show(ui, |plot| {

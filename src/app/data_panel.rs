@@ -409,6 +409,7 @@ fn impute_label(i: Impute) -> &'static str {
         Impute::Mean => "mean",
         Impute::MostFrequent => "most frequent",
         Impute::DropRows => "drop rows",
+        Impute::KeepMissing => "keep missing (trees)",
     }
 }
 

@@ -32,6 +32,7 @@ pub fn show(
             cx.commands.push(AppCommand::OpenCrossValidation);
         }
     });
+    super::baseline_view::rows(ui, cx.run);
     let regression = cx.settings.problem.as_ref().is_some_and(|p| p.regression);
     if regression {
         regression_view(ui, cx);
@@ -59,7 +60,7 @@ pub fn show(
     ui.add(egui::Slider::new(&mut cx.settings.threshold, 0.01..=0.99).text("threshold"))
         .on_hover_text(threshold_tip(&positive));
     let Some(m) = metrics else {
-        ui.weak(UNTRAINED);
+        ui.weak(untrained(cx.run));
         return None;
     };
     // Matrix and figures side by side, so the what-if form stays in view.
@@ -81,7 +82,14 @@ pub fn threshold_tip(positive: &str) -> String {
 
 /// What the view says before the network has trained an epoch: the
 /// predictions of random weights are no evaluation.
-const UNTRAINED: &str = "Untrained network: train for an epoch to see how it does.";
+fn untrained(run: &super::RunView) -> &'static str {
+    match run.family {
+        crate::model::Family::Network => {
+            "Untrained network: train for an epoch to see how it does."
+        }
+        crate::model::Family::Trees => "Untrained trees: train a round to see how they do.",
+    }
+}
 
 /// The confusion matrix, its rows and columns named by the labels.
 fn confusion_matrix(ui: &mut egui::Ui, m: &ClassificationMetrics, positive: &str, negative: &str) {
@@ -227,11 +235,11 @@ fn roc_plot(ui: &mut egui::Ui, m: &ClassificationMetrics, threshold: f64) -> Plo
 
 fn regression_view(ui: &mut egui::Ui, cx: &PanelContext<'_>) {
     let (Some(prepared), Some(predictions)) = (cx.data.prepared(), &cx.run.predictions) else {
-        ui.weak(UNTRAINED);
+        ui.weak(untrained(cx.run));
         return;
     };
     if cx.run.history.is_empty() {
-        ui.weak(UNTRAINED);
+        ui.weak(untrained(cx.run));
         return;
     }
     let target = cx

@@ -28,6 +28,8 @@ impl Lesson {
         settings.synth = self.data.clone();
         // Chosen afresh for the new data (target, positive label, features).
         settings.problem = None;
+        // Every lesson is about a network, whichever family was chosen.
+        settings.family = crate::model::Family::Network;
         settings.spec = self.spec.clone();
         settings.train = self.train.clone();
         settings.until_paused = false;

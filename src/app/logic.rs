@@ -87,7 +87,7 @@ impl PurchaseLabApp {
                     // The slider starts where the validation rows say F1 is best.
                     self.settings.threshold = threshold;
                 }
-                run.notice = Some(outcome_notice(&outcome));
+                run.notice = Some(outcome_notice(&outcome, run.family));
                 run.outcome = Some(outcome);
             }
             Event::Paused { .. } => run.playing = false,
@@ -102,11 +102,13 @@ impl PurchaseLabApp {
             }
             Event::ModelOpened { path, meta } => {
                 run.notice = Some(format!(
-                    "opened model {}: predicts `{}` from {} features, trained {} epochs; ask it in What if…",
+                    "opened model {} ({}): predicts `{}` from {} features, trained {} {}s; ask it in What if…",
                     path.display(),
+                    meta.model.family().label(),
                     meta.recipe.target,
                     meta.pipeline.steps.len(),
-                    meta.epochs_trained
+                    meta.epochs_trained,
+                    meta.model.unit().name()
                 ));
                 self.windows.what_if.model_opened(path, meta);
             }
@@ -153,32 +155,42 @@ impl PurchaseLabApp {
         }
         let surface = self.surface_request();
         self.training
-            .send_live(self.settings.train.learning_rate, surface);
+            .send_live(self.settings.learning_rate(), surface);
     }
 
     fn restart(&mut self) {
         let Some(problem) = self.settings.problem.clone() else {
             return;
         };
-        let recipe = problem.recipe();
+        // The steps the chosen family reads (trees: unscaled, missing kept).
+        let recipe = self.settings.family.recipe_for(&problem.recipe());
         let Some(prepared) = self.data.prepare(&recipe) else {
             self.training.stop();
             return;
         };
-        if let Err(e) = self
-            .settings
-            .spec
-            .validate()
-            .and(self.settings.train.validate())
-        {
-            self.data.prep_error = Some(e.to_string());
+        let model = self.settings.model_spec();
+        let valid = match &model {
+            crate::model::ModelSpec::Network { spec, settings } => spec
+                .validate()
+                .and(settings.validate())
+                .map_err(|e| e.to_string()),
+            crate::model::ModelSpec::Trees { settings } => {
+                settings.validate().map_err(|e| e.to_string())
+            }
+        };
+        if let Err(e) = valid {
+            self.data.prep_error = Some(e);
             return;
         }
         self.data.prep_error = None;
         // The network being replaced goes into the history first.
         self.record_run();
         self.windows.what_if.follow_training();
-        let epochs = (!self.settings.until_paused).then_some(self.settings.train.epochs);
+        let epochs = self.settings.unit_target();
+        let trees = match &model {
+            crate::model::ModelSpec::Trees { settings } => Some(settings.clone()),
+            crate::model::ModelSpec::Network { .. } => None,
+        };
         self.windows.runs.current = Some(super::runs::CurrentRun {
             setup: RunSetup {
                 source: self.settings.source.clone(),
@@ -187,7 +199,7 @@ impl PurchaseLabApp {
                 spec: self.settings.spec.clone(),
                 train: self.settings.train.clone(),
                 epochs,
-                trees: None,
+                trees,
             },
             recorded_as: None,
             recorded_epochs: 0,
@@ -197,8 +209,7 @@ impl PurchaseLabApp {
         self.training.start(Job {
             prepared,
             recipe,
-            spec: self.settings.spec.clone(),
-            settings: self.settings.train.clone(),
+            model,
             backend: self.settings.backend,
             epochs,
             surface: self.surface_request(),
@@ -298,11 +309,12 @@ impl PurchaseLabApp {
             return;
         };
         let settings = &mut self.settings;
-        settings.spec = record.setup.spec.clone();
-        settings.train = record.setup.train.clone();
+        settings.set_model(record.setup.model_spec());
         settings.until_paused = record.setup.epochs.is_none();
-        if let Some(n) = record.setup.epochs {
-            settings.train.epochs = n;
+        match (record.setup.epochs, settings.family) {
+            (Some(n), crate::model::Family::Network) => settings.train.epochs = n,
+            (Some(n), crate::model::Family::Trees) => settings.trees.trees = n,
+            (None, _) => {}
         }
         settings.problem = Some(ProblemChoice::from_recipe(&record.setup.recipe));
         if record.setup.source != settings.source {
@@ -393,13 +405,10 @@ impl PurchaseLabApp {
             return;
         };
         let repaint = self.ctx.clone();
-        let model = crate::model::ModelSpec::Network {
-            spec: self.settings.spec.clone(),
-            settings: self.settings.train.clone(),
-        };
+        let model = self.settings.model_spec();
         self.windows.cv.start(
             table.clone(),
-            problem.recipe(),
+            self.settings.family.recipe_for(&problem.recipe()),
             model,
             self.settings.backend,
             move || repaint.request_repaint(),
@@ -410,6 +419,7 @@ impl PurchaseLabApp {
     /// controls.
     pub(super) fn apply_best_sweep(&mut self) {
         if let Some(winner) = self.windows.sweep.best_point() {
+            self.settings.family = crate::model::Family::Network;
             self.settings.spec = winner.spec.clone();
             let mut train = winner.train.clone();
             train.early_stopping = self.settings.train.early_stopping;
@@ -461,12 +471,14 @@ pub(super) fn apply_session(settings: &mut Settings, session: Session) {
 
 /// What the user reads when a run ends: which weights were kept and the
 /// threshold chosen on validation rows.
-fn outcome_notice(outcome: &crate::model::run::RunOutcome) -> String {
+fn outcome_notice(outcome: &crate::model::run::RunOutcome, family: crate::model::Family) -> String {
+    let unit = family.unit().name();
+    let kept = family.parameters();
     let mut text = match (outcome.best_epoch, outcome.restored_best) {
         (Some(best), true) => {
-            format!("finished: restored the weights of epoch {best} (lowest validation loss)")
+            format!("finished: restored the {kept} of {unit} {best} (lowest validation loss)")
         }
-        _ => format!("finished after epoch {}", outcome.epochs),
+        _ => format!("finished after {unit} {}", outcome.epochs),
     };
     if let Some(t) = outcome.threshold {
         text.push_str(&format!(

@@ -17,12 +17,15 @@
 //! - [`Windows`]: the Runs and Sweep windows', the what-if form's and the
 //!   lesson banner's own state.
 //!
-//! One file per view: [`data_panel`], [`network_panel`], [`training_bar`],
-//! [`surface_view`], [`network_view`], [`curves`], [`evaluation`],
-//! [`model_panel`], [`runs`], [`sweep_panel`]; their colours come from
-//! [`palette`].
+//! One file per view: [`data_panel`], [`network_panel`] (with
+//! [`tree_panel`] for boosted trees), [`training_bar`], [`surface_view`],
+//! [`network_view`] (or [`importance_view`] for trees), [`curves`],
+//! [`evaluation`] (with [`baseline_view`]), [`model_panel`], [`runs`],
+//! [`sweep_panel`]; their colours come from [`palette`].
 
 pub mod background;
+pub mod baseline_view;
+mod baselines;
 pub mod command;
 pub mod curves;
 pub mod cv_panel;
@@ -32,6 +35,7 @@ pub mod evaluation;
 pub mod export;
 pub mod format;
 pub mod frame_stats;
+pub mod importance_view;
 pub mod lessons;
 mod logic;
 pub mod model_panel;
@@ -47,6 +51,7 @@ pub mod surface_view;
 pub mod sweep_panel;
 pub mod training_bar;
 pub mod training_link;
+pub mod tree_panel;
 pub mod view_cache;
 
 use std::path::PathBuf;

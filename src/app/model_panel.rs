@@ -279,9 +279,11 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, what_if: &mut WhatIf) 
                 .on_hover_text("Ask the network you are training right now");
             ui.radio_value(&mut what_if.use_opened, true, format!("model {name}"))
                 .on_hover_text(format!(
-                    "Ask the model opened from {}: trained {} epochs on `{}`",
+                    "Ask the model opened from {} ({}): trained {} {}s on `{}`",
                     opened.path.display(),
+                    opened.meta.model.family().label(),
                     opened.meta.epochs_trained,
+                    opened.meta.model.unit().name(),
                     opened.meta.recipe.target
                 ));
             ui.add_enabled(
@@ -379,8 +381,15 @@ fn asked_model(what_if: &WhatIf, run: &RunView) -> String {
             );
             format!("asking model file {name}")
         }
-        _ if run.history.is_empty() => "asking the network in training (untrained)".to_owned(),
-        _ => format!("asking the network in training (epoch {})", run.epoch()),
+        _ if run.history.is_empty() => {
+            format!("asking the {} in training (untrained)", run.family.label())
+        }
+        _ => format!(
+            "asking the {} in training ({} {})",
+            run.family.label(),
+            run.unit().name(),
+            run.epoch()
+        ),
     }
 }
 

@@ -1,14 +1,23 @@
-//! Shape the network and how it trains. Changing the shape restarts the
-//! network (and keeps playing if it was); the learning rate applies live.
+//! Which model family trains, then shape the network and how it trains
+//! (the trees' settings are in `tree_panel`). Changing the shape restarts
+//! the network (and keeps playing if it was); the learning rate applies
+//! live.
 
 use eframe::egui;
 
 use super::PanelContext;
 use super::settings::Settings;
 use crate::model::spec::{MAX_HIDDEN_LAYERS, MAX_NEURONS};
-use crate::model::{Activation, BackendChoice, NetworkSpec, OptimizerKind, TrainSettings};
+use crate::model::{
+    Activation, BackendChoice, Family, NetworkSpec, OptimizerKind, TrainSettings, TrainingUnit,
+};
 
 pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
+    family_switch(ui, &mut cx.settings.family);
+    if cx.settings.family == Family::Trees {
+        super::tree_panel::show(ui, cx.settings);
+        return;
+    }
     ui.heading("Network");
     layer_controls(ui, &mut cx.settings.spec);
     neuron_controls(ui, &mut cx.settings.spec);
@@ -30,6 +39,18 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
         })
         .response
         .on_hover_text("Auto uses a real GPU when there is one and the CPU otherwise (faster for small networks without a GPU)");
+}
+
+/// Network | Boosted trees: switching starts a fresh model of that family
+/// on the same split (each family keeps its own settings).
+fn family_switch(ui: &mut egui::Ui, family: &mut Family) {
+    ui.horizontal(|ui| {
+        ui.strong("Model");
+        ui.radio_value(family, Family::Network, "Network")
+            .on_hover_text("A neural network: smooth, curved boundaries learned by gradient descent");
+        ui.radio_value(family, Family::Trees, "Boosted trees")
+            .on_hover_text("Gradient-boosted decision trees (XGBoost's algorithm): each round adds a small tree that corrects the ones before; boundaries are made of axis-aligned steps");
+    });
 }
 
 /// The number of hidden layers with + and −, and each layer's width.
@@ -142,22 +163,32 @@ fn regularization_controls(ui: &mut egui::Ui, train: &mut TrainSettings) {
         }
     });
     class_weight_control(ui, train);
-    let mut early = train.early_stopping.is_some();
+    patience_control(ui, &mut train.early_stopping, TrainingUnit::Epoch);
+}
+
+/// "stop early" and its patience in `unit`s (epochs, rounds).
+pub(super) fn patience_control(
+    ui: &mut egui::Ui,
+    patience: &mut Option<usize>,
+    unit: TrainingUnit,
+) {
+    let unit = unit.name();
+    let mut early = patience.is_some();
     ui.horizontal(|ui| {
         if ui
             .checkbox(&mut early, "stop early")
-            .on_hover_text("Stop by itself once the validation loss has not improved for this many epochs: it quits before it overfits")
+            .on_hover_text(format!("Stop by itself once the validation loss has not improved for this many {unit}s, keeping the best {unit}'s model: it quits before it overfits"))
             .changed()
         {
-            train.early_stopping = early.then_some(20);
+            *patience = early.then_some(20);
         }
-        if let Some(patience) = &mut train.early_stopping {
+        if let Some(patience) = patience {
             ui.add(
                 egui::DragValue::new(patience)
                     .range(1..=1000)
-                    .suffix(" epochs patience"),
+                    .suffix(format!(" {unit}s patience")),
             )
-            .on_hover_text("How many epochs without a new best validation loss to wait before stopping");
+            .on_hover_text(format!("How many {unit}s without a new best validation loss to wait before stopping"));
         }
     });
 }

@@ -153,6 +153,11 @@ fn matching_weights<'a>(
 }
 
 pub fn show(ui: &mut egui::Ui, cx: &PanelContext<'_>, views: &mut ViewCache) {
+    // Trees have no units to draw: their diagram is the gain per feature.
+    if cx.run.family == crate::model::Family::Trees {
+        super::importance_view::show(ui, cx);
+        return;
+    }
     let Some(prepared) = cx.data.prepared().cloned() else {
         ui.weak("The network diagram appears once the data is ready.");
         return;
@@ -553,6 +558,7 @@ mod tests {
                 n_out: 1,
             }],
             held: Vec::new(),
+            importance: Vec::new(),
         };
         assert!(matching_weights(Some(&surface), &[2, 1]).is_some());
         assert!(matching_weights(Some(&surface), &[2, 4, 1]).is_none());

@@ -51,6 +51,15 @@ pub const REGRESSION_POINTS: Color32 = Color32::from_gray(70);
 pub const INPUT_OFF_AXIS: Color32 = Color32::from_gray(150);
 pub const NODE_OUTLINE: Color32 = Color32::from_gray(110);
 pub const LINK_UNKNOWN: Color32 = Color32::from_gray(128);
+/// The baselines' reference lines on the metric curve (default trees,
+/// then logistic regression).
+pub const BASELINES: [Color32; 2] = [
+    Color32::from_rgb(60, 150, 80),
+    Color32::from_rgb(140, 90, 170),
+];
+/// The trees' importance bars (a feature on the surface's axes is drawn
+/// in [`POSITIVE`], as in the network diagram).
+pub const IMPORTANCE_BAR: Color32 = Color32::from_rgb(90, 130, 170);
 
 /// `a` blended towards `b` by `t` (clamped to 0..=1), per channel in sRGB.
 pub fn mix(a: Color32, b: Color32, t: f32) -> Color32 {

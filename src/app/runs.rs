@@ -350,9 +350,21 @@ fn title_bar(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, n: usize) {
 }
 
 /// Settings worth a column: those that differ between runs, plus the
-/// learning rate and layers that people compare most.
+/// learning rate and layers that people compare most; beside tree runs,
+/// the family, the trees' depth and the rounds (epochs) first, so a
+/// network and a tree run read side by side.
 fn setting_columns(differing: &BTreeSet<Setting>) -> Vec<Setting> {
-    let mut setting_columns: Vec<Setting> = vec![Setting::Hidden, Setting::LearningRate];
+    let mut setting_columns: Vec<Setting> = if differing.contains(&Setting::Model) {
+        vec![
+            Setting::Model,
+            Setting::Hidden,
+            Setting::MaxDepth,
+            Setting::LearningRate,
+            Setting::Epochs,
+        ]
+    } else {
+        vec![Setting::Hidden, Setting::LearningRate]
+    };
     for &setting in differing {
         if !setting_columns.contains(&setting) && setting != Setting::Fingerprint {
             setting_columns.push(setting);
@@ -545,4 +557,28 @@ fn overlay(runs: &RunsState, ui: &mut egui::Ui) {
             });
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn network_and_tree_runs_show_family_depth_and_layers_side_by_side() {
+        let mixed: BTreeSet<Setting> = [Setting::Model, Setting::Hidden, Setting::MaxDepth]
+            .into_iter()
+            .chain(Setting::ALL.into_iter().skip(11))
+            .collect();
+        let columns = setting_columns(&mixed);
+        assert_eq!(
+            &columns[..3],
+            [Setting::Model, Setting::Hidden, Setting::MaxDepth]
+        );
+        assert_eq!(columns.len(), 8);
+        let networks = setting_columns(&BTreeSet::from([Setting::Dropout]));
+        assert_eq!(
+            networks,
+            [Setting::Hidden, Setting::LearningRate, Setting::Dropout]
+        );
+    }
 }

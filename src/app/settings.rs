@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::prep::{Impute, Problem, Recipe, Scale};
 use crate::data::synth::SynthSettings;
 use crate::data::table::{ColumnKind, Table};
-use crate::model::{BackendChoice, NetworkSpec, TrainSettings};
+use crate::model::{BackendChoice, Family, ModelSpec, NetworkSpec, TrainSettings, TreeSettings};
 
 // Lives in the data layer now (history and session files record it too);
 // re-exported so the app's paths keep working.
@@ -217,9 +217,14 @@ pub struct Settings {
     /// The generator settings being edited (applied by Regenerate).
     pub synth: SynthSettings,
     pub problem: Option<ProblemChoice>,
+    /// Which model family trains: the network (`spec`, `train`) or
+    /// boosted trees (`trees`).
+    pub family: Family,
     pub spec: NetworkSpec,
     pub train: TrainSettings,
-    /// Train until paused instead of for `train.epochs`.
+    /// The boosted trees' settings, kept while the network is chosen.
+    pub trees: TreeSettings,
+    /// Train until paused instead of for `train.epochs` (`trees.trees`).
     pub until_paused: bool,
     pub backend: BackendChoice,
     pub x_feature: String,
@@ -244,6 +249,7 @@ impl Default for Settings {
             source: Source::Generated(SynthSettings::default()),
             synth: SynthSettings::default(),
             problem: None,
+            family: Family::Network,
             spec: NetworkSpec {
                 hidden: vec![8, 8],
                 dropout: 0.0,
@@ -255,6 +261,7 @@ impl Default for Settings {
                 epochs: 200,
                 ..TrainSettings::default()
             },
+            trees: TreeSettings::default(),
             until_paused: false,
             backend: BackendChoice::Auto,
             x_feature: String::new(),
@@ -265,6 +272,46 @@ impl Default for Settings {
             log_loss: false,
             threshold: DEFAULT_THRESHOLD,
             watch_test_rows: false,
+        }
+    }
+}
+
+impl Settings {
+    /// What the chosen family trains, with its settings.
+    pub fn model_spec(&self) -> ModelSpec {
+        match self.family {
+            Family::Network => ModelSpec::Network {
+                spec: self.spec.clone(),
+                settings: self.train.clone(),
+            },
+            Family::Trees => ModelSpec::Trees {
+                settings: self.trees.clone(),
+            },
+        }
+    }
+
+    /// The units (epochs, rounds) a run trains up to; `None` until paused.
+    pub fn unit_target(&self) -> Option<usize> {
+        (!self.until_paused).then(|| self.model_spec().epoch_cap())
+    }
+
+    /// The chosen family's learning rate (the one setting sent live).
+    pub fn learning_rate(&self) -> f64 {
+        match self.family {
+            Family::Network => self.train.learning_rate,
+            Family::Trees => self.trees.learning_rate,
+        }
+    }
+
+    /// Puts a recorded model's family and settings into the controls.
+    pub fn set_model(&mut self, model: ModelSpec) {
+        self.family = model.family();
+        match model {
+            ModelSpec::Network { spec, settings } => {
+                self.spec = spec;
+                self.train = settings;
+            }
+            ModelSpec::Trees { settings } => self.trees = settings,
         }
     }
 }

@@ -125,6 +125,7 @@ mod tests {
             units: Vec::new(),
             weights: Vec::new(),
             held: Vec::new(),
+            importance: Vec::new(),
         }
     }
 

@@ -123,6 +123,8 @@ impl SweepState {
             depths: parse_list(&self.depths, "depths")?,
             batch_sizes: parse_list(&self.batch_sizes, "batch sizes")?,
             dropouts: parse_list(&self.dropouts, "dropouts")?,
+            // The window sweeps the network; trees sweep from the CLI.
+            ..SweepGrid::default()
         })
     }
 
@@ -258,11 +260,25 @@ impl SweepState {
     }
 }
 
-pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, sweep: &mut SweepState) {
+/// What the window says while boosted trees are chosen: its sweeps train
+/// networks (tree sweeps are the command line's).
+pub const NETWORK_ONLY: &str = "This window sweeps the network's settings, with the network panel's \
+     as the base; to sweep boosted trees use `purchase-lab sweep --model gbm --lr ... \
+     --depth ... --trees ...`.";
+
+/// What a sweep does; while trees are chosen, that it sweeps the network.
+fn intro(ui: &mut egui::Ui, family: crate::model::Family) {
     ui.weak(
         "Train one network per combination of the values below (empty = keep the current \
          setting); each lands in the runs table.",
     );
+    if family == crate::model::Family::Trees {
+        ui.label(NETWORK_ONLY);
+    }
+}
+
+pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, sweep: &mut SweepState) {
+    intro(ui, cx.settings.family);
     let running = sweep.running();
     egui::Grid::new("sweep_form").num_columns(2).show(ui, |ui| {
         for (label, text, tip) in [

@@ -135,7 +135,8 @@ fn progress(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
         .run
         .target_epoch
         .map_or_else(String::new, |t| format!(" / {t}"));
-    ui.label(format!("epoch {epoch}{of}"));
+    let unit = cx.run.unit().name();
+    ui.label(format!("{unit} {epoch}{of}"));
     // The measured rate, only while it means something (playing), in a
     // slot of fixed width so the bar does not reflow when it appears.
     let rate = cx
@@ -143,7 +144,7 @@ fn progress(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
         .epochs_per_second()
         .filter(|_| cx.run.playing)
         .map_or_else(String::new, |eps| {
-            format!("running at {} epochs/s", rate_text(eps))
+            format!("running at {} {unit}s/s", rate_text(eps))
         });
     ui.scope(|ui| {
         ui.set_min_width(150.0);

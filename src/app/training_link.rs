@@ -14,8 +14,11 @@ use super::settings::{ProblemChoice, Settings};
 use crate::data::prep::Part;
 use crate::model::run::{EpochReport, RunOutcome};
 use crate::model::surface::{Surface, SurfaceRequest};
-use crate::model::{BackendChoice, NetworkSpec, TrainSettings};
+use crate::model::{BackendChoice, Family, NetworkSpec, TrainSettings, TrainingUnit, TreeSettings};
+use crate::tune::baseline::BaselineResult;
 use crate::worker::{Command, Event, Job, WorkerHandle};
+
+use super::baselines::Baselines;
 
 /// Most events handled per frame, so a flood never stalls drawing.
 const EVENTS_PER_FRAME: usize = 200;
@@ -23,6 +26,8 @@ const EVENTS_PER_FRAME: usize = 200;
 /// What the training thread last told us, as plain values.
 #[derive(Debug, Default)]
 pub struct RunView {
+    /// The family of the run started last (what the curves count in).
+    pub family: Family,
     pub device: String,
     pub fallback: Option<String>,
     pub history: Vec<EpochReport>,
@@ -46,6 +51,12 @@ pub struct RunView {
     pub target_epoch: Option<usize>,
     /// The epochs each Play trains when started from a finished run.
     epochs_per_play: Option<usize>,
+    /// Default boosted trees and logistic regression fitted on the
+    /// network's split, as far as they have come (empty for a tree run's
+    /// split until a network trains on it).
+    pub baselines: Vec<BaselineResult>,
+    /// Why a baseline could not be fitted.
+    pub baseline_error: Option<String>,
     /// When recent epochs arrived (the rate shown is the real one, pacing
     /// and drawing included, not the time spent computing).
     arrivals: VecDeque<(Instant, usize)>,
@@ -75,6 +86,11 @@ impl RunView {
         let last = self.arrivals.back()?;
         let span = last.0.duration_since(first.0);
         (span >= RATE_MIN_SPAN).then(|| (last.1 - first.1) as f64 / span.as_secs_f64())
+    }
+
+    /// What the run counts in: epochs, or boosting rounds for trees.
+    pub fn unit(&self) -> TrainingUnit {
+        self.family.unit()
     }
 
     /// The epoch reached (0 before the first).
@@ -124,9 +140,12 @@ impl RunView {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Applied {
     pub problem: Option<ProblemChoice>,
+    pub family: Family,
     pub spec: NetworkSpec,
     /// The training settings apart from the learning rate (sent live).
     pub train: TrainSettings,
+    /// The trees' settings apart from the learning rate (sent live).
+    pub trees: TreeSettings,
     pub until_paused: bool,
     pub backend: BackendChoice,
     pub data_version: u64,
@@ -136,10 +155,25 @@ impl Applied {
     pub fn new(settings: &Settings, data_version: u64) -> Applied {
         Applied {
             problem: settings.problem.clone(),
-            spec: settings.spec.clone(),
-            train: TrainSettings {
-                learning_rate: 0.0,
-                ..settings.train.clone()
+            family: settings.family,
+            // Only the chosen family's settings restart its run.
+            spec: match settings.family {
+                Family::Network => settings.spec.clone(),
+                Family::Trees => NetworkSpec::default(),
+            },
+            train: match settings.family {
+                Family::Network => TrainSettings {
+                    learning_rate: 0.0,
+                    ..settings.train.clone()
+                },
+                Family::Trees => TrainSettings::default(),
+            },
+            trees: match settings.family {
+                Family::Network => TreeSettings::default(),
+                Family::Trees => TreeSettings {
+                    learning_rate: 0.0,
+                    ..settings.trees.clone()
+                },
             },
             until_paused: settings.until_paused,
             backend: settings.backend,
@@ -183,6 +217,10 @@ pub struct ThresholdFor {
 
 pub struct TrainingLink {
     worker: Option<WorkerHandle>,
+    /// The baselines' own thread, started with each network's split.
+    baselines: Baselines,
+    /// For the baselines' repaint requests.
+    ctx: egui::Context,
     /// What the threshold was last set for (`None` before any data).
     threshold_for: Option<ThresholdFor>,
     applied: Option<Applied>,
@@ -203,9 +241,11 @@ impl TrainingLink {
             Err(e) => (None, Some(format!("cannot start the training thread: {e}"))),
         };
         let mut learning_rate = LastSent::default();
-        learning_rate.update(&settings.train.learning_rate);
+        learning_rate.update(&settings.learning_rate());
         TrainingLink {
             worker,
+            baselines: Baselines::default(),
+            ctx: ctx.clone(),
             threshold_for: None,
             applied: None,
             pace: LastSent::default(),
@@ -323,7 +363,8 @@ impl TrainingLink {
     /// if the previous one was playing.
     pub fn start(&mut self, mut job: Job) {
         self.surface.update(&job.surface);
-        self.learning_rate.update(&job.settings.learning_rate);
+        self.learning_rate.update(&job.model.learning_rate());
+        self.run.family = job.model.family();
         self.run.clear_epochs();
         self.run.target_epoch = job.epochs;
         self.run.epochs_per_play = job.epochs;
@@ -331,6 +372,13 @@ impl TrainingLink {
         self.run.finished = false;
         self.run.error = None;
         job.paused = !self.run.playing;
+        if job.model.family() == Family::Network {
+            let repaint = self.ctx.clone();
+            self.baselines.start(&job.prepared, &job.recipe, move || {
+                repaint.request_repaint();
+            });
+            self.take_baselines();
+        }
         self.send(Command::Start(Box::new(job)));
     }
 
@@ -349,6 +397,15 @@ impl TrainingLink {
         if events.len() == EVENTS_PER_FRAME {
             ctx.request_repaint();
         }
+        if self.baselines.poll() {
+            self.take_baselines();
+        }
         events
+    }
+
+    /// Mirrors the baselines' results into the run's view.
+    fn take_baselines(&mut self) {
+        self.run.baselines.clone_from(&self.baselines.results);
+        self.run.baseline_error.clone_from(&self.baselines.error);
     }
 }

@@ -38,7 +38,7 @@ use crate::model::device::{BackendChoice, ComputeKind, DeviceError, select_devic
 use crate::model::run::{RunError, TrainingRun};
 use crate::model::surface::{SurfaceError, SurfaceRequest, compute_surface};
 use crate::model::{
-    Activation, EngineKind, NetworkSpec, OptimizerKind, Task, TrainError, TrainSettings,
+    Activation, EngineKind, ModelSpec, NetworkSpec, OptimizerKind, Task, TrainError, TrainSettings,
     TrainingEngine,
 };
 use crate::model::{SelectedDevice, Trainer};

@@ -208,12 +208,14 @@ pub(super) fn one_first_epoch(
     let job = Job {
         prepared: Arc::clone(prepared),
         recipe: classification(&table, "purchased"),
-        spec: NetworkSpec {
-            hidden: vec![16, 16],
-            activation,
-            dropout: 0.0,
+        model: ModelSpec::Network {
+            spec: NetworkSpec {
+                hidden: vec![16, 16],
+                activation,
+                dropout: 0.0,
+            },
+            settings,
         },
-        settings,
         backend,
         epochs: Some(1),
         surface: None,

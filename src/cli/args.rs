@@ -7,11 +7,11 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 
-use super::choices::{ActivationArg, ImputeArg, OptimizerArg, ScaleArg};
+use super::choices::{ActivationArg, ImputeArg, ModelArg, OptimizerArg, ScaleArg};
 use crate::data::notes::DataNote;
 use crate::data::prep::{Problem, Recipe};
 use crate::data::{self, Table};
-use crate::model::{ClassWeight, TrainSettings, TreeSettings};
+use crate::model::{ClassWeight, Family, TrainSettings, TreeSettings};
 
 /// The data and the problem: shared by `train` and `sweep`.
 #[derive(Debug, Args)]
@@ -102,6 +102,39 @@ impl ProblemArgs {
         self.features
             .as_ref()
             .map(|features| features.iter().map(|f| f.trim().to_owned()).collect())
+    }
+}
+
+/// `--model`: which family trains (`train`, `sweep`).
+#[derive(Debug, Args)]
+pub struct FamilyArgs {
+    /// The model family: a neural network, or gbm (gradient-boosted trees).
+    #[arg(
+        long = "model",
+        value_enum,
+        ignore_case = true,
+        default_value = "network"
+    )]
+    pub model_family: ModelArg,
+}
+
+impl FamilyArgs {
+    pub fn family(&self) -> Family {
+        self.model_family.into()
+    }
+
+    /// `problem`'s recipe with the steps this family reads
+    /// ([`Family::recipe_for`]: trees unscaled, missing values kept).
+    pub fn recipe(&self, problem: &ProblemArgs, table: &Table, seed: u64) -> Recipe {
+        self.family().recipe_for(&problem.recipe(table, seed))
+    }
+
+    /// Refuses what trees cannot do: `--class-weight`.
+    pub fn check(&self, model: &ModelArgs) -> Result<()> {
+        if self.family() == Family::Trees && model.class_weight != ClassWeight::None {
+            anyhow::bail!("--class-weight: boosted trees do not weight classes");
+        }
+        Ok(())
     }
 }
 

@@ -1,5 +1,7 @@
 //! `purchase-lab sweep`: one run per combination of settings, ranked by a
-//! test metric; a table (best first) or one JSON object per run.
+//! test metric; a table (best first) or one JSON object per run. Networks
+//! sweep learning rate, layers, batch size and dropout; boosted trees
+//! (`--model gbm`) learning rate, tree depth and rounds.
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
@@ -8,16 +10,16 @@ use anyhow::{Context, Result};
 use clap::Args;
 use serde::Serialize;
 
-use super::args::{ModelArgs, ProblemArgs, parse_hidden};
+use super::args::{FamilyArgs, ModelArgs, ProblemArgs, parse_hidden};
 use super::choices::{BackendArg, MetricArg};
 use super::load;
 use super::output::{aligned, describe_prepared, progress_bar, write_json_line};
 use crate::data;
 use crate::model::run::Metrics;
-use crate::model::{NetworkSpec, TrainSettings};
+use crate::model::{Family, NetworkSpec, TrainSettings, TrainingUnit, TreeSettings};
 use crate::tune::sweep::{
-    DEFAULT_SWEEP_PATIENCE, ParamValue, SweepEvent, SweepGrid, SweepJob, SweepOutcome, rank,
-    run_sweep,
+    DEFAULT_SWEEP_PATIENCE, ParamValue, SweepEvent, SweepGrid, SweepJob, SweepOutcome, SweepPoint,
+    rank, run_sweep,
 };
 use crate::tune::{self, Metric, SweepParam};
 
@@ -25,6 +27,9 @@ use crate::tune::{self, Metric, SweepParam};
 pub struct SweepArgs {
     #[command(flatten)]
     pub problem: ProblemArgs,
+    /// Every run's family (gbm: swept over --lr, --depth and --trees).
+    #[command(flatten)]
+    pub family: FamilyArgs,
     /// Learning rates to try, comma-separated (e.g. 1e-3,1e-2,1e-1).
     #[arg(long, value_delimiter = ',', value_name = "a,b,c")]
     pub lr: Vec<f64>,
@@ -43,7 +48,14 @@ pub struct SweepArgs {
     /// Dropout rates to try.
     #[arg(long, value_delimiter = ',', value_name = "0,0.2")]
     pub dropout: Vec<f64>,
-    /// Epochs per run (fewer when early stopping ends a run).
+    /// Boosted trees: numbers of rounds to try [default: 200].
+    #[arg(long, value_delimiter = ',', value_name = "100,300")]
+    pub trees: Vec<usize>,
+    /// Boosted trees: tree depths to try [default: 4].
+    #[arg(long, value_delimiter = ',', value_name = "3,4,6")]
+    pub depth: Vec<usize>,
+    /// Epochs per network run (fewer when early stopping ends a run);
+    /// boosted trees train --trees rounds.
     #[arg(long, default_value_t = TrainSettings::default().epochs)]
     pub epochs: usize,
     /// Early stopping: end a run once validation loss has not improved for N epochs.
@@ -86,6 +98,28 @@ impl SweepArgs {
             depths: self.depths.clone(),
             batch_sizes: self.batch.clone(),
             dropouts: self.dropout.clone(),
+            trees: self.trees.clone(),
+            tree_depths: self.depth.clone(),
+        })
+    }
+
+    /// Every run's settings: the grid over the chosen family's base.
+    fn points(&self) -> Result<Vec<SweepPoint>> {
+        let grid = self.grid()?;
+        self.family.check(&self.model)?;
+        Ok(match self.family.family() {
+            Family::Network => {
+                let (spec, train) = self.base();
+                grid.expand(&spec, &train)?
+            }
+            Family::Trees => {
+                let base = TreeSettings {
+                    l2: self.model.l2.unwrap_or(TreeSettings::default().l2),
+                    seed: self.model.seed,
+                    ..TreeSettings::default()
+                };
+                grid.expand_trees(&base)?
+            }
         })
     }
 
@@ -108,10 +142,10 @@ impl SweepArgs {
 
 pub(super) fn sweep(args: &SweepArgs) -> Result<()> {
     let table = load(&args.problem.data)?;
-    let recipe = args.problem.recipe(&table, args.model.seed);
+    let recipe = args.family.recipe(&args.problem, &table, args.model.seed);
     let metric = args.metric();
-    let (base_spec, base_train) = args.base();
-    let points = args.grid()?.expand(&base_spec, &base_train)?;
+    let (_, base_train) = args.base();
+    let points = args.points()?;
     let prepared = std::sync::Arc::new(data::prepare(&table, &recipe)?);
     if !args.json {
         eprintln!("data: {}", describe_prepared(&prepared));
@@ -164,8 +198,14 @@ fn run_with_progress(
 ) -> Result<Vec<SweepOutcome>> {
     let show_progress = !args.json && std::io::stderr().is_terminal();
     let total = job.points.len();
+    let unit = job
+        .points
+        .first()
+        .map_or(TrainingUnit::Epoch, |p| p.model_spec().unit())
+        .name();
+    let units: usize = job.points.iter().map(|p| p.model_spec().epoch_cap()).sum();
     let bar = progress_bar(
-        (total * args.epochs) as u64,
+        units as u64,
         "{msg} {bar:30} [{elapsed} < {eta}]",
         show_progress,
     );
@@ -181,9 +221,13 @@ fn run_with_progress(
             epochs,
             ..
         } => {
-            bar.set_position((done * epochs + current_epoch) as u64);
+            let before: usize = job.points[..done.min(total)]
+                .iter()
+                .map(|p| p.model_spec().epoch_cap())
+                .sum();
+            bar.set_position((before + current_epoch) as u64);
             bar.set_message(format!(
-                "run {}/{total} epoch {current_epoch}/{epochs}",
+                "run {}/{total} {unit} {current_epoch}/{epochs}",
                 done + 1
             ));
         }
@@ -201,10 +245,18 @@ struct SweepRow<'a> {
     index: usize,
     /// The swept settings by key (`lr`, `hidden`, …).
     params: BTreeMap<&'static str, &'a ParamValue>,
-    hidden: &'a [usize],
-    dropout: f64,
+    /// `network` or `trees`.
+    family: Family,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hidden: Option<&'a [usize]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dropout: Option<f64>,
     learning_rate: f64,
-    batch_size: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    batch_size: Option<usize>,
+    /// A tree run's settings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trees: Option<&'a TreeSettings>,
     metric: &'static str,
     value: Option<f64>,
     /// Every metric the run has, except epochs and seconds (fields of
@@ -221,14 +273,18 @@ struct SweepRow<'a> {
 impl<'a> SweepRow<'a> {
     fn new(rank: usize, o: &'a SweepOutcome, metric: Metric) -> SweepRow<'a> {
         let record = o.record();
+        let network = o.point.trees.is_none();
+        let model = o.point.model_spec();
         SweepRow {
             rank,
             index: o.index,
             params: o.point.params.iter().map(|(p, v)| (p.key(), v)).collect(),
-            hidden: &o.point.spec.hidden,
-            dropout: o.point.spec.dropout,
-            learning_rate: o.point.train.learning_rate,
-            batch_size: o.point.train.batch_size,
+            family: model.family(),
+            hidden: network.then_some(o.point.spec.hidden.as_slice()),
+            dropout: network.then_some(o.point.spec.dropout),
+            learning_rate: model.learning_rate(),
+            batch_size: network.then_some(o.point.train.batch_size),
+            trees: o.point.trees.as_ref(),
             metric: metric.name(),
             value: o.metric(metric),
             metrics: Metric::ALL

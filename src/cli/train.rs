@@ -13,8 +13,8 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use super::args::{ModelArgs, ProblemArgs, TreeArgs, parse_hidden};
-use super::choices::{BackendArg, ModelArg};
+use super::args::{FamilyArgs, ModelArgs, ProblemArgs, TreeArgs, parse_hidden};
+use super::choices::BackendArg;
 use super::load;
 use super::output::{describe_prepared, print_notes, progress_bar, write_json_line};
 use crate::data::notes::DataNote;
@@ -24,7 +24,7 @@ use crate::model::bundle::Bundle;
 use crate::model::run::{Metrics, RunOutcome, TrainingRun};
 use crate::model::spec::FittedKeep;
 use crate::model::{
-    ClassWeight, ComputeKind, Family, ModelSpec, NetworkSpec, Task, TrainSettings, select_device,
+    ComputeKind, Family, ModelSpec, NetworkSpec, Task, TrainSettings, select_device,
 };
 use crate::tune;
 
@@ -32,14 +32,8 @@ use crate::tune;
 pub struct TrainArgs {
     #[command(flatten)]
     pub problem: ProblemArgs,
-    /// The model family: a neural network, or gradient-boosted trees.
-    #[arg(
-        long = "model",
-        value_enum,
-        ignore_case = true,
-        default_value = "network"
-    )]
-    pub model_family: ModelArg,
+    #[command(flatten)]
+    pub family: FamilyArgs,
     /// Neurons per hidden layer, comma-separated; `0` or `none` for no hidden layer.
     #[arg(long, default_value = "64,32", value_name = "64,32")]
     pub hidden: String,
@@ -220,15 +214,13 @@ impl TrainArgs {
     /// trees' as given (their own defaults). Errors: a value out of range,
     /// named; class weights for trees, which do not weight classes.
     pub(super) fn model_spec(&self, n_train: usize) -> Result<ModelSpec> {
-        Ok(match self.model_family {
-            ModelArg::Network => ModelSpec::Network {
+        self.family.check(&self.model)?;
+        Ok(match self.family.family() {
+            Family::Network => ModelSpec::Network {
                 spec: self.spec()?,
                 settings: self.settings(n_train)?,
             },
-            ModelArg::Gbm => {
-                if self.model.class_weight != ClassWeight::None {
-                    anyhow::bail!("--class-weight: boosted trees do not weight classes");
-                }
+            Family::Trees => {
                 let patience = if self.no_early_stop {
                     None
                 } else {
@@ -280,7 +272,8 @@ impl TrainArgs {
 
 pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let table = load(&args.problem.data)?;
-    let recipe = args.problem.recipe(&table, args.model.seed);
+    // The steps the chosen family reads (trees: unscaled, missing kept).
+    let recipe = args.family.recipe(&args.problem, &table, args.model.seed);
     // Checked before the data is read: a bad flag is said at once.
     args.model_spec(1)?;
     args.check_out()?;
@@ -404,10 +397,7 @@ fn write_text_summary(
         writeln!(out, "{stop}")?;
     }
     if let Some(best) = outcome.best_epoch.filter(|_| outcome.restored_best) {
-        let what = match model.family() {
-            Family::Network => "weights",
-            Family::Trees => "trees",
-        };
+        let what = model.family().parameters();
         writeln!(
             out,
             "restored the {what} of {unit} {best} (lowest validation loss)"

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use super::error::TrainError;
 use super::gbm::TreeSettings;
 use super::spec::{ClassWeight, NetworkSpec, Task, TrainSettings};
-use crate::data::prep::Matrix;
+use crate::data::prep::{Impute, Matrix, Recipe, Scale};
 
 /// Which kind of model; written in model files (files from before the tag
 /// existed are networks).
@@ -44,12 +44,53 @@ impl Family {
             Family::Trees => "boosted trees",
         }
     }
+
+    /// What the family's learned parameters are called in messages
+    /// ("restored the weights of epoch 12", "the trees of round 80").
+    pub fn parameters(self) -> &'static str {
+        match self {
+            Family::Network => "weights",
+            Family::Trees => "trees",
+        }
+    }
+
+    /// The preparation this family reads, from the user's `recipe`: which
+    /// steps apply to which family. A network takes the recipe as it is
+    /// (missing values filled, features scaled). Trees take the features
+    /// unscaled (scaling is monotone, so it moves every split with its
+    /// feature and changes no prediction) and missing values as missing
+    /// ([`Impute::KeepMissing`]: each split learns where they go, as in
+    /// XGBoost), unless the user drops rows with missing values; split,
+    /// features, target and one-hot encoding are the same for both.
+    pub fn recipe_for(self, recipe: &Recipe) -> Recipe {
+        match self {
+            Family::Network => recipe.clone(),
+            Family::Trees => Recipe {
+                scale: Scale::None,
+                impute: match recipe.impute {
+                    Impute::DropRows => Impute::DropRows,
+                    _ => Impute::KeepMissing,
+                },
+                ..recipe.clone()
+            },
+        }
+    }
+
+    /// What one training step of this family is.
+    pub fn unit(self) -> TrainingUnit {
+        match self {
+            Family::Network => TrainingUnit::Epoch,
+            Family::Trees => TrainingUnit::Round,
+        }
+    }
 }
 
 /// What a family trains in one step, the x axis of the curves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum TrainingUnit {
     /// One pass over the training rows in mini-batches.
+    #[default]
     Epoch,
     /// One boosting round (one more tree per output).
     Round,
@@ -80,10 +121,43 @@ pub enum ModelSpec {
 }
 
 impl ModelSpec {
+    /// Trees when `trees` holds their settings, else the network of
+    /// `spec` and `settings`: how run records and sweep points keep either
+    /// family (the network's fields unused defaults beside trees).
+    pub fn from_parts(
+        spec: &NetworkSpec,
+        settings: &TrainSettings,
+        trees: Option<&TreeSettings>,
+    ) -> ModelSpec {
+        match trees {
+            Some(settings) => ModelSpec::Trees {
+                settings: settings.clone(),
+            },
+            None => ModelSpec::Network {
+                spec: spec.clone(),
+                settings: settings.clone(),
+            },
+        }
+    }
+
     pub fn family(&self) -> Family {
         match self {
             ModelSpec::Network { .. } => Family::Network,
             ModelSpec::Trees { .. } => Family::Trees,
+        }
+    }
+
+    /// What one training step of this model is (epoch, round).
+    pub fn unit(&self) -> TrainingUnit {
+        self.family().unit()
+    }
+
+    /// The learning rate as it stands (the network's step size, the trees'
+    /// shrinkage `eta`): the one setting a run takes live.
+    pub fn learning_rate(&self) -> f64 {
+        match self {
+            ModelSpec::Network { settings, .. } => settings.learning_rate,
+            ModelSpec::Trees { settings } => settings.learning_rate,
         }
     }
 

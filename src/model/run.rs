@@ -17,7 +17,7 @@ use thiserror::Error;
 
 use super::device::SelectedDevice;
 use super::error::TrainError;
-use super::family::{Learner, ModelSpec};
+use super::family::{Learner, ModelSpec, TrainingUnit};
 use super::metrics::{ClassificationMetrics, MetricsError, RegressionMetrics, best_f1_threshold};
 use super::spec::{NetworkSpec, Task, TrainSettings};
 use crate::data::prep::{Dataset, Matrix, Prepared, TargetEncoding};
@@ -33,6 +33,12 @@ pub enum RunError {
     Metrics(#[from] MetricsError),
     #[error("the run has not trained an epoch yet")]
     NotTrained,
+    /// A network given data prepared with missing values kept missing.
+    #[error(
+        "a network cannot read missing values: choose an imputation (median, mean, most \
+         frequent or drop rows); keeping them missing is for boosted trees"
+    )]
+    MissingForNetwork,
 }
 
 /// Quality on one part of the split (validation or test rows).
@@ -95,9 +101,12 @@ pub fn to_target_units(values: &mut [f32], scale: Option<(f64, f64)>) {
 }
 
 /// Why a run stopped before its epoch target: its validation loss had not
-/// improved for `patience` epochs.
+/// improved for `patience` epochs (rounds, for trees).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct EarlyStop {
+    /// What `epoch` and `best_epoch` count: epochs or boosting rounds.
+    #[serde(default)]
+    pub unit: TrainingUnit,
     /// The last epoch trained.
     pub epoch: usize,
     /// The epoch with the lowest validation loss.
@@ -107,9 +116,10 @@ pub struct EarlyStop {
 
 impl std::fmt::Display for EarlyStop {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let unit = self.unit.name();
         write!(
             f,
-            "stopped early at epoch {} (best validation loss {:.4} at epoch {})",
+            "stopped early at {unit} {} (best validation loss {:.4} at {unit} {})",
             self.epoch, self.best_valid_loss, self.best_epoch
         )
     }
@@ -222,6 +232,11 @@ impl TrainingRun {
                     .collect(),
             }
         };
+        if model.family() == super::family::Family::Network
+            && prepared.pipeline.impute == crate::data::prep::Impute::KeepMissing
+        {
+            return Err(RunError::MissingForNetwork);
+        }
         let mut learner = model.learner(task, prepared.pipeline.n_features(), &device.device)?;
         let class_weights = match task {
             Task::Classification => model
@@ -310,6 +325,7 @@ impl TrainingRun {
     pub fn early_stop(&self) -> Option<EarlyStop> {
         let (best_epoch, best_valid_loss) = self.best?;
         self.stopped_early().then(|| EarlyStop {
+            unit: self.learner.unit(),
             epoch: self.learner.completed(),
             best_epoch,
             best_valid_loss,

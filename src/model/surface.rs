@@ -39,7 +39,8 @@ pub struct SurfaceRequest {
     pub y_feature: String,
     pub resolution: usize,
     /// Also compute each hidden unit's activation over a coarser grid, and
-    /// the layer weights, for the network diagram.
+    /// the layer weights, for the network diagram; for trees, each
+    /// column's gain importance instead.
     pub with_units: bool,
 }
 
@@ -84,6 +85,10 @@ pub struct Surface {
     pub weights: Vec<LayerWeights>,
     /// How the other features were held, e.g. `income = 48200`.
     pub held: Vec<(String, String)>,
+    /// Families that measure importance (trees), when units were asked:
+    /// each input column's share of the total gain (its one-hot columns
+    /// summed), in pipeline order, summing to 1 once a split was made.
+    pub importance: Vec<(String, f64)>,
 }
 
 /// Numeric features a surface can use as axes, in pipeline order.
@@ -111,6 +116,11 @@ pub fn compute_surface(
     let y = axis(pipeline, &request.y_feature)?;
     let values = run.predict(&grid(pipeline, &x, &y, request.resolution)?)?;
 
+    let importance = if request.with_units {
+        column_importance(pipeline, run.learner().feature_importance())
+    } else {
+        Vec::new()
+    };
     let (units, weights) = if request.with_units {
         let coarse = grid(pipeline, &x, &y, UNIT_RESOLUTION)?;
         let diagram = run
@@ -147,7 +157,28 @@ pub fn compute_surface(
         units,
         weights,
         held,
+        importance,
     })
+}
+
+/// Per prepared feature shares (`None`: the family measures none) summed
+/// over each input column's encoded features: a one-hot column's levels
+/// count as one column, as the user chose them.
+fn column_importance(pipeline: &Pipeline, shares: Option<Vec<f64>>) -> Vec<(String, f64)> {
+    let Some(shares) = shares else {
+        return Vec::new();
+    };
+    let mut offset = 0;
+    pipeline
+        .steps
+        .iter()
+        .map(|step| {
+            let end = (offset + step.width()).min(shares.len());
+            let share = shares.get(offset..end).map_or(0.0, |s| s.iter().sum());
+            offset += step.width();
+            (step.column().to_owned(), share)
+        })
+        .collect()
 }
 
 fn axis(pipeline: &Pipeline, feature: &str) -> Result<Axis, SurfaceError> {

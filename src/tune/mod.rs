@@ -10,6 +10,8 @@
 //! - [`sweep`]: a grid of settings ([`SweepGrid`]) trained one after the
 //!   other, on the caller's thread ([`run_sweep`]) or a background one
 //!   ([`SweepHandle`]); ranking, heatmap and best point.
+//! - [`baseline`]: default boosted trees and logistic regression fitted
+//!   once on a split, the reference a network is held against.
 //! - [`cv`]: k-fold cross-validation of one setup, with every metric's
 //!   mean and standard deviation over the held-out folds.
 //! - [`session`]: data source + recipe + network + training settings as a
@@ -17,6 +19,7 @@
 //! - [`fingerprint`]: a stable hash of a table's contents, so two runs can
 //!   tell whether they saw the same data.
 
+pub mod baseline;
 pub mod cv;
 pub mod history;
 pub mod names;

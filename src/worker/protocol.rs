@@ -13,8 +13,8 @@ use crate::data::prep::{Part, PrepError, Prepared, Recipe};
 use crate::data::table::Table;
 use crate::model::bundle::{BundleError, BundleMeta};
 use crate::model::device::{BackendChoice, DeviceError};
+use crate::model::family::ModelSpec;
 use crate::model::run::{EarlyStop, EpochReport, RunError, RunOutcome};
-use crate::model::spec::{NetworkSpec, TrainSettings};
 use crate::model::surface::{Surface, SurfaceError, SurfaceRequest};
 
 /// Everything a run needs.
@@ -22,10 +22,11 @@ use crate::model::surface::{Surface, SurfaceError, SurfaceRequest};
 pub struct Job {
     pub prepared: Arc<Prepared>,
     pub recipe: Recipe,
-    pub spec: NetworkSpec,
-    pub settings: TrainSettings,
+    /// What to train: a network or boosted trees, with its settings.
+    pub model: ModelSpec,
     pub backend: BackendChoice,
-    /// Train until this many epochs; `None` trains until paused.
+    /// Train until this many epochs (rounds, for trees); `None` trains
+    /// until paused.
     pub epochs: Option<usize>,
     pub surface: Option<SurfaceRequest>,
     /// Start paused (the user pressed Step or only changed settings).

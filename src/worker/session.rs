@@ -291,8 +291,7 @@ impl Session {
         device: &SelectedDevice,
         playing: bool,
     ) -> Result<(), Disconnected> {
-        let built =
-            guarded(|| TrainingRun::new(job.prepared.clone(), &job.spec, &job.settings, device));
+        let built = guarded(|| TrainingRun::with_model(job.prepared.clone(), &job.model, device));
         let mut run = match built {
             Ok(run) => run,
             Err(e) => return self.emit(Event::Failed(e)),

@@ -60,6 +60,18 @@ pub fn command(h: &mut Window, command: AppCommand) {
     h.step();
 }
 
+/// Saves the model being trained as `path`, as Save model… does, and
+/// waits for the notice that it was written.
+pub fn save_model(h: &mut Window, path: &Path) {
+    command(h, AppCommand::SaveModel(path.to_path_buf()));
+    wait_until(h, "the model file", |app| {
+        app.run()
+            .notice
+            .as_deref()
+            .is_some_and(|n| n.contains("saved"))
+    });
+}
+
 /// Changes settings the way the controls do (several at once, as a
 /// session file would), then draws a frame.
 pub fn edit_settings(h: &mut Window, edit: impl FnOnce(&mut Settings)) {

@@ -49,6 +49,11 @@ pub enum Impute {
     Median,
     /// Most frequent value, for numbers and categories alike.
     MostFrequent,
+    /// Leave missing values missing: NaN in every prepared column they
+    /// feed (a category's level columns all NaN), in training and scoring
+    /// alike. For models that route missing values themselves (boosted
+    /// trees learn a direction per split); a network refuses it.
+    KeepMissing,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,6 +99,7 @@ named_choices!(Impute, "missing-value strategy",
     Impute::Mean => "mean",
     Impute::Median => "median",
     Impute::MostFrequent => "most_frequent",
+    Impute::KeepMissing => "keep_missing",
 );
 
 named_choices!(Scale, "scaling",
@@ -567,7 +573,12 @@ impl<'t> SplitPlan<'t> {
             &development,
             &test,
         );
-        notes.extend(imputation_notes(table, &pipeline, &self.usable));
+        notes.extend(imputation_notes(
+            table,
+            &pipeline,
+            recipe.scale,
+            &self.usable,
+        ));
         if let Some(d) = &self.rows.duplicates {
             // Without a customer identifier, identical rows may be different
             // customers who look alike rather than copies of one record.

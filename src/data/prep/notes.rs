@@ -9,12 +9,27 @@ use super::*;
 pub(super) fn imputation_notes(
     table: &Table,
     pipeline: &Pipeline,
+    scale: Scale,
     usable: &[usize],
 ) -> Vec<DataNote> {
     if pipeline.impute == Impute::DropRows {
         return Vec::new();
     }
     let mut notes = Vec::new();
+    if pipeline.impute == Impute::KeepMissing {
+        let units = if scale == Scale::None {
+            " and features keep their own units (a split does not care about scaling)"
+        } else {
+            ""
+        };
+        notes.push(DataNote::info(
+            None,
+            format!(
+                "Prepared for boosted trees: missing values stay missing (no imputation){units}; \
+                 one-hot encoding still applies. A network needs missing values filled."
+            ),
+        ));
+    }
     for step in &pipeline.steps {
         let Some(column) = table.column(step.column()) else {
             continue;
@@ -33,7 +48,7 @@ pub(super) fn imputation_notes(
                 let how = match pipeline.impute {
                     Impute::Mean => "training mean",
                     Impute::MostFrequent => "most frequent training value",
-                    Impute::Median | Impute::DropRows => "training median",
+                    Impute::Median | Impute::DropRows | Impute::KeepMissing => "training median",
                 };
                 format!("the {how} {shown}")
             }
@@ -41,13 +56,16 @@ pub(super) fn imputation_notes(
                 format!("the most frequent training value `{fill}`")
             }
         };
-        notes.push(DataNote::info(
-            Some(name),
+        let plural = if missing == 1 { "" } else { "s" };
+        let text = if pipeline.impute == Impute::KeepMissing {
             format!(
-                "`{name}`: {missing} missing cell{} filled with {fill}",
-                if missing == 1 { "" } else { "s" }
-            ),
-        ));
+                "`{name}`: {missing} missing cell{plural} kept as missing (the trees learn \
+                 at each split which side they go)"
+            )
+        } else {
+            format!("`{name}`: {missing} missing cell{plural} filled with {fill}")
+        };
+        notes.push(DataNote::info(Some(name), text));
     }
     notes
 }

@@ -228,20 +228,24 @@ impl Pipeline {
             let Some(column) = table.column(step.column()) else {
                 continue;
             };
-            write_step(step, column, rows, &mut m, offset)?;
+            let keep_missing = self.impute == Impute::KeepMissing;
+            write_step(step, column, rows, &mut m, offset, keep_missing)?;
             offset += step.width();
         }
         Ok(m)
     }
 }
 
-/// Writes one step's output columns, starting at column `offset` of `m`.
+/// Writes one step's output columns, starting at column `offset` of `m`;
+/// a missing value is filled, or written as NaN when `keep_missing`
+/// ([`Impute::KeepMissing`]).
 pub(super) fn write_step(
     step: &FeatureStep,
     column: &Column,
     rows: &[usize],
     m: &mut Matrix,
     offset: usize,
+    keep_missing: bool,
 ) -> Result<(), PrepError> {
     let cols = m.cols;
     match step {
@@ -262,6 +266,10 @@ pub(super) fn write_step(
                 });
             };
             for (i, &r) in rows.iter().enumerate() {
+                if keep_missing && values[r].is_nan() {
+                    m.data[i * cols + offset] = f32::NAN;
+                    continue;
+                }
                 let x = if values[r].is_nan() { *fill } else { values[r] };
                 let v = scale.apply(x) as f32;
                 if !v.is_finite() {
@@ -277,6 +285,10 @@ pub(super) fn write_step(
         FeatureStep::Categorical { levels, fill, .. } => {
             for (i, &r) in rows.iter().enumerate() {
                 let text = column.text(r);
+                if keep_missing && text.is_none() {
+                    m.data[i * cols + offset..][..levels.len()].fill(f32::NAN);
+                    continue;
+                }
                 let label = text.as_deref().unwrap_or(fill);
                 if let Ok(k) = levels.binary_search_by(|l| l.as_str().cmp(label)) {
                     m.data[i * cols + offset + k] = 1.0;
@@ -353,7 +365,9 @@ pub(super) fn fit_step(
             let med = median(&known);
             let fill = match recipe.impute {
                 Impute::Mean => mean,
-                Impute::Median | Impute::DropRows => med,
+                // Kept missing: the median only places the typical value
+                // and the scaling range.
+                Impute::Median | Impute::DropRows | Impute::KeepMissing => med,
                 Impute::MostFrequent => mode(&known),
             };
             // Scaling statistics include the filled cells, as the network

@@ -110,6 +110,40 @@ fn drop_rows_leaves_out_rows_with_missing_features() {
 }
 
 #[test]
+fn keep_missing_writes_nan_where_a_value_is_missing_and_says_so() {
+    let t = table(SMALL);
+    let mut r = Recipe::new(&t, "y", classify("yes"));
+    r.impute = Impute::KeepMissing;
+    r.scale = Scale::None;
+    let p = prepare(&t, &r).unwrap();
+    // Row 4 (0-based 3) has no `c`, row 5 (4) no `x`: NaN in `x`'s column,
+    // in both of `c`'s level columns; every other cell as read.
+    let x = p.pipeline.transform(&t).unwrap();
+    let row = |r: usize| &x.data[r * x.cols..(r + 1) * x.cols];
+    assert!(row(4)[0].is_nan() && !row(4)[1].is_nan());
+    assert!(row(3)[0] == 4.0 && row(3)[1].is_nan() && row(3)[2].is_nan());
+    assert_eq!(row(0), [1.0, 1.0, 0.0]);
+    let nan_cells = x.data.iter().filter(|v| v.is_nan()).count();
+    assert_eq!(nan_cells, 3);
+    let texts: Vec<&str> = p.notes.iter().map(|n| n.text.as_str()).collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("Prepared for boosted trees")
+                && t.contains("keep their own units")),
+        "{texts:?}"
+    );
+    assert!(
+        texts.iter().any(|t| t.contains("kept as missing")),
+        "{texts:?}"
+    );
+    assert!(
+        texts.iter().all(|t| !t.contains("filled with")),
+        "{texts:?}"
+    );
+}
+
+#[test]
 fn fill_values_are_learned_from_training_rows_only() {
     // The test side holds the huge value; the fill must not see it.
     let mut text = String::from("x,y\n");

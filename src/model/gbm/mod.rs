@@ -8,7 +8,8 @@
 //! - `bins`: each feature's histogram bins.
 //! - `tree`: one tree, its growth (gain, leaf weights, missing values).
 //! - `ensemble`: base score + trees as saved, scores, gain importance.
-//! - [`TreeLearner`]: a model in training, one boosting round per unit.
+//! - [`TreeLearner`]: a model in training, one boosting round per unit,
+//!   holding the [`TreeScorer`] that scores its trees so far.
 //! - [`TreeScorer`]: an opened tree model, inference-only.
 //!
 //! Trees read the prepared features as they are: the recipe's scaling is
@@ -92,9 +93,8 @@ fn fingerprint(x: &Matrix, y: &[f32]) -> u64 {
 #[derive(Debug)]
 pub struct TreeLearner {
     settings: TreeSettings,
-    task: Task,
-    n_features: usize,
-    ensemble: Ensemble,
+    /// The trees so far, scored as an opened model scores them.
+    model: TreeScorer,
     /// Rounds trained, kept when [`restore`](Self::restore) puts back
     /// fewer trees (the curves go on from there).
     rounds: usize,
@@ -111,9 +111,11 @@ impl TreeLearner {
         }
         Ok(TreeLearner {
             settings: settings.clone(),
-            task,
-            n_features,
-            ensemble: Ensemble::default(),
+            model: TreeScorer {
+                ensemble: Ensemble::default(),
+                task,
+                n_features,
+            },
             rounds: 0,
             state: None,
         })
@@ -128,7 +130,7 @@ impl TreeLearner {
     ///
     /// [`Learner::restore`] for trees is this.
     pub fn restore(&mut self, bytes: &[u8]) -> Result<(), TrainError> {
-        self.ensemble = Ensemble::from_bytes(bytes, self.n_features)?;
+        self.model.ensemble = Ensemble::from_bytes(bytes, self.model.n_features)?;
         self.state = None;
         Ok(())
     }
@@ -140,15 +142,15 @@ impl TreeLearner {
         match self.state.take() {
             Some(state) if state.key == key => state,
             _ => {
-                if self.ensemble.trees.is_empty() {
-                    self.ensemble.base_score = base_score(self.task, y);
+                if self.model.ensemble.trees.is_empty() {
+                    self.model.ensemble.base_score = base_score(self.model.task, y);
                 }
                 let cuts = Cuts::fit(&x.data, x.rows, x.cols);
                 TrainState {
                     key,
                     codes: cuts.codes(&x.data, x.rows, x.cols),
                     cuts,
-                    margins: self.ensemble.margins(x),
+                    margins: self.model.ensemble.margins(x),
                 }
             }
         }
@@ -204,20 +206,19 @@ impl Scorer for TreeLearner {
     }
 
     fn task(&self) -> Task {
-        self.task
+        self.model.task()
     }
 
     fn n_features(&self) -> usize {
-        self.n_features
+        self.model.n_features()
     }
 
     fn predict(&self, x: &Matrix) -> Result<Vec<f32>, TrainError> {
-        check_features(x, self.n_features)?;
-        Ok(scores(self.task, &self.ensemble.margins(x)))
+        self.model.predict(x)
     }
 
     fn feature_importance(&self) -> Option<Vec<f64>> {
-        Some(self.ensemble.gain_importance(self.n_features))
+        self.model.feature_importance()
     }
 }
 
@@ -231,7 +232,7 @@ impl Learner for TreeLearner {
     }
 
     fn train_unit(&mut self, x: &Matrix, y: &[f32]) -> Result<f64, TrainError> {
-        check_features(x, self.n_features)?;
+        check_features(x, self.model.n_features)?;
         if x.rows == 0 {
             return Err(TrainError::NoRows);
         }
@@ -245,7 +246,7 @@ impl Learner for TreeLearner {
             return Err(TrainError::NonFiniteInput { row });
         }
         let mut state = self.state_for(x, y);
-        let (grad, hess) = gradients(self.task, &state.margins, y);
+        let (grad, hess) = gradients(self.model.task, &state.margins, y);
         let params = GrowParams {
             max_depth: self.settings.max_depth,
             min_child_weight: self.settings.min_child_weight,
@@ -257,27 +258,31 @@ impl Learner for TreeLearner {
             rows: x.rows,
             cuts: &state.cuts,
         };
-        let sample = self.sample(x.rows, self.ensemble.trees.len());
+        let sample = self.sample(x.rows, self.model.ensemble.trees.len());
         let tree = Tree::grow(&binned, &grad, &hess, sample, &params);
         for (r, m) in state.margins.iter_mut().enumerate() {
             *m += tree.predict_row(x.row(r));
         }
-        self.ensemble.trees.push(tree);
+        self.model.ensemble.trees.push(tree);
         self.rounds += 1;
-        let loss = mean_loss(self.task, &state.margins, y);
+        let loss = mean_loss(self.model.task, &state.margins, y);
         self.state = Some(state);
         Ok(loss)
     }
 
     fn evaluate_loss(&self, x: &Matrix, y: &[f32]) -> Result<f64, TrainError> {
-        check_features(x, self.n_features)?;
+        check_features(x, self.model.n_features)?;
         if y.len() != x.rows {
             return Err(TrainError::TargetCount {
                 expected: x.rows,
                 actual: y.len(),
             });
         }
-        Ok(mean_loss(self.task, &self.ensemble.margins(x), y))
+        Ok(mean_loss(
+            self.model.task,
+            &self.model.ensemble.margins(x),
+            y,
+        ))
     }
 
     /// Applies to the trees of later rounds; the trees grown so far keep
@@ -299,7 +304,7 @@ impl Learner for TreeLearner {
     }
 
     fn save(&self) -> Result<Vec<u8>, TrainError> {
-        self.ensemble.to_bytes()
+        self.model.ensemble.to_bytes()
     }
 
     fn restore(&mut self, bytes: &[u8]) -> Result<(), TrainError> {

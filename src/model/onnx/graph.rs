@@ -6,7 +6,7 @@ use super::proto::{
     AttributeProto, Dimension, NodeProto, TensorProto, TensorShapeProto, TensorTypeProto,
     TypeProto, ValueInfoProto, attribute_type, data_type,
 };
-use crate::data::prep::{FeatureStep, Pipeline};
+use crate::data::prep::{FeatureStep, Impute, Pipeline};
 
 /// The domain of ONNX's machine-learning operators (`Imputer`,
 /// `LabelEncoder`, `OneHotEncoder`).
@@ -86,18 +86,23 @@ impl Builder {
     ///   text no level is, which `OneHotEncoder` (`zeros = 1`) encodes as
     ///   all zeros, as the pipeline does an unseen level; `Flatten` drops
     ///   the encoder's middle axis.
-    pub fn step(&mut self, step: &FeatureStep, input: &str) -> String {
+    pub fn step(&mut self, step: &FeatureStep, input: &str, keep_missing: bool) -> String {
         match step {
             FeatureStep::Numeric { fill, scale, .. } => {
-                let imputed = self.node(
-                    (ML, "Imputer"),
-                    &[input],
-                    vec![
-                        floats_attr("imputed_value_floats", vec![*fill as f32]),
-                        float_attr("replaced_value_float", f32::NAN),
-                    ],
-                    None,
-                );
+                // Kept missing (trees): NaN goes through the scaling as NaN.
+                let imputed = if keep_missing {
+                    input.to_owned()
+                } else {
+                    self.node(
+                        (ML, "Imputer"),
+                        &[input],
+                        vec![
+                            floats_attr("imputed_value_floats", vec![*fill as f32]),
+                            float_attr("replaced_value_float", f32::NAN),
+                        ],
+                        None,
+                    )
+                };
                 let offset = self.floats(&[1], vec![scale.offset as f32]);
                 let factor = self.floats(&[1], vec![scale.factor as f32]);
                 let shifted = self.node(("", "Sub"), &[&imputed, &offset], vec![], None);
@@ -107,8 +112,12 @@ impl Builder {
                 let unseen = unused_text(levels);
                 let mut keys: Vec<&str> = levels.iter().map(String::as_str).collect();
                 let mut values = keys.clone();
-                keys.push("");
-                values.push(fill);
+                // Kept missing, "" stays unseen here (all zeros) and turns
+                // into NaN below; otherwise it becomes the fill level.
+                if !keep_missing {
+                    keys.push("");
+                    values.push(fill);
+                }
                 let mapped = self.node(
                     (ML, "LabelEncoder"),
                     &[input],
@@ -131,12 +140,30 @@ impl Builder {
                     ],
                     None,
                 );
-                self.node(
+                let flat = self.node(
                     ("", "Flatten"),
                     &[&encoded],
                     vec![int_attr("axis", 1)],
                     None,
-                )
+                );
+                if !keep_missing {
+                    return flat;
+                }
+                // A missing category (the empty string) is NaN in every
+                // one-hot column, as the pipeline writes it: a `[N, 1]`
+                // NaN-or-0 column (string Equal needs opset 19) added
+                // across the row.
+                let missing = self.node(
+                    (ML, "LabelEncoder"),
+                    &[input],
+                    vec![
+                        strings_attr("keys_strings", &[""]),
+                        floats_attr("values_floats", vec![f32::NAN]),
+                        float_attr("default_float", 0.0),
+                    ],
+                    None,
+                );
+                self.node(("", "Add"), &[&flat, &missing], vec![], None)
             }
         }
     }
@@ -144,10 +171,11 @@ impl Builder {
     /// Every step on its column, concatenated: the `[N, n_features]`
     /// matrix the model reads.
     pub fn features(&mut self, pipeline: &Pipeline) -> String {
+        let keep_missing = pipeline.impute == Impute::KeepMissing;
         let pieces: Vec<String> = pipeline
             .steps
             .iter()
-            .map(|step| self.step(step, step.column()))
+            .map(|step| self.step(step, step.column(), keep_missing))
             .collect();
         let inputs: Vec<&str> = pieces.iter().map(String::as_str).collect();
         self.node(("", "Concat"), &inputs, vec![int_attr("axis", 1)], None)

@@ -14,7 +14,10 @@
 //!   `LabelEncoder` (missing → the fill level) and `OneHotEncoder`
 //!   (`zeros = 1`: an unseen level is all zeros) for categories, `Concat`;
 //!   the operators skl2onnx uses for `SimpleImputer`, `StandardScaler` and
-//!   `OneHotEncoder(handle_unknown="ignore")`.
+//!   `OneHotEncoder(handle_unknown="ignore")`. A pipeline that keeps
+//!   missing values missing (boosted trees) has no `Imputer`, and a missing
+//!   category is NaN in each of its one-hot columns (a second
+//!   `LabelEncoder` to a NaN-or-0 column, added).
 //! - **Network**: `MatMul` + `Add` per layer, the hidden activation
 //!   (`Relu`, `Tanh`, `Sigmoid`, `LeakyRelu` with alpha 0.01).
 //! - **Boosted trees**: one `ai.onnx.ml` `TreeEnsembleRegressor` summing

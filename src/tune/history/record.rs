@@ -34,15 +34,7 @@ pub struct RunSetup {
 impl RunSetup {
     /// What the run trained: its family and that family's settings.
     pub fn model_spec(&self) -> ModelSpec {
-        match &self.trees {
-            Some(settings) => ModelSpec::Trees {
-                settings: settings.clone(),
-            },
-            None => ModelSpec::Network {
-                spec: self.spec.clone(),
-                settings: self.train.clone(),
-            },
-        }
+        ModelSpec::from_parts(&self.spec, &self.train, self.trees.as_ref())
     }
 }
 

@@ -6,9 +6,11 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use super::tree_grid::refuse_others;
 use super::{MAX_SWEEP_POINTS, SweepError};
 use crate::data::table::format_number;
 use crate::model::spec::{NetworkSpec, SpecError, TrainSettings};
+use crate::model::{Family, ModelSpec, TreeSettings};
 use crate::tune::history::layers_label;
 
 /// A setting a sweep varies.
@@ -24,6 +26,10 @@ pub enum SweepParam {
     Depth,
     BatchSize,
     Dropout,
+    /// Boosted trees: boosting rounds.
+    Trees,
+    /// Boosted trees: the depth of each tree.
+    TreeDepth,
 }
 
 impl SweepParam {
@@ -36,6 +42,8 @@ impl SweepParam {
             SweepParam::Depth => "depth",
             SweepParam::BatchSize => "batch size",
             SweepParam::Dropout => "dropout",
+            SweepParam::Trees => "trees",
+            SweepParam::TreeDepth => "tree depth",
         }
     }
 
@@ -48,12 +56,14 @@ impl SweepParam {
             SweepParam::Depth => "depth",
             SweepParam::BatchSize => "batch",
             SweepParam::Dropout => "dropout",
+            SweepParam::Trees => "trees",
+            SweepParam::TreeDepth => "max_depth",
         }
     }
 }
 
 /// A swept setting and its value.
-type Swept = (SweepParam, ParamValue);
+pub(super) type Swept = (SweepParam, ParamValue);
 
 /// The value a [`SweepPoint`] takes for one swept setting.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -88,6 +98,10 @@ impl std::fmt::Display for ParamValue {
 /// `[64, 32]`) or from `widths` × `depths` (`vec![width; depth]`, depth 0 =
 /// no hidden layer), not both. With only `widths`, the base depth is kept
 /// (at least 1); with only `depths`, the base's first layer width (or 32).
+///
+/// Boosted trees sweep `learning_rates`, `tree_depths` and `trees`
+/// ([`expand_trees`](Self::expand_trees)); each family refuses the other's
+/// lists.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SweepGrid {
@@ -97,18 +111,41 @@ pub struct SweepGrid {
     pub depths: Vec<usize>,
     pub batch_sizes: Vec<usize>,
     pub dropouts: Vec<f64>,
+    /// Boosted trees: numbers of rounds to try.
+    pub trees: Vec<usize>,
+    /// Boosted trees: tree depths to try.
+    pub tree_depths: Vec<usize>,
 }
 
 /// One set of settings in a sweep.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SweepPoint {
+    /// The network's settings (unused defaults for a tree point).
     pub spec: NetworkSpec,
     pub train: TrainSettings,
+    /// A boosted-trees point's settings; `None` for a network.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trees: Option<TreeSettings>,
     /// The swept settings and their values here, in grid order.
     pub params: Vec<(SweepParam, ParamValue)>,
 }
 
 impl SweepPoint {
+    /// What this point trains: its family and settings.
+    pub fn model_spec(&self) -> ModelSpec {
+        ModelSpec::from_parts(&self.spec, &self.train, self.trees.as_ref())
+    }
+
+    /// The same point with early stopping at `patience` (`None`: off).
+    pub fn with_patience(&self, patience: Option<usize>) -> SweepPoint {
+        let mut point = self.clone();
+        point.train.early_stopping = patience;
+        if let Some(trees) = &mut point.trees {
+            trees.early_stopping = patience;
+        }
+        point
+    }
+
     /// `lr 0.01 · width 32`: the swept values, or `base settings`.
     pub fn label(&self) -> String {
         if self.params.is_empty() {
@@ -143,6 +180,8 @@ impl SweepGrid {
             .saturating_mul(layouts)
             .saturating_mul(n(self.batch_sizes.len()))
             .saturating_mul(n(self.dropouts.len()))
+            .saturating_mul(n(self.trees.len()))
+            .saturating_mul(n(self.tree_depths.len()))
     }
 
     /// Whether every list is empty (the sweep would be the base alone).
@@ -153,6 +192,8 @@ impl SweepGrid {
             && self.depths.is_empty()
             && self.batch_sizes.is_empty()
             && self.dropouts.is_empty()
+            && self.trees.is_empty()
+            && self.tree_depths.is_empty()
     }
 
     /// Every combination, learning rate outermost, then layout, batch size
@@ -167,6 +208,13 @@ impl SweepGrid {
         if !self.hidden.is_empty() && by_width_and_depth {
             return Err(SweepError::HiddenAndWidths);
         }
+        refuse_others(
+            &[
+                ("trees", self.trees.is_empty()),
+                ("tree depth", self.tree_depths.is_empty()),
+            ],
+            Family::Network,
+        )?;
         let total = self.len();
         if total > MAX_SWEEP_POINTS {
             return Err(SweepError::TooLarge { points: total });
@@ -227,6 +275,7 @@ impl SweepGrid {
                                 batch_size: *batch,
                                 ..base_train.clone()
                             },
+                            trees: None,
                             params,
                         });
                     }
@@ -350,7 +399,7 @@ impl SweepGrid {
     }
 }
 
-fn no_duplicates<T>(
+pub(super) fn no_duplicates<T>(
     param: &'static str,
     values: &[T],
     label: impl Fn(&T) -> String,

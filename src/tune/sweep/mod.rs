@@ -3,7 +3,9 @@
 //! [`RunRecord`](crate::tune::RunRecord).
 //!
 //! - [`SweepGrid::expand`] turns lists of values into validated
-//!   [`SweepPoint`]s (at most [`MAX_SWEEP_POINTS`]).
+//!   [`SweepPoint`]s (at most [`MAX_SWEEP_POINTS`]);
+//!   [`SweepGrid::expand_trees`] does the same for boosted trees (learning
+//!   rate × tree depth × rounds, in `tree_grid`).
 //! - [`run_sweep`] trains them on the caller's thread (the CLI);
 //!   [`SweepHandle::spawn`] on a named background thread (the app), with
 //!   [`SweepEvent`]s through a bounded channel and a cancel flag honoured
@@ -20,12 +22,14 @@
 
 use thiserror::Error;
 
+use crate::model::TreeSettingsError;
 use crate::model::device::DeviceError;
 use crate::model::spec::SpecError;
 
 pub mod grid;
 pub mod results;
 pub mod run;
+mod tree_grid;
 
 pub use grid::{ParamValue, SweepGrid, SweepParam, SweepPoint};
 pub use results::{Heatmap, best, heatmap, heatmap_for, rank, varying_params};
@@ -52,6 +56,18 @@ pub enum SweepError {
         param: &'static str,
         value: String,
         source: SpecError,
+    },
+    #[error("{param} {value}: {source}")]
+    InvalidTrees {
+        param: &'static str,
+        value: String,
+        source: TreeSettingsError,
+    },
+    /// A list given for the other family (tree depths for a network).
+    #[error("{param} does not apply to {family}: leave it out of this sweep")]
+    NotForFamily {
+        param: &'static str,
+        family: &'static str,
     },
     #[error("the sweep has no runs to train")]
     NoPoints,

@@ -14,7 +14,6 @@ use crate::data::prep::{Prepared, Recipe};
 use crate::data::source::Source;
 use crate::model::device::{BackendChoice, select_device};
 use crate::model::run::TrainingRun;
-use crate::model::spec::TrainSettings;
 use crate::tune::history::RunRecord;
 use crate::tune::names::Metric;
 
@@ -135,14 +134,9 @@ pub fn run_sweep(
         if cancel.load(Ordering::Relaxed) {
             return Ok(true);
         }
-        let point = SweepPoint {
-            train: TrainSettings {
-                early_stopping: job.patience,
-                ..point.train.clone()
-            },
-            ..point.clone()
-        };
-        let epochs = point.train.epochs;
+        let point = point.with_patience(job.patience);
+        let model = point.model_spec();
+        let epochs = model.epoch_cap();
         on_event(SweepEvent::Progress {
             done: index,
             total,
@@ -152,9 +146,8 @@ pub fn run_sweep(
         let start = Instant::now();
         let trained = std::panic::catch_unwind(AssertUnwindSafe(
             || -> Result<Option<TrainingRun>, String> {
-                let mut run =
-                    TrainingRun::new(job.prepared.clone(), &point.spec, &point.train, &device)
-                        .map_err(|e| e.to_string())?;
+                let mut run = TrainingRun::with_model(job.prepared.clone(), &model, &device)
+                    .map_err(|e| e.to_string())?;
                 for epoch in 1..=epochs {
                     if cancel.load(Ordering::Relaxed) {
                         return Ok(None);
