@@ -278,3 +278,52 @@ fn tab(view: InsightView) -> &'static str {
         InsightView::Dependence => "Dependence",
     }
 }
+
+/// Makes the README's gains chart with the app's own PNG export: the
+/// window on the real telco churn file, 40 epochs, the Insights window's
+/// gains view of the final model on the test customers.
+#[test]
+#[ignore = "writes docs/gains-telco.png: PURCHASE_LAB_TELCO=path/to/telco_churn.csv cargo test --test insights_window -- --ignored"]
+fn readme_gains_chart_on_telco() {
+    let telco = std::env::var("PURCHASE_LAB_TELCO")
+        .expect("PURCHASE_LAB_TELCO names the telco_churn.csv to chart");
+    let mut h = window::open(None, Some(telco.into()));
+    assert_eq!(
+        h.state().settings().problem.as_ref().unwrap().target,
+        "churn"
+    );
+    edit_settings(&mut h, |s| {
+        s.train.epochs = 40;
+        s.until_paused = false;
+        s.pace = None;
+    });
+    h.get_by_label("Play").click();
+    wait_until(&mut h, "the run to end", |app| app.run().finished);
+    h.get_by_label("Insights...").click();
+    h.run_steps(5);
+    wait_until(&mut h, "the views of the final model", |app| {
+        let i = &app.windows().insights;
+        !i.busy() && i.shown.as_ref().is_some_and(|s| s.final_model)
+    });
+    h.run_steps(3);
+    let png = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/gains-telco.png");
+    command(
+        &mut h,
+        AppCommand::ExportPng(PngView::Insight(InsightView::Gains), png.clone()),
+    );
+    wait_until(&mut h, "the image", |app| {
+        app.run()
+            .notice
+            .as_deref()
+            .is_some_and(|n| n.contains("image saved"))
+    });
+    let gains = shown(&h).gains.unwrap();
+    eprintln!(
+        "{} test customers, {} churners; top decile: lift {:.2}, {:.1} % of churners; top three deciles: {:.1} %",
+        gains.customers,
+        gains.buyers,
+        gains.deciles[0].lift,
+        100.0 * gains.deciles[0].cumulative_gain,
+        100.0 * gains.deciles[2].cumulative_gain
+    );
+}

@@ -110,13 +110,25 @@ pub fn brier_score(probabilities: &[f32], labels: &[f32]) -> Result<f64, Insight
 
 /// Which calibration map to fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum CalibrationMethod {
     Platt,
     Isotonic,
 }
 
+impl CalibrationMethod {
+    /// The name in settings, messages and the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            CalibrationMethod::Platt => "platt",
+            CalibrationMethod::Isotonic => "isotonic",
+        }
+    }
+}
+
 /// A fitted map from a model's score to a calibrated probability.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Calibrator {
     /// `1 / (1 + exp(a·logit(p) + b))`.
     Platt { a: f64, b: f64 },
@@ -153,6 +165,14 @@ impl Calibrator {
             CalibrationMethod::Platt => fit_platt(scores, labels, buyers),
             CalibrationMethod::Isotonic => fit_isotonic(scores, labels),
         })
+    }
+
+    /// Which map this is.
+    pub fn method(&self) -> CalibrationMethod {
+        match self {
+            Calibrator::Platt { .. } => CalibrationMethod::Platt,
+            Calibrator::Isotonic { .. } => CalibrationMethod::Isotonic,
+        }
     }
 
     /// The calibrated probability of a score.
