@@ -14,11 +14,12 @@
 mod cli;
 mod common;
 
-use common::window::{self, Window, command, edit_settings, wait_until};
+use common::window::{self, Window, command, edit_settings, wait_for_notice, wait_until};
 use eframe::egui::accesskit::Role;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use purchase_lab::app::AppCommand;
 use purchase_lab::app::export::PngView;
+use purchase_lab::app::insights_panel::tab_name;
 use purchase_lab::data::prep::Part;
 use purchase_lab::data::table::Table;
 use purchase_lab::insights::export::InsightView;
@@ -30,22 +31,28 @@ use purchase_lab::model::{BackendChoice, select_device};
 /// window opened and its views computed.
 fn trained_with_insights() -> Window {
     let mut h = window::open(None, None);
-    edit_settings(&mut h, |s| {
-        s.train.epochs = 8;
+    train_and_open_insights(&mut h, 8);
+    h
+}
+
+/// Trains `epochs` epochs, opens the Insights window as a user does and
+/// waits for the views of the final model.
+fn train_and_open_insights(h: &mut Window, epochs: usize) {
+    edit_settings(h, |s| {
+        s.train.epochs = epochs;
         s.until_paused = false;
         s.pace = None;
     });
     h.get_by_label("Play").click();
-    wait_until(&mut h, "the run to end", |app| app.run().finished);
+    wait_until(h, "the run to end", |app| app.run().finished);
     h.get_by_label("Insights...").click();
     // A new egui window spends its first frame sizing itself, unseen.
     h.run_steps(5);
     assert!(h.state().windows().insights.open);
-    wait_until(&mut h, "the views of the final model", |app| {
+    wait_until(h, "the views of the final model", |app| {
         let i = &app.windows().insights;
         !i.busy() && i.shown.as_ref().is_some_and(|s| s.final_model)
     });
-    h
 }
 
 /// The report the window shows.
@@ -73,12 +80,7 @@ fn test_rows(h: &Window) -> Table {
 /// Saves the trained model as a user does and waits for the file.
 fn save_model(h: &mut Window, path: &std::path::Path) {
     command(h, AppCommand::SaveModel(path.to_path_buf()));
-    wait_until(h, "the model file", |app| {
-        app.run()
-            .notice
-            .as_deref()
-            .is_some_and(|n| n.contains("model saved"))
-    });
+    wait_for_notice(h, "model saved");
 }
 
 #[test]
@@ -98,23 +100,11 @@ fn the_views_are_the_trained_models_and_the_profit_button_moves_the_threshold() 
     let model_path = dir.path().join("model.plab");
     save_model(&mut h, &model_path);
     let bundle = Bundle::load(&model_path).unwrap();
-    let columns: Vec<String> = bundle
-        .meta
-        .pipeline
-        .input_columns()
-        .map(str::to_owned)
-        .collect();
     let model = LoadedModel::new(bundle, &select_device(BackendChoice::Cpu).unwrap()).unwrap();
     let labels = h.state().data().prepared().unwrap().test.y.clone();
-    let expected = InsightsReport::compute(
-        &test_rows(&h),
-        &labels,
-        &columns,
-        true,
-        |t: &Table| model.predict_table(t),
-        &ReportSettings::default(),
-    )
-    .unwrap();
+    let expected =
+        InsightsReport::of_model(&model, &test_rows(&h), &labels, &ReportSettings::default())
+            .unwrap();
     assert_eq!(report, expected);
 
     // Each view shows its numbers.
@@ -226,7 +216,7 @@ fn each_view_exports_as_csv_and_png() {
     let report = shown(&h);
     let dir = tempfile::tempdir().unwrap();
     for view in InsightView::ALL {
-        h.get_by_label(tab(view)).click();
+        h.get_by_label(tab_name(view)).click();
         h.run_steps(3);
         let csv = dir.path().join(view.csv_name());
         command(&mut h, AppCommand::ExportInsightCsv(view, csv.clone()));
@@ -248,12 +238,7 @@ fn each_view_exports_as_csv_and_png() {
             AppCommand::ExportPng(PngView::Insight(view), png.clone()),
         );
         wait_until(&mut h, "the image", |_| png.exists());
-        wait_until(&mut h, "the image's notice", |app| {
-            app.run()
-                .notice
-                .as_deref()
-                .is_some_and(|n| n.contains("image saved"))
-        });
+        wait_for_notice(&mut h, "image saved");
         let decoder =
             png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&png).unwrap()));
         let reader = decoder.read_info().unwrap();
@@ -265,17 +250,6 @@ fn each_view_exports_as_csv_and_png() {
         );
         h.get_by_label("dismiss").click();
         h.run_steps(2);
-    }
-}
-
-/// The tab's title in the window.
-fn tab(view: InsightView) -> &'static str {
-    match view {
-        InsightView::Gains => "Gains and lift",
-        InsightView::Profit => "Profit",
-        InsightView::Calibration => "Calibration",
-        InsightView::Importance => "Importance",
-        InsightView::Dependence => "Dependence",
     }
 }
 
@@ -292,31 +266,14 @@ fn readme_gains_chart_on_telco() {
         h.state().settings().problem.as_ref().unwrap().target,
         "churn"
     );
-    edit_settings(&mut h, |s| {
-        s.train.epochs = 40;
-        s.until_paused = false;
-        s.pace = None;
-    });
-    h.get_by_label("Play").click();
-    wait_until(&mut h, "the run to end", |app| app.run().finished);
-    h.get_by_label("Insights...").click();
-    h.run_steps(5);
-    wait_until(&mut h, "the views of the final model", |app| {
-        let i = &app.windows().insights;
-        !i.busy() && i.shown.as_ref().is_some_and(|s| s.final_model)
-    });
+    train_and_open_insights(&mut h, 40);
     h.run_steps(3);
     let png = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/gains-telco.png");
     command(
         &mut h,
         AppCommand::ExportPng(PngView::Insight(InsightView::Gains), png.clone()),
     );
-    wait_until(&mut h, "the image", |app| {
-        app.run()
-            .notice
-            .as_deref()
-            .is_some_and(|n| n.contains("image saved"))
-    });
+    wait_for_notice(&mut h, "image saved");
     let gains = shown(&h).gains.unwrap();
     eprintln!(
         "{} test customers, {} churners; top decile: lift {:.2}, {:.1} % of churners; top three deciles: {:.1} %",

@@ -173,7 +173,7 @@ fn contents(
 }
 
 /// The tab's title.
-fn tab_name(view: InsightView) -> &'static str {
+pub fn tab_name(view: InsightView) -> &'static str {
     match view {
         InsightView::Gains => "Gains and lift",
         InsightView::Profit => "Profit",

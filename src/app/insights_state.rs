@@ -151,27 +151,12 @@ impl InsightsState {
 /// there and leaves the GPU to training) and computes the views on the
 /// job's rows.
 fn compute(job: InsightsJob) -> Outcome {
-    let bundle = (*job.bundle).clone();
-    let columns: Vec<String> = bundle
-        .meta
-        .pipeline
-        .input_columns()
-        .map(str::to_owned)
-        .collect();
-    let classification = bundle.meta.pipeline.encoding.class_names().is_some();
     let device = select_device(BackendChoice::Cpu).map_err(|e| e.to_string())?;
-    let model = LoadedModel::new(bundle, &device).map_err(|e| e.to_string())?;
+    let model = LoadedModel::new((*job.bundle).clone(), &device).map_err(|e| e.to_string())?;
     let rows = job.prepared.part(job.part);
     let table = job.table.select_rows(&rows.source_rows);
-    let report = InsightsReport::compute(
-        &table,
-        &rows.y,
-        &columns,
-        classification,
-        |t: &Table| model.predict_table(t),
-        &job.settings,
-    )
-    .map_err(|e| e.to_string())?;
+    let report = InsightsReport::of_model(&model, &table, &rows.y, &job.settings)
+        .map_err(|e| e.to_string())?;
     Ok(Shown {
         report,
         part: job.part,

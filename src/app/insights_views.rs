@@ -77,18 +77,18 @@ fn gains_view(ui: &mut egui::Ui, gains: &Gains) {
     egui::Grid::new("insights_deciles")
         .striped(true)
         .show(ui, |ui| {
-            for h in [
-                "decile",
-                "customers",
-                "buyers",
-                "response",
-                "lift",
-                "cum. gain",
-                "cum. lift",
-            ] {
-                ui.strong(h);
-            }
-            ui.end_row();
+            header_row(
+                ui,
+                &[
+                    "decile",
+                    "customers",
+                    "buyers",
+                    "response",
+                    "lift",
+                    "cum. gain",
+                    "cum. lift",
+                ],
+            );
             for d in &gains.deciles {
                 ui.label(d.decile.to_string());
                 ui.monospace(d.customers.to_string());
@@ -237,10 +237,7 @@ fn calibration_view(ui: &mut egui::Ui, state: &InsightsState) {
     egui::Grid::new("insights_bins")
         .striped(true)
         .show(ui, |ui| {
-            for h in ["scores", "customers", "predicted", "observed"] {
-                ui.strong(h);
-            }
-            ui.end_row();
+            header_row(ui, &["scores", "customers", "predicted", "observed"]);
             for b in &r.bins {
                 ui.label(format!("{:.1} to {:.1}", b.lower, b.upper));
                 ui.monospace(b.customers.to_string());
@@ -307,10 +304,7 @@ fn importance_view(ui: &mut egui::Ui, imp: &Importance, metric: &str) {
     egui::Grid::new("insights_importance_table")
         .striped(true)
         .show(ui, |ui| {
-            for h in ["column", "mean drop", "std"] {
-                ui.strong(h);
-            }
-            ui.end_row();
+            header_row(ui, &["column", "mean drop", "std"]);
             for f in &imp.features {
                 ui.label(f.column.as_str());
                 ui.monospace(format!("{:.4}", f.mean));
@@ -411,4 +405,12 @@ fn dependence_plot(ui: &mut egui::Ui, d: &Dependence, y_label: &str) {
                 .width(3.0),
         );
     });
+}
+
+/// A table's header: bold column names, then the next row.
+fn header_row(ui: &mut egui::Ui, names: &[&str]) {
+    for name in names {
+        ui.strong(*name);
+    }
+    ui.end_row();
 }

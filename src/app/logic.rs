@@ -77,6 +77,8 @@ impl PurchaseLabApp {
                 // A fresh network: also after a GPU failure restarted the
                 // run on the CPU, whose curves begin again at epoch 1.
                 run.clear_epochs();
+                // The insights were of the network before.
+                self.windows.insights.shown = None;
             }
             Event::Epoch(report) => run.push_epoch(report),
             Event::Surface(surface) => {

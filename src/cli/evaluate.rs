@@ -142,19 +142,9 @@ fn read_labelled(args: &EvaluateArgs, bundle: &Bundle) -> Result<(Table, Vec<f32
 
 pub(super) fn evaluate(args: &EvaluateArgs) -> Result<()> {
     let bundle = Bundle::load(&args.model).with_context(|| format!("{}", args.model.display()))?;
-    let classification = matches!(
-        bundle.meta.pipeline.encoding,
-        TargetEncoding::Classification { .. }
-    );
     let (table, outcomes, notes) = read_labelled(args, &bundle)?;
     let device = select_device(args.backend.into())?;
     let model = LoadedModel::new(bundle, &device)?;
-    let columns: Vec<String> = model
-        .meta
-        .pipeline
-        .input_columns()
-        .map(str::to_owned)
-        .collect();
     let settings = ReportSettings {
         economics: CampaignEconomics {
             value_per_buyer: args.value,
@@ -166,15 +156,8 @@ pub(super) fn evaluate(args: &EvaluateArgs) -> Result<()> {
         feature: args.feature.clone(),
         seed: args.seed,
     };
-    let report = InsightsReport::compute(
-        &table,
-        &outcomes,
-        &columns,
-        classification,
-        |t: &Table| model.predict_table(t),
-        &settings,
-    )
-    .with_context(|| format!("{}", args.data.display()))?;
+    let report = InsightsReport::of_model(&model, &table, &outcomes, &settings)
+        .with_context(|| format!("{}", args.data.display()))?;
     let evaluation = Evaluation { report, notes };
     if let Some(dir) = &args.out_dir {
         evaluation.report.write_all_csv(dir)?;

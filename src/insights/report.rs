@@ -13,6 +13,7 @@ use super::importance::{Importance, ImportanceSettings, permutation_importance};
 use super::profit::{CampaignEconomics, ProfitCurve};
 use crate::data::Table;
 use crate::data::table::ColumnKind;
+use crate::model::bundle::LoadedModel;
 use crate::model::metrics::{ClassificationMetrics, RegressionMetrics};
 
 /// What the views are computed with.
@@ -147,6 +148,24 @@ impl InsightsReport {
             scores,
             labels: labels.to_vec(),
         })
+    }
+
+    /// The views of a saved model on `table`: importance on the model's
+    /// input columns, gains, profit and calibration when it classifies.
+    ///
+    /// # Errors
+    /// As [`compute`](Self::compute).
+    pub fn of_model(
+        model: &LoadedModel,
+        table: &Table,
+        labels: &[f32],
+        settings: &ReportSettings,
+    ) -> Result<InsightsReport, InsightError> {
+        let pipeline = &model.meta.pipeline;
+        let columns: Vec<String> = pipeline.input_columns().map(str::to_owned).collect();
+        let classification = pipeline.encoding.class_names().is_some();
+        let predict = |t: &Table| model.predict_table(t);
+        Self::compute(table, labels, &columns, classification, predict, settings)
     }
 
     /// The profit curve again with other values and costs (same scores).
