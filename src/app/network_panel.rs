@@ -208,7 +208,7 @@ fn class_weight_control(ui: &mut egui::Ui, train: &mut TrainSettings) {
 
 /// The calibration map fitted on the validation rows when a run ends.
 fn calibration_control(ui: &mut egui::Ui, train: &mut TrainSettings) {
-    use crate::insights::calibration::CalibrationMethod;
+    use crate::model::calibration::CalibrationMethod;
     let name = |m: Option<CalibrationMethod>| m.map_or("none", CalibrationMethod::name);
     egui::ComboBox::from_label("calibration")
         .selected_text(name(train.calibration))

@@ -12,7 +12,7 @@ use clap::builder::PossibleValue;
 use crate::data::prep::{Impute, Scale};
 use crate::data::scoring_report::OutOfRangePolicy;
 use crate::data::synth::Preset;
-use crate::insights::calibration::CalibrationMethod;
+use crate::model::calibration::CalibrationMethod;
 use crate::model::{Activation, BackendChoice, Family, OptimizerKind, TrainingEngine};
 use crate::tune::Metric;
 

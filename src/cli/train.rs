@@ -20,8 +20,8 @@ use super::output::{describe_prepared, print_notes, progress_bar, write_json_lin
 use crate::data::notes::DataNote;
 use crate::data::prep::Recipe;
 use crate::data::{self, Table};
-use crate::insights::calibration::{CalibrationMethod, Calibrator};
 use crate::model::bundle::Bundle;
+use crate::model::calibration::{CalibrationMethod, Calibrator};
 use crate::model::run::{Metrics, RunOutcome, TrainingRun};
 use crate::model::spec::FittedKeep;
 use crate::model::{

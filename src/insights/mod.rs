@@ -39,8 +39,6 @@ pub enum InsightError {
     NonFiniteScore { row: usize, value: f32 },
     #[error("no buyers (positive labels) among the customers: gains and lift need at least one")]
     NoPositives,
-    #[error("calibration needs both buyers and non-buyers among the rows it is fitted on")]
-    OneClass,
     #[error("column `{0}` is not in the table")]
     MissingColumn(String),
     #[error("column `{0}` has no values to vary")]

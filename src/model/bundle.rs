@@ -34,7 +34,7 @@ use super::run::{Metrics, RunError, TrainingRun, to_target_units};
 use super::spec::{NetworkSpec, Task, TrainSettings};
 use crate::data::prep::{Pipeline, PrepError, Recipe};
 use crate::data::table::Table;
-use crate::insights::calibration::Calibrator;
+use crate::model::calibration::Calibrator;
 
 const MAGIC: &[u8; 8] = b"PLABMODL";
 pub const FORMAT_VERSION: u32 = 3;

@@ -109,7 +109,7 @@ impl ModelSpec {
     /// class weights.
     /// The calibration map fitted when a run finishes; trees take theirs
     /// from [`TrainingRun::set_calibration`](super::run::TrainingRun::set_calibration).
-    pub fn calibration(&self) -> Option<crate::insights::calibration::CalibrationMethod> {
+    pub fn calibration(&self) -> Option<crate::model::calibration::CalibrationMethod> {
         match self {
             ModelSpec::Network { settings, .. } => settings.calibration,
             ModelSpec::Trees { .. } => None,

@@ -21,7 +21,7 @@ use super::family::{Learner, ModelSpec};
 use super::metrics::{ClassificationMetrics, MetricsError, RegressionMetrics, best_f1_threshold};
 use super::spec::{NetworkSpec, Task, TrainSettings};
 use crate::data::prep::{Dataset, Matrix, Prepared, TargetEncoding};
-use crate::insights::calibration::{CalibrationMethod, Calibrator};
+use crate::model::calibration::{CalibrationMethod, Calibrator};
 
 /// Default decision threshold for classification metrics.
 pub const DEFAULT_THRESHOLD: f64 = 0.5;

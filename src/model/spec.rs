@@ -166,7 +166,7 @@ pub struct TrainSettings {
     /// Classification: a calibration map fitted on the validation rows when
     /// the run finishes, saved with the model (`None`: the raw scores).
     #[serde(default)]
-    pub calibration: Option<crate::insights::calibration::CalibrationMethod>,
+    pub calibration: Option<crate::model::calibration::CalibrationMethod>,
 }
 
 /// Per-class loss weights for classification.
