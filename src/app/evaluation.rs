@@ -23,7 +23,8 @@ pub fn show(
     cx: &mut PanelContext<'_>,
     metrics: Option<&ClassificationMetrics>,
 ) -> Option<PlotBounds> {
-    ui.horizontal(|ui| {
+    // Wrapped: the heading and three controls are wider than the panel.
+    ui.horizontal_wrapped(|ui| {
         ui.strong(heading(cx));
         ui.checkbox(&mut cx.settings.watch_test_rows, "watch test rows")
             .on_hover_text("Show the held-back test customers every epoch. Off, they stay unseen until the run ends, so choices made while watching cannot overfit them");
