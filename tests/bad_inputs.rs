@@ -630,10 +630,10 @@ fn damaged_model_files_are_refused_with_a_reason() {
         )
     );
     let mut versioned = b.clone();
-    versioned[8..12].copy_from_slice(&3u32.to_le_bytes());
+    versioned[8..12].copy_from_slice(&4u32.to_le_bytes());
     assert_eq!(
-        m.load_error("version3.plab", &versioned),
-        "this model file has format version 3, but this Purchase Lab reads versions 1 to 2; open it with the version that saved it"
+        m.load_error("version4.plab", &versioned),
+        "this model file has format version 4, but this Purchase Lab reads versions 1 to 3; open it with the version that saved it"
     );
     let not_a_model =
         "this is not a Purchase Lab model file (it does not start with the model header)";

@@ -132,6 +132,8 @@ pub enum Dialog {
     SaveRunsCsv,
     SaveHistoryCsv(u64),
     SavePng(super::export::PngView),
+    /// One Insights view's numbers.
+    SaveInsightCsv(crate::insights::export::InsightView),
     SaveSession,
     OpenSession,
 }
@@ -169,6 +171,11 @@ pub fn file_dialog(
                 .set_title("Export image")
                 .add_filter("PNG image", &["png"])
                 .set_file_name(view.file_name())
+                .save_file(),
+            Dialog::SaveInsightCsv(view) => rfd::FileDialog::new()
+                .set_title("Export the view's numbers")
+                .add_filter("CSV", &["csv"])
+                .set_file_name(view.csv_name())
                 .save_file(),
             Dialog::SaveSession => rfd::FileDialog::new()
                 .set_title("Save session")
@@ -208,6 +215,7 @@ impl DialogResult {
             Dialog::SaveRunsCsv => AppCommand::SaveRunsCsv(path),
             Dialog::SaveHistoryCsv(run) => AppCommand::SaveHistoryCsv { run, path },
             Dialog::SavePng(view) => AppCommand::ExportPng(view, path),
+            Dialog::SaveInsightCsv(view) => AppCommand::ExportInsightCsv(view, path),
             Dialog::SaveSession => AppCommand::SaveSession(path),
             Dialog::OpenSession => AppCommand::OpenSession(path),
         })

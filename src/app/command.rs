@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use super::PurchaseLabApp;
 use super::background::Dialog;
+use super::evaluation::THRESHOLD_RANGE;
 use super::export::PngView;
 use super::lessons::Lesson;
 use super::model_panel::FieldValue;
@@ -68,6 +69,17 @@ pub enum AppCommand {
     OpenCrossValidation,
     /// Put the best sweep run's settings into the controls.
     ApplyBestSweep,
+    /// Show the Insights window (its views are computed for the model as
+    /// it stands).
+    OpenInsights,
+    /// Compute the Insights views again for the model as it stands (also
+    /// while it trains).
+    RefreshInsights,
+    /// Write one Insights view's numbers as CSV.
+    ExportInsightCsv(crate::insights::export::InsightView, PathBuf),
+    /// Move the evaluation's threshold slider (e.g. to the profit-best
+    /// threshold), clamped to the slider's range.
+    SetThreshold(f64),
     DismissError,
     DismissNotice,
     DismissRunsNotice,
@@ -138,6 +150,15 @@ impl PurchaseLabApp {
             AppCommand::CancelCrossValidation => self.windows.cv.cancel(),
             AppCommand::OpenCrossValidation => self.windows.cv.open = true,
             AppCommand::ApplyBestSweep => self.apply_best_sweep(),
+            AppCommand::OpenInsights => {
+                self.windows.insights.open = true;
+                self.refresh_insights();
+            }
+            AppCommand::RefreshInsights => self.refresh_insights(),
+            AppCommand::ExportInsightCsv(view, path) => self.export_insight_csv(view, path),
+            AppCommand::SetThreshold(t) => {
+                self.settings.threshold = t.clamp(THRESHOLD_RANGE.0, THRESHOLD_RANGE.1);
+            }
             AppCommand::DismissError => self.training.run_mut().error = None,
             AppCommand::DismissNotice => self.training.run_mut().notice = None,
             AppCommand::DismissRunsNotice => self.windows.runs.notice = None,

@@ -13,6 +13,9 @@ use super::palette::{CORRECT, NEGATIVE, POSITIVE, WRONG};
 use crate::data::prep::Part;
 use crate::model::metrics::{ClassificationMetrics, RegressionMetrics};
 
+/// The threshold slider's range.
+pub const THRESHOLD_RANGE: (f64, f64) = (0.01, 0.99);
+
 /// The view; returns the ROC plot's bounds (x and y ranges) when it drew
 /// one, so a test can see what a user sees.
 pub fn show(
@@ -20,7 +23,8 @@ pub fn show(
     cx: &mut PanelContext<'_>,
     metrics: Option<&ClassificationMetrics>,
 ) -> Option<PlotBounds> {
-    ui.horizontal(|ui| {
+    // Wrapped: the heading and three controls are wider than the panel.
+    ui.horizontal_wrapped(|ui| {
         ui.strong(heading(cx));
         ui.checkbox(&mut cx.settings.watch_test_rows, "watch test rows")
             .on_hover_text("Show the held-back test customers every epoch. Off, they stay unseen until the run ends, so choices made while watching cannot overfit them");
@@ -30,6 +34,13 @@ pub fn show(
             .clicked()
         {
             cx.commands.push(AppCommand::OpenCrossValidation);
+        }
+        if ui
+            .button("Insights...")
+            .on_hover_text("Whom to contact and what it earns, whether the scores are real probabilities, and which columns drive them, on the same customers")
+            .clicked()
+        {
+            cx.commands.push(AppCommand::OpenInsights);
         }
     });
     super::baseline_view::rows(ui, cx.run);
@@ -57,7 +68,8 @@ pub fn show(
             let negative = format!("not {positive}");
             (positive, negative)
         });
-    ui.add(egui::Slider::new(&mut cx.settings.threshold, 0.01..=0.99).text("threshold"))
+    let (lo, hi) = THRESHOLD_RANGE;
+    ui.add(egui::Slider::new(&mut cx.settings.threshold, lo..=hi).text("threshold"))
         .on_hover_text(threshold_tip(&positive));
     let Some(m) = metrics else {
         ui.weak(untrained(cx.run));

@@ -8,11 +8,15 @@ use std::path::Path;
 
 use eframe::egui::{self, ColorImage, Rect};
 
+use crate::insights::export::InsightView;
+
 /// Views that can be exported as images.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PngView {
     Surface,
     Curves,
+    /// One view of the Insights window.
+    Insight(InsightView),
 }
 
 impl PngView {
@@ -20,6 +24,13 @@ impl PngView {
         match self {
             PngView::Surface => "decision-surface.png",
             PngView::Curves => "curves.png",
+            PngView::Insight(view) => match view {
+                InsightView::Gains => "gains.png",
+                InsightView::Profit => "profit.png",
+                InsightView::Calibration => "calibration.png",
+                InsightView::Importance => "importance.png",
+                InsightView::Dependence => "dependence.png",
+            },
         }
     }
 }
@@ -31,6 +42,8 @@ pub struct ViewRects {
     pub curves: Option<Rect>,
     /// The ROC plot's data range last frame (what its axes show).
     pub roc_bounds: Option<egui_plot::PlotBounds>,
+    /// The Insights window's views, by [`InsightView::index`].
+    pub insights: [Option<Rect>; 5],
 }
 
 impl ViewRects {
@@ -38,6 +51,7 @@ impl ViewRects {
         match view {
             PngView::Surface => self.surface,
             PngView::Curves => self.curves,
+            PngView::Insight(view) => self.insights[view.index()],
         }
     }
 }

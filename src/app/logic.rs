@@ -52,6 +52,12 @@ impl PurchaseLabApp {
             self.on_event(event);
         }
         self.windows.cv.poll();
+        if let Some(next) = self.windows.insights.poll() {
+            let repaint = self.ctx.clone();
+            self.windows
+                .insights
+                .start(next, move || repaint.request_repaint());
+        }
         let finished = self.windows.sweep.poll();
         if !finished.is_empty() {
             for record in finished {
@@ -71,6 +77,8 @@ impl PurchaseLabApp {
                 // A fresh network: also after a GPU failure restarted the
                 // run on the CPU, whose curves begin again at epoch 1.
                 run.clear_epochs();
+                // The insights were of the network before.
+                self.windows.insights.shown = None;
             }
             Event::Epoch(report) => run.push_epoch(report),
             Event::Surface(surface) => {
@@ -90,13 +98,18 @@ impl PurchaseLabApp {
                 run.notice = Some(outcome_notice(&outcome, run.family));
                 run.outcome = Some(outcome);
             }
-            Event::Paused { .. } => run.playing = false,
+            Event::Paused { .. } => {
+                run.playing = false;
+                self.refresh_open_insights();
+            }
             Event::StoppedEarly(stop) => run.notice = Some(stop.to_string()),
             Event::Finished { .. } => {
                 run.playing = false;
                 run.finished = true;
                 self.record_run();
+                self.refresh_open_insights();
             }
+            Event::Snapshot(bundle) => self.start_insights(bundle),
             Event::Saved(path) => {
                 run.notice = Some(format!("model saved to {}", path.display()));
             }

@@ -36,6 +36,9 @@ pub mod export;
 pub mod format;
 pub mod frame_stats;
 pub mod importance_view;
+pub mod insights_panel;
+pub mod insights_state;
+mod insights_views;
 pub mod lessons;
 mod logic;
 pub mod model_panel;
@@ -75,6 +78,7 @@ pub struct Windows {
     pub sweep: sweep_panel::SweepState,
     pub what_if: model_panel::WhatIf,
     pub cv: cv_panel::CvState,
+    pub insights: insights_state::InsightsState,
     /// The classroom lesson being shown, with its explanation in a banner.
     pub lesson: Option<lessons::Lesson>,
     /// The data panel's "type its path" field.
@@ -163,6 +167,7 @@ impl PurchaseLabApp {
                 sweep: sweep_panel::SweepState::default(),
                 what_if: model_panel::WhatIf::default(),
                 cv: cv_panel::CvState::default(),
+                insights: insights_state::InsightsState::default(),
                 lesson: None,
                 path_field: String::new(),
                 path_prompt: None,
@@ -304,6 +309,9 @@ impl eframe::App for PurchaseLabApp {
         }
         if windows.cv.open {
             cv_panel::show(&ctx, &mut cx, &mut windows.cv);
+        }
+        if windows.insights.open {
+            insights_panel::show(&ctx, &mut cx, &mut windows.insights, &mut views.rects);
         }
         if let Some(command) = path_prompt::show(&ctx, &mut windows.path_prompt) {
             cx.commands.push(command);

@@ -163,6 +163,7 @@ fn regularization_controls(ui: &mut egui::Ui, train: &mut TrainSettings) {
         }
     });
     class_weight_control(ui, train);
+    calibration_control(ui, train);
     patience_control(ui, &mut train.early_stopping, TrainingUnit::Epoch);
 }
 
@@ -234,6 +235,21 @@ fn class_weight_control(ui: &mut egui::Ui, train: &mut TrainSettings) {
             .on_hover_text("The positive class's weight; the negative class weighs 1");
         }
     });
+}
+
+/// The calibration map fitted on the validation rows when a run ends.
+fn calibration_control(ui: &mut egui::Ui, train: &mut TrainSettings) {
+    use crate::model::calibration::CalibrationMethod;
+    let name = |m: Option<CalibrationMethod>| m.map_or("none", CalibrationMethod::name);
+    egui::ComboBox::from_label("calibration")
+        .selected_text(name(train.calibration))
+        .show_ui(ui, |ui| {
+            for m in [None, Some(CalibrationMethod::Platt), Some(CalibrationMethod::Isotonic)] {
+                ui.selectable_value(&mut train.calibration, m, name(m));
+            }
+        })
+        .response
+        .on_hover_text("When the run ends, map the scores to real probabilities with a map fitted on the validation rows (platt: a sigmoid of the logit; isotonic: a non-decreasing step map), saved with the model; the threshold is then chosen on the calibrated scores (classification only)");
 }
 
 fn backend_label(b: BackendChoice) -> &'static str {

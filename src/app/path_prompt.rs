@@ -11,7 +11,6 @@ use eframe::egui;
 
 use super::AppCommand;
 use super::background::{Dialog, DialogResult};
-use super::export::PngView;
 
 /// A dialog that closes with nothing sooner than this was not answered by
 /// a person: there is no dialog service.
@@ -65,6 +64,7 @@ fn wording(kind: Dialog) -> (&'static str, &'static str) {
         Dialog::SaveRunsCsv => ("Export the runs table (CSV)", "Save"),
         Dialog::SaveHistoryCsv(_) => ("Export a run's epochs (CSV)", "Save"),
         Dialog::SavePng(_) => ("Export the image (PNG)", "Save"),
+        Dialog::SaveInsightCsv(_) => ("Export the view's numbers (CSV)", "Save"),
         Dialog::SaveSession => ("Save the session (.json)", "Save"),
         Dialog::OpenSession => ("Open a session (.json)", "Open"),
     }
@@ -76,8 +76,8 @@ fn suggested_name(kind: Dialog) -> Option<&'static str> {
         Dialog::SaveModel => Some("model.plab"),
         Dialog::SaveRunsCsv => Some("runs.csv"),
         Dialog::SaveHistoryCsv(_) => Some("epochs.csv"),
-        Dialog::SavePng(PngView::Surface) => Some(PngView::Surface.file_name()),
-        Dialog::SavePng(PngView::Curves) => Some(PngView::Curves.file_name()),
+        Dialog::SavePng(view) => Some(view.file_name()),
+        Dialog::SaveInsightCsv(view) => Some(view.csv_name()),
         Dialog::SaveSession => Some("session.json"),
         Dialog::OpenCsv | Dialog::OpenModel | Dialog::OpenSession => None,
     }

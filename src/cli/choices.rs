@@ -12,6 +12,7 @@ use clap::builder::PossibleValue;
 use crate::data::prep::{Impute, Scale};
 use crate::data::scoring_report::OutOfRangePolicy;
 use crate::data::synth::Preset;
+use crate::model::calibration::CalibrationMethod;
 use crate::model::{Activation, BackendChoice, Family, OptimizerKind, TrainingEngine};
 use crate::tune::Metric;
 
@@ -36,6 +37,16 @@ macro_rules! choice {
             }
         }
     };
+}
+
+choice! {
+    /// `train --calibrate`: the calibration map fitted on the validation
+    /// rows when the run finishes, saved with the model.
+    CalibrateArg => Option<CalibrationMethod> {
+        None = "none" => None,
+        Platt = "platt" => Some(CalibrationMethod::Platt),
+        Isotonic = "isotonic" => Some(CalibrationMethod::Isotonic),
+    }
 }
 
 choice! {

@@ -5,7 +5,7 @@
 //! original columns, and partial dependence of the most important numeric
 //! one. Text, one JSON object, or CSV files.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
@@ -19,14 +19,11 @@ use crate::data::notes::DataNote;
 use crate::data::numbers::NumberFormat;
 use crate::data::outcomes::read_outcomes;
 use crate::data::prep::TargetEncoding;
-use crate::data::table::{CellFormat, ColumnKind};
-use crate::insights::calibration::Reliability;
-use crate::insights::dependence::{Dependence, DependenceSettings, GridValue, partial_dependence};
-use crate::insights::gains::Gains;
-use crate::insights::importance::{Importance, ImportanceSettings, permutation_importance};
-use crate::insights::profit::{CampaignEconomics, ProfitCurve};
+use crate::data::table::CellFormat;
+use crate::insights::dependence::GridValue;
+use crate::insights::profit::CampaignEconomics;
+use crate::insights::report::{InsightsReport, ReportSettings};
 use crate::model::bundle::{Bundle, LoadedModel};
-use crate::model::metrics::{ClassificationMetrics, RegressionMetrics};
 use crate::model::select_device;
 
 #[derive(Debug, Args)]
@@ -70,19 +67,12 @@ pub struct EvaluateArgs {
     pub backend: BackendArg,
 }
 
-/// Everything `evaluate` computed, as `--json` prints it.
+/// Everything `evaluate` computed, as `--json` prints it: the views, then
+/// the notes on what was read.
 #[derive(Debug, Serialize)]
 struct Evaluation {
-    rows: usize,
-    /// The metric importance is measured in (`auc` or `rmse`).
-    metric: &'static str,
-    /// That metric on the file.
-    score: f64,
-    gains: Option<Gains>,
-    profit: Option<ProfitCurve>,
-    calibration: Option<Reliability>,
-    importance: Importance,
-    dependence: Option<Dependence>,
+    #[serde(flatten)]
+    report: InsightsReport,
     notes: Vec<DataNote>,
 }
 
@@ -152,111 +142,36 @@ fn read_labelled(args: &EvaluateArgs, bundle: &Bundle) -> Result<(Table, Vec<f32
 
 pub(super) fn evaluate(args: &EvaluateArgs) -> Result<()> {
     let bundle = Bundle::load(&args.model).with_context(|| format!("{}", args.model.display()))?;
-    let classification = matches!(
-        bundle.meta.pipeline.encoding,
-        TargetEncoding::Classification { .. }
-    );
     let (table, outcomes, notes) = read_labelled(args, &bundle)?;
     let device = select_device(args.backend.into())?;
     let model = LoadedModel::new(bundle, &device)?;
-    let predict = |t: &Table| model.predict_table(t);
-    let scores = predict(&table).with_context(|| format!("{}", args.data.display()))?;
-    let labels = &outcomes;
-
-    let (metric, higher_is_better): (&'static str, bool) = if classification {
-        ("auc", true)
-    } else {
-        ("rmse", false)
-    };
-    let measure = |s: &[f32]| -> f64 {
-        if classification {
-            ClassificationMetrics::compute(s, labels, 0.5)
-                .ok()
-                .and_then(|m| m.auc)
-                .unwrap_or(f64::NAN)
-        } else {
-            RegressionMetrics::compute(s, labels).map_or(f64::NAN, |m| m.rmse)
-        }
-    };
-    let score = measure(&scores);
-    let columns: Vec<String> = model
-        .meta
-        .pipeline
-        .input_columns()
-        .map(str::to_owned)
-        .collect();
-    let importance = permutation_importance(
-        &table,
-        &columns,
-        predict,
-        measure,
-        higher_is_better,
-        ImportanceSettings {
-            repeats: args.repeats,
-            seed: args.seed,
-        },
-    )?;
-    let feature = args.feature.clone().or_else(|| {
-        importance
-            .features
-            .iter()
-            .find(|f| {
-                table
-                    .column(&f.column)
-                    .is_some_and(|c| c.kind() == ColumnKind::Numeric)
-            })
-            .map(|f| f.column.clone())
-    });
-    let dependence = match &feature {
-        Some(f) => Some(partial_dependence(
-            &table,
-            f,
-            predict,
-            DependenceSettings {
-                seed: args.seed,
-                ..DependenceSettings::default()
-            },
-        )?),
-        None => None,
-    };
-    let (gains, profit, calibration) = if classification {
-        let economics = CampaignEconomics {
+    let settings = ReportSettings {
+        economics: CampaignEconomics {
             value_per_buyer: args.value,
             cost_per_contact: args.contact_cost,
             cost_per_missed_buyer: args.missed_cost,
-        };
-        (
-            Gains::compute(&scores, labels).ok(),
-            Some(ProfitCurve::compute(&scores, labels, economics)?),
-            Some(Reliability::compute(&scores, labels, args.bins)?),
-        )
-    } else {
-        (None, None, None)
+        },
+        bins: args.bins,
+        repeats: args.repeats,
+        feature: args.feature.clone(),
+        seed: args.seed,
     };
-    let evaluation = Evaluation {
-        rows: outcomes.len(),
-        metric,
-        score,
-        gains,
-        profit,
-        calibration,
-        importance,
-        dependence,
-        notes,
-    };
+    let report = InsightsReport::of_model(&model, &table, &outcomes, &settings)
+        .with_context(|| format!("{}", args.data.display()))?;
+    let evaluation = Evaluation { report, notes };
     if let Some(dir) = &args.out_dir {
-        write_csvs(dir, &evaluation)?;
+        evaluation.report.write_all_csv(dir)?;
     }
     if args.json {
         write_json_line(&mut std::io::stdout().lock(), &evaluation)
     } else {
         print_notes(&evaluation.notes);
-        print_text(&evaluation)
+        print_text(&evaluation.report)
     }
 }
 
 /// The views as text on standard output.
-fn print_text(e: &Evaluation) -> Result<()> {
+fn print_text(e: &InsightsReport) -> Result<()> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{} customers; {} {:.4}", e.rows, e.metric, e.score)?;
@@ -323,73 +238,5 @@ fn print_text(e: &Evaluation) -> Result<()> {
             writeln!(out, "  {x}\t{y:.4}")?;
         }
     }
-    Ok(())
-}
-
-/// One CSV per view in `dir` (created if needed). The rows of gains,
-/// profit and calibration are their `Serialize` structs, so each file's
-/// header is the JSON's field names.
-fn write_csvs(dir: &Path, e: &Evaluation) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
-    if let Some(g) = &e.gains {
-        write_rows(&dir.join("deciles.csv"), &g.deciles)?;
-        write_rows(&dir.join("gains.csv"), &g.curve)?;
-    }
-    if let Some(p) = &e.profit {
-        write_rows(&dir.join("profit.csv"), &p.points)?;
-    }
-    if let Some(c) = &e.calibration {
-        write_rows(&dir.join("calibration.csv"), &c.bins)?;
-    }
-    // Importance keeps its per-shuffle drops (a list) out of the file.
-    let importance: Vec<(&str, f64, f64)> = e
-        .importance
-        .features
-        .iter()
-        .map(|f| (f.column.as_str(), f.mean, f.std))
-        .collect();
-    write_table(
-        &dir.join("importance.csv"),
-        &["column", "mean", "std"],
-        &importance,
-    )?;
-    if let Some(d) = &e.dependence {
-        let curve: Vec<(String, f64)> = d
-            .grid
-            .iter()
-            .zip(&d.average)
-            .map(|(x, &y)| (x.to_string(), y))
-            .collect();
-        write_table(
-            &dir.join("dependence.csv"),
-            &[d.feature.as_str(), "average"],
-            &curve,
-        )?;
-    }
-    Ok(())
-}
-
-/// Structs as CSV rows, the header from their field names.
-fn write_rows<T: Serialize>(path: &Path, rows: &[T]) -> Result<()> {
-    let mut w = csv::Writer::from_path(path)
-        .with_context(|| format!("cannot write `{}`", path.display()))?;
-    for row in rows {
-        w.serialize(row)?;
-    }
-    w.flush()?;
-    Ok(())
-}
-
-/// Tuples as CSV rows under `header`.
-fn write_table<T: Serialize>(path: &Path, header: &[&str], rows: &[T]) -> Result<()> {
-    let mut w = csv::WriterBuilder::new()
-        .has_headers(false)
-        .from_path(path)
-        .with_context(|| format!("cannot write `{}`", path.display()))?;
-    w.write_record(header)?;
-    for row in rows {
-        w.serialize(row)?;
-    }
-    w.flush()?;
     Ok(())
 }

@@ -14,13 +14,14 @@ use clap::Args;
 use serde::Serialize;
 
 use super::args::{FamilyArgs, ModelArgs, ProblemArgs, TreeArgs, parse_hidden};
-use super::choices::BackendArg;
+use super::choices::{BackendArg, CalibrateArg};
 use super::load;
 use super::output::{describe_prepared, print_notes, progress_bar, write_json_line};
 use crate::data::notes::DataNote;
 use crate::data::prep::Recipe;
 use crate::data::{self, Table};
 use crate::model::bundle::Bundle;
+use crate::model::calibration::{CalibrationMethod, Calibrator};
 use crate::model::run::{Metrics, RunOutcome, TrainingRun};
 use crate::model::spec::FittedKeep;
 use crate::model::{
@@ -85,6 +86,13 @@ pub struct TrainArgs {
     /// Print one JSON object with the results instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Classification: fit a calibration map on the validation rows when
+    /// training ends (platt: a sigmoid of the logit; isotonic: a
+    /// non-decreasing step map) and save it with the model; predict,
+    /// serve and evaluate then give calibrated probabilities, and the
+    /// threshold is chosen on them.
+    #[arg(long, value_enum, ignore_case = true, default_value = "none")]
+    pub calibrate: CalibrateArg,
 }
 
 /// What `--json` prints.
@@ -116,6 +124,9 @@ struct TrainSummary<'a> {
     /// at which `validation` and `test` are computed.
     threshold: Option<f64>,
     class_weights: Option<[f32; 2]>,
+    /// The calibration map fitted on the validation rows and saved with
+    /// the model (`platt` or `isotonic`), if any.
+    calibration: Option<CalibrationMethod>,
     validation: TestMetrics,
     test: TestMetrics,
     /// With --cv: mean and standard deviation of each metric over folds.
@@ -199,6 +210,7 @@ impl TrainArgs {
             seed: self.model.seed,
             early_stopping: self.patience,
             class_weight: self.model.class_weight,
+            calibration: self.calibrate.into(),
             ..defaults
         };
         let keep = FittedKeep {
@@ -301,7 +313,16 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
         )?),
         None => None,
     };
+    let calibration: Option<CalibrationMethod> = args.calibrate.into();
+    if calibration.is_some() && prepared.pipeline.encoding.class_names().is_none() {
+        anyhow::bail!(
+            "--calibrate: calibration maps scores to probabilities; `{}` is a quantity (regression)",
+            recipe.target
+        );
+    }
     let mut run = TrainingRun::with_model(prepared, &model, &device)?;
+    // Trees take it here; a network's settings carry it already.
+    run.set_calibration(calibration);
 
     let start = std::time::Instant::now();
     let failure = train_epochs(&mut run, model.epoch_cap(), !args.json);
@@ -348,6 +369,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
             restored_best: outcome.restored_best,
             threshold: outcome.threshold,
             class_weights: outcome.class_weights,
+            calibration: outcome.calibration.as_ref().map(Calibrator::method),
             validation: TestMetrics::from(&outcome.valid_metrics),
             test: TestMetrics::from(metrics),
             cross_validation,
@@ -409,6 +431,19 @@ fn write_text_summary(
             "class weights: negative {:.3}, positive {:.3}",
             w[0], w[1]
         )?;
+    }
+    match (&outcome.calibration, run.calibration_asked()) {
+        (Some(c), _) => writeln!(
+            out,
+            "calibrated ({}) on the validation rows; the threshold and metrics are of calibrated probabilities",
+            c.method().name()
+        )?,
+        (None, Some(method)) => writeln!(
+            out,
+            "not calibrated ({}): the validation rows hold one class only",
+            method.name()
+        )?,
+        (None, None) => {}
     }
     if let Some(t) = outcome.threshold {
         writeln!(out, "threshold {t:.3}: the best F1 on the validation rows")?;

@@ -5,6 +5,9 @@
 //! calibration), and which customer attributes drive the score and how
 //! (permutation importance, partial dependence with individual curves).
 //!
+//! [`report`] computes all five views at once (the CLI and the window
+//! share it); [`export`] writes each as CSV.
+//!
 //! Plain Rust over scores, labels and [`Table`](crate::data::Table)s: no
 //! Burn, no egui. The table-based views take the model as a closure from a
 //! table to one score per row, so every model family fits.
@@ -16,10 +19,12 @@
 
 pub mod calibration;
 pub mod dependence;
+pub mod export;
 pub mod gains;
 pub mod importance;
 pub mod profit;
 mod ranking;
+pub mod report;
 
 use thiserror::Error;
 
@@ -34,8 +39,6 @@ pub enum InsightError {
     NonFiniteScore { row: usize, value: f32 },
     #[error("no buyers (positive labels) among the customers: gains and lift need at least one")]
     NoPositives,
-    #[error("calibration needs both buyers and non-buyers among the rows it is fitted on")]
-    OneClass,
     #[error("column `{0}` is not in the table")]
     MissingColumn(String),
     #[error("column `{0}` has no values to vary")]

@@ -16,6 +16,8 @@
 //!
 //! The lengths make truncation detectable and the checksum catches a file
 //! that was altered; the version lets a later app refuse or migrate.
+//! Version 3 adds the calibration map (written only for a calibrated
+//! model; an uncalibrated one is still written as version 2).
 //! Version 2 holds the serialized [`ModelSpec`] (`"model": {"family": …}`);
 //! version 1 (networks only, `family`, `spec` and `settings` side by side)
 //! still opens.
@@ -32,9 +34,13 @@ use super::run::{Metrics, RunError, TrainingRun, to_target_units};
 use super::spec::{NetworkSpec, Task, TrainSettings};
 use crate::data::prep::{Pipeline, PrepError, Recipe};
 use crate::data::table::Table;
+use crate::model::calibration::Calibrator;
 
 const MAGIC: &[u8; 8] = b"PLABMODL";
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
+/// The layout of version 3 without a calibration map: what an
+/// uncalibrated model is still written as, so older readers open it.
+const FORMAT_VERSION_2: u32 = 2;
 /// The first format, read but no longer written.
 const FORMAT_VERSION_1: u32 = 1;
 /// Refuse absurd length fields before allocating for them.
@@ -96,6 +102,11 @@ pub struct BundleMeta {
     /// in files written before it existed).
     #[serde(default)]
     pub profile: Option<crate::data::profile::TrainingProfile>,
+    /// Classification: the calibration map fitted on the validation rows,
+    /// applied to every score ([`LoadedModel::predict_table`]); absent in
+    /// files written before it existed and for uncalibrated models.
+    #[serde(default)]
+    pub calibration: Option<Calibrator>,
 }
 
 /// The description as format version 1 wrote it: a network's spec and
@@ -145,6 +156,7 @@ impl BundleMetaV1 {
             threshold: self.threshold,
             device: self.device,
             profile: self.profile,
+            calibration: None,
         })
     }
 }
@@ -172,6 +184,7 @@ impl Bundle {
                 threshold: run.outcome().and_then(|o| o.threshold),
                 device: run.device_description().to_owned(),
                 profile: run.prepared().profile.clone(),
+                calibration: run.calibrator().cloned(),
             },
             weights: learner.save()?,
         })
@@ -181,7 +194,14 @@ impl Bundle {
         let meta = serde_json::to_vec(&self.meta).map_err(|e| BundleError::Meta(e.to_string()))?;
         let mut out = Vec::with_capacity(40 + meta.len() + self.weights.len());
         out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        // A calibrated model is version 3: a reader that knows nothing of
+        // calibration refuses it rather than scoring it uncalibrated.
+        let version = if self.meta.calibration.is_some() {
+            FORMAT_VERSION
+        } else {
+            FORMAT_VERSION_2
+        };
+        out.extend_from_slice(&version.to_le_bytes());
         out.extend_from_slice(&(meta.len() as u64).to_le_bytes());
         out.extend_from_slice(&meta);
         out.extend_from_slice(&(self.weights.len() as u64).to_le_bytes());
@@ -201,7 +221,7 @@ impl Bundle {
         }
         r.pos = MAGIC.len();
         let version = u32::from_le_bytes(r.array::<4>("the version")?);
-        if version != FORMAT_VERSION && version != FORMAT_VERSION_1 {
+        if !(FORMAT_VERSION_1..=FORMAT_VERSION).contains(&version) {
             return Err(BundleError::Version { found: version });
         }
         let meta_len = r.length("the description length")?;
@@ -293,14 +313,18 @@ impl LoadedModel {
         })
     }
 
-    /// Scores every row of `table`: probabilities of the positive class, or
-    /// values in the target's units. Missing columns are named in the error.
+    /// Scores every row of `table`: probabilities of the positive class
+    /// (through the saved calibration map, if any), or values in the
+    /// target's units. Missing columns are named in the error.
     pub fn predict_table(&self, table: &Table) -> Result<Vec<f32>, BundleError> {
         let x = self.meta.pipeline.transform(table)?;
         let mut out = self.scorer.predict(&x)?;
         to_target_units(&mut out, self.meta.target_scale);
         self.meta.pipeline.constrain_predictions(&mut out);
-        Ok(out)
+        Ok(match &self.meta.calibration {
+            Some(c) => c.apply_all(&out),
+            None => out,
+        })
     }
 
     /// The boosted trees, for the ONNX export; `None` for another family.
@@ -426,6 +450,7 @@ mod tests {
             threshold: Some(0.37),
             device: "CPU".into(),
             profile: prepared.profile,
+            calibration: None,
         }
     }
 
@@ -505,6 +530,25 @@ mod tests {
     }
 
     #[test]
+    fn a_calibration_map_is_saved_as_version_3_and_files_without_one_still_open() {
+        // A version 2 file written before calibration existed.
+        let mut json = serde_json::to_value(sample_meta()).unwrap();
+        json.as_object_mut().unwrap().remove("calibration");
+        let meta: BundleMeta = serde_json::from_value(json).unwrap();
+        assert_eq!(meta, sample_meta());
+        assert_eq!(meta.calibration, None);
+
+        let mut calibrated = sample();
+        calibrated.meta.calibration = Some(Calibrator::Platt { a: -1.5, b: 0.25 });
+        let bytes = calibrated.to_bytes().unwrap();
+        assert_eq!(
+            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]),
+            3
+        );
+        assert_eq!(Bundle::from_bytes(&bytes).unwrap(), calibrated);
+    }
+
+    #[test]
     fn every_truncation_is_reported_never_a_panic() {
         let bytes = sample().to_bytes().unwrap();
         for cut in 0..bytes.len() {
@@ -531,7 +575,7 @@ mod tests {
         bytes[8] = 9;
         assert_eq!(
             Bundle::from_bytes(&bytes).unwrap_err().to_string(),
-            "this model file has format version 9, but this Purchase Lab reads versions 1 to 2; open it with the version that saved it"
+            "this model file has format version 9, but this Purchase Lab reads versions 1 to 3; open it with the version that saved it"
         );
         let mut bytes = sample().to_bytes().unwrap();
         let mid = bytes.len() / 2;

@@ -181,6 +181,15 @@ impl ModelSpec {
 
     /// How classes are weighted in the loss; `None` for families without
     /// class weights.
+    /// The calibration map fitted when a run finishes; trees take theirs
+    /// from [`TrainingRun::set_calibration`](super::run::TrainingRun::set_calibration).
+    pub fn calibration(&self) -> Option<crate::model::calibration::CalibrationMethod> {
+        match self {
+            ModelSpec::Network { settings, .. } => settings.calibration,
+            ModelSpec::Trees { .. } => None,
+        }
+    }
+
     pub fn class_weight(&self) -> Option<ClassWeight> {
         match self {
             ModelSpec::Network { settings, .. } => Some(settings.class_weight),

@@ -18,10 +18,13 @@
 //! - [`run`]: a [`run::TrainingRun`]: learner + prepared data + test metrics.
 //! - [`surface`]: the decision surface over two features, as plain values.
 //! - [`bundle`]: a trained model as one file.
+//! - [`calibration`]: Platt and isotonic maps from score to probability,
+//!   fitted when a run finishes and saved in the model file.
 //! - [`onnx`]: a model file's pipeline and network as one ONNX graph.
 
 mod build;
 pub mod bundle;
+pub mod calibration;
 pub mod device;
 pub mod error;
 pub mod family;

@@ -21,6 +21,7 @@ use super::family::{Learner, ModelSpec, TrainingUnit};
 use super::metrics::{ClassificationMetrics, MetricsError, RegressionMetrics, best_f1_threshold};
 use super::spec::{NetworkSpec, Task, TrainSettings};
 use crate::data::prep::{Dataset, Matrix, Prepared, TargetEncoding};
+use crate::model::calibration::{CalibrationMethod, Calibrator};
 
 /// Default decision threshold for classification metrics.
 pub const DEFAULT_THRESHOLD: f64 = 0.5;
@@ -141,6 +142,11 @@ pub struct RunOutcome {
     pub threshold: Option<f64>,
     /// `[negative, positive]` loss weights used in training, when weighted.
     pub class_weights: Option<[f32; 2]>,
+    /// The calibration map fitted on the validation rows, when one was
+    /// asked for and the validation rows hold both classes; the threshold
+    /// and both metrics are of the calibrated scores.
+    #[serde(default)]
+    pub calibration: Option<Calibrator>,
     /// Validation metrics of the final model.
     pub valid_metrics: Metrics,
     /// Test metrics of the final model: the first time the run looks at
@@ -186,6 +192,11 @@ pub struct TrainingRun {
     watch_test: bool,
     /// What the last [`finish`](Self::finish) reported.
     outcome: Option<RunOutcome>,
+    /// The calibration map [`finish`](Self::finish) fits, if any.
+    calibration: Option<CalibrationMethod>,
+    /// The fitted map and the epoch count of the model it was fitted for
+    /// (training on makes it stale).
+    calibrator: Option<(usize, Calibrator)>,
 }
 
 impl TrainingRun {
@@ -248,6 +259,10 @@ impl TrainingRun {
             learner.set_class_weights(weights)?;
         }
         let patience = model.patience();
+        let calibration = match task {
+            Task::Classification => model.calibration(),
+            Task::Regression => None,
+        };
         Ok(TrainingRun {
             train_y: scale_y(&prepared.train.y),
             valid_y: scale_y(&prepared.valid.y),
@@ -263,6 +278,8 @@ impl TrainingRun {
             class_weights,
             watch_test: false,
             outcome: None,
+            calibration,
+            calibrator: None,
         })
     }
 
@@ -420,6 +437,7 @@ impl TrainingRun {
             self.learner.restore(bytes)?;
             restored_best = true;
         }
+        self.fit_calibration()?;
         let threshold = self.validation_threshold()?;
         let at = threshold.unwrap_or(DEFAULT_THRESHOLD);
         let outcome = RunOutcome {
@@ -428,6 +446,7 @@ impl TrainingRun {
             restored_best,
             threshold,
             class_weights: self.class_weights,
+            calibration: self.calibrator().cloned(),
             valid_metrics: self.valid_metrics(at)?,
             test_metrics: self.test_metrics(at)?,
         };
@@ -456,12 +475,62 @@ impl TrainingRun {
     }
 
     /// Predictions for an encoded matrix: probabilities of the positive
-    /// class, or values in the target's units.
+    /// class (calibrated once [`finish`](Self::finish) fitted a map), or
+    /// values in the target's units.
     pub fn predict(&self, x: &Matrix) -> Result<Vec<f32>, RunError> {
+        let out = self.raw_predict(x)?;
+        Ok(match self.calibrator() {
+            Some(c) => c.apply_all(&out),
+            None => out,
+        })
+    }
+
+    /// Predictions before any calibration.
+    fn raw_predict(&self, x: &Matrix) -> Result<Vec<f32>, RunError> {
         let mut out = self.learner.predict(x)?;
         to_target_units(&mut out, self.target_scale);
         self.prepared.pipeline.constrain_predictions(&mut out);
         Ok(out)
+    }
+
+    /// Asks [`finish`](Self::finish) to fit `method` on the validation rows
+    /// (classification only; `None`: the raw scores).
+    pub fn set_calibration(&mut self, method: Option<CalibrationMethod>) {
+        if self.task() == Task::Classification {
+            self.calibration = method;
+        }
+    }
+
+    /// The calibration map [`finish`](Self::finish) fits, if one was asked
+    /// for.
+    pub fn calibration_asked(&self) -> Option<CalibrationMethod> {
+        self.calibration
+    }
+
+    /// The calibration map of the model as it stands: fitted by the last
+    /// [`finish`](Self::finish), `None` once trained on since.
+    pub fn calibrator(&self) -> Option<&Calibrator> {
+        self.calibrator
+            .as_ref()
+            .filter(|(epochs, _)| *epochs == self.learner.completed())
+            .map(|(_, c)| c)
+    }
+
+    /// Fits the asked-for calibration map on the validation rows' raw
+    /// scores (never the test rows). Validation rows with one class only
+    /// cannot be calibrated: the scores stay raw and the outcome says so
+    /// by its empty `calibration`.
+    fn fit_calibration(&mut self) -> Result<(), RunError> {
+        self.calibrator = None;
+        let Some(method) = self.calibration else {
+            return Ok(());
+        };
+        let valid = &self.prepared.valid;
+        let scores = self.raw_predict(&valid.x)?;
+        if let Ok(c) = Calibrator::fit(method, &scores, &valid.y) {
+            self.calibrator = Some((self.learner.completed(), c));
+        }
+        Ok(())
     }
 
     /// Metrics on the test rows at `threshold` (ignored for regression).

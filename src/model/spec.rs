@@ -163,6 +163,10 @@ pub struct TrainSettings {
     /// in files written before it existed: unweighted.
     #[serde(default)]
     pub class_weight: ClassWeight,
+    /// Classification: a calibration map fitted on the validation rows when
+    /// the run finishes, saved with the model (`None`: the raw scores).
+    #[serde(default)]
+    pub calibration: Option<crate::model::calibration::CalibrationMethod>,
 }
 
 /// Per-class loss weights for classification.
@@ -268,6 +272,7 @@ impl Default for TrainSettings {
             seed: 42,
             early_stopping: None,
             class_weight: ClassWeight::None,
+            calibration: None,
         }
     }
 }

@@ -11,7 +11,7 @@ use thiserror::Error;
 use super::fault::Fault;
 use crate::data::prep::{Part, PrepError, Prepared, Recipe};
 use crate::data::table::Table;
-use crate::model::bundle::{BundleError, BundleMeta};
+use crate::model::bundle::{Bundle, BundleError, BundleMeta};
 use crate::model::device::{BackendChoice, DeviceError};
 use crate::model::family::ModelSpec;
 use crate::model::run::{EarlyStop, EpochReport, RunError, RunOutcome};
@@ -56,6 +56,10 @@ pub enum Command {
     SetSurface(Option<SurfaceRequest>),
     /// Write the current network and its pipeline as a model file.
     Save(PathBuf),
+    /// Send the current model as it stands, in memory
+    /// ([`Event::Snapshot`]), for the views that score changed tables
+    /// (the Insights window) on their own thread.
+    Snapshot,
     /// Test hook: fail on purpose in the current run (or the next one).
     #[cfg(feature = "testing")]
     InjectFault(Fault),
@@ -114,6 +118,9 @@ pub enum Event {
     /// loss stopped improving); sent right before `Finished`.
     StoppedEarly(EarlyStop),
     Saved(PathBuf),
+    /// The answer to [`Command::Snapshot`]: the model file's contents
+    /// (plain bytes and metadata, no tensor).
+    Snapshot(Arc<Bundle>),
     /// A model file was read: what it was trained on, for the what-if form.
     ModelOpened {
         path: PathBuf,

@@ -223,6 +223,16 @@ impl Session {
                     Err(e) => self.emit(Event::Failed(e))?,
                 }
             }
+            Command::Snapshot => {
+                let snapshot = match &self.active {
+                    None => Err(WorkerError::NoNetwork),
+                    Some(a) => guarded(|| Bundle::from_run(&a.run, &a.recipe)),
+                };
+                match snapshot {
+                    Ok(bundle) => self.emit(Event::Snapshot(Arc::new(bundle)))?,
+                    Err(e) => self.emit(Event::Failed(e))?,
+                }
+            }
             Command::OpenModel(path) => match guarded(|| open_model(&path)) {
                 Ok(model) => {
                     let meta = Box::new(model.meta.clone());

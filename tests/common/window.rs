@@ -54,6 +54,16 @@ pub fn wait_until(h: &mut Window, what: &str, mut done: impl FnMut(&PurchaseLabA
     h.step();
 }
 
+/// Steps frames until the status line's notice contains `text`.
+pub fn wait_for_notice(h: &mut Window, text: &str) {
+    wait_until(h, text, |app| {
+        app.run()
+            .notice
+            .as_deref()
+            .is_some_and(|n| n.contains(text))
+    });
+}
+
 /// Queues `command` and draws a frame, after which it has been applied.
 pub fn command(h: &mut Window, command: AppCommand) {
     h.state_mut().push(command);

@@ -69,15 +69,29 @@ pub enum ExportError {
     Weights(#[from] TrainError),
     #[error("the network's weights are not what its description says: {0}")]
     Shape(String),
+    #[error(
+        "this model is calibrated ({0}) and the ONNX graph has no calibration step yet: it would give uncalibrated probabilities; train without --calibrate to export"
+    )]
+    Calibrated(&'static str),
+}
+
+/// Refuses a calibrated model: the graph would silently leave its
+/// calibration map out (issue 16).
+fn refuse_calibrated(model: &LoadedModel) -> Result<(), ExportError> {
+    match &model.meta.calibration {
+        Some(c) => Err(ExportError::Calibrated(c.method().name())),
+        None => Ok(()),
+    }
 }
 
 /// The model (pipeline and network) as the bytes of an `.onnx` file.
 ///
 /// # Errors
-/// A feature column named like an output
+/// A calibrated model, a feature column named like an output
 /// (`probability`, `label`, `value`), weights that cannot be read or do not
 /// fit the pipeline.
 pub fn export_onnx(model: &LoadedModel) -> Result<Vec<u8>, ExportError> {
+    refuse_calibrated(model)?;
     let pipeline = &model.meta.pipeline;
     let outputs: &[&str] = if pipeline.encoding.class_names().is_some() {
         &["probability", "label"]
