@@ -226,6 +226,13 @@ fn onnxruntime_gives_predicts_probabilities_and_labels() {
     runtime_agrees_on_probabilities(&["--hidden", "8,4", "--activation", "leaky-relu"]);
 }
 
+/// Platt's calibration map is part of the graph: onnxruntime gives the
+/// calibrated probabilities `predict` gives.
+#[test]
+fn a_platt_calibrated_model_exports_its_calibrated_probabilities() {
+    runtime_agrees_on_probabilities(&["--hidden", "8", "--calibrate", "platt"]);
+}
+
 #[test]
 fn onnxruntime_gives_predicts_regression_values() {
     runtime_agrees_on_values(&["--activation", "tanh"]);

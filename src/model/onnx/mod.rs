@@ -46,6 +46,7 @@ use thiserror::Error;
 use self::graph::{Builder, column_value, float_attr};
 use self::proto::{GraphProto, ModelProto, OperatorSetIdProto, StringStringEntryProto, data_type};
 use super::bundle::LoadedModel;
+use super::calibration::Calibrator;
 use super::error::TrainError;
 use super::family::{LayerWeights, ModelSpec};
 use super::spec::{Activation, LEAKY_RELU_SLOPE};
@@ -70,24 +71,40 @@ pub enum ExportError {
     #[error("the network's weights are not what its description says: {0}")]
     Shape(String),
     #[error(
-        "this model is calibrated ({0}) and the ONNX graph has no calibration step yet: it would give uncalibrated probabilities; train without --calibrate to export"
+        "this model is calibrated ({0}) and the ONNX graph has no {0} step: it would give uncalibrated probabilities; train with --calibrate platt (which the graph expresses) or without --calibrate to export"
     )]
     Calibrated(&'static str),
 }
 
-/// Refuses a calibrated model: the graph would silently leave its
-/// calibration map out (issue 16).
+/// Refuses a model calibrated by a map the graph does not express
+/// (isotonic): the graph would silently leave it out. Platt's map is
+/// expressed ([`platt_probability`]).
 fn refuse_calibrated(model: &LoadedModel) -> Result<(), ExportError> {
     match &model.meta.calibration {
-        Some(c) => Err(ExportError::Calibrated(c.method().name())),
-        None => Ok(()),
+        Some(c @ Calibrator::Isotonic { .. }) => Err(ExportError::Calibrated(c.method().name())),
+        Some(Calibrator::Platt { .. }) | None => Ok(()),
     }
+}
+
+/// Platt's calibrated probability `1 / (1 + exp(a·logit(p) + b))` of the
+/// margin `raw` (`p = sigmoid(raw)`, so `logit(p) = raw`, clipped as
+/// `model::calibration` clips `p` to `[1e-7, 1 − 1e-7]`): `Clip`, `Mul`,
+/// `Add`, then `Sigmoid` of the negation.
+fn platt_probability(b: &mut Builder, raw: &str, a: f64, bias: f64) -> String {
+    let limit = ((1.0 - 1e-7f64) / 1e-7).ln() as f32;
+    let (low, high) = (b.floats(&[], vec![-limit]), b.floats(&[], vec![limit]));
+    let clipped = b.node(("", "Clip"), &[raw, &low, &high], vec![], None);
+    let slope = b.floats(&[1], vec![-a as f32]);
+    let shift = b.floats(&[1], vec![-bias as f32]);
+    let scaled = b.node(("", "Mul"), &[&clipped, &slope], vec![], None);
+    let shifted = b.node(("", "Add"), &[&scaled, &shift], vec![], None);
+    b.node(("", "Sigmoid"), &[&shifted], vec![], Some("probability"))
 }
 
 /// The model (pipeline and network) as the bytes of an `.onnx` file.
 ///
 /// # Errors
-/// A calibrated model, a feature column named like an output
+/// An isotonic-calibrated model, a feature column named like an output
 /// (`probability`, `label`, `value`), weights that cannot be read or do not
 /// fit the pipeline.
 pub fn export_onnx(model: &LoadedModel) -> Result<Vec<u8>, ExportError> {
@@ -128,7 +145,12 @@ pub fn export_onnx(model: &LoadedModel) -> Result<Vec<u8>, ExportError> {
     let mut output = Vec::new();
     match pipeline.encoding.class_names() {
         Some((positive, negative)) => {
-            let probability = b.node(("", "Sigmoid"), &[&raw], vec![], Some("probability"));
+            let probability = match &model.meta.calibration {
+                Some(Calibrator::Platt { a, b: bias }) => {
+                    platt_probability(&mut b, &raw, *a, *bias)
+                }
+                _ => b.node(("", "Sigmoid"), &[&raw], vec![], Some("probability")),
+            };
             // The model's own threshold (chosen on validation rows), as
             // `predict` and `serve` label; 0.5 for files without one.
             let threshold = model.meta.threshold.unwrap_or(0.5) as f32;
