@@ -447,6 +447,16 @@ fn the_sweep_command_prints_a_ranked_table_and_json_lines() {
     assert!(!o.status.success());
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(stderr.contains("learning rate 50"), "{stderr}");
+
+    // Ranking on the test rows would tune to them: refused, naming the
+    // validation metric to rank by.
+    let o = purchase_lab(&classify("sweep", csv, xor, &["--metric", "test_auc"]));
+    assert!(!o.status.success());
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("never the test rows") && stderr.contains("rank by auc"),
+        "{stderr}"
+    );
 }
 
 #[test]

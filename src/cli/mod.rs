@@ -64,15 +64,15 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Write synthetic customers (or a classroom shape) to a CSV file.
     Generate(GenerateArgs),
-    /// Train a network on a CSV file, print test metrics, save the model.
+    /// Train a network or boosted trees on a CSV file, print test metrics, save the model.
     Train(Box<TrainArgs>),
-    /// Train one network per combination of settings and rank them by a test metric.
+    /// Train one model per combination of settings and rank them on the validation rows.
     Sweep(Box<SweepArgs>),
     /// Score a CSV file of customers with a saved model.
     Predict(PredictArgs),
     /// Gains and lift, profit, calibration, importance and partial dependence of a saved model on customers with known outcomes.
     Evaluate(Box<EvaluateArgs>),
-    /// Write a saved model (pipeline and network) in another runtime's format: ONNX.
+    /// Write a saved model (pipeline and network or trees) in another runtime's format: ONNX.
     Export(ExportArgs),
     /// Serve a saved model over HTTP under SageMaker's inference contract (GET /ping, POST /invocations).
     #[cfg(feature = "serve")]

@@ -1,12 +1,12 @@
 //! `purchase-lab sweep`: one run per combination of settings, ranked by a
-//! test metric; a table (best first) or one JSON object per run. Networks
+//! metric on the validation rows (test metrics shown beside, never ranked); a table (best first) or one JSON object per run. Networks
 //! sweep learning rate, layers, batch size and dropout; boosted trees
 //! (`--model gbm`) learning rate, tree depth and rounds.
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::Args;
 use serde::Serialize;
 
@@ -64,7 +64,7 @@ pub struct SweepArgs {
     /// Train every run for all its epochs.
     #[arg(long, conflicts_with = "patience")]
     pub no_early_stop: bool,
-    /// Rank by this test metric (default: auc, or rmse for regression).
+    /// Rank by this metric on the validation rows (default: auc, or rmse for regression); test_auc and test_rmse are reported, never ranked by.
     #[arg(long, value_enum, ignore_case = true)]
     pub metric: Option<MetricArg>,
     /// The same for every run.
@@ -79,11 +79,24 @@ pub struct SweepArgs {
 
 impl SweepArgs {
     /// `--metric`, or the task's usual one.
-    fn metric(&self) -> Metric {
+    /// The metric runs are ranked by; a test-row metric is refused:
+    /// choosing settings by the test rows would make their figure a
+    /// tuned one (test metrics are reported beside, never ranked by).
+    fn metric(&self) -> Result<Metric> {
         match self.metric {
-            Some(MetricArg(metric)) => metric,
-            None if self.problem.regression => Metric::Rmse,
-            None => Metric::Auc,
+            Some(MetricArg(metric @ (Metric::TestAuc | Metric::TestRmse))) => bail!(
+                "--metric {}: a sweep ranks on the validation rows, never the test rows (ranking on them would tune to them); rank by {} and read {} in the table",
+                metric.name(),
+                if metric == Metric::TestAuc {
+                    "auc"
+                } else {
+                    "rmse"
+                },
+                metric.name()
+            ),
+            Some(MetricArg(metric)) => Ok(metric),
+            None if self.problem.regression => Ok(Metric::Rmse),
+            None => Ok(Metric::Auc),
         }
     }
 
@@ -143,7 +156,7 @@ impl SweepArgs {
 pub(super) fn sweep(args: &SweepArgs) -> Result<()> {
     let table = load(&args.problem.data)?;
     let recipe = args.family.recipe(&args.problem, &table, args.model.seed);
-    let metric = args.metric();
+    let metric = args.metric()?;
     let (_, base_train) = args.base();
     let points = args.points()?;
     let prepared = std::sync::Arc::new(data::prepare(&table, &recipe)?);
