@@ -334,7 +334,8 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, sweep: &mut SweepState
         egui::ComboBox::from_id_salt("sweep_metric")
             .selected_text(sweep.metric.name())
             .show_ui(ui, |ui| {
-                for m in Metric::ALL {
+                // Test-row metrics are shown in the table, never ranked by.
+                for m in Metric::ALL.into_iter().filter(|m| m.is_rankable()) {
                     ui.selectable_value(&mut sweep.metric, m, m.name());
                 }
             })

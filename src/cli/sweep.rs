@@ -84,7 +84,7 @@ impl SweepArgs {
     /// tuned one (test metrics are reported beside, never ranked by).
     fn metric(&self) -> Result<Metric> {
         match self.metric {
-            Some(MetricArg(metric @ (Metric::TestAuc | Metric::TestRmse))) => bail!(
+            Some(MetricArg(metric)) if !metric.is_rankable() => bail!(
                 "--metric {}: a sweep ranks on the validation rows, never the test rows (ranking on them would tune to them); rank by {} and read {} in the table",
                 metric.name(),
                 if metric == Metric::TestAuc {

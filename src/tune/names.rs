@@ -49,6 +49,13 @@ pub enum Metric {
 }
 
 impl Metric {
+    /// Whether runs may be ranked (and settings chosen) by this metric:
+    /// every one but the test-row metrics, which would tune to the test
+    /// rows.
+    pub fn is_rankable(self) -> bool {
+        !matches!(self, Metric::TestAuc | Metric::TestRmse)
+    }
+
     /// Every metric, in display order.
     pub const ALL: [Metric; 15] = [
         Metric::Auc,
@@ -360,5 +367,14 @@ mod tests {
         assert!(Metric::R2.higher_is_better());
         assert!(!Metric::ValidLoss.higher_is_better());
         assert!(!Metric::Rmse.higher_is_better());
+    }
+
+    #[test]
+    fn only_test_row_metrics_cannot_rank() {
+        let refused: Vec<Metric> = Metric::ALL
+            .into_iter()
+            .filter(|m| !m.is_rankable())
+            .collect();
+        assert_eq!(refused, [Metric::TestAuc, Metric::TestRmse]);
     }
 }
