@@ -32,6 +32,8 @@ pub enum AppCommand {
     OpenDialog(Dialog),
     /// Load or generate a table (the current one stays until it succeeds).
     LoadSource(Source),
+    /// Stop the file load in progress.
+    CancelLoad,
     /// Replace every setting at once, as a session file does.
     SetSettings(Box<Settings>),
     /// Save the network being trained as a `.plab` file.
@@ -68,6 +70,10 @@ pub enum AppCommand {
     OpenCrossValidation,
     /// Put the best sweep run's settings into the controls.
     ApplyBestSweep,
+    /// Apply the best sweep run's settings and take its trained network.
+    RestoreBestSweepModel,
+    /// Presentation mode on or off (larger type for a projector).
+    Presentation(bool),
     DismissError,
     DismissNotice,
     DismissRunsNotice,
@@ -120,6 +126,7 @@ impl PurchaseLabApp {
                 Err(e) => self.data.data_error = Some(e),
             },
             AppCommand::LoadSource(source) => self.data.load(source, &self.ctx),
+            AppCommand::CancelLoad => self.data.cancel_load(),
             AppCommand::SetSettings(settings) => self.settings = *settings,
             AppCommand::SaveModel(path) => self.training.send(Command::Save(path)),
             AppCommand::OpenModel(path) => self.training.send(Command::OpenModel(path)),
@@ -138,6 +145,15 @@ impl PurchaseLabApp {
             AppCommand::CancelCrossValidation => self.windows.cv.cancel(),
             AppCommand::OpenCrossValidation => self.windows.cv.open = true,
             AppCommand::ApplyBestSweep => self.apply_best_sweep(),
+            AppCommand::RestoreBestSweepModel => self.restore_best_sweep_model(),
+            AppCommand::Presentation(on) => {
+                self.settings.presentation = on;
+                self.ctx.set_zoom_factor(if on {
+                    super::layout::PRESENTATION_ZOOM
+                } else {
+                    1.0
+                });
+            }
             AppCommand::DismissError => self.training.run_mut().error = None,
             AppCommand::DismissNotice => self.training.run_mut().notice = None,
             AppCommand::DismissRunsNotice => self.windows.runs.notice = None,

@@ -13,8 +13,12 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
             Some(p) => ui.strong(format!("Loss (MSE, {} squared)", p.target)),
             None => ui.strong("Loss (cross-entropy)"),
         };
-        ui.checkbox(&mut cx.settings.log_loss, "log scale")
-            .on_hover_text("Show log10 of the loss, to see small improvements late in training");
+        let log = ui.checkbox(&mut cx.settings.log_loss, "log scale");
+        super::tips::beside(
+            log,
+            super::tips::Side::Above,
+            "Show log10 of the loss, to see small improvements late in training",
+        );
         if ui
             .small_button("PNG…")
             .on_hover_text("Save both curves with their axes and legends as an image")

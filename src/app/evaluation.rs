@@ -10,6 +10,7 @@ use egui_plot::{Legend, Line, Plot, PlotBounds, Points, uniform_grid_spacer};
 use super::PanelContext;
 use super::command::AppCommand;
 use super::palette::{CORRECT, NEGATIVE, POSITIVE, WRONG};
+use super::tips::Side;
 use crate::data::prep::Part;
 use crate::model::metrics::{ClassificationMetrics, RegressionMetrics};
 
@@ -56,8 +57,10 @@ pub fn show(
             let negative = format!("not {positive}");
             (positive, negative)
         });
-    ui.add(egui::Slider::new(&mut cx.settings.threshold, 0.01..=0.99).text("threshold"))
-        .on_hover_text(threshold_tip(&positive));
+    // The tip above the slider: under it are the numbers it explains.
+    let slider =
+        ui.add(egui::Slider::new(&mut cx.settings.threshold, 0.01..=0.99).text("threshold"));
+    super::tips::beside(slider, Side::Above, threshold_tip(&positive));
     let Some(m) = metrics else {
         ui.weak(UNTRAINED);
         return None;

@@ -38,6 +38,8 @@ pub struct SweepState {
     pub finished: Option<bool>,
     /// When the sweep in progress started (for the time left).
     started: Option<std::time::Instant>,
+    /// The best run's trained network on its way into the window.
+    pub adoption: super::sweep_adopt::Adoption,
 }
 
 /// How far a sweep has got.
@@ -71,6 +73,7 @@ impl Default for SweepState {
             error: None,
             finished: None,
             started: None,
+            adoption: Default::default(),
         }
     }
 }
@@ -169,6 +172,8 @@ impl SweepState {
                 return;
             }
         };
+        self.adoption
+            .sweep_started(fingerprint.clone(), problem.recipe());
         let mut job = SweepJob::new(
             prepared,
             settings.source.clone(),
@@ -254,7 +259,12 @@ impl SweepState {
 
     /// The best run's settings by the chosen metric.
     pub fn best_point(&self) -> Option<&SweepPoint> {
-        best(&self.outcomes, self.metric).map(|winner| &winner.point)
+        self.best_outcome().map(|winner| &winner.point)
+    }
+
+    /// The best run by the chosen metric.
+    pub fn best_outcome(&self) -> Option<&SweepOutcome> {
+        best(&self.outcomes, self.metric)
     }
 }
 
@@ -349,6 +359,20 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, sweep: &mut SweepState
             .clicked()
         {
             cx.commands.push(AppCommand::ApplyBestSweep);
+        }
+        let trained = sweep.best_outcome().is_some_and(|o| o.weights.is_some());
+        if ui
+            .add_enabled(
+                trained && !sweep.adoption.pending(),
+                egui::Button::new("Restore its network"),
+            )
+            .on_hover_text(
+                "Apply the best run's settings and put its trained network into the window \
+                 (surface, evaluation and curves), without training it again",
+            )
+            .clicked()
+        {
+            cx.commands.push(AppCommand::RestoreBestSweepModel);
         }
     });
     if let Some(SweepProgress {
