@@ -56,6 +56,15 @@ fn check_layout(h: &Window, screen: Rect, what: &str) {
         surface.bottom() <= diagram.top() + 1.0,
         "{what}: the surface's colour bar ({surface:?}) runs into the diagram ({diagram:?})"
     );
+    // The results panel's widest lines wrap rather than running under the
+    // surface or off the screen.
+    for control in ["watch test rows", "Cross-validate...", "log scale"] {
+        let rect = h.get_by_label(control).rect();
+        assert!(
+            screen.contains_rect(rect) && rect.left() >= surface.right(),
+            "{what}: `{control}` at {rect:?} is under the surface ({surface:?}) or off screen"
+        );
+    }
     for control in ["Sweep", "Session", "presentation", "Open model…"] {
         let rect = h.get_by_label(control).rect();
         assert!(

@@ -126,6 +126,10 @@ pub fn density_image(
     ColorImage::new([cells, cells], pixels)
 }
 
+/// What a density texture was drawn from: the x and y ranges and whether
+/// the test customers were in it.
+type DrawnFor = ((f64, f64), (f64, f64), bool);
+
 /// The density layer's texture, rebuilt only when the points, the plot
 /// range or the classes shown change (never every frame).
 #[derive(Default)]
@@ -133,7 +137,7 @@ pub struct DensityLayer {
     texture: Option<TextureHandle>,
     /// What the texture was drawn from: the range and whether the test
     /// customers were in it; `None` after the points changed.
-    drawn_for: Option<((f64, f64), (f64, f64), bool)>,
+    drawn_for: Option<DrawnFor>,
 }
 
 impl DensityLayer {

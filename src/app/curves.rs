@@ -7,7 +7,7 @@ use super::palette::{TRAIN_CURVE as TRAIN_COLOR, VALID_CURVE as VALID_COLOR};
 use super::{AppCommand, PanelContext};
 
 pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         // Regression: the mean squared error in the target's units.
         match cx.settings.problem.as_ref().filter(|p| p.regression) {
             Some(p) => ui.strong(format!("Loss (MSE, {} squared)", p.target)),

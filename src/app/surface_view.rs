@@ -190,7 +190,9 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, views: &mut ViewCache)
     // keeps its size however many features are held.
     // The colour bar takes one line too.
     let line = ui.spacing().interact_size.y + ui.spacing().item_spacing.y;
-    let lines = if caption.is_empty() { 1.0 } else { 2.0 };
+    // One line to spare: the plot's axis labels may take a little more
+    // than their share when zoomed.
+    let lines = if caption.is_empty() { 2.0 } else { 3.0 };
     let plot_height = (ui.available_height() - lines * line).max(MIN_PLOT_HEIGHT);
     views
         .scatter
@@ -206,20 +208,8 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, views: &mut ViewCache)
         )
     });
     let scatter = &views.scatter;
-    // Past a few thousand customers, dots grow faint so the heatmap shows.
     let [train_dots, test_dots] = &scatter.dots;
-    let shown = train_dots.iter().map(Series::len).sum::<usize>()
-        + if show_test {
-            test_dots.iter().map(Series::len).sum::<usize>()
-        } else {
-            0
-        };
-    let alpha = dot_alpha(shown);
-    let sampled = if scatter.stride > 1 {
-        format!(", 1 in {}", scatter.stride)
-    } else {
-        String::new()
-    };
+    let (alpha, sampled) = dot_style(scatter, show_test);
     let sprites = views.sprites.texture(ui.ctx());
     let class_names = prepared
         .pipeline
@@ -293,6 +283,22 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, views: &mut ViewCache)
         cx.settings.discretize,
     );
     caption_line(ui, caption);
+}
+
+/// The dots' opacity (faint past a few thousand, so the heatmap shows)
+/// and the legend's note when only every k-th customer is drawn.
+fn dot_style(scatter: &Scatter, show_test: bool) -> (f32, String) {
+    let [train_dots, test_dots] = &scatter.dots;
+    let mut shown: usize = train_dots.iter().map(Series::len).sum();
+    if show_test {
+        shown += test_dots.iter().map(Series::len).sum::<usize>();
+    }
+    let sampled = if scatter.stride > 1 {
+        format!(", 1 in {}", scatter.stride)
+    } else {
+        String::new()
+    };
+    (dot_alpha(shown), sampled)
 }
 
 /// The density layer's texture for the customers shown (training, and

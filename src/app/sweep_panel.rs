@@ -337,6 +337,39 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, sweep: &mut SweepState
             .on_hover_text("Which result decides the best run");
         ui.end_row();
     });
+    buttons(ui, cx, sweep, running);
+    if let Some(SweepProgress {
+        done,
+        total,
+        epoch,
+        epochs,
+    }) = sweep.progress
+        && (running || sweep.finished.is_some())
+    {
+        let share = if total == 0 {
+            1.0
+        } else {
+            (done as f32 + epoch as f32 / epochs.max(1) as f32) / total as f32
+        };
+        let text = match sweep.finished {
+            Some(true) => format!("cancelled after {done} of {total} runs"),
+            Some(false) => format!("finished {total} runs"),
+            None => format!(
+                "run {} of {total}, epoch {epoch}{}",
+                (done + 1).min(total),
+                time_left(sweep.started, share)
+            ),
+        };
+        ui.add(egui::ProgressBar::new(share.clamp(0.0, 1.0)).text(text));
+    }
+    if let Some(e) = &sweep.error {
+        ui.colored_label(ui.visuals().error_fg_color, e);
+    }
+    results(sweep, ui);
+}
+
+/// Start or Cancel, Apply best and Restore its network.
+fn buttons(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, sweep: &SweepState, running: bool) {
     let total = sweep.grid().ok().map_or(0, |g| g.len());
     ui.horizontal(|ui| {
         if running {
@@ -375,34 +408,6 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, sweep: &mut SweepState
             cx.commands.push(AppCommand::RestoreBestSweepModel);
         }
     });
-    if let Some(SweepProgress {
-        done,
-        total,
-        epoch,
-        epochs,
-    }) = sweep.progress
-        && (running || sweep.finished.is_some())
-    {
-        let share = if total == 0 {
-            1.0
-        } else {
-            (done as f32 + epoch as f32 / epochs.max(1) as f32) / total as f32
-        };
-        let text = match sweep.finished {
-            Some(true) => format!("cancelled after {done} of {total} runs"),
-            Some(false) => format!("finished {total} runs"),
-            None => format!(
-                "run {} of {total}, epoch {epoch}{}",
-                (done + 1).min(total),
-                time_left(sweep.started, share)
-            ),
-        };
-        ui.add(egui::ProgressBar::new(share.clamp(0.0, 1.0)).text(text));
-    }
-    if let Some(e) = &sweep.error {
-        ui.colored_label(ui.visuals().error_fg_color, e);
-    }
-    results(sweep, ui);
 }
 
 fn results(sweep: &SweepState, ui: &mut egui::Ui) {
