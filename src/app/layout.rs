@@ -42,7 +42,7 @@ mod tests {
         // 1280 × 800 at 150 %: 853 points wide.
         let width = 1280.0 / PRESENTATION_ZOOM;
         let left = side_panel(width, 180.0, 480.0);
-        let right = side_panel(width, 220.0, 520.0);
+        let right = side_panel(width, 270.0, 520.0);
         let centre = width - left.end() - right.end();
         assert!(centre >= 0.4 * width, "{centre} of {width}");
         // At 1920 points the panels may grow to their own maximum.

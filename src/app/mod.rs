@@ -282,7 +282,10 @@ impl eframe::App for PurchaseLabApp {
         egui::Panel::right("results")
             .resizable(true)
             .default_size(340.0)
-            .size_range(layout::side_panel(window.x, 220.0, 520.0))
+            // At least 270 points: the evaluation and what-if rows need
+            // that much even wrapped, and a panel whose content is wider
+            // than its range runs under the surface.
+            .size_range(layout::side_panel(window.x, 270.0, 520.0))
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
                     let curves = ui.scope(|ui| curves::show(ui, &mut cx)).response.rect;
