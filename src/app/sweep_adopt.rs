@@ -10,7 +10,7 @@
 use super::PurchaseLabApp;
 use crate::data::prep::Recipe;
 use crate::model::run::EpochReport;
-use crate::tune::sweep::{SweepOutcome, TrainedWeights};
+use crate::tune::sweep::{SweepOutcome, SweepPoint, TrainedWeights, best};
 use crate::worker::Command;
 
 /// One sweep run's trained network: what the window shows once it is in.
@@ -89,6 +89,18 @@ impl Adoption {
     /// Whether a chosen model is on its way in.
     pub fn pending(&self) -> bool {
         self.waiting.is_some() || self.sent.is_some()
+    }
+}
+
+impl super::sweep_panel::SweepState {
+    /// The best run's settings by the chosen metric.
+    pub fn best_point(&self) -> Option<&SweepPoint> {
+        self.best_outcome().map(|winner| &winner.point)
+    }
+
+    /// The best run by the chosen metric.
+    pub fn best_outcome(&self) -> Option<&SweepOutcome> {
+        best(&self.outcomes, self.metric)
     }
 }
 

@@ -15,7 +15,7 @@ use crate::data::prep::Prepared;
 use crate::tune::Metric;
 use crate::tune::history::RunRecord;
 use crate::tune::sweep::{
-    SweepEvent, SweepGrid, SweepHandle, SweepJob, SweepOutcome, SweepPoint, best, heatmap, rank,
+    SweepEvent, SweepGrid, SweepHandle, SweepJob, SweepOutcome, heatmap, rank,
 };
 
 pub struct SweepState {
@@ -255,16 +255,6 @@ impl SweepState {
             }
         }
         finished
-    }
-
-    /// The best run's settings by the chosen metric.
-    pub fn best_point(&self) -> Option<&SweepPoint> {
-        self.best_outcome().map(|winner| &winner.point)
-    }
-
-    /// The best run by the chosen metric.
-    pub fn best_outcome(&self) -> Option<&SweepOutcome> {
-        best(&self.outcomes, self.metric)
     }
 }
 
