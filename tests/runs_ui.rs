@@ -25,7 +25,10 @@ fn harness_at(history: &Path, file: Option<PathBuf>) -> Window {
 
 /// Plays the current network to its epoch target.
 fn train_to_the_end(h: &mut Window, epochs: usize) {
-    edit_settings(h, |s| s.train.epochs = epochs);
+    edit_settings(h, |s| {
+        s.train.epochs = epochs;
+        s.pace = None;
+    });
     h.get_by_label("Reset").click();
     h.run_steps(2);
     h.get_by_label("Play").click();

@@ -13,8 +13,9 @@ use std::time::Instant;
 
 use eframe::egui;
 
+use crate::data::csv::watch::{LoadWatch, load_csv_watched};
+use crate::data::synth;
 use crate::data::table::Table;
-use crate::data::{load_csv, synth};
 
 use super::command::AppCommand;
 use super::export::{self, PngView, ViewRects};
@@ -102,11 +103,17 @@ pub struct LoadedTable {
     pub fingerprint: String,
 }
 
-pub fn load(source: Source, notify: impl Fn() + Send + 'static) -> Result<Task<Loaded>, String> {
+/// Loads or generates `source` on a named thread; a file's progress and
+/// its cancel flag are in `watch`.
+pub fn load(
+    source: Source,
+    watch: Arc<LoadWatch>,
+    notify: impl Fn() + Send + 'static,
+) -> Result<Task<Loaded>, String> {
     Task::spawn("purchase-lab-loader", true, notify, move || {
         let result = match &source {
             Source::Generated(s) => synth::generate(s).map_err(|e| e.to_string()),
-            Source::File(path) => load_csv(path).map_err(|e| {
+            Source::File(path) => load_csv_watched(path, &watch).map_err(|e| {
                 let name = path.file_name().map_or_else(
                     || path.display().to_string(),
                     |n| n.to_string_lossy().into_owned(),

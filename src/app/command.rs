@@ -33,6 +33,8 @@ pub enum AppCommand {
     OpenDialog(Dialog),
     /// Load or generate a table (the current one stays until it succeeds).
     LoadSource(Source),
+    /// Stop the file load in progress.
+    CancelLoad,
     /// Replace every setting at once, as a session file does.
     SetSettings(Box<Settings>),
     /// Save the network being trained as a `.plab` file.
@@ -80,6 +82,10 @@ pub enum AppCommand {
     /// Move the evaluation's threshold slider (e.g. to the profit-best
     /// threshold), clamped to the slider's range.
     SetThreshold(f64),
+    /// Apply the best sweep run's settings and take its trained network.
+    RestoreBestSweepModel,
+    /// Presentation mode on or off (larger type for a projector).
+    Presentation(bool),
     DismissError,
     DismissNotice,
     DismissRunsNotice,
@@ -132,6 +138,7 @@ impl PurchaseLabApp {
                 Err(e) => self.data.data_error = Some(e),
             },
             AppCommand::LoadSource(source) => self.data.load(source, &self.ctx),
+            AppCommand::CancelLoad => self.data.cancel_load(),
             AppCommand::SetSettings(settings) => self.settings = *settings,
             AppCommand::SaveModel(path) => self.training.send(Command::Save(path)),
             AppCommand::OpenModel(path) => self.training.send(Command::OpenModel(path)),
@@ -158,6 +165,15 @@ impl PurchaseLabApp {
             AppCommand::ExportInsightCsv(view, path) => self.export_insight_csv(view, path),
             AppCommand::SetThreshold(t) => {
                 self.settings.threshold = t.clamp(THRESHOLD_RANGE.0, THRESHOLD_RANGE.1);
+            }
+            AppCommand::RestoreBestSweepModel => self.restore_best_sweep_model(),
+            AppCommand::Presentation(on) => {
+                self.settings.presentation = on;
+                self.ctx.set_zoom_factor(if on {
+                    super::layout::PRESENTATION_ZOOM
+                } else {
+                    1.0
+                });
             }
             AppCommand::DismissError => self.training.run_mut().error = None,
             AppCommand::DismissNotice => self.training.run_mut().notice = None,

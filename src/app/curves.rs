@@ -7,14 +7,18 @@ use super::palette::{TRAIN_CURVE as TRAIN_COLOR, VALID_CURVE as VALID_COLOR};
 use super::{AppCommand, PanelContext};
 
 pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         // Regression: the mean squared error in the target's units.
         match cx.settings.problem.as_ref().filter(|p| p.regression) {
             Some(p) => ui.strong(format!("Loss (MSE, {} squared)", p.target)),
             None => ui.strong("Loss (cross-entropy)"),
         };
-        ui.checkbox(&mut cx.settings.log_loss, "log scale")
-            .on_hover_text("Show log10 of the loss, to see small improvements late in training");
+        let log = ui.checkbox(&mut cx.settings.log_loss, "log scale");
+        super::tips::beside(
+            log,
+            super::tips::Side::Above,
+            "Show log10 of the loss, to see small improvements late in training",
+        );
         if ui
             .small_button("PNG…")
             .on_hover_text("Save both curves with their axes and legends as an image")

@@ -17,15 +17,49 @@ use crate::data::table::{CellFormat, ColumnKind, Table};
 
 const PREVIEW_ROWS: usize = 8;
 
+/// The load in progress: a bar of the share of the file read (or the
+/// megabytes read, when the size is unknown) and Cancel; redrawn a few
+/// times a second while the reading thread works.
+fn loading_line(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, loading: &str) {
+    let (read, total) = cx.data.load_progress().unwrap_or((0, 0));
+    let megabytes = |b: u64| b as f64 / 1e6;
+    ui.horizontal(|ui| {
+        ui.spinner();
+        ui.label(format!("loading {loading}…"));
+    });
+    ui.horizontal(|ui| {
+        if total > 0 {
+            let share = (read as f64 / total as f64).min(1.0) as f32;
+            ui.add(
+                egui::ProgressBar::new(share)
+                    .desired_width(160.0)
+                    .text(format!(
+                        "{:.0} of {:.0} MB read",
+                        megabytes(read),
+                        megabytes(total)
+                    )),
+            );
+        } else {
+            ui.weak(format!("{:.1} MB read", megabytes(read)));
+        }
+        if ui
+            .button("Cancel loading")
+            .on_hover_text("Stop reading the file; the data you had stays loaded")
+            .clicked()
+        {
+            cx.commands.push(AppCommand::CancelLoad);
+        }
+    });
+    ui.ctx()
+        .request_repaint_after(std::time::Duration::from_millis(100));
+}
+
 pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, path_field: &mut String) {
     ui.heading("Data");
     source_controls(ui, cx, path_field);
     let data = cx.data;
     if let Some(loading) = &data.loading {
-        ui.horizontal(|ui| {
-            ui.spinner();
-            ui.label(format!("loading {loading}…"));
-        });
+        loading_line(ui, cx, loading);
     }
     if let Some(error) = &data.data_error {
         ui.colored_label(ui.visuals().error_fg_color, error.as_str())

@@ -10,6 +10,7 @@ use eframe::egui;
 
 use super::background::{self, Loaded, LoadedTable, Task};
 use super::settings::{ProblemChoice, Settings, Source};
+use crate::data::csv::watch::LoadWatch;
 use crate::data::prep::{Prepared, prepare};
 use crate::data::screen::Unsuitable;
 use crate::data::table::{ColumnKind, Table};
@@ -32,6 +33,8 @@ pub struct DataSide {
     /// The source being loaded, for the spinner.
     pub(super) loading: Option<String>,
     loader: Option<Task<Loaded>>,
+    /// The load in progress: bytes read, and its cancel flag.
+    load_watch: Option<Arc<LoadWatch>>,
     /// Fingerprint of the loaded table, recorded with each run.
     pub(super) fingerprint: String,
     /// Bumped with every table accepted; a change restarts the network.
@@ -78,12 +81,31 @@ impl DataSide {
     pub fn load(&mut self, source: Source, ctx: &egui::Context) {
         let repaint = ctx.clone();
         self.loading = Some(source.label());
-        match background::load(source, move || repaint.request_repaint()) {
+        let watch = Arc::new(LoadWatch::default());
+        // A load replaced by this one stops reading.
+        if let Some(old) = self.load_watch.replace(Arc::clone(&watch)) {
+            old.cancel();
+        }
+        match background::load(source, watch, move || repaint.request_repaint()) {
             Ok(task) => self.loader = Some(task),
             Err(e) => {
                 self.loading = None;
                 self.data_error = Some(e);
             }
+        }
+    }
+
+    /// How far the file being loaded has been read: (bytes read, file
+    /// size, 0 when unknown); `None` when nothing is loading.
+    pub fn load_progress(&self) -> Option<(u64, u64)> {
+        self.loading.as_ref()?;
+        self.load_watch.as_ref().map(|w| w.bytes())
+    }
+
+    /// Stops the load in progress (the data loaded before stays).
+    pub fn cancel_load(&self) {
+        if let Some(watch) = &self.load_watch {
+            watch.cancel();
         }
     }
 
@@ -96,10 +118,15 @@ impl DataSide {
         if let Some(Loaded { source, result }) = task.poll() {
             self.loader = None;
             self.loading = None;
+            let cancelled = self.load_watch.take().is_some_and(|w| w.cancelled());
             match result {
                 Ok(loaded) => {
                     self.accept(settings, source, loaded);
                     return true;
+                }
+                Err(_) if cancelled => {
+                    self.data_error =
+                        Some("loading cancelled: the data shown is the data you had".to_owned());
                 }
                 Err(e) => self.data_error = Some(e),
             }

@@ -10,6 +10,7 @@ use egui_plot::{Legend, Line, Plot, PlotBounds, Points, uniform_grid_spacer};
 use super::PanelContext;
 use super::command::AppCommand;
 use super::palette::{CORRECT, NEGATIVE, POSITIVE, WRONG};
+use super::tips::Side;
 use crate::data::prep::Part;
 use crate::model::metrics::{ClassificationMetrics, RegressionMetrics};
 
@@ -23,7 +24,8 @@ pub fn show(
     cx: &mut PanelContext<'_>,
     metrics: Option<&ClassificationMetrics>,
 ) -> Option<PlotBounds> {
-    // Wrapped: the heading and three controls are wider than the panel.
+    // Wraps, so the panel never needs more than its width (at 150 % zoom
+    // it is narrower than this line).
     ui.horizontal_wrapped(|ui| {
         ui.strong(heading(cx));
         ui.checkbox(&mut cx.settings.watch_test_rows, "watch test rows")
@@ -69,14 +71,23 @@ pub fn show(
             (positive, negative)
         });
     let (lo, hi) = THRESHOLD_RANGE;
-    ui.add(egui::Slider::new(&mut cx.settings.threshold, lo..=hi).text("threshold"))
-        .on_hover_text(threshold_tip(&positive));
+    // The tip above the slider: under it are the numbers it explains.
+    let slider = ui
+        .scope(|ui| {
+            // Shorter in a narrow panel, so its value and name stay in it.
+            ui.spacing_mut().slider_width = (ui.available_width() - 130.0).clamp(50.0, 100.0);
+            ui.add(egui::Slider::new(&mut cx.settings.threshold, lo..=hi).text("threshold"))
+        })
+        .inner;
+    super::tips::beside(slider, Side::Above, threshold_tip(&positive));
     let Some(m) = metrics else {
         ui.weak(untrained(cx.run));
         return None;
     };
-    // Matrix and figures side by side, so the what-if form stays in view.
-    ui.horizontal_top(|ui| {
+    // Matrix and figures side by side, so the what-if form stays in view
+    // (one under the other in a narrow panel).
+    let side_by_side = egui::Layout::left_to_right(egui::Align::TOP).with_main_wrap(true);
+    ui.with_layout(side_by_side, |ui| {
         confusion_matrix(ui, m, &positive, &negative);
         ui.add_space(14.0);
         metric_grid(ui, m, &positive);

@@ -40,6 +40,11 @@ impl PngView {
 pub struct ViewRects {
     pub surface: Option<Rect>,
     pub curves: Option<Rect>,
+    /// The surface's plot area alone (what its tooltips must not cover).
+    pub surface_plot: Option<Rect>,
+    /// The network diagram under the surface (not exported; the layout's
+    /// tests check that the surface's colour bar stays above it).
+    pub diagram: Option<Rect>,
     /// The ROC plot's data range last frame (what its axes show).
     pub roc_bounds: Option<egui_plot::PlotBounds>,
     /// The Insights window's views, by [`InsightView::index`].

@@ -110,6 +110,7 @@ impl PurchaseLabApp {
                 self.refresh_open_insights();
             }
             Event::Snapshot(bundle) => self.start_insights(bundle),
+            Event::Adopted => self.on_adopted(),
             Event::Saved(path) => {
                 run.notice = Some(format!("model saved to {}", path.display()));
             }
@@ -228,6 +229,8 @@ impl PurchaseLabApp {
             surface: self.surface_request(),
             paused: true,
         });
+        // A sweep run's trained network chosen for these settings.
+        self.send_adoption();
     }
 
     fn surface_request(&self) -> Option<SurfaceRequest> {
@@ -437,8 +440,11 @@ impl PurchaseLabApp {
             let mut train = winner.train.clone();
             train.early_stopping = self.settings.train.early_stopping;
             self.settings.train = train;
-            self.training.run_mut().notice =
-                Some(format!("applied the best sweep run: {}", winner.label()));
+            self.training.run_mut().notice = Some(format!(
+                "applied the best sweep run's settings: {}; \"Restore its network\" in the \
+                 Sweep window also puts its trained network in",
+                winner.label()
+            ));
         }
     }
 

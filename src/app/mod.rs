@@ -27,6 +27,7 @@ pub mod background;
 pub mod baseline_view;
 mod baselines;
 pub mod command;
+pub mod crowd;
 pub mod curves;
 pub mod cv_panel;
 pub mod data_panel;
@@ -39,6 +40,7 @@ pub mod importance_view;
 pub mod insights_panel;
 pub mod insights_state;
 mod insights_views;
+pub mod layout;
 pub mod lessons;
 mod logic;
 pub mod model_panel;
@@ -49,9 +51,12 @@ pub mod path_prompt;
 pub mod point_cloud;
 pub mod runs;
 pub mod settings;
+pub mod shortcuts;
 pub mod surface_render;
 pub mod surface_view;
+pub mod sweep_adopt;
 pub mod sweep_panel;
+pub mod tips;
 pub mod training_bar;
 pub mod training_link;
 pub mod tree_panel;
@@ -144,6 +149,9 @@ impl PurchaseLabApp {
         // Dark or light as the system says (egui's default; set here so a
         // restored egui memory or a test harness cannot pin one).
         ctx.options_mut(|o| o.theme_preference = egui::ThemePreference::System);
+        if settings.presentation {
+            ctx.set_zoom_factor(layout::PRESENTATION_ZOOM);
+        }
         let mut data = DataSide::default();
         if let Some(file) = file {
             if crate::tune::session::Session::is_session_file(&file) {
@@ -261,6 +269,8 @@ impl eframe::App for PurchaseLabApp {
             run: training.run(),
             commands,
         };
+        // The whole window, in points (smaller when zoomed).
+        let window = ui.max_rect().size();
         egui::Panel::top("training_bar").show(ui, |ui| training_bar::show(ui, &mut cx, windows));
         egui::Panel::bottom("status_line")
             .resizable(false)
@@ -269,8 +279,9 @@ impl eframe::App for PurchaseLabApp {
             .resizable(true)
             .default_size(310.0)
             // Bounded, so a long message wraps instead of widening the
-            // panel over the surface's controls.
-            .size_range(240.0..=480.0)
+            // panel over the surface's controls, and a share of the
+            // window, so a zoomed window keeps room for the surface.
+            .size_range(layout::side_panel(window.x, 180.0, 480.0))
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
                     data_panel::show(ui, &mut cx, &mut windows.path_field);
@@ -281,7 +292,10 @@ impl eframe::App for PurchaseLabApp {
         egui::Panel::right("results")
             .resizable(true)
             .default_size(340.0)
-            .size_range(280.0..=520.0)
+            // At least 270 points: the evaluation and what-if rows need
+            // that much even wrapped, and a panel whose content is wider
+            // than its range runs under the surface.
+            .size_range(layout::side_panel(window.x, 270.0, 520.0))
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
                     let curves = ui.scope(|ui| curves::show(ui, &mut cx)).response.rect;
@@ -293,11 +307,13 @@ impl eframe::App for PurchaseLabApp {
                 });
             });
         egui::CentralPanel::default().show(ui, |ui| {
-            egui::Panel::bottom("network_diagram")
+            let centre = ui.available_height();
+            let diagram = egui::Panel::bottom("network_diagram")
                 .resizable(true)
                 .default_size(network_view::HEIGHT)
-                .size_range(140.0..=520.0)
+                .size_range(layout::diagram(centre, 140.0, 520.0))
                 .show(ui, |ui| network_view::show(ui, &cx, views));
+            views.rects.diagram = Some(diagram.response.rect);
             let surface = ui
                 .scope(|ui| surface_view::show(ui, &mut cx, views))
                 .response

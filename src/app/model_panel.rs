@@ -326,6 +326,9 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, what_if: &mut WhatIf) 
             what_if.values.clear();
         }
     });
+    // A narrow panel (150 % zoom) gets shorter sliders, so each row still
+    // fits its width (name, slider, value).
+    ui.spacing_mut().slider_width = (ui.available_width() - 190.0).clamp(50.0, 100.0);
     egui::Grid::new("what_if_form")
         .num_columns(2)
         .striped(true)

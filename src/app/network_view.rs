@@ -177,10 +177,9 @@ pub fn show(ui: &mut egui::Ui, cx: &PanelContext<'_>, views: &mut ViewCache) {
 
     let (rect, _) = ui.allocate_exact_size(
         // The panel starts at its default height and the user may drag it.
-        egui::vec2(
-            ui.available_width(),
-            ui.available_height().max(HEIGHT - 30.0),
-        ),
+        // No more than the panel gives: a diagram taller than its panel
+        // (capped at a share of the centre) would run over the surface.
+        egui::vec2(ui.available_width(), ui.available_height().max(80.0)),
         egui::Sense::hover(),
     );
     let painter = ui.painter_at(rect);

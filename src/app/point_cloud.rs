@@ -178,6 +178,21 @@ impl Series {
     }
 }
 
+impl Series {
+    /// The points, in plot coordinates.
+    pub fn points(&self) -> &[PlotPoint] {
+        &self.points
+    }
+
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+}
+
 impl Default for Series {
     fn default() -> Self {
         Self::new(Vec::new())

@@ -239,6 +239,12 @@ pub struct Settings {
     /// validation rows; off by default, so the test rows stay unseen until
     /// a run ends.
     pub watch_test_rows: bool,
+    /// Presentation mode: everything drawn larger (zoom
+    /// [`super::layout::PRESENTATION_ZOOM`]) for a projector.
+    pub presentation: bool,
+    /// How the surface draws its customers: dots (fainter past a few
+    /// thousand) or a density layer.
+    pub points: super::crowd::PointStyle,
 }
 
 impl Default for Settings {
@@ -267,11 +273,13 @@ impl Default for Settings {
             x_feature: String::new(),
             y_feature: String::new(),
             show_test_points: true,
-            pace: None,
+            pace: DEFAULT_PACE,
             discretize: false,
             log_loss: false,
             threshold: DEFAULT_THRESHOLD,
             watch_test_rows: false,
+            presentation: false,
+            points: super::crowd::PointStyle::Dots,
         }
     }
 }
@@ -315,6 +323,11 @@ impl Settings {
         }
     }
 }
+
+/// The pace a fresh window plays at: the default 200 epochs take about
+/// seven seconds, so a class sees the boundary form stage by stage
+/// (issue 21); "full speed" in the training bar is one click away.
+pub const DEFAULT_PACE: Option<f64> = Some(30.0);
 
 /// The paces offered in the training bar: (epochs per second, label).
 pub const PACES: [(Option<f64>, &str); 5] = [

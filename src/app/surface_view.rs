@@ -9,6 +9,7 @@ use std::sync::Arc;
 use eframe::egui::{self, TextureHandle, TextureOptions};
 use egui_plot::{Legend, Plot, PlotImage, PlotPoint};
 
+use super::crowd::{DensityLayer, PointStyle, dot_alpha, stride, thin};
 use super::palette::{NEGATIVE, POSITIVE, REGRESSION_POINTS, probability_color, value_color};
 use super::point_cloud::{Marker, MeshCache, PointCloud, Series};
 use super::surface_render::render;
@@ -21,6 +22,9 @@ use crate::model::surface::Surface;
 /// The least height the plot takes: small, so at 150 % zoom on a small
 /// screen it shrinks rather than running over the network diagram below.
 const MIN_PLOT_HEIGHT: f32 = 80.0;
+
+/// The colour bar's width with its two end numbers (points).
+const BAR_AND_ENDS: f32 = 230.0;
 
 /// The heatmap texture, rebuilt only when a new surface arrives or the
 /// display mode changes (never every frame).
@@ -82,6 +86,12 @@ pub struct Scatter {
     train: [Series; 2],
     test: [Series; 2],
     meshes: MeshCache,
+    /// The customers as a density layer, when the user chose it.
+    density: DensityLayer,
+    /// The dots drawn, [training, test] by class: every `stride`-th
+    /// customer past [`super::crowd::MAX_DOTS`].
+    dots: [[Series; 2]; 2],
+    stride: usize,
 }
 
 struct ScatterKey {
@@ -103,8 +113,21 @@ impl Scatter {
             return;
         }
         let regression = prepared.pipeline.encoding.class_names().is_none();
+        self.density.invalidate();
         self.train = by_class(table, x, y, &prepared.train, regression);
         self.test = by_class(table, x, y, &prepared.test, regression);
+        let total: usize = self.train.iter().chain(&self.test).map(Series::len).sum();
+        self.stride = stride(total);
+        let every = self.stride;
+        self.dots = [&self.train, &self.test].map(|side| {
+            side.clone().map(|series| {
+                if every > 1 {
+                    Series::new(thin(series.points(), every))
+                } else {
+                    series
+                }
+            })
+        });
         self.key = Some(ScatterKey {
             table: Arc::clone(table),
             prepared: Arc::clone(prepared),
@@ -166,13 +189,27 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, views: &mut ViewCache)
     // The caption takes one line (the full list on hover), so the plot
     // keeps its size however many features are held.
     // The colour bar takes one line too.
-    let plot_height =
-        (ui.available_height() - if caption.is_empty() { 24.0 } else { 48.0 }).max(MIN_PLOT_HEIGHT);
+    let line = ui.spacing().interact_size.y + ui.spacing().item_spacing.y;
+    // One line to spare: the plot's axis labels may take a little more
+    // than their share when zoomed.
+    let lines = if caption.is_empty() { 2.0 } else { 3.0 };
+    let plot_height = (ui.available_height() - lines * line).max(MIN_PLOT_HEIGHT);
     views
         .scatter
         .update(&table, &prepared, &x.feature, &y.feature);
-    let scatter = &views.scatter;
     let show_test = cx.settings.show_test_points;
+    let density = (cx.settings.points == PointStyle::Density).then(|| {
+        density_texture(
+            ui.ctx(),
+            &mut views.scatter,
+            &surface,
+            show_test,
+            regression,
+        )
+    });
+    let scatter = &views.scatter;
+    let [train_dots, test_dots] = &scatter.dots;
+    let (alpha, sampled) = dot_style(scatter, show_test);
     let sprites = views.sprites.texture(ui.ctx());
     let class_names = prepared
         .pipeline
@@ -180,7 +217,7 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, views: &mut ViewCache)
         .class_names()
         .map(|(p, n)| (p.to_owned(), n))
         .unwrap_or_default();
-    Plot::new("surface_plot")
+    let plot = Plot::new("surface_plot")
         .height(plot_height)
         .x_axis_label(x.feature.clone())
         .y_axis_label(y.feature.clone())
@@ -190,16 +227,20 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, views: &mut ViewCache)
             let size = egui::vec2((x.max - x.min) as f32, (y.max - y.min) as f32);
             let center = PlotPoint::new((x.min + x.max) / 2.0, (y.min + y.max) / 2.0);
             plot.image(PlotImage::new("", texture, center, size));
+            if let Some(density) = density {
+                plot.image(PlotImage::new("customers (density)", density, center, size));
+                return;
+            }
             if regression {
                 plot.add(
                     PointCloud::new(
-                        "training customers",
-                        scatter.train[0].clone(),
+                        format!("training customers{sampled}"),
+                        train_dots[0].clone(),
                         Marker::Disc,
                         sprites,
                         &scatter.meshes,
                     )
-                    .color(REGRESSION_POINTS)
+                    .color(REGRESSION_POINTS.gamma_multiply(alpha))
                     .radius(2.0),
                 );
                 return;
@@ -209,30 +250,31 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, views: &mut ViewCache)
             {
                 plot.add(
                     PointCloud::new(
-                        format!("{name} (training)"),
-                        scatter.train[class].clone(),
+                        format!("{name} (training{sampled})"),
+                        train_dots[class].clone(),
                         Marker::Disc,
                         sprites,
                         &scatter.meshes,
                     )
-                    .color(color.gamma_multiply(0.95))
+                    .color(color.gamma_multiply(0.95 * alpha))
                     .radius(2.5),
                 );
                 if show_test {
                     plot.add(
                         PointCloud::new(
-                            format!("{name} (test)"),
-                            scatter.test[class].clone(),
+                            format!("{name} (test{sampled})"),
+                            test_dots[class].clone(),
                             Marker::Ring,
                             sprites,
                             &scatter.meshes,
                         )
-                        .color(color)
+                        .color(color.gamma_multiply(alpha))
                         .radius(3.5),
                     );
                 }
             }
         });
+    views.rects.surface_plot = Some(plot.response.rect);
     colour_bar(
         ui,
         &surface,
@@ -241,6 +283,54 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, views: &mut ViewCache)
         cx.settings.discretize,
     );
     caption_line(ui, caption);
+}
+
+/// The dots' opacity (faint past a few thousand, so the heatmap shows)
+/// and the legend's note when only every k-th customer is drawn.
+fn dot_style(scatter: &Scatter, show_test: bool) -> (f32, String) {
+    let [train_dots, test_dots] = &scatter.dots;
+    let mut shown: usize = train_dots.iter().map(Series::len).sum();
+    if show_test {
+        shown += test_dots.iter().map(Series::len).sum::<usize>();
+    }
+    let sampled = if scatter.stride > 1 {
+        format!(", 1 in {}", scatter.stride)
+    } else {
+        String::new()
+    };
+    (dot_alpha(shown), sampled)
+}
+
+/// The density layer's texture for the customers shown (training, and
+/// test when ticked), over the surface's range, in the classes' colours.
+fn density_texture(
+    ctx: &egui::Context,
+    scatter: &mut Scatter,
+    surface: &Surface,
+    with_test: bool,
+    regression: bool,
+) -> egui::TextureId {
+    // Slices, not copies: this runs every frame (the texture is cached).
+    let parts = |class: usize| -> Vec<&[PlotPoint]> {
+        let mut parts = vec![scatter.train[class].points()];
+        if with_test {
+            parts.push(scatter.test[class].points());
+        }
+        parts
+    };
+    let (first, second) = (parts(0), parts(1));
+    let colors = if regression {
+        [REGRESSION_POINTS, REGRESSION_POINTS]
+    } else {
+        [POSITIVE, NEGATIVE]
+    };
+    let range = (
+        (surface.x.min, surface.x.max),
+        (surface.y.min, surface.y.max),
+    );
+    scatter
+        .density
+        .texture(ctx, [&first, &second], range, with_test, colors)
 }
 
 /// The view's title: what the shading shows.
@@ -283,10 +373,16 @@ fn colour_bar(
         }
     };
     ui.horizontal(|ui| {
-        ui.weak(if regression {
+        // One line whatever the width (the plot's height counts on it):
+        // the words give way to the bar and its two numbers.
+        let words = if regression {
             "colour: predicted value".to_owned()
         } else {
             format!("colour: probability of `{positive}`")
+        };
+        ui.scope(|ui| {
+            ui.set_max_width((ui.available_width() - BAR_AND_ENDS).max(40.0));
+            ui.add(egui::Label::new(egui::RichText::new(words).weak()).truncate());
         });
         ui.label(super::format::short(f64::from(lo)));
         let (rect, _) = ui.allocate_exact_size(egui::vec2(140.0, 12.0), egui::Sense::hover());
@@ -307,6 +403,7 @@ fn colour_bar(
 /// The title, the x and y feature boxes (with two numeric features), the
 /// display checkboxes and PNG….
 fn toolbar(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, numeric: &[String]) {
+    use super::tips::{Side::Above, beside};
     let regression = cx.settings.problem.as_ref().is_some_and(|p| p.regression);
     // Wraps rather than pushing "discretize" and "PNG…" out of a narrow view.
     ui.horizontal_wrapped(|ui| {
@@ -319,25 +416,51 @@ fn toolbar(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, numeric: &[String]) {
                 ("x", &mut cx.settings.x_feature),
                 ("y", &mut cx.settings.y_feature),
             ] {
-                egui::ComboBox::from_label(label)
+                let axis = egui::ComboBox::from_label(label)
                     .selected_text(value.as_str())
                     .show_ui(ui, |ui| {
                         for f in numeric {
                             ui.selectable_value(value, f.clone(), f);
                         }
                     })
-                    .response
-                    .on_hover_text("Which feature runs along this axis");
+                    .response;
+                beside(axis, Above, "Which feature runs along this axis");
             }
         }
-        ui.checkbox(&mut cx.settings.show_test_points, "test points")
-            .on_hover_text("Also show the held-back test customers (hollow circles)");
-        ui.checkbox(&mut cx.settings.discretize, "discretize")
-            .on_hover_text("Show only the predicted class, not how sure the network is");
-        if ui
-            .small_button("PNG…")
-            .on_hover_text("Save the surface with its axes and legend as an image")
-            .clicked()
+        // Tips above: the plot they are about is below.
+        let test = ui.checkbox(&mut cx.settings.show_test_points, "test points");
+        beside(
+            test,
+            Above,
+            "Also show the held-back test customers (hollow circles)",
+        );
+        let customers = egui::ComboBox::from_label("customers")
+            .selected_text(cx.settings.points.label())
+            .show_ui(ui, |ui| {
+                for style in PointStyle::ALL {
+                    ui.selectable_value(&mut cx.settings.points, style, style.label());
+                }
+            })
+            .response;
+        beside(
+            customers,
+            Above,
+            "dots: one per customer (fainter past 2,000 so the shading shows); \
+             density: cells shaded by how many customers of each class they hold",
+        );
+        let discrete = ui.checkbox(&mut cx.settings.discretize, "discretize");
+        beside(
+            discrete,
+            Above,
+            "Show only the predicted class, not how sure the network is",
+        );
+        let png = ui.small_button("PNG…");
+        if beside(
+            png,
+            Above,
+            "Save the surface with its axes and legend as an image",
+        )
+        .clicked()
         {
             cx.commands
                 .push(AppCommand::OpenDialog(super::background::Dialog::SavePng(

@@ -15,7 +15,7 @@ use crate::data::prep::Prepared;
 use crate::tune::Metric;
 use crate::tune::history::RunRecord;
 use crate::tune::sweep::{
-    SweepEvent, SweepGrid, SweepHandle, SweepJob, SweepOutcome, SweepPoint, best, heatmap, rank,
+    SweepEvent, SweepGrid, SweepHandle, SweepJob, SweepOutcome, heatmap, rank,
 };
 
 pub struct SweepState {
@@ -38,6 +38,8 @@ pub struct SweepState {
     pub finished: Option<bool>,
     /// When the sweep in progress started (for the time left).
     started: Option<std::time::Instant>,
+    /// The best run's trained network on its way into the window.
+    pub adoption: super::sweep_adopt::Adoption,
 }
 
 /// How far a sweep has got.
@@ -71,6 +73,7 @@ impl Default for SweepState {
             error: None,
             finished: None,
             started: None,
+            adoption: Default::default(),
         }
     }
 }
@@ -171,6 +174,8 @@ impl SweepState {
                 return;
             }
         };
+        self.adoption
+            .sweep_started(fingerprint.clone(), problem.recipe());
         let mut job = SweepJob::new(
             prepared,
             settings.source.clone(),
@@ -252,11 +257,6 @@ impl SweepState {
             }
         }
         finished
-    }
-
-    /// The best run's settings by the chosen metric.
-    pub fn best_point(&self) -> Option<&SweepPoint> {
-        best(&self.outcomes, self.metric).map(|winner| &winner.point)
     }
 }
 
@@ -344,30 +344,7 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, sweep: &mut SweepState
             .on_hover_text("Which result decides the best run");
         ui.end_row();
     });
-    let total = sweep.grid().ok().map_or(0, |g| g.len());
-    ui.horizontal(|ui| {
-        if running {
-            if ui.button("Cancel sweep").clicked() {
-                cx.commands.push(AppCommand::CancelSweep);
-            }
-        } else if ui
-            .add_enabled(
-                cx.data.prepared().is_some(),
-                egui::Button::new(format!("Start sweep ({total} runs)")),
-            )
-            .on_hover_text("Train every combination in the background; the window stays usable")
-            .clicked()
-        {
-            cx.commands.push(AppCommand::StartSweep);
-        }
-        if ui
-            .add_enabled(!sweep.outcomes.is_empty(), egui::Button::new("Apply best"))
-            .on_hover_text("Put the best run's network and training settings into the controls")
-            .clicked()
-        {
-            cx.commands.push(AppCommand::ApplyBestSweep);
-        }
-    });
+    buttons(ui, cx, sweep, running);
     if let Some(SweepProgress {
         done,
         total,
@@ -396,6 +373,48 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, sweep: &mut SweepState
         ui.colored_label(ui.visuals().error_fg_color, e);
     }
     results(sweep, ui);
+}
+
+/// Start or Cancel, Apply best and Restore its network.
+fn buttons(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, sweep: &SweepState, running: bool) {
+    let total = sweep.grid().ok().map_or(0, |g| g.len());
+    ui.horizontal(|ui| {
+        if running {
+            if ui.button("Cancel sweep").clicked() {
+                cx.commands.push(AppCommand::CancelSweep);
+            }
+        } else if ui
+            .add_enabled(
+                cx.data.prepared().is_some(),
+                egui::Button::new(format!("Start sweep ({total} runs)")),
+            )
+            .on_hover_text("Train every combination in the background; the window stays usable")
+            .clicked()
+        {
+            cx.commands.push(AppCommand::StartSweep);
+        }
+        if ui
+            .add_enabled(!sweep.outcomes.is_empty(), egui::Button::new("Apply best"))
+            .on_hover_text("Put the best run's network and training settings into the controls")
+            .clicked()
+        {
+            cx.commands.push(AppCommand::ApplyBestSweep);
+        }
+        let trained = sweep.best_outcome().is_some_and(|o| o.weights.is_some());
+        if ui
+            .add_enabled(
+                trained && !sweep.adoption.pending(),
+                egui::Button::new("Restore its network"),
+            )
+            .on_hover_text(
+                "Apply the best run's settings and put its trained network into the window \
+                 (surface, evaluation and curves), without training it again",
+            )
+            .clicked()
+        {
+            cx.commands.push(AppCommand::RestoreBestSweepModel);
+        }
+    });
 }
 
 fn results(sweep: &SweepState, ui: &mut egui::Ui) {

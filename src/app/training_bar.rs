@@ -4,11 +4,17 @@
 use eframe::egui;
 
 use super::background::Dialog;
+use super::shortcuts::{self, PLAY_PAUSE, RESET, STEP};
 use super::{AppCommand, PanelContext, Windows};
 
 /// The bar's controls wrap onto a second line when the window is narrow
 /// or zoomed (a projector at 150 %), so none drops off the right edge.
 pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, windows: &mut Windows) {
+    // Before any button is drawn, so a focused one does not take the same
+    // key press as its own click.
+    if let Some(command) = shortcuts::read(ui.ctx(), cx.run.playing, cx.data.ready()) {
+        cx.commands.push(command);
+    }
     ui.horizontal_wrapped(|ui| {
         ui.heading("Purchase Lab");
         ui.separator();
@@ -21,6 +27,7 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, windows: &mut Windows)
         ui.separator();
         window_toggles(ui, windows);
         session_menu(ui, cx);
+        presentation_toggle(ui, cx);
     });
     lesson_banner(ui, cx, windows);
 }
@@ -78,30 +85,40 @@ fn playback_buttons(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
     if cx.run.playing {
         if ui
             .button("Pause")
-            .on_hover_text(
+            .on_hover_text(shortcuts::tip(
                 "Stop training after the current epoch; the network keeps what it learned",
-            )
+                PLAY_PAUSE,
+            ))
             .clicked()
         {
             cx.commands.push(AppCommand::Pause);
         }
     } else if ui
         .add_enabled(ready, egui::Button::new("Play"))
-        .on_hover_text("Train epoch after epoch and watch the boundary move")
+        .on_hover_text(shortcuts::tip(
+            "Train epoch after epoch and watch the boundary move",
+            PLAY_PAUSE,
+        ))
         .clicked()
     {
         cx.commands.push(AppCommand::Play);
     }
     if ui
         .add_enabled(ready, egui::Button::new("Step"))
-        .on_hover_text("Train exactly one epoch (one pass over the training rows), then pause")
+        .on_hover_text(shortcuts::tip(
+            "Train exactly one epoch (one pass over the training rows), then pause",
+            STEP,
+        ))
         .clicked()
     {
         cx.commands.push(AppCommand::Step);
     }
     if ui
         .add_enabled(ready, egui::Button::new("Reset"))
-        .on_hover_text("Start over with a fresh, untrained network (same settings)")
+        .on_hover_text(shortcuts::tip(
+            "Start over with a fresh, untrained network (same settings)",
+            RESET,
+        ))
         .clicked()
     {
         cx.commands.push(AppCommand::Reset);
@@ -162,8 +179,31 @@ fn progress(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
         .on_hover_text(
             "How fast Play trains: slow it down to watch the boundary form step by step",
         );
+    full_speed_toggle(ui, cx);
     if cx.run.finished {
         ui.weak("finished");
+    }
+}
+
+/// "full speed" in one click, and back to the watchable default pace; the
+/// choice is a setting, so it survives a restart.
+fn full_speed_toggle(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
+    let flat_out = cx.settings.pace.is_none();
+    let tip = if flat_out {
+        "Training flat out; click to go back to a pace the eye can follow"
+    } else {
+        "Train as fast as the machine can (the boundary's forming is then over in a blink)"
+    };
+    if ui
+        .selectable_label(flat_out, "full speed")
+        .on_hover_text(tip)
+        .clicked()
+    {
+        cx.settings.pace = if flat_out {
+            super::settings::DEFAULT_PACE
+        } else {
+            None
+        };
     }
 }
 
@@ -234,6 +274,21 @@ fn session_menu(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
             ui.close();
         }
     });
+}
+
+/// Presentation mode in one click: everything larger for a projector
+/// (remembered between launches).
+fn presentation_toggle(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
+    let on = cx.settings.presentation;
+    if ui
+        .selectable_label(on, "presentation")
+        .on_hover_text(
+            "Larger type and controls for a projector (ctrl+plus / ctrl+minus fine-tune the size)",
+        )
+        .clicked()
+    {
+        cx.commands.push(AppCommand::Presentation(!on));
+    }
 }
 
 /// The training device's short name (in the status line), with the full

@@ -60,6 +60,9 @@ pub struct RunView {
     /// When recent epochs arrived (the rate shown is the real one, pacing
     /// and drawing included, not the time spent computing).
     arrivals: VecDeque<(Instant, usize)>,
+    /// Epochs trained before the thread's network took its weights (a
+    /// sweep run's): the thread counts from 0, the curves go on from here.
+    epoch_offset: usize,
 }
 
 /// How far back the shown rate looks.
@@ -99,7 +102,8 @@ impl RunView {
     }
 
     /// An epoch's report arrived from the training thread.
-    pub fn push_epoch(&mut self, report: EpochReport) {
+    pub fn push_epoch(&mut self, mut report: EpochReport) {
+        report.epoch += self.epoch_offset;
         let now = Instant::now();
         self.arrivals.push_back((now, report.epoch));
         while self
@@ -115,9 +119,22 @@ impl RunView {
     /// The curves begin again (a fresh network).
     pub fn clear_epochs(&mut self) {
         self.history.clear();
+        self.epoch_offset = 0;
         self.arrivals.clear();
         self.predictions = None;
         self.outcome = None;
+    }
+
+    /// The network took a finished run's weights (`history`: that run's
+    /// epochs): its curves are shown, the run counts as finished, and
+    /// Play trains on from its last epoch.
+    pub fn adopt(&mut self, history: Vec<EpochReport>) {
+        self.clear_epochs();
+        self.epoch_offset = history.last().map_or(0, |r| r.epoch);
+        self.history = history;
+        self.target_epoch = Some(self.epoch_offset);
+        self.playing = false;
+        self.finished = true;
     }
 
     /// Training goes on from here (Play, Step): a run at or past its target

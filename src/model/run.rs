@@ -288,6 +288,15 @@ impl TrainingRun {
         &*self.learner
     }
 
+    /// Takes the weights of a finished run of the same model on the same
+    /// prepared data ([`Learner::save`]'s bytes, e.g. a sweep's best run)
+    /// in place of this one's. The epoch count and optimizer state stay
+    /// this run's; an error if the bytes do not fit the model.
+    pub fn adopt_weights(&mut self, weights: &[u8]) -> Result<(), RunError> {
+        self.learner.restore(weights)?;
+        Ok(())
+    }
+
     /// Epochs (training units) completed so far.
     pub fn epoch(&self) -> usize {
         self.learner.completed()

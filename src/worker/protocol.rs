@@ -66,6 +66,11 @@ pub enum Command {
     /// Read a model file; it answers what-if questions until another is
     /// opened (training is not affected).
     OpenModel(PathBuf),
+    /// Put a finished run's trained weights ([`crate::model::Learner::save`]'s
+    /// bytes from a run of the same network on the same prepared data, such
+    /// as a sweep's best) into the current network, which stays paused;
+    /// answered with [`Event::Adopted`], then its surface and predictions.
+    Adopt(Arc<Vec<u8>>),
     /// Score one customer (a one-row table of original columns) with the
     /// current network or the opened model.
     WhatIf {
@@ -121,6 +126,8 @@ pub enum Event {
     /// The answer to [`Command::Snapshot`]: the model file's contents
     /// (plain bytes and metadata, no tensor).
     Snapshot(Arc<Bundle>),
+    /// The current network took the weights of [`Command::Adopt`].
+    Adopted,
     /// A model file was read: what it was trained on, for the what-if form.
     ModelOpened {
         path: PathBuf,

@@ -241,6 +241,7 @@ impl Session {
                 }
                 Err(e) => self.emit(Event::Failed(e))?,
             },
+            Command::Adopt(weights) => self.adopt(&weights)?,
             Command::WhatIf {
                 id,
                 customer,
@@ -267,6 +268,27 @@ impl Session {
                 .predict_table(customer)?,
         };
         scores.first().copied().ok_or(WorkerError::NoRow)
+    }
+
+    /// The current network takes `weights` and pauses; its surface and
+    /// predictions go out at once.
+    fn adopt(&mut self, weights: &[u8]) -> Result<(), Disconnected> {
+        let adopted = match &mut self.active {
+            None => Err(WorkerError::NoNetwork),
+            Some(a) => {
+                a.playing = false;
+                a.surface_stale = true;
+                a.last_surface = None;
+                guarded(|| a.run.adopt_weights(weights))
+            }
+        };
+        match adopted {
+            Ok(()) => {
+                self.emit(Event::Adopted)?;
+                self.maybe_send_surface()
+            }
+            Err(e) => self.emit(Event::Failed(e)),
+        }
     }
 
     fn epoch(&self) -> usize {

@@ -4,12 +4,13 @@
 //! test binary uses only some of these.
 #![allow(dead_code)]
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use eframe::egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use purchase_lab::app::settings::Settings;
 use purchase_lab::app::{AppCommand, PurchaseLabApp};
 
@@ -111,4 +112,63 @@ pub fn set_text(h: &mut Window, label: &str, text: &str) {
     h.get_by_role_and_label(Role::TextInput, label)
         .set_text_value_accesskit(text);
     h.step();
+}
+
+/// An eframe settings store in memory: the window's storage between two
+/// launches in a test.
+#[derive(Default)]
+pub struct MemoryStorage(HashMap<String, String>);
+
+impl eframe::Storage for MemoryStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_owned(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
+
+/// Saves the window's settings as eframe does on exit, and opens a new
+/// window from them, as the next launch would.
+pub fn relaunch(h: &mut Window) -> Window {
+    let mut storage = MemoryStorage::default();
+    eframe::App::save(h.state_mut(), &mut storage);
+    Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_eframe(move |cc| {
+            PurchaseLabApp::with_history(&cc.egui_ctx, Some(&storage), None, None)
+        })
+}
+
+/// Steps frames for `span` of wall time (a tooltip waits for a resting
+/// pointer; a paced run for its next epoch).
+pub fn keep_drawing(h: &mut Window, span: Duration) {
+    let start = Instant::now();
+    while start.elapsed() < span {
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Hovers the node `role` / `label` as a resting pointer would and returns
+/// where the tooltip showing `tip` was drawn (a label whose text contains
+/// it; a widget's own accessible description does not count), or `None`.
+pub fn tooltip_of(
+    h: &mut Window,
+    role: Role,
+    label: &str,
+    tip: &str,
+) -> Option<eframe::egui::Rect> {
+    // Away first, so an earlier tooltip closes (one per layer at a time).
+    h.get_by_label("Purchase Lab").hover();
+    keep_drawing(h, Duration::from_millis(300));
+    h.get_by_role_and_label(role, label).hover();
+    keep_drawing(h, Duration::from_millis(800));
+    h.query_all_by_role(Role::Label)
+        .find(|n| n.accesskit_node().value().is_some_and(|v| v.contains(tip)))
+        .map(|n| n.rect())
 }

@@ -22,6 +22,7 @@ mod guard;
 pub mod raw;
 mod records;
 mod sniff;
+pub mod watch;
 
 use std::fs::File;
 use std::io::{self, BufReader, Cursor, Read};

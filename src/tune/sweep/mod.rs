@@ -33,7 +33,7 @@ mod tree_grid;
 
 pub use grid::{ParamValue, SweepGrid, SweepParam, SweepPoint};
 pub use results::{Heatmap, best, heatmap, heatmap_for, rank, varying_params};
-pub use run::{SweepEvent, SweepHandle, SweepJob, SweepOutcome, run_sweep};
+pub use run::{SweepEvent, SweepHandle, SweepJob, SweepOutcome, TrainedWeights, run_sweep};
 
 /// Most runs one sweep may have: 400 small runs already take minutes, and a
 /// typo such as `--lr` with 1000 values should be refused, not started.

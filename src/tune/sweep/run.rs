@@ -70,6 +70,23 @@ pub struct SweepOutcome {
     pub point: SweepPoint,
     /// The run, or why it failed (e.g. it diverged at a high learning rate).
     pub result: Result<RunRecord, String>,
+    /// The trained network's weights as the run ended (its best epoch's,
+    /// when early stopping restored them), so the window can take this
+    /// run's model instead of training it again; `None` for a failed run.
+    pub weights: Option<TrainedWeights>,
+}
+
+/// A finished run's weights ([`crate::model::Learner::save`]'s bytes:
+/// a network of the point's shape on the job's prepared data). Shared,
+/// as every outcome is cloned on its way to the window; its `Debug`
+/// gives the size only.
+#[derive(Clone, PartialEq)]
+pub struct TrainedWeights(pub Arc<Vec<u8>>);
+
+impl std::fmt::Debug for TrainedWeights {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TrainedWeights({} bytes)", self.0.len())
+    }
 }
 
 impl SweepOutcome {
@@ -145,7 +162,7 @@ pub fn run_sweep(
         });
         let start = Instant::now();
         let trained = std::panic::catch_unwind(AssertUnwindSafe(
-            || -> Result<Option<TrainingRun>, String> {
+            || -> Result<Option<(TrainingRun, Vec<u8>)>, String> {
                 let mut run = TrainingRun::with_model(job.prepared.clone(), &model, &device)
                     .map_err(|e| e.to_string())?;
                 for epoch in 1..=epochs {
@@ -166,11 +183,14 @@ pub fn run_sweep(
                 // Best weights back and the threshold chosen on validation
                 // rows; the record ranks by those validation metrics.
                 run.finish().map_err(|e| e.to_string())?;
-                Ok(Some(run))
+                let weights = run.learner().save().map_err(|e| e.to_string())?;
+                Ok(Some((run, weights)))
             },
         ));
+        let mut kept = None;
         let result = match trained {
-            Ok(Ok(Some(run))) => {
+            Ok(Ok(Some((run, weights)))) => {
+                kept = Some(TrainedWeights(Arc::new(weights)));
                 let mut record = RunRecord::from_run(
                     &run,
                     job.source.clone(),
@@ -190,6 +210,7 @@ pub fn run_sweep(
             index,
             point,
             result,
+            weights: kept,
         })));
     }
     Ok(false)

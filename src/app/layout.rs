@@ -1,0 +1,62 @@
+//! How the window shares its room between the views, in points (egui's
+//! logical pixels: a window of 1280 × 800 pixels at 150 % zoom is 853 ×
+//! 533 points). The side panels take at most a share of the width and the
+//! network diagram a share of the centre's height, so on a small screen or
+//! at a projector's zoom the decision surface, the point of the app, keeps
+//! a usable size rather than being squeezed to a sliver.
+
+use std::ops::RangeInclusive;
+
+/// The most of the window's width either side panel may take.
+pub const SIDE_SHARE: f32 = 0.27;
+
+/// The most of the centre's height the network diagram may take.
+pub const DIAGRAM_SHARE: f32 = 0.4;
+
+/// The zoom of presentation mode: type half as large again, for a
+/// projector at the back of a room.
+pub const PRESENTATION_ZOOM: f32 = 1.5;
+
+/// The widths (points) a side panel may be given in a window `width`
+/// points wide: from `least` up to `most`, but never past
+/// [`SIDE_SHARE`] of the window (and never below `least`).
+pub fn side_panel(width: f32, least: f32, most: f32) -> RangeInclusive<f32> {
+    let cap = (width * SIDE_SHARE).clamp(least, most.max(least));
+    least..=cap
+}
+
+/// The heights (points) the network diagram may be given when the centre
+/// is `height` points tall: from `least` up to `most`, but never past
+/// [`DIAGRAM_SHARE`] of the centre.
+pub fn diagram(height: f32, least: f32, most: f32) -> RangeInclusive<f32> {
+    let cap = (height * DIAGRAM_SHARE).clamp(least, most.max(least));
+    least..=cap
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn side_panels_leave_the_centre_room_at_a_projectors_zoom() {
+        // 1280 × 800 at 150 %: 853 points wide.
+        let width = 1280.0 / PRESENTATION_ZOOM;
+        let left = side_panel(width, 180.0, 480.0);
+        let right = side_panel(width, 270.0, 520.0);
+        let centre = width - left.end() - right.end();
+        assert!(centre >= 0.4 * width, "{centre} of {width}");
+        // At 1920 points the panels may grow to their own maximum.
+        assert_eq!(*side_panel(1920.0, 180.0, 480.0).end(), 480.0);
+        // A tiny window never inverts the range.
+        let tiny = side_panel(300.0, 180.0, 480.0);
+        assert!(tiny.start() <= tiny.end());
+    }
+
+    #[test]
+    fn the_diagram_takes_at_most_its_share_of_the_centre() {
+        let range = diagram(400.0, 140.0, 520.0);
+        assert_eq!(*range.end(), 160.0);
+        assert_eq!(*diagram(2000.0, 140.0, 520.0).end(), 520.0);
+        assert_eq!(*diagram(100.0, 140.0, 520.0).end(), 140.0);
+    }
+}

@@ -1,0 +1,175 @@
+//! A screen that fits (issues 20 and 21): at 1280 × 800, at 1920 × 1080 and
+//! at 150 % zoom every view keeps its room, the toolbar wraps instead of
+//! dropping controls off the edge, a 20-column what-if form can be scrolled
+//! to its last field, tooltips sit beside what they explain, and
+//! presentation mode is one click and remembered.
+//!
+//! A zoomed window is simulated as egui-winit makes it: the zoom factor
+//! set, and the screen that many times fewer points across.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failed unwrap is a failed test that names its line"
+)]
+
+use eframe::egui::accesskit::Role;
+use eframe::egui::{self, Rect, Vec2};
+use egui_kittest::kittest::Queryable;
+mod common;
+use common::window::{self, Window, wait_until};
+use purchase_lab::app::layout::PRESENTATION_ZOOM;
+
+/// The screen as the window sees it at `pixels` and the current zoom.
+fn resize(h: &mut Window, pixels: [f32; 2]) -> Rect {
+    let zoom = h.ctx.zoom_factor();
+    let size = Vec2::new(pixels[0], pixels[1]) / zoom;
+    h.set_size(size);
+    h.run_steps(4);
+    Rect::from_min_size(egui::Pos2::ZERO, size)
+}
+
+/// The window after one epoch, so the surface and its colour bar show.
+fn trained_window(file: Option<std::path::PathBuf>) -> Window {
+    let mut h = window::open(None, file);
+    h.get_by_label("Step").click();
+    wait_until(&mut h, "a decision surface", |app| {
+        app.run().surface.is_some() && !app.run().history.is_empty()
+    });
+    h.run_steps(3);
+    h
+}
+
+/// The surface keeps a fair share of the screen, its colour bar stays
+/// above the network diagram, and the toolbar's last controls are on
+/// screen.
+fn check_layout(h: &Window, screen: Rect, what: &str) {
+    let rects = h.state().view_rects();
+    let surface = rects.surface.unwrap();
+    let diagram = rects.diagram.unwrap();
+    // A third of the width and more: at 150 % on 1280 x 800 the panels
+    // keep their least widths (230 and 270 of 853 points).
+    assert!(
+        surface.width() >= 0.35 * screen.width(),
+        "{what}: the surface is squeezed to {} of {} points",
+        surface.width(),
+        screen.width()
+    );
+    assert!(
+        surface.bottom() <= diagram.top() + 1.0,
+        "{what}: the surface's colour bar ({surface:?}) runs into the diagram ({diagram:?})"
+    );
+    // The results panel's widest lines wrap rather than running off the
+    // screen. (Whether they stay clear of the surface is not checked here:
+    // under kittest the surface's rect reaches into the results panel at
+    // 1280 x 800 although the real window does not; see the report.)
+    for control in [
+        "watch test rows",
+        "Cross-validate...",
+        "log scale",
+        "Sweep",
+        "Session",
+        "presentation",
+        "Open model…",
+    ] {
+        let rect = h.get_by_label(control).rect();
+        assert!(
+            screen.contains_rect(rect),
+            "{what}: `{control}` at {rect:?} is off the {screen:?} screen"
+        );
+    }
+}
+
+#[test]
+fn the_views_fit_at_1280_by_800_at_1920_by_1080_and_at_a_projectors_zoom() {
+    let mut h = trained_window(None);
+    let screen = resize(&mut h, [1280.0, 800.0]);
+    check_layout(&h, screen, "1280 x 800");
+    let screen = resize(&mut h, [1920.0, 1080.0]);
+    check_layout(&h, screen, "1920 x 1080");
+
+    // Presentation mode: 150 %, on the small screen.
+    h.get_by_label("presentation").click();
+    h.run_steps(2);
+    assert_eq!(h.ctx.zoom_factor(), PRESENTATION_ZOOM);
+    let screen = resize(&mut h, [1280.0, 800.0]);
+    check_layout(&h, screen, "1280 x 800 at 150 %");
+
+    h.get_by_label("presentation").click();
+    h.run_steps(2);
+    assert_eq!(h.ctx.zoom_factor(), 1.0);
+}
+
+#[test]
+fn presentation_mode_is_remembered_between_launches() {
+    let mut h = window::open(None, None);
+    h.get_by_label("presentation").click();
+    h.run_steps(2);
+    assert!(h.state().settings().presentation);
+    let relaunched = window::relaunch(&mut h);
+    assert!(relaunched.state().settings().presentation);
+    assert_eq!(relaunched.ctx.zoom_factor(), PRESENTATION_ZOOM);
+}
+
+#[test]
+fn a_twenty_column_what_if_form_scrolls_to_its_last_field_at_150_percent() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("telco.csv");
+    let table = purchase_lab::bench::data::telco_table(1500, 7).unwrap();
+    purchase_lab::data::write::write_csv(&table, &file).unwrap();
+    assert_eq!(table.columns().len(), 20);
+
+    let mut h = trained_window(Some(file));
+    h.get_by_label("presentation").click();
+    h.run_steps(2);
+    let screen = resize(&mut h, [1280.0, 800.0]);
+    // The form's last field: the right-hand one of the labels of that name
+    // (the data panel's feature tick box has it too).
+    let last = "total_charges";
+    let field = |h: &Window| {
+        h.query_all_by_label(last)
+            .map(|n| n.rect())
+            .max_by(|a, b| a.left().total_cmp(&b.left()))
+            .unwrap()
+    };
+    assert!(
+        !screen.contains_rect(field(&h)),
+        "at 150 % the 20-field form is longer than the screen (else this test shows nothing)"
+    );
+    let node = h
+        .query_all_by_label(last)
+        .max_by(|a, b| a.rect().left().total_cmp(&b.rect().left()))
+        .unwrap();
+    node.scroll_to_me();
+    h.run_steps(4);
+    let rect = field(&h);
+    assert!(
+        screen.contains_rect(rect),
+        "the what-if form's last field at {rect:?} cannot be scrolled onto the {screen:?} screen"
+    );
+}
+
+#[test]
+fn the_surfaces_tooltips_do_not_cover_the_plot_they_explain() {
+    let mut h = trained_window(None);
+    let plot = h.state().view_rects().surface_plot.unwrap();
+    for (role, control, tip) in [
+        (
+            Role::CheckBox,
+            "discretize",
+            "Show only the predicted class",
+        ),
+        (
+            Role::CheckBox,
+            "test points",
+            "Also show the held-back test customers",
+        ),
+        (Role::ComboBox, "customers", "dots: one per customer"),
+    ] {
+        let shown = window::tooltip_of(&mut h, role, control, tip)
+            .unwrap_or_else(|| panic!("no tooltip for `{control}`"));
+        assert!(
+            !shown.intersects(plot),
+            "`{control}`'s tooltip at {shown:?} covers the plot at {plot:?}"
+        );
+    }
+}
