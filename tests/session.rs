@@ -11,7 +11,8 @@ use std::path::Path;
 use purchase_lab::data::{Preset, Source, write_csv};
 use purchase_lab::model::run::TrainingRun;
 use purchase_lab::model::{
-    Activation, BackendChoice, NetworkSpec, OptimizerKind, TrainSettings, select_device,
+    Activation, BackendChoice, Family, NetworkSpec, OptimizerKind, TrainSettings, TreeSettings,
+    select_device,
 };
 use purchase_lab::tune::{Session, SessionError};
 
@@ -77,6 +78,28 @@ fn a_session_round_trips_and_reproduces_training() {
     let second = losses(&Session::load(&path).unwrap());
     assert_eq!(first.len(), 6);
     assert_eq!(first, second, "same session, same seed: same losses");
+
+    // Boosted trees chosen: the family and the trees' settings come back.
+    let trees = Session {
+        family: Family::Trees,
+        trees: TreeSettings {
+            trees: 77,
+            max_depth: 2,
+            ..TreeSettings::default()
+        },
+        ..session()
+    };
+    trees.save(&path).unwrap();
+    assert_eq!(Session::load(&path).unwrap(), trees);
+    // A session written before trees existed opens as a network.
+    let old = text
+        .lines()
+        .filter(|l| !l.contains("\"family\""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let old_path = dir.path().join("old.json");
+    std::fs::write(&old_path, &old).unwrap();
+    assert_eq!(Session::load(&old_path).unwrap().family, Family::Network);
 }
 
 #[test]

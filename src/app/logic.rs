@@ -356,14 +356,18 @@ impl PurchaseLabApp {
                 Some("load data and choose a target before saving a session".into());
             return;
         };
-        let session = Session::new(
-            self.settings.source.clone(),
-            problem.recipe(),
-            self.settings.spec.clone(),
-            self.settings.train.clone(),
-            (!self.settings.until_paused).then_some(self.settings.train.epochs),
-            self.settings.backend,
-        );
+        let session = Session {
+            family: self.settings.family,
+            trees: self.settings.trees.clone(),
+            ..Session::new(
+                self.settings.source.clone(),
+                problem.recipe(),
+                self.settings.spec.clone(),
+                self.settings.train.clone(),
+                (!self.settings.until_paused).then_some(self.settings.train.epochs),
+                self.settings.backend,
+            )
+        };
         self.in_background(move || {
             session
                 .save(&path)
@@ -481,6 +485,8 @@ pub(super) fn apply_session(settings: &mut Settings, session: Session) {
     settings.problem = Some(ProblemChoice::from_recipe(&session.recipe));
     settings.spec = session.spec;
     settings.train = session.train;
+    settings.family = session.family;
+    settings.trees = session.trees;
     settings.until_paused = session.epochs.is_none();
     if let Some(n) = session.epochs {
         settings.train.epochs = n;

@@ -15,6 +15,7 @@ use crate::data::prep::Recipe;
 use crate::data::source::Source;
 use crate::model::device::BackendChoice;
 use crate::model::spec::{NetworkSpec, SpecError, TrainSettings};
+use crate::model::{Family, TreeSettings, TreeSettingsError};
 
 /// Version of the session format this build reads and writes.
 pub const SESSION_VERSION: u64 = 1;
@@ -28,6 +29,14 @@ pub struct Session {
     pub recipe: Recipe,
     pub spec: NetworkSpec,
     pub train: TrainSettings,
+    /// The model family the window trains; sessions from before boosted
+    /// trees existed are networks.
+    #[serde(default)]
+    pub family: Family,
+    /// The boosted trees' settings (kept whichever family is chosen, as the
+    /// network's are).
+    #[serde(default)]
+    pub trees: TreeSettings,
     /// Epochs per press of Play; `None` trains until paused.
     pub epochs: Option<usize>,
     #[serde(default)]
@@ -65,6 +74,11 @@ pub enum SessionError {
     },
     #[error("`{path}`: {source}")]
     Setting { path: String, source: SpecError },
+    #[error("`{path}`: {source}")]
+    TreeSetting {
+        path: String,
+        source: TreeSettingsError,
+    },
 }
 
 impl Session {
@@ -83,6 +97,8 @@ impl Session {
             recipe,
             spec,
             train,
+            family: Family::Network,
+            trees: TreeSettings::default(),
             epochs,
             backend,
         }
@@ -169,6 +185,13 @@ impl Session {
         };
         session.spec.validate().map_err(setting)?;
         session.train.validate().map_err(setting)?;
+        session
+            .trees
+            .validate()
+            .map_err(|source| SessionError::TreeSetting {
+                path: name.clone(),
+                source,
+            })?;
         if let Source::File(data) = &session.source
             && data.is_relative()
             && let Some(folder) = path.parent()
