@@ -69,7 +69,6 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
         .iter()
         .filter_map(|r| Some([r.epoch as f64, r.test_metrics.as_ref()?.headline().1]))
         .collect();
-    ui.strong(&name);
     // Errors are in the target's units (said in the title: the axis is
     // too short for it); room for their tick numbers.
     let regression = cx.settings.problem.as_ref().filter(|p| p.regression);
@@ -87,10 +86,7 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
     if headline == "accuracy" {
         plot = plot.include_y(1.0);
     }
-    if !watched.is_empty() {
-        plot = plot.legend(Legend::default());
-    }
-    if !cx.run.baselines.is_empty() {
+    if !watched.is_empty() || !cx.run.baselines.is_empty() {
         plot = plot.legend(Legend::default());
     }
     plot.show(ui, |plot| {
