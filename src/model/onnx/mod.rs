@@ -53,7 +53,8 @@ use super::spec::{Activation, LEAKY_RELU_SLOPE};
 use crate::data::prep::TargetEncoding;
 use crate::data::table::ColumnKind;
 
-/// The metadata key of [`reading_metadata`]'s JSON.
+/// The metadata key of the JSON that says how to read cells for the graph
+/// (input kinds, category levels, missing-value markers).
 pub const READING_KEY: &str = "purchase_lab.reading";
 
 const IR_VERSION: i64 = 8;
