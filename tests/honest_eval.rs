@@ -25,7 +25,7 @@ use purchase_lab::model::{
 };
 use purchase_lab::tune::cv::cross_validate;
 
-use cli::{Dir, ok};
+use cli::{Dir, classify, ok};
 use runs::{classification, jumpy_settings, prepared, synth, train_on_cpu};
 
 #[test]
@@ -212,22 +212,20 @@ fn train_reports_validation_and_test_saves_the_threshold_and_predict_uses_it() {
         &data,
     ]);
     let model = dir.path("m.plab");
-    let (out, _) = ok(&[
+    let (out, _) = ok(&classify(
         "train",
-        "--data",
         &data,
-        "--target",
-        "purchased",
-        "--positive",
-        "yes",
-        "--backend",
-        "cpu",
-        "--json",
-        "--out",
-        &model,
-        "--class-weight",
-        "balanced",
-    ]);
+        ["purchased", "yes"],
+        &[
+            "--backend",
+            "cpu",
+            "--json",
+            "--out",
+            &model,
+            "--class-weight",
+            "balanced",
+        ],
+    ));
     let json: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     let threshold = json["threshold"].as_f64().unwrap();
     assert!(json["validation"]["auc"].is_number());
@@ -264,24 +262,22 @@ fn train_cv_and_export_split_describe_the_same_rows() {
         "generate", "--preset", "visits", "--rows", "250", "--seed", "9", "-o", &data,
     ]);
     let split = dir.path("split.json");
-    let (out, _) = ok(&[
+    let (out, _) = ok(&classify(
         "train",
-        "--data",
         &data,
-        "--target",
-        "purchased",
-        "--positive",
-        "yes",
-        "--backend",
-        "cpu",
-        "--json",
-        "--cv",
-        "3",
-        "--epochs",
-        "5",
-        "--export-split",
-        &split,
-    ]);
+        ["purchased", "yes"],
+        &[
+            "--backend",
+            "cpu",
+            "--json",
+            "--cv",
+            "3",
+            "--epochs",
+            "5",
+            "--export-split",
+            &split,
+        ],
+    ));
     let json: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     let cv = &json["cross_validation"];
     assert_eq!(cv["folds"], 3);
@@ -325,18 +321,12 @@ fn small_files_train_to_a_model_that_predicts_both_classes() {
         "-o",
         &data,
     ]);
-    let (out, _) = ok(&[
+    let (out, _) = ok(&classify(
         "train",
-        "--data",
         &data,
-        "--target",
-        "purchased",
-        "--positive",
-        "yes",
-        "--backend",
-        "cpu",
-        "--json",
-    ]);
+        ["purchased", "yes"],
+        &["--backend", "cpu", "--json"],
+    ));
     let json: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     let confusion = &json["validation"]["confusion"];
     let predicted_positive = confusion[0][1].as_u64().unwrap() + confusion[1][1].as_u64().unwrap();
