@@ -137,10 +137,17 @@ fn score_text(score: f32, classification: bool) -> String {
 
 /// One line per customer: its score.
 fn csv_lines(scores: &[f32], classification: bool) -> String {
+    use std::fmt::Write as _;
     let mut out = String::with_capacity(scores.len() * 9);
     for &score in scores {
-        out.push_str(&score_text(score, classification));
-        out.push('\n');
+        // Written in place, not through `score_text`: one allocation per
+        // customer showed in a 1,000-line request's profile. Writing to a
+        // `String` cannot fail.
+        let _ = if classification {
+            writeln!(out, "{:.6}", f64::from(score))
+        } else {
+            writeln!(out, "{score}")
+        };
     }
     out
 }

@@ -17,20 +17,21 @@
 //!   numbered from 1 in place of lines.
 //!
 //! Each cell is then read exactly as `predict` reads a file's
-//! ([`RawTable::typed`]): a category as text, a number or date in the
+//! ([`RawTable::typed`](crate::data::csv::RawTable::typed)): a category as text, a number or date in the
 //! training file's format. Where `predict` reads a cell that does not fit
 //! as missing (with a warning for the file), a request is refused instead,
 //! naming the first bad record's line and column: an endpoint has no one
 //! to read warnings, and one bad cell must never turn into a quiet answer.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use thiserror::Error;
 
-use crate::data::csv::{RawTable, is_missing_marker};
+use crate::data::csv::is_missing_marker;
 use crate::data::numbers::DecimalMark;
 use crate::data::prep::{FeatureStep, Pipeline};
-use crate::data::table::{CellFormat, Table};
+use crate::data::table::{CellFormat, Column, Table};
 
 /// How a request body is written, from its `Content-Type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,31 +133,8 @@ pub fn parse_body(
                 .to_owned(),
         });
     }
-    let steps: Vec<(FeatureStep, CellFormat)> = pipeline
-        .steps
-        .iter()
-        .map(|s| (s.clone(), s.cell_format()))
-        .collect();
-    for (record, &line) in records.iter().zip(&lines) {
-        for (index, ((step, cell_format), cell)) in steps.iter().zip(record).enumerate() {
-            check_cell(step, cell_format, &String::from_utf8_lossy(cell)).map_err(|message| {
-                RequestError::Record {
-                    place: Place {
-                        format,
-                        record: line,
-                        column: Some((index + 1, step.column().to_owned())),
-                    },
-                    message,
-                }
-            })?;
-        }
-    }
-    let raw = RawTable::from_cells(names, records, lines.clone());
-    let typed = raw.typed(&pipeline.schema());
-    Ok(Customers {
-        table: typed.table,
-        lines,
-    })
+    let table = typed_table(&records, &lines, pipeline, format)?;
+    Ok(Customers { table, lines })
 }
 
 /// The CSV body's records, each of exactly `names.len()` fields, with
@@ -449,26 +427,114 @@ fn json_cell(step: &FeatureStep, value: &serde_json::Value) -> Result<String, St
     }
 }
 
-/// Whether one cell reads in its column's format; the reason when not.
-fn check_cell(step: &FeatureStep, format: &CellFormat, cell: &str) -> Result<(), String> {
-    let cell = cell.trim();
-    if is_missing_marker(cell) {
-        return Ok(());
+/// The model's input columns from the body's records, each cell read once
+/// in its column's format: as `predict` reads a file with the model
+/// ([`RawTable::typed`](crate::data::csv::RawTable::typed)), except that a cell `predict` would score as
+/// missing with a warning refuses the request here.
+///
+/// Columns are read one at a time (each keeps one format and one buffer),
+/// stopping at their first bad cell; of those, the one on the earliest
+/// record (then the leftmost column) is reported, so the answer names the
+/// same cell a row-by-row reading would.
+///
+/// # Errors
+/// The first bad cell's record, column and reason.
+fn typed_table(
+    records: &[csv::ByteRecord],
+    lines: &[u64],
+    pipeline: &Pipeline,
+    format: BodyFormat,
+) -> Result<Table, RequestError> {
+    let mut columns = Vec::with_capacity(pipeline.steps.len());
+    // (record index, column index, reason) of the earliest bad cell so far.
+    let mut first_bad: Option<(usize, usize, String)> = None;
+    for (index, step) in pipeline.steps.iter().enumerate() {
+        let cells = records
+            .iter()
+            .map(|record| decode(record.get(index).unwrap_or_default()));
+        let column = match step.cell_format() {
+            CellFormat::Text => {
+                let labels: Vec<Option<Cow<'_, str>>> = cells
+                    .map(|cell| {
+                        let trimmed = cell.trim();
+                        (!is_missing_marker(trimmed)).then(|| match cell {
+                            Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
+                            Cow::Owned(text) => Cow::Owned(text.trim().to_owned()),
+                        })
+                    })
+                    .collect();
+                Ok(Column::categorical(step.column(), &labels))
+            }
+            CellFormat::Number(f) => read_numbers(step, cells, |c| f.parse(c), "a number"),
+            CellFormat::Date(f) => read_numbers(step, cells, |c| f.parse(c), "a date"),
+        };
+        match column {
+            Ok(column) => columns.push(column),
+            Err((row, message)) => {
+                if first_bad.as_ref().is_none_or(|(r, _, _)| row < *r) {
+                    first_bad = Some((row, index, message));
+                }
+            }
+        }
     }
-    let value = match format {
-        CellFormat::Text => return Ok(()),
-        CellFormat::Number(f) => f.parse(cell),
-        CellFormat::Date(f) => f.parse(cell),
-    };
-    let what = match format {
-        CellFormat::Date(_) => "a date in the model's format",
-        _ => "a number in the model's format",
-    };
-    match value.filter(|v| v.is_finite()) {
-        None => Err(format!("`{cell}` is not {what}")),
-        Some(v) if !step.encode_number(v).is_some_and(f32::is_finite) => Err(format!(
-            "`{cell}` is too far outside the training range to be scaled"
-        )),
-        Some(_) => Ok(()),
+    if let Some((row, index, message)) = first_bad {
+        let column = pipeline.steps.get(index).map(|s| s.column().to_owned());
+        return Err(RequestError::Record {
+            place: Place {
+                format,
+                record: lines.get(row).copied().unwrap_or_default(),
+                column: column.map(|name| (index + 1, name)),
+            },
+            message,
+        });
     }
+    // Names are the model's (unique) and every column has one cell per
+    // record, so this cannot fail.
+    Table::new(columns).map_err(|e| RequestError::Record {
+        place: Place {
+            format,
+            record: lines.first().copied().unwrap_or_default(),
+            column: None,
+        },
+        message: e.to_string(),
+    })
+}
+
+/// A cell's text: borrowed when it is UTF-8 (nearly always), else decoded
+/// with replacement characters so it shows as an unknown value.
+fn decode(cell: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(cell) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(cell),
+    }
+}
+
+/// One number (or date) column: each trimmed cell read by `parse`, a
+/// missing marker as NaN. Stops at the first cell that does not read, or
+/// reads but cannot be scaled, with its record index and the reason.
+fn read_numbers<'a>(
+    step: &FeatureStep,
+    cells: impl Iterator<Item = Cow<'a, str>>,
+    parse: impl Fn(&str) -> Option<f64>,
+    what: &str,
+) -> Result<Column, (usize, String)> {
+    let mut values = Vec::with_capacity(cells.size_hint().0);
+    for (row, cell) in cells.enumerate() {
+        let cell = cell.trim();
+        if is_missing_marker(cell) {
+            values.push(f64::NAN);
+            continue;
+        }
+        match parse(cell).filter(|v| v.is_finite()) {
+            None => return Err((row, format!("`{cell}` is not {what} in the model's format"))),
+            Some(v) if !step.encode_number(v).is_some_and(f32::is_finite) => {
+                return Err((
+                    row,
+                    format!("`{cell}` is too far outside the training range to be scaled"),
+                ));
+            }
+            Some(v) => values.push(v),
+        }
+    }
+    Ok(Column::numeric(step.column(), values))
 }

@@ -82,6 +82,41 @@ fn the_first_bad_csv_record_is_named_by_line_and_column() {
     );
 }
 
+/// Columns are read one at a time, but the answer names the cell a
+/// row-by-row reading meets first: the earliest line, then the leftmost
+/// column on it.
+#[test]
+fn the_first_bad_cell_is_the_earliest_line_then_the_leftmost_column() {
+    assert_eq!(
+        error(
+            "34,north,2024-02-01\n35,north,yesterday\nabc,north,2024-02-01\n",
+            BodyFormat::Csv
+        ),
+        "line 2, column 3 (`joined`): `yesterday` is not a date in the model's format"
+    );
+    assert_eq!(
+        error("34,north,2024-02-01\nabc,north,yesterday\n", BodyFormat::Csv),
+        "line 2, column 1 (`age`): `abc` is not a number in the model's format"
+    );
+    assert_eq!(
+        error(
+            r#"[{"age": 30, "region": "north", "joined": "soon"}, {"age": "old", "region": "north", "joined": "2024-02-01"}]"#,
+            BodyFormat::Json
+        ),
+        "record 1, column 3 (`joined`): `soon` is not a date in the model's format"
+    );
+}
+
+/// A category that is not UTF-8 is read with replacement characters (an
+/// unknown level), as `predict` reads it, not refused or dropped.
+#[test]
+fn a_category_that_is_not_utf8_is_an_unknown_level() {
+    let customers =
+        parse_body(b"34,nor\xffth,2024-02-01\n", BodyFormat::Csv, &pipeline()).unwrap();
+    let region = customers.table.column("region").unwrap();
+    assert_eq!(region.text(0).as_deref(), Some("nor\u{fffd}th"));
+}
+
 /// Line ends as `predict` reads a file: `\r` alone (old Mac files) ends a
 /// line too, and a quote in the middle of a value is part of it (only a
 /// field's first character opens quoting), so neither merges customers.
