@@ -11,6 +11,7 @@
 //!   each holding a copy of the model, graceful stop.
 
 pub mod answer;
+mod csv_body;
 pub mod request;
 #[cfg(feature = "serve")]
 pub mod server;

@@ -28,6 +28,7 @@ use std::fmt;
 
 use thiserror::Error;
 
+use super::csv_body::{Cells, csv_records, looks_like_header};
 use crate::data::csv::is_missing_marker;
 use crate::data::numbers::DecimalMark;
 use crate::data::prep::{FeatureStep, Pipeline};
@@ -115,14 +116,14 @@ pub fn parse_body(
     pipeline: &Pipeline,
 ) -> Result<Customers, RequestError> {
     let names: Vec<String> = pipeline.input_columns().map(str::to_owned).collect();
-    let (records, lines) = match format {
+    let (cells, lines) = match format {
         BodyFormat::Csv => csv_records(body, &names)?,
         BodyFormat::Json => json_records(body, pipeline)?,
     };
-    if records.is_empty() {
+    if cells.is_empty() {
         return Err(RequestError::Empty);
     }
-    if format == BodyFormat::Csv && looks_like_header(&records[0], &names) {
+    if format == BodyFormat::Csv && looks_like_header(&cells, &names) {
         return Err(RequestError::Record {
             place: Place {
                 format,
@@ -133,205 +134,13 @@ pub fn parse_body(
                 .to_owned(),
         });
     }
-    let table = typed_table(&records, &lines, pipeline, format)?;
+    let table = typed_table(&cells, &lines, pipeline, format)?;
     Ok(Customers { table, lines })
-}
-
-/// The CSV body's records, each of exactly `names.len()` fields, with
-/// their lines. The body is cut into records at line ends outside quotes
-/// (the csv crate skips empty lines and counts lines lazily, so it cannot
-/// say which line a record came from); each is then read as CSV. An empty
-/// line between customers is refused: for a one-column model it is a
-/// customer with a missing value, and guessing either way could shift
-/// every answer after it.
-fn csv_records(
-    body: &[u8],
-    names: &[String],
-) -> Result<(Vec<csv::ByteRecord>, Vec<u64>), RequestError> {
-    let mut records = Vec::new();
-    let mut lines = Vec::new();
-    let pieces = split_records(body);
-    let last = pieces.len().saturating_sub(1);
-    // One CSV state machine for the whole body: building one costs more
-    // than reading a customer's line (it was 80% of a 1,000-line request).
-    let mut pieces_reader = PieceReader::new(pieces.iter().map(|(_, p)| p.len()).max());
-    for (index, (line, piece)) in pieces.into_iter().enumerate() {
-        let place = Place {
-            format: BodyFormat::Csv,
-            record: line,
-            column: None,
-        };
-        let refuse = |message: String| RequestError::Record {
-            place: place.clone(),
-            message,
-        };
-        if piece.is_empty() {
-            if index == last {
-                break;
-            }
-            return Err(refuse(
-                "the line is empty; send one customer per line (an empty cell is a missing value)"
-                    .to_owned(),
-            ));
-        }
-        let mut found = pieces_reader.records(piece);
-        let record = match found.next() {
-            Some(record) => record,
-            None => return Err(refuse("no values".to_owned())),
-        };
-        if found.next().is_some() {
-            return Err(refuse(
-                "more than one customer in one line (check the quotes)".to_owned(),
-            ));
-        }
-        if record.len() != names.len() {
-            return Err(refuse(format!(
-                "{} value{} but the model takes {}, in this order: {}",
-                record.len(),
-                if record.len() == 1 { "" } else { "s" },
-                names.len(),
-                names.join(", ")
-            )));
-        }
-        records.push(record);
-        lines.push(line);
-    }
-    Ok((records, lines))
-}
-
-/// Whether `record` holds the model's column names (trimmed, any case)
-/// in training order: a header the contract does not take.
-fn looks_like_header(record: &csv::ByteRecord, names: &[String]) -> bool {
-    record.len() == names.len()
-        && record.iter().zip(names).all(|(cell, name)| {
-            String::from_utf8_lossy(cell)
-                .trim()
-                .eq_ignore_ascii_case(name)
-        })
-}
-
-/// Reads the records of one piece of the body at a time with one
-/// `csv_core` state machine (RFC 4180 quoting, `,` delimiter, as
-/// `csv::Reader` reads a file), reset between pieces.
-struct PieceReader {
-    core: csv_core::Reader,
-    /// Unquoted field bytes of the record being read; a record's fields
-    /// never take more bytes than its input, so `longest + 1` suffices.
-    output: Vec<u8>,
-    /// Where each field ends in `output`; at most one per input byte, plus one.
-    ends: Vec<usize>,
-}
-
-impl PieceReader {
-    fn new(longest: Option<usize>) -> PieceReader {
-        let longest = longest.unwrap_or(0);
-        PieceReader {
-            core: csv_core::ReaderBuilder::new().build(),
-            output: vec![0; longest + 1],
-            ends: vec![0; longest + 2],
-        }
-    }
-
-    /// Every record in `piece` (the first piece's `longest` or shorter).
-    fn records(&mut self, piece: &[u8]) -> std::vec::IntoIter<csv::ByteRecord> {
-        use csv_core::ReadRecordResult;
-        self.core.reset();
-        if self.output.len() <= piece.len() {
-            self.output.resize(piece.len() + 1, 0);
-            self.ends.resize(piece.len() + 2, 0);
-        }
-        let mut records = Vec::new();
-        let mut input = piece;
-        let (mut out, mut end) = (0, 0);
-        loop {
-            let (result, n_in, n_out, n_end) =
-                self.core
-                    .read_record(input, &mut self.output[out..], &mut self.ends[end..]);
-            input = &input[n_in..];
-            out += n_out;
-            end += n_end;
-            match result {
-                // An empty `input` on the next call tells the reader the
-                // piece has ended, which completes its last record.
-                ReadRecordResult::InputEmpty => {}
-                ReadRecordResult::Record => {
-                    let mut record = csv::ByteRecord::with_capacity(out, end);
-                    let mut start = 0;
-                    for &field_end in &self.ends[..end] {
-                        record.push_field(&self.output[start..field_end]);
-                        start = field_end;
-                    }
-                    records.push(record);
-                    (out, end) = (0, 0);
-                }
-                // Cannot happen with buffers as long as the input; stop
-                // rather than loop if it ever did.
-                ReadRecordResult::OutputFull | ReadRecordResult::OutputEndsFull => break,
-                ReadRecordResult::End => break,
-            }
-        }
-        records.into_iter()
-    }
-}
-
-/// The body cut at line ends outside quoted fields: `\n`, `\r\n`, or a
-/// `\r` alone (old Mac files, which `predict` reads too), as
-/// `(1-based line of its start, bytes)`. A quote opens a quoted field only
-/// at the start of a field, as RFC 4180 and the csv crate read it (`D"SL`
-/// is a plain value); inside one a doubled quote is a quote, and its line
-/// ends stay in the record.
-fn split_records(body: &[u8]) -> Vec<(u64, &[u8])> {
-    /// Where the scan is within a record.
-    #[derive(Clone, Copy, PartialEq)]
-    enum At {
-        FieldStart,
-        Unquoted,
-        Quoted,
-        /// A quote inside a quoted field: its end, or the first of `""`.
-        QuoteInQuoted,
-    }
-    let mut pieces = Vec::new();
-    let mut at = At::FieldStart;
-    let mut start = 0;
-    let mut start_line = 1u64;
-    let mut line = 1u64;
-    let mut i = 0;
-    while i < body.len() {
-        let byte = body[i];
-        // `\r\n` is one line end, inside quotes too.
-        let width = if byte == b'\r' && body.get(i + 1) == Some(&b'\n') {
-            2
-        } else {
-            1
-        };
-        if byte == b'\n' || byte == b'\r' {
-            line += 1;
-        }
-        at = match (at, byte) {
-            (At::Quoted, b'"') => At::QuoteInQuoted,
-            (At::Quoted, _) => At::Quoted,
-            (At::QuoteInQuoted | At::FieldStart, b'"') => At::Quoted,
-            (_, b',') => At::FieldStart,
-            (_, b'\n' | b'\r') => {
-                pieces.push((start_line, &body[start..i]));
-                start = i + width;
-                start_line = line;
-                At::FieldStart
-            }
-            _ => At::Unquoted,
-        };
-        i += width;
-    }
-    pieces.push((start_line, &body[start..]));
-    pieces
 }
 
 /// The JSON body's records as cells in the model's column order, numbered
 /// from 1.
-fn json_records(
-    body: &[u8],
-    pipeline: &Pipeline,
-) -> Result<(Vec<csv::ByteRecord>, Vec<u64>), RequestError> {
+fn json_records(body: &[u8], pipeline: &Pipeline) -> Result<(Cells, Vec<u64>), RequestError> {
     let value: serde_json::Value =
         serde_json::from_slice(body).map_err(|e| RequestError::Json(e.to_string()))?;
     let items = match value {
@@ -342,7 +151,7 @@ fn json_records(
         },
         _ => return Err(RequestError::JsonShape),
     };
-    let mut records = Vec::with_capacity(items.len());
+    let mut cells = Cells::new(pipeline.steps.len());
     let mut lines = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let number = i as u64 + 1;
@@ -357,7 +166,6 @@ fn json_records(
                 message: "not an object keyed by column name".to_owned(),
             });
         };
-        let mut cells = Vec::with_capacity(pipeline.steps.len());
         for (index, step) in pipeline.steps.iter().enumerate() {
             let name = step.column();
             let at = || place(Some((index + 1, name.to_owned())));
@@ -369,12 +177,11 @@ fn json_records(
                 place: at(),
                 message,
             })?;
-            cells.push(cell);
+            cells.push_cell(cell.as_bytes());
         }
-        records.push(csv::ByteRecord::from(cells));
         lines.push(number);
     }
-    Ok((records, lines))
+    Ok((cells, lines))
 }
 
 /// The value under `name`: that key, or the one key equal to it apart from
@@ -440,7 +247,7 @@ fn json_cell(step: &FeatureStep, value: &serde_json::Value) -> Result<String, St
 /// # Errors
 /// The first bad cell's record, column and reason.
 fn typed_table(
-    records: &[csv::ByteRecord],
+    cells: &Cells,
     lines: &[u64],
     pipeline: &Pipeline,
     format: BodyFormat,
@@ -449,9 +256,7 @@ fn typed_table(
     // (record index, column index, reason) of the earliest bad cell so far.
     let mut first_bad: Option<(usize, usize, String)> = None;
     for (index, step) in pipeline.steps.iter().enumerate() {
-        let cells = records
-            .iter()
-            .map(|record| decode(record.get(index).unwrap_or_default()));
+        let cells = cells.column(index).map(decode);
         let column = match step.cell_format() {
             CellFormat::Text => {
                 let labels: Vec<Option<Cow<'_, str>>> = cells

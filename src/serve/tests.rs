@@ -95,7 +95,10 @@ fn the_first_bad_cell_is_the_earliest_line_then_the_leftmost_column() {
         "line 2, column 3 (`joined`): `yesterday` is not a date in the model's format"
     );
     assert_eq!(
-        error("34,north,2024-02-01\nabc,north,yesterday\n", BodyFormat::Csv),
+        error(
+            "34,north,2024-02-01\nabc,north,yesterday\n",
+            BodyFormat::Csv
+        ),
         "line 2, column 1 (`age`): `abc` is not a number in the model's format"
     );
     assert_eq!(
@@ -111,8 +114,7 @@ fn the_first_bad_cell_is_the_earliest_line_then_the_leftmost_column() {
 /// unknown level), as `predict` reads it, not refused or dropped.
 #[test]
 fn a_category_that_is_not_utf8_is_an_unknown_level() {
-    let customers =
-        parse_body(b"34,nor\xffth,2024-02-01\n", BodyFormat::Csv, &pipeline()).unwrap();
+    let customers = parse_body(b"34,nor\xffth,2024-02-01\n", BodyFormat::Csv, &pipeline()).unwrap();
     let region = customers.table.column("region").unwrap();
     assert_eq!(region.text(0).as_deref(), Some("nor\u{fffd}th"));
 }
@@ -255,4 +257,41 @@ fn media_types_choose_the_body_and_answer_formats() {
         Some(BodyFormat::Json)
     );
     assert_eq!(answer_format(Some("image/png")), None);
+}
+
+/// The request reader reads every accepted cell exactly as `predict`
+/// reads a file with the model (`RawTable::typed`): same numbers, dates,
+/// missing cells and category levels (in order of first appearance), for
+/// bodies with spaces, quotes, missing markers, unknown levels, signs,
+/// exponents, CRLF and text that is not UTF-8.
+#[test]
+fn accepted_bodies_are_typed_as_predict_types_a_file() {
+    use crate::data::csv::RawTable;
+    let p = pipeline();
+    let bodies: [&[u8]; 5] = [
+        b"34,north,2024-02-01\n,south,\n45,NA,2024-03-01\n",
+        b" 1e1 ,\"we,st\" ,2024-01-31\r\n-3.5,north,N/A\r\n+7,, 2023-12-31 \r\n",
+        b"0.25,\"say \"\"hi\"\"\",2024-02-29\n?,?,?\n60,nor\xffth,2024-06-05\n",
+        b"20,east,2024-01-05\n20,east,2024-01-05\n21,EAST,2024-01-06",
+        b"NaN,null,NULL\n.5,-,2024-05-05\n",
+    ];
+    for body in bodies {
+        let customers = parse_body(body, BodyFormat::Csv, &p)
+            .unwrap_or_else(|e| panic!("{:?}: {e}", String::from_utf8_lossy(body)));
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(body);
+        let records: Vec<csv::ByteRecord> = reader.byte_records().map(Result::unwrap).collect();
+        let names: Vec<String> = p.input_columns().map(str::to_owned).collect();
+        let lines = (1..=records.len() as u64).collect();
+        let expected = RawTable::from_cells(names, records, lines)
+            .typed(&p.schema())
+            .table;
+        assert_eq!(
+            customers.table.columns(),
+            expected.columns(),
+            "{:?}",
+            String::from_utf8_lossy(body)
+        );
+    }
 }
