@@ -253,6 +253,68 @@ fn each_view_exports_as_csv_and_png() {
     }
 }
 
+/// Not every target is a purchase: on churn data the views name the
+/// positive class in the data's words (`churn = Yes`), in the gains text,
+/// the decile table, the profit inputs and the calibration axis, and never
+/// say "buyers".
+#[test]
+fn the_views_use_the_targets_own_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("churn.csv");
+    let mut csv = String::from("tenure,monthly,contract,churn\n");
+    for i in 0..400u32 {
+        let tenure = (i * 37) % 72;
+        let monthly = 20 + (i * 53) % 100;
+        let contract = ["month", "year", "two years"][(i % 3) as usize];
+        let churn = if tenure < 12 && monthly > 60 {
+            "Yes"
+        } else {
+            "No"
+        };
+        csv.push_str(&format!("{tenure},{monthly},{contract},{churn}\n"));
+    }
+    std::fs::write(&path, csv).unwrap();
+    let mut h = window::open(None, Some(path));
+    let problem = h.state().settings().problem.clone().unwrap();
+    assert_eq!(
+        (problem.target.as_str(), problem.positive.as_str()),
+        ("churn", "Yes")
+    );
+    train_and_open_insights(&mut h, 5);
+    assert_eq!(
+        h.state()
+            .windows()
+            .insights
+            .shown
+            .as_ref()
+            .unwrap()
+            .positive,
+        "churn = Yes"
+    );
+    let says_buyers = |h: &Window| h.query_all_by_label_contains("buyer").next().is_some();
+    assert!(
+        h.query_by_label_contains("customers with churn = Yes")
+            .is_some(),
+        "the gains text names the positive class"
+    );
+    assert!(
+        h.query_by_label("churn = Yes").is_some(),
+        "the decile table's column"
+    );
+    assert!(!says_buyers(&h), "the gains view says buyers");
+    h.get_by_label("Profit").click();
+    h.run_steps(3);
+    assert!(
+        h.query_by_label_contains("with churn = Yes, profit")
+            .is_some(),
+        "the best-threshold line names the positive class"
+    );
+    assert!(!says_buyers(&h), "the profit view says buyers");
+    h.get_by_label("Calibration").click();
+    h.run_steps(3);
+    assert!(!says_buyers(&h), "the calibration view says buyers");
+}
+
 /// Makes the README's gains chart with the app's own PNG export: the
 /// window on the real telco churn file, 40 epochs, the Insights window's
 /// gains view of the final model on the test customers.

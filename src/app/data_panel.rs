@@ -106,7 +106,7 @@ fn source_controls(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, path_field: &mu
             ui.add(egui::Slider::new(&mut synth.noise, 0.0..=1.0).text("noise"))
                 .on_hover_text("0 = clean labels; higher flips labels (customers) or jitters points (shapes), so even a perfect model makes mistakes");
             ui.add(egui::Slider::new(&mut synth.balance, 0.05..=0.95).text("share positive"))
-                .on_hover_text("Share of rows in the positive class (buyers); real buyers are often rare");
+                .on_hover_text("Share of rows in the positive class; the class of interest (buyers, churners) is often rare");
             if synth.preset == Preset::Customers {
                 ui.add(egui::Slider::new(&mut synth.missing, 0.0..=0.5).text("missing cells"))
                     .on_hover_text("Share of feature cells left empty, to practise missing-value strategies");

@@ -33,6 +33,9 @@ pub struct InsightsJob {
 /// A finished computation and what it was computed on.
 pub struct Shown {
     pub report: InsightsReport,
+    /// The positive class in the data's own words (`churn = Yes`), for
+    /// the views' labels: not every target is a purchase.
+    pub positive: String,
     pub part: Part,
     pub final_model: bool,
     pub epoch: usize,
@@ -157,8 +160,14 @@ fn compute(job: InsightsJob) -> Outcome {
     let table = job.table.select_rows(&rows.source_rows);
     let report = InsightsReport::of_model(&model, &table, &rows.y, &job.settings)
         .map_err(|e| e.to_string())?;
+    let pipeline = &job.prepared.pipeline;
+    let positive = pipeline.encoding.class_names().map_or_else(
+        || pipeline.target.clone(),
+        |(label, _)| format!("{} = {label}", pipeline.target),
+    );
     Ok(Shown {
         report,
+        positive,
         part: job.part,
         final_model: job.final_model,
         epoch: job.epoch,

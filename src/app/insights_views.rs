@@ -26,8 +26,12 @@ pub fn show(
     view: InsightView,
 ) {
     match view {
-        InsightView::Gains => match state.shown.as_ref().and_then(|s| s.report.gains.as_ref()) {
-            Some(gains) => gains_view(ui, gains),
+        InsightView::Gains => match state
+            .shown
+            .as_ref()
+            .and_then(|s| Some((s.report.gains.as_ref()?, s.positive.as_str())))
+        {
+            Some((gains, positive)) => gains_view(ui, gains, positive),
             None => classification_only(ui),
         },
         InsightView::Profit => profit_view(ui, cx, state),
@@ -48,24 +52,20 @@ fn classification_only(ui: &mut egui::Ui) {
 }
 
 /// Cumulative gains with the random and perfect lines, and the decile
-/// table with lift.
-fn gains_view(ui: &mut egui::Ui, gains: &Gains) {
+/// table with lift. `positive` names the positive class (`churn = Yes`).
+fn gains_view(ui: &mut egui::Ui, gains: &Gains, positive: &str) {
     ui.label(format!(
-        "Contacting customers from the highest score down: the share of the {} buyers among {} customers reached.",
+        "Contacting customers from the highest score down: the share of the {} customers with {positive} (of {}) reached.",
         gains.buyers, gains.customers
     ));
+    let reached = format!("share of {positive} reached");
     let model: Vec<[f64; 2]> = gains
         .curve
         .iter()
         .map(|p| [p.contacted, p.reached])
         .collect();
     let perfect: Vec<[f64; 2]> = gains.perfect_curve().iter().map(|&(x, y)| [x, y]).collect();
-    unit_plot(
-        "insights_gains",
-        "share of customers contacted",
-        "share of buyers reached",
-    )
-    .show(ui, |plot| {
+    unit_plot("insights_gains", "share of customers contacted", &reached).show(ui, |plot| {
         plot.line(Line::new("random", vec![[0.0, 0.0], [1.0, 1.0]]).color(Color32::GRAY));
         plot.line(
             Line::new("perfect", perfect)
@@ -82,7 +82,7 @@ fn gains_view(ui: &mut egui::Ui, gains: &Gains) {
                 &[
                     "decile",
                     "customers",
-                    "buyers",
+                    positive,
                     "response",
                     "lift",
                     "cum. gain",
@@ -119,29 +119,32 @@ fn unit_plot<'a>(id: &'a str, x: &'a str, y: &'a str) -> Plot<'a> {
 /// The campaign's inputs, the profit over the threshold with its best
 /// point, and the button that moves the threshold slider there.
 fn profit_view(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, state: &mut InsightsState) {
+    let positive = state_positive(state).to_owned();
     let e = &mut state.economics;
     egui::Grid::new("insights_economics").show(ui, |ui| {
-        let input = |ui: &mut egui::Ui, name: &str, tip: &str, v: &mut f64| {
+        let input = |ui: &mut egui::Ui, name: &str, tip: String, v: &mut f64| {
             ui.label(name).on_hover_text(tip);
             ui.add(egui::DragValue::new(v).speed(1.0).range(0.0..=1e9));
             ui.end_row();
         };
         input(
             ui,
-            "value of a buyer reached",
-            "earned for each buyer contacted, e.g. a retained customer's margin",
+            "value of a positive reached",
+            format!(
+                "earned for each customer with {positive} contacted, e.g. a sale's or a retained customer's margin"
+            ),
             &mut e.value_per_buyer,
         );
         input(
             ui,
             "cost of contacting",
-            "paid for each customer contacted, buyer or not",
+            "paid for each customer contacted, whatever the outcome".to_owned(),
             &mut e.cost_per_contact,
         );
         input(
             ui,
-            "cost of a missed buyer",
-            "lost for each buyer not contacted",
+            "cost of a missed positive",
+            format!("lost for each customer with {positive} not contacted"),
             &mut e.cost_per_missed_buyer,
         );
     });
@@ -153,7 +156,7 @@ fn profit_view(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, state: &mut Insight
     let best = curve.best_point();
     let threshold = curve.best_threshold();
     ui.label(format!(
-        "best threshold {threshold:.3}: contact {} of {} customers, reach {} of {} buyers, profit {}",
+        "best threshold {threshold:.3}: contact {} of {} customers, reach {} of the {} with {positive}, profit {}",
         best.contacted,
         curve.customers,
         best.reached,
@@ -218,10 +221,11 @@ fn calibration_view(ui: &mut egui::Ui, state: &InsightsState) {
         .iter()
         .map(|b| [b.mean_predicted, b.observed_rate])
         .collect();
+    let observed = format!("observed share of {}", state_positive(state));
     unit_plot(
         "insights_calibration",
         "mean predicted probability",
-        "observed share of buyers",
+        &observed,
     )
     .show(ui, |plot| {
         plot.line(
@@ -408,6 +412,14 @@ fn dependence_plot(ui: &mut egui::Ui, d: &Dependence, y_label: &str) {
 }
 
 /// A table's header: bold column names, then the next row.
+/// The shown report's positive class in the data's words.
+fn state_positive(state: &InsightsState) -> &str {
+    state
+        .shown
+        .as_ref()
+        .map_or("the positive label", |s| s.positive.as_str())
+}
+
 fn header_row(ui: &mut egui::Ui, names: &[&str]) {
     for name in names {
         ui.strong(*name);
