@@ -14,7 +14,6 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 
 use super::choices::BackendArg;
-use super::predict::DEFAULT_THRESHOLD;
 use crate::model::bundle::Bundle;
 use crate::model::select_device;
 use crate::serve::{Endpoint, ServeOptions};
@@ -79,16 +78,14 @@ fn model_file(args: &ServeArgs) -> Result<PathBuf> {
     }
 }
 
-/// The endpoint's settings from the arguments.
-fn options(args: &ServeArgs) -> Result<ServeOptions> {
+/// The endpoint's settings from the arguments; `threshold` is the one
+/// [`super::predict::label_threshold`] chose for the model.
+fn options(args: &ServeArgs, threshold: f64) -> Result<ServeOptions> {
     if !(args.max_payload_mb > 0.0 && args.max_payload_mb.is_finite()) {
         bail!(
             "--max-payload-mb must be a positive number, not {}",
             args.max_payload_mb
         );
-    }
-    if let Some(t) = args.threshold.filter(|t| !(0.0..=1.0).contains(t)) {
-        bail!("--threshold must be a probability between 0 and 1, not {t}");
     }
     let default_host = if args.model.is_some() {
         "127.0.0.1"
@@ -111,7 +108,7 @@ fn options(args: &ServeArgs) -> Result<ServeOptions> {
         },
         threads,
         max_payload_bytes: (args.max_payload_mb * 1024.0 * 1024.0) as usize,
-        threshold: args.threshold.unwrap_or(DEFAULT_THRESHOLD),
+        threshold,
     })
 }
 
@@ -131,19 +128,16 @@ fn shutdown_flag() -> Result<Arc<AtomicBool>> {
 
 pub(super) fn serve(args: &ServeArgs) -> Result<()> {
     let path = model_file(args)?;
-    let options = options(args)?;
     let bundle = Bundle::load(&path).with_context(|| format!("{}", path.display()))?;
     // Label as `predict` does: at --threshold, else the model's own; a
     // regression model given one is refused as `predict` refuses it.
-    let options = ServeOptions {
-        threshold: super::predict::label_threshold(
-            args.threshold,
-            &path,
-            bundle.meta.pipeline.encoding.class_names().is_some(),
-            bundle.meta.threshold,
-        )?,
-        ..options
-    };
+    let threshold = super::predict::label_threshold(
+        args.threshold,
+        &path,
+        bundle.meta.pipeline.encoding.class_names().is_some(),
+        bundle.meta.threshold,
+    )?;
+    let options = options(args, threshold)?;
     let device = select_device(args.backend.into())?;
     let stop = shutdown_flag()?;
     let endpoint = Endpoint::start(&bundle, &device, &options)?;
