@@ -2,7 +2,7 @@
 //! with labelled axes and a legend, and the numbers beside it.
 
 use eframe::egui::{self, Color32};
-use egui_plot::{Bar, BarChart, Legend, Line, Plot, Points, VLine};
+use egui_plot::{Bar, BarChart, Legend, Line, Plot, Points, VLine, uniform_grid_spacer};
 
 use super::PanelContext;
 use super::command::AppCommand;
@@ -111,6 +111,10 @@ fn unit_plot<'a>(id: &'a str, x: &'a str, y: &'a str) -> Plot<'a> {
         .y_axis_label(y)
         .default_x_bounds(-0.02, 1.02)
         .default_y_bounds(-0.02, 1.02)
+        // Ticks every quarter: the default decimal spacing labels only 0
+        // and 1 at this size.
+        .x_grid_spacer(uniform_grid_spacer(|_| [0.05, 0.25, 0.5]))
+        .y_grid_spacer(uniform_grid_spacer(|_| [0.05, 0.25, 0.5]))
         .allow_scroll(false)
         .allow_zoom(false)
         .allow_drag(false)

@@ -15,8 +15,10 @@ pub struct Lesson {
     pub data: SynthSettings,
     pub spec: NetworkSpec,
     pub train: TrainSettings,
-    /// The pace it plays at (`None`: full speed): slow enough for a lesson
-    /// that asks the student to act while it plays.
+    /// The pace (epochs a second) this lesson needs, slow enough for a
+    /// lesson that asks the student to act while it plays; `None` keeps
+    /// the window's own pace (watchable by default, or the full speed an
+    /// analyst chose), never switching a class to full speed.
     pub pace: Option<f64>,
 }
 
@@ -33,7 +35,9 @@ impl Lesson {
         settings.spec = self.spec.clone();
         settings.train = self.train.clone();
         settings.until_paused = false;
-        settings.pace = self.pace;
+        if let Some(pace) = self.pace {
+            settings.pace = Some(pace);
+        }
         settings.x_feature.clear();
         settings.y_feature.clear();
     }
@@ -150,4 +154,26 @@ pub fn all() -> Vec<Lesson> {
             pace: None,
         },
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A lesson with its own pace sets it; one without keeps the window's
+    /// (the watchable default or full speed, as the user chose).
+    #[test]
+    fn a_lesson_sets_its_own_pace_or_keeps_the_windows() {
+        for window_pace in [super::super::settings::DEFAULT_PACE, None, Some(3.0)] {
+            for lesson in all() {
+                let mut settings = Settings {
+                    pace: window_pace,
+                    ..Settings::default()
+                };
+                lesson.apply(&mut settings);
+                let expected = lesson.pace.or(window_pace);
+                assert_eq!(settings.pace, expected, "{}", lesson.title);
+            }
+        }
+    }
 }
