@@ -117,6 +117,40 @@ pub struct AdapterSummary {
     pub api: String,
     /// A software rasterizer (`wgpu::DeviceType::Cpu`), e.g. llvmpipe.
     pub software: bool,
+    /// The driver and its version as wgpu reports them (may be empty): a
+    /// driver update can change which backend is faster.
+    pub driver: String,
+}
+
+/// The wgpu device and what its adapter is, when one exists: probed once
+/// per process, as [`select_device`] does. For the speed probe
+/// ([`super::probe`]), which times the job on it before choosing.
+pub fn wgpu_adapter() -> Result<(Device, AdapterSummary), String> {
+    match wgpu_probe() {
+        Ok(probe) => Ok((probe.device.clone(), probe.adapter.clone())),
+        Err(reason) => Err(reason.clone()),
+    }
+}
+
+impl SelectedDevice {
+    /// The device `Auto` chose by timing the job ([`super::probe`]) on
+    /// `kind`, with why: `reason` is shown after the device's name and,
+    /// on the CPU, is also the [`fallback_reason`](Self::fallback_reason).
+    pub fn measured(
+        kind: ComputeKind,
+        gpu: (Device, &AdapterSummary),
+        reason: String,
+    ) -> SelectedDevice {
+        match kind {
+            ComputeKind::Cpu => flex(Some(reason)),
+            ComputeKind::Gpu => SelectedDevice {
+                description: format!("{}: {reason}", describe_adapter(gpu.1)),
+                device: gpu.0,
+                kind,
+                fallback_reason: None,
+            },
+        }
+    }
 }
 
 struct WgpuProbe {
@@ -236,6 +270,9 @@ fn wgpu_probe() -> &'static Result<WgpuProbe, String> {
                             name: info.name,
                             api: api_name(info.backend).to_string(),
                             software: info.device_type == wgpu::DeviceType::Cpu,
+                            driver: format!("{} {}", info.driver, info.driver_info)
+                                .trim()
+                                .to_string(),
                         },
                     }
                 })
@@ -266,6 +303,7 @@ mod tests {
             name: if software { "llvmpipe" } else { "NVIDIA H100" }.to_string(),
             api: "Vulkan".to_string(),
             software,
+            driver: String::new(),
         }
     }
 
