@@ -1,5 +1,11 @@
-//! Which compute device trains the network: Burn's wgpu backend on a real
-//! GPU, else Burn's pure-Rust CPU backend (flex), with the reason shown.
+//! Which compute device trains the network: Burn's wgpu backend or Burn's
+//! pure-Rust CPU backend (flex), with the reason shown.
+//!
+//! For a training job `Auto` is decided by measurement: the job is timed on
+//! both backends ([`super::probe`]) by `tune::device_choice`, which all
+//! training goes through and which caches the answer. [`select_device`]
+//! alone, for work with nothing to time (scoring a file, serving), keeps
+//! the rule by adapter kind: wgpu on a real GPU, flex otherwise.
 //!
 //! Always through `Device::wgpu_options().init_with_setup()`: a lazily built
 //! `Device::wgpu(..)` panics on first use when no adapter exists, and
@@ -35,7 +41,9 @@ pub const REQUIRE_WGPU_ENV: &str = "PURCHASE_LAB_REQUIRE_WGPU";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BackendChoice {
-    /// wgpu on a real GPU, else flex.
+    /// For a training job, the backend that trained the job's first steps
+    /// faster (`tune::device_choice`); with nothing to time, wgpu on a real
+    /// GPU, else flex.
     #[default]
     Auto,
     /// wgpu whatever its adapter (even a software one); an error if none.

@@ -13,11 +13,15 @@
 pub mod timing;
 
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{RecvTimeoutError, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use burn::tensor::Device;
 
-pub use timing::{EpochTimer, ProbePlan, Speed, Verdict, compare, time_backend};
+pub use timing::{EpochTimer, GpuOutcome, ProbePlan, Speed, Verdict, compare, time_backend};
 
 use crate::data::prep::Prepared;
 use crate::model::TrainError;
@@ -73,33 +77,88 @@ impl ProbeJob {
 pub struct Measurement {
     pub verdict: Verdict,
     pub cpu: Speed,
-    /// `None` when the GPU failed.
-    pub gpu: Option<Speed>,
+    /// What became of the GPU's timing.
+    pub gpu: GpuOutcome,
     /// Wall time of the whole probe (both backends, warm-ups included).
     pub seconds: f64,
 }
 
-/// Times `job` on the CPU backend (flex, the host kernel) and on `gpu`
-/// (a wgpu device) by [`ProbePlan::for_job`], and compares them. A panic
-/// in the GPU's driver counts as its failure. Errors: the CPU could not
-/// train the job (an invalid spec: training would fail the same way).
+/// Times `job` on the CPU backend (flex, the host kernel), then on `gpu` (a
+/// wgpu device) on a named thread, waited for as long as the CPU needs for
+/// the whole job ([`timing::gpu_deadline`]), and compares them. A panic in
+/// the GPU's driver counts as its failure.
+///
+/// A GPU still warming up when the wait ends (Mesa's lavapipe compiles its
+/// shaders for many seconds) cannot be interrupted inside wgpu: its thread
+/// is told to stop at its next epoch and is joined before the next probe
+/// starts, so two probes never compete. Errors: the CPU could not train
+/// the job (an invalid spec: training would fail the same way).
 pub fn measure(job: &ProbeJob, gpu: &Device) -> Result<Measurement, String> {
     let start = Instant::now();
     let plan = ProbePlan::for_job(job.steps_per_epoch());
-    let data = ProbeData::new(job, plan.largest_epoch());
-    let mut cpu = TrainerTimer::new(job, &Device::flex(), &data)?;
-    let mut gpu_timer = TrainerTimer::new(job, gpu, &data);
-    let gpu_timer = match &mut gpu_timer {
-        Ok(timer) => Ok(timer as &mut dyn EpochTimer),
-        Err(reason) => Err(reason.clone()),
-    };
-    let (verdict, cpu, gpu) = compare(&mut cpu, gpu_timer, &plan)?;
+    let data = Arc::new(ProbeData::new(job, plan.largest_epoch()));
+    let mut cpu = TrainerTimer::new(job, &Device::flex(), data.clone(), None)?;
+    let job_steps = job.steps_per_epoch() * job.settings.epochs.max(1);
+    let (verdict, cpu, gpu) = compare(&mut cpu, &plan, job_steps, |rival, wait| {
+        time_gpu(job, gpu, data, &plan, rival, wait)
+    })?;
     Ok(Measurement {
         verdict,
         cpu,
         gpu,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// A GPU probe whose wait ended before it did; joined by the next probe.
+static LINGERING: Mutex<Option<JoinHandle<()>>> = Mutex::new(None);
+
+/// Times the GPU on the thread "purchase-lab-device-probe", waiting at most
+/// `wait` for its figures.
+fn time_gpu(
+    job: &ProbeJob,
+    gpu: &Device,
+    data: Arc<ProbeData>,
+    plan: &ProbePlan,
+    rival: f64,
+    wait: Duration,
+) -> GpuOutcome {
+    if let Some(earlier) = LINGERING.lock().ok().and_then(|mut l| l.take()) {
+        // It stops at its next epoch; a panic there was already reported.
+        let _ = earlier.join();
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let (sender, answer) = sync_channel(1);
+    let (job, gpu, plan, thread_stop) = (job.clone(), gpu.clone(), plan.clone(), stop.clone());
+    let spawned = std::thread::Builder::new()
+        .name("purchase-lab-device-probe".into())
+        .spawn(move || {
+            let speed = TrainerTimer::new(&job, &gpu, data, Some(thread_stop))
+                .and_then(|mut timer| time_backend(&mut timer, &plan, Some(rival)));
+            // The caller may have stopped waiting; then nobody needs it.
+            let _ = sender.send(speed);
+        });
+    let handle = match spawned {
+        Ok(handle) => handle,
+        Err(e) => return GpuOutcome::Failed(format!("the probe's thread did not start: {e}")),
+    };
+    let started = Instant::now();
+    let outcome = match answer.recv_timeout(wait) {
+        Ok(Ok(speed)) => GpuOutcome::Timed(speed),
+        Ok(Err(reason)) => GpuOutcome::Failed(reason),
+        Err(RecvTimeoutError::Disconnected) => {
+            GpuOutcome::Failed("the probe's thread ended without an answer".into())
+        }
+        Err(RecvTimeoutError::Timeout) => {
+            stop.store(true, Ordering::Relaxed);
+            if let Ok(mut lingering) = LINGERING.lock() {
+                *lingering = Some(handle);
+            }
+            return GpuOutcome::NotReady(started.elapsed());
+        }
+    };
+    let _ = handle.join();
+    outcome
 }
 
 /// Generated rows of the job's shape: features spread over `[0, 1)` as
@@ -129,14 +188,21 @@ impl ProbeData {
 
 /// A real backend: a fresh [`Trainer`] of the job on one device, trained on
 /// the first rows of the probe data (whole batches, so no new shapes).
-struct TrainerTimer<'a> {
+struct TrainerTimer {
     trainer: Trainer,
-    data: &'a ProbeData,
+    data: Arc<ProbeData>,
     batch: usize,
+    /// Set when nobody waits for this backend any more.
+    stop: Option<Arc<AtomicBool>>,
 }
 
-impl<'a> TrainerTimer<'a> {
-    fn new(job: &ProbeJob, device: &Device, data: &'a ProbeData) -> Result<Self, String> {
+impl TrainerTimer {
+    fn new(
+        job: &ProbeJob,
+        device: &Device,
+        data: Arc<ProbeData>,
+        stop: Option<Arc<AtomicBool>>,
+    ) -> Result<Self, String> {
         let built = caught(|| {
             Trainer::new(&job.spec, &job.settings, job.task, job.n_features, device)
                 .map_err(|e| e.to_string())
@@ -145,12 +211,20 @@ impl<'a> TrainerTimer<'a> {
             trainer: built,
             data,
             batch: job.batch(),
+            stop,
         })
     }
 }
 
-impl EpochTimer for TrainerTimer<'_> {
+impl EpochTimer for TrainerTimer {
     fn epoch(&mut self, steps: usize) -> Result<Duration, String> {
+        if self
+            .stop
+            .as_ref()
+            .is_some_and(|s| s.load(Ordering::Relaxed))
+        {
+            return Err("no longer waited for".into());
+        }
         let rows = (steps * self.batch).min(self.data.y.len());
         let x = self
             .data
@@ -218,9 +292,15 @@ mod tests {
         let data = ProbeData::new(&job, 4);
         assert_eq!(data.x.len(), 64 * 3);
         assert!(data.x.iter().all(|v| (0.0..1.0).contains(v)));
-        let mut timer = TrainerTimer::new(&job, &Device::flex(), &data).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut timer =
+            TrainerTimer::new(&job, &Device::flex(), Arc::new(data), Some(stop.clone())).unwrap();
         timer.epoch(1).unwrap();
         timer.epoch(4).unwrap();
+        assert_eq!(timer.trainer.epoch(), 2);
+        // Told to stop: no more epochs.
+        stop.store(true, Ordering::Relaxed);
+        assert!(timer.epoch(1).is_err());
         assert_eq!(timer.trainer.epoch(), 2);
     }
 

@@ -139,16 +139,54 @@ pub enum Verdict {
     /// The GPU failed while being timed (an error or a panic in its
     /// driver): the CPU wins.
     GpuFailed { reason: String },
+    /// The GPU had not finished its warm-up and first timed epoch after
+    /// `waited_seconds`, at least as long as the CPU needs for the whole
+    /// job (`cpu_job_seconds`, its speed times the job's steps) or the
+    /// longest wait: the CPU wins.
+    GpuNotReady {
+        waited_seconds: f64,
+        cpu_job_seconds: f64,
+    },
+}
+
+/// What became of the GPU's timing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GpuOutcome {
+    Timed(Speed),
+    Failed(String),
+    /// Still warming up when the wait ended (after this long).
+    NotReady(Duration),
+}
+
+/// The shortest wait for the GPU's first figures: a backend that needs
+/// more than this to show one timed step is slower for any job the CPU
+/// finishes in less.
+pub const GPU_WAIT_MIN: Duration = Duration::from_secs(2);
+/// The longest wait: a minute of warm-up is not worth it for any job here.
+pub const GPU_WAIT_MAX: Duration = Duration::from_secs(60);
+
+/// How long to wait for the GPU's figures: the CPU's time for the whole job
+/// (`cpu_step_seconds` × `job_steps`), kept between [`GPU_WAIT_MIN`] and
+/// [`GPU_WAIT_MAX`]. A GPU not ready by then cannot finish the job first
+/// (within the longest wait).
+pub fn gpu_deadline(cpu_step_seconds: f64, job_steps: usize) -> Duration {
+    let job = cpu_step_seconds * job_steps as f64;
+    Duration::from_secs_f64(job.clamp(GPU_WAIT_MIN.as_secs_f64(), GPU_WAIT_MAX.as_secs_f64()))
 }
 
 impl Verdict {
-    /// Compares the CPU's speed with the GPU's (or the GPU's failure).
-    pub fn from_speeds(cpu: &Speed, gpu: Result<&Speed, &str>) -> Verdict {
+    /// Compares the CPU's speed with what became of the GPU's timing, for
+    /// a job of `job_steps` optimizer steps.
+    pub fn from_speeds(cpu: &Speed, gpu: &GpuOutcome, job_steps: usize) -> Verdict {
         match gpu {
-            Err(reason) => Verdict::GpuFailed {
-                reason: reason.to_string(),
+            GpuOutcome::Failed(reason) => Verdict::GpuFailed {
+                reason: reason.clone(),
             },
-            Ok(gpu) => Verdict::Measured {
+            GpuOutcome::NotReady(waited) => Verdict::GpuNotReady {
+                waited_seconds: waited.as_secs_f64(),
+                cpu_job_seconds: cpu.seconds_per_step * job_steps as f64,
+            },
+            GpuOutcome::Timed(gpu) => Verdict::Measured {
                 winner: if gpu.seconds_per_step < cpu.seconds_per_step {
                     ComputeKind::Gpu
                 } else {
@@ -164,12 +202,12 @@ impl Verdict {
     pub fn winner(&self) -> ComputeKind {
         match self {
             Verdict::Measured { winner, .. } => *winner,
-            Verdict::GpuFailed { .. } => ComputeKind::Cpu,
+            Verdict::GpuFailed { .. } | Verdict::GpuNotReady { .. } => ComputeKind::Cpu,
         }
     }
 
     /// How many times faster per step the winner was (at least 1); `None`
-    /// when the GPU failed.
+    /// when the GPU failed or gave no figure in time.
     pub fn ratio(&self) -> Option<f64> {
         match self {
             Verdict::Measured {
@@ -184,7 +222,7 @@ impl Verdict {
                 };
                 Some(slow / fast.max(MIN_STEP_SECONDS))
             }
-            Verdict::GpuFailed { .. } => None,
+            Verdict::GpuFailed { .. } | Verdict::GpuNotReady { .. } => None,
         }
     }
 
@@ -200,6 +238,17 @@ impl Verdict {
         match (self, self.ratio()) {
             (Verdict::GpuFailed { reason }, _) => format!(
                 "the GPU ({adapter}) failed while its speed was measured ({reason}); the CPU trains"
+            ),
+            (
+                Verdict::GpuNotReady {
+                    waited_seconds,
+                    cpu_job_seconds,
+                },
+                _,
+            ) => format!(
+                "the GPU ({adapter}) had not trained a timed step after {waited_seconds:.1} s; \
+                 the CPU trains the whole job in about {}, {how}",
+                seconds(*cpu_job_seconds)
             ),
             (_, Some(ratio)) => {
                 let other = match self.winner() {
@@ -224,6 +273,17 @@ impl Verdict {
 /// that timing noise could reverse.
 const NEAR_TIE: f64 = 1.05;
 
+/// A duration as the label shows it: `0.42 s`, `3.1 s`, `95 s`.
+fn seconds(s: f64) -> String {
+    if s >= 10.0 {
+        format!("{s:.0} s")
+    } else if s >= 1.0 {
+        format!("{s:.1} s")
+    } else {
+        format!("{s:.2} s")
+    }
+}
+
 /// A speed ratio as the label shows it: `6.1x`, `12x`, `1.03x` near a tie.
 fn times(ratio: f64) -> String {
     if ratio >= 10.0 {
@@ -235,18 +295,22 @@ fn times(ratio: f64) -> String {
     }
 }
 
-/// Times the CPU, then the GPU against it (cut short once it is clearly
-/// slower), and compares them. Errors: the CPU could not be timed (then
-/// nothing was measured and the caller decides without a measurement).
+/// Times the CPU, then hands its speed and the wait ([`gpu_deadline`]
+/// for a job of `job_steps` steps) to `time_gpu`, which times the GPU
+/// against it (cut short once it is clearly slower) or says it failed or
+/// was not ready in time; then compares them. Errors: the CPU could not be
+/// timed (nothing was measured; the caller decides without a measurement).
 pub fn compare(
     cpu: &mut dyn EpochTimer,
-    gpu: Result<&mut dyn EpochTimer, String>,
     plan: &ProbePlan,
-) -> Result<(Verdict, Speed, Option<Speed>), String> {
+    job_steps: usize,
+    time_gpu: impl FnOnce(f64, Duration) -> GpuOutcome,
+) -> Result<(Verdict, Speed, GpuOutcome), String> {
     let cpu_speed = time_backend(cpu, plan, None)?;
-    let gpu_speed = gpu.and_then(|gpu| time_backend(gpu, plan, Some(cpu_speed.seconds_per_step)));
-    let verdict = Verdict::from_speeds(&cpu_speed, gpu_speed.as_ref().map_err(String::as_str));
-    Ok((verdict, cpu_speed, gpu_speed.ok()))
+    let wait = gpu_deadline(cpu_speed.seconds_per_step, job_steps);
+    let gpu = time_gpu(cpu_speed.seconds_per_step, wait);
+    let verdict = Verdict::from_speeds(&cpu_speed, &gpu, job_steps);
+    Ok((verdict, cpu_speed, gpu))
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use crate::model::device::{
     BackendChoice, DeviceError, SelectedDevice, select_device, wgpu_adapter,
 };
 use crate::model::family::ModelSpec;
-use crate::model::probe::{self, Measurement, ProbeJob};
+use crate::model::probe::{self, GpuOutcome, Measurement, ProbeJob};
 
 /// The cache's file name in the data directory.
 pub const CACHE_FILE: &str = "device-choice.json";
@@ -57,13 +57,17 @@ impl DeviceChoice {
     pub fn probe_summary(&self) -> Option<String> {
         let m = self.measured.as_ref()?;
         let gpu = match &m.gpu {
-            Some(gpu) => format!(
+            GpuOutcome::Timed(gpu) => format!(
                 "GPU {} a step ({} timed after a {:.1} s warm-up)",
                 step_time(gpu.seconds_per_step),
                 steps(gpu.timed_steps),
                 gpu.warmup_seconds
             ),
-            None => "GPU failed".to_string(),
+            GpuOutcome::Failed(reason) => format!("GPU failed ({reason})"),
+            GpuOutcome::NotReady(waited) => format!(
+                "GPU not past its warm-up after {:.1} s",
+                waited.as_secs_f64()
+            ),
         };
         Some(format!(
             "speed probe: CPU {} a step ({} timed), {gpu}; {:.1} s in all",

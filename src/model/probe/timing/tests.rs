@@ -41,13 +41,57 @@ fn plan() -> ProbePlan {
     ProbePlan::for_job(150)
 }
 
+/// 200 epochs of 150 steps.
+const JOB_STEPS: usize = 30_000;
+
+/// [`compare`] with the GPU timed on this thread, always in time.
+fn both(cpu: &mut Fake, gpu: &mut Fake) -> Result<(Verdict, Speed, Option<Speed>), String> {
+    let (verdict, cpu_speed, outcome) = compare(cpu, &plan(), JOB_STEPS, |rival, _| {
+        match time_backend(gpu, &plan(), Some(rival)) {
+            Ok(speed) => GpuOutcome::Timed(speed),
+            Err(e) => GpuOutcome::Failed(e),
+        }
+    })?;
+    let gpu_speed = match outcome {
+        GpuOutcome::Timed(speed) => Some(speed),
+        _ => None,
+    };
+    Ok((verdict, cpu_speed, gpu_speed))
+}
+
+#[test]
+fn a_gpu_still_warming_up_when_the_cpu_would_be_done_loses() {
+    // 0.1 ms a step: the whole job takes the CPU 3 s, so the GPU gets 3 s.
+    let mut cpu = Fake::new(2.0, 0.1);
+    let (verdict, _, outcome) = compare(&mut cpu, &plan(), JOB_STEPS, |rival, wait| {
+        assert!((rival - 1e-4).abs() < 1e-12);
+        GpuOutcome::NotReady(wait)
+    })
+    .unwrap();
+    assert_eq!(outcome, GpuOutcome::NotReady(Duration::from_secs(3)));
+    assert_eq!(verdict.winner(), ComputeKind::Cpu);
+    assert_eq!(verdict.ratio(), None);
+    assert_eq!(
+        verdict.reason("llvmpipe", false),
+        "the GPU (llvmpipe) had not trained a timed step after 3.0 s; \
+         the CPU trains the whole job in about 3.0 s, measured"
+    );
+}
+
+#[test]
+fn the_wait_for_the_gpu_is_the_cpus_whole_job_within_bounds() {
+    assert_eq!(gpu_deadline(1e-5, 100), GPU_WAIT_MIN);
+    assert_eq!(gpu_deadline(1e-3, 10_000), Duration::from_secs(10));
+    assert_eq!(gpu_deadline(1.0, 1_000_000), GPU_WAIT_MAX);
+}
+
 #[test]
 fn a_slow_software_gpu_loses_by_measurement_and_is_cut_short() {
     // lavapipe here: seconds of shader compilation, then ~0.3 s a step,
     // against the host kernel's ~0.1 ms.
     let mut cpu = Fake::new(2.0, 0.1);
     let mut gpu = Fake::new(8000.0, 300.0);
-    let (verdict, cpu_speed, gpu_speed) = compare(&mut cpu, Ok(&mut gpu), &plan()).unwrap();
+    let (verdict, cpu_speed, gpu_speed) = both(&mut cpu, &mut gpu).unwrap();
     assert_eq!(verdict.winner(), ComputeKind::Cpu);
     assert!((verdict.ratio().unwrap() - 3000.0).abs() < 1e-6);
     // The CPU ran the whole plan; the GPU one timed step after its warm-up.
@@ -69,7 +113,7 @@ fn a_fast_gpu_wins_and_its_warmup_does_not_count() {
     // Twenty seconds of compilation and autotuning, then 8 times faster.
     let mut cpu = Fake::new(1.0, 4.0);
     let mut gpu = Fake::new(20_000.0, 0.5);
-    let (verdict, _, gpu_speed) = compare(&mut cpu, Ok(&mut gpu), &plan()).unwrap();
+    let (verdict, _, gpu_speed) = both(&mut cpu, &mut gpu).unwrap();
     assert_eq!(verdict.winner(), ComputeKind::Gpu);
     assert!((verdict.ratio().unwrap() - 8.0).abs() < 1e-9);
     assert_eq!(gpu.calls, [1, 1, 4, 16, 32, 32]);
@@ -84,7 +128,7 @@ fn a_fast_gpu_wins_and_its_warmup_does_not_count() {
 fn a_tie_stays_on_the_cpu() {
     let mut cpu = Fake::new(1.0, 2.0);
     let mut gpu = Fake::new(1.0, 2.0);
-    let (verdict, _, _) = compare(&mut cpu, Ok(&mut gpu), &plan()).unwrap();
+    let (verdict, _, _) = both(&mut cpu, &mut gpu).unwrap();
     assert_eq!(verdict.winner(), ComputeKind::Cpu);
     assert_eq!(
         verdict.reason("x", false),
@@ -131,7 +175,7 @@ fn a_failing_gpu_loses_and_a_failing_cpu_is_an_error() {
     let mut cpu = Fake::new(1.0, 1.0);
     let mut gpu = Fake::new(1.0, 0.1);
     gpu.fail_at = Some(3);
-    let (verdict, _, gpu_speed) = compare(&mut cpu, Ok(&mut gpu), &plan()).unwrap();
+    let (verdict, _, gpu_speed) = both(&mut cpu, &mut gpu).unwrap();
     assert_eq!(
         verdict,
         Verdict::GpuFailed {
@@ -148,7 +192,10 @@ fn a_failing_gpu_loses_and_a_failing_cpu_is_an_error() {
     );
 
     let mut cpu = Fake::new(1.0, 1.0);
-    let (verdict, _, _) = compare(&mut cpu, Err("no device".into()), &plan()).unwrap();
+    let (verdict, _, _) = compare(&mut cpu, &plan(), JOB_STEPS, |_, _| {
+        GpuOutcome::Failed("no device".into())
+    })
+    .unwrap();
     assert_eq!(
         verdict,
         Verdict::GpuFailed {
@@ -159,7 +206,7 @@ fn a_failing_gpu_loses_and_a_failing_cpu_is_an_error() {
     let mut cpu = Fake::new(1.0, 1.0);
     cpu.fail_at = Some(1);
     let mut gpu = Fake::new(1.0, 1.0);
-    assert!(compare(&mut cpu, Ok(&mut gpu), &plan()).is_err());
+    assert!(both(&mut cpu, &mut gpu).is_err());
     assert!(
         gpu.calls.is_empty(),
         "the GPU is not timed without a CPU figure"
@@ -170,7 +217,7 @@ fn a_failing_gpu_loses_and_a_failing_cpu_is_an_error() {
 fn a_timer_reading_zero_gives_a_finite_ratio() {
     let mut cpu = Fake::new(0.0, 0.0);
     let mut gpu = Fake::new(0.0, 1.0);
-    let (verdict, _, _) = compare(&mut cpu, Ok(&mut gpu), &plan()).unwrap();
+    let (verdict, _, _) = both(&mut cpu, &mut gpu).unwrap();
     assert_eq!(verdict.winner(), ComputeKind::Cpu);
     assert!(verdict.ratio().unwrap().is_finite());
 }
