@@ -91,7 +91,8 @@ pub struct Measurement {
 /// A GPU still warming up when the wait ends (Mesa's lavapipe compiles its
 /// shaders for many seconds) cannot be interrupted inside wgpu: its thread
 /// is told to stop at its next epoch and is joined before the next probe
-/// starts, so two probes never compete. Errors: the CPU could not train
+/// starts (a probe that finds it still running counts the GPU as not
+/// ready), so two probes never compete. Errors: the CPU could not train
 /// the job (an invalid spec: training would fail the same way).
 pub fn measure(job: &ProbeJob, gpu: &Device) -> Result<Measurement, String> {
     let start = Instant::now();
@@ -123,8 +124,21 @@ fn time_gpu(
     rival: f64,
     wait: Duration,
 ) -> GpuOutcome {
+    let started = Instant::now();
+    let deadline = started + wait;
     if let Some(earlier) = LINGERING.lock().ok().and_then(|mut l| l.take()) {
-        // It stops at its next epoch; a panic there was already reported.
+        // The GPU is still busy with an earlier probe's warm-up (it stops
+        // at its next epoch): within this wait, it is not ready either.
+        while !earlier.is_finished() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if !earlier.is_finished() {
+            if let Ok(mut lingering) = LINGERING.lock() {
+                *lingering = Some(earlier);
+            }
+            return GpuOutcome::NotReady(started.elapsed());
+        }
+        // A panic there was already reported as that probe's failure.
         let _ = earlier.join();
     }
     let stop = Arc::new(AtomicBool::new(false));
@@ -142,8 +156,7 @@ fn time_gpu(
         Ok(handle) => handle,
         Err(e) => return GpuOutcome::Failed(format!("the probe's thread did not start: {e}")),
     };
-    let started = Instant::now();
-    let outcome = match answer.recv_timeout(wait) {
+    let outcome = match answer.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
         Ok(Ok(speed)) => GpuOutcome::Timed(speed),
         Ok(Err(reason)) => GpuOutcome::Failed(reason),
         Err(RecvTimeoutError::Disconnected) => {

@@ -115,7 +115,8 @@ fn answers_of_another_build_are_dropped_quietly() {
 #[test]
 fn a_new_answer_replaces_the_old_and_the_oldest_go_over_the_cap() {
     let mut cache = DeviceCache::default();
-    let key = |i: usize| CacheKey::new(&adapter("llvmpipe"), &job(vec![i + 1], 100));
+    // A distinct shape each: i + 1 hidden layers.
+    let key = |i: usize| CacheKey::new(&adapter("llvmpipe"), &job(vec![8; i + 1], 100));
     for i in 0..MAX_ENTRIES + 3 {
         cache.insert(key(i), cpu_wins());
     }
