@@ -275,24 +275,22 @@ const NEAR_TIE: f64 = 1.05;
 
 /// A duration as the label shows it: `0.42 s`, `3.1 s`, `95 s`.
 fn seconds(s: f64) -> String {
-    if s >= 10.0 {
-        format!("{s:.0} s")
-    } else if s >= 1.0 {
-        format!("{s:.1} s")
-    } else {
-        format!("{s:.2} s")
-    }
+    rounded(s, &[(10.0, 0), (1.0, 1)], 2, " s")
 }
 
 /// A speed ratio as the label shows it: `6.1x`, `12x`, `1.03x` near a tie.
 fn times(ratio: f64) -> String {
-    if ratio >= 10.0 {
-        format!("{ratio:.0}x")
-    } else if ratio >= 1.1 {
-        format!("{ratio:.1}x")
-    } else {
-        format!("{ratio:.2}x")
-    }
+    rounded(ratio, &[(10.0, 0), (1.1, 1)], 2, "x")
+}
+
+/// `value` and `unit` with fewer decimals the larger it is: the decimals
+/// of the first `(from, decimals)` tier it reaches, else `smallest`.
+pub fn rounded(value: f64, tiers: &[(f64, usize)], smallest: usize, unit: &str) -> String {
+    let decimals = tiers
+        .iter()
+        .find(|(from, _)| value >= *from)
+        .map_or(smallest, |(_, d)| *d);
+    format!("{value:.decimals$}{unit}")
 }
 
 /// Times the CPU, then hands its speed and the wait ([`gpu_deadline`]

@@ -22,6 +22,7 @@ use crate::model::device::{
     BackendChoice, DeviceError, SelectedDevice, select_device, wgpu_adapter,
 };
 use crate::model::family::ModelSpec;
+use crate::model::probe::timing::rounded;
 use crate::model::probe::{self, GpuOutcome, Measurement, ProbeJob};
 
 /// The cache's file name in the data directory.
@@ -80,14 +81,7 @@ impl DeviceChoice {
 
 /// Seconds per step in milliseconds, three significant digits or so.
 fn step_time(seconds: f64) -> String {
-    let ms = seconds * 1000.0;
-    if ms >= 100.0 {
-        format!("{ms:.0} ms")
-    } else if ms >= 1.0 {
-        format!("{ms:.2} ms")
-    } else {
-        format!("{ms:.4} ms")
-    }
+    rounded(seconds * 1000.0, &[(100.0, 0), (1.0, 2)], 4, " ms")
 }
 
 fn steps(n: usize) -> String {
@@ -178,4 +172,30 @@ pub fn choose(
         note,
         measured: Some(measurement),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_times_read_in_milliseconds() {
+        assert_eq!(step_time(0.3124), "312 ms");
+        assert_eq!(step_time(0.0041), "4.10 ms");
+        assert_eq!(step_time(0.000_014_1), "0.0141 ms");
+    }
+
+    #[test]
+    fn a_note_ends_the_description_where_only_that_is_shown() {
+        let choice = DeviceChoice {
+            device: select_device(BackendChoice::Cpu).unwrap(),
+            note: Some("the cache could not be read".into()),
+            measured: None,
+        };
+        assert_eq!(choice.probe_summary(), None);
+        assert_eq!(
+            choice.noted().description,
+            "CPU (flex) (note: the cache could not be read)"
+        );
+    }
 }
