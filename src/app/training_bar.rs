@@ -301,7 +301,7 @@ fn device_label(ui: &mut egui::Ui, cx: &PanelContext<'_>) {
     } else {
         cx.run.device.clone()
     };
-    let short = full.split(':').next().unwrap_or(&full).trim().to_owned();
+    let short = short_device(&full);
     let label = ui.add(
         egui::Label::new(egui::RichText::new(short).weak()).wrap_mode(egui::TextWrapMode::Extend),
     );
@@ -331,5 +331,59 @@ fn rate_text(eps: f64) -> String {
         format!("{eps:.0}")
     } else {
         format!("{eps:.1}")
+    }
+}
+
+/// The device's name for the bar, with the measured speed-up when `Auto`
+/// chose by timing the job: `CPU (flex): 6.1x faster, measured` (or
+/// `cached`), from the description `tune::device_choice` writes; any other
+/// description gives its name only (`GPU`, `CPU (flex)`).
+fn short_device(full: &str) -> String {
+    let (name, rest) = full.split_once(':').unwrap_or((full, ""));
+    let name = name.trim();
+    let how = if rest.ends_with("(cached)") {
+        "cached"
+    } else if rest.ends_with(", measured") {
+        "measured"
+    } else {
+        return name.to_owned();
+    };
+    match rest.split_once(" faster than ") {
+        Some((before, _)) => {
+            let ratio = before.rsplit(' ').next().unwrap_or(before);
+            format!("{name}: {ratio} faster, {how}")
+        }
+        None => format!("{name}, {how}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_device;
+
+    #[test]
+    fn the_bar_names_the_device_and_a_measured_speed_up() {
+        assert_eq!(short_device("CPU (flex)"), "CPU (flex)");
+        assert_eq!(
+            short_device("CPU (flex): no GPU adapter: none found"),
+            "CPU (flex)"
+        );
+        assert_eq!(
+            short_device(
+                "CPU (flex): 6.1x faster than the GPU (llvmpipe) for this network, measured"
+            ),
+            "CPU (flex): 6.1x faster, measured"
+        );
+        assert_eq!(
+            short_device(
+                "GPU: NVIDIA H100 (Vulkan): 3.2x faster than the CPU for this network, \
+                 measured earlier (cached)"
+            ),
+            "GPU: 3.2x faster, cached"
+        );
+        assert_eq!(
+            short_device("CPU (flex): about as fast as the GPU (x) for this network, measured"),
+            "CPU (flex), measured"
+        );
     }
 }

@@ -42,6 +42,7 @@ use crate::model::{
     TrainingEngine,
 };
 use crate::model::{SelectedDevice, Trainer};
+use crate::tune::device_choice::training_device;
 use crate::worker::{Command, Event, Job, WorkerHandle};
 
 pub use self::report::{
@@ -203,8 +204,27 @@ pub fn run_bench(
     options: &BenchOptions,
     mut progress: impl FnMut(&str),
 ) -> Result<BenchReport, BenchError> {
-    let device = select_device(options.backend)?;
     let sizes = &options.sizes;
+    // `Auto` chooses as training does, by timing a job: W2's (64-32, batch
+    // 32), the typical network on a telco-sized file.
+    let w2 = (options.runs(Workload::W2) || options.backend == BackendChoice::Auto)
+        .then(|| w2_prepared(sizes.w2_rows))
+        .transpose()?;
+    let device = match &w2 {
+        Some((prepared, _)) => {
+            let (settings, activation) = workload_settings(32, sizes.epochs);
+            let model = ModelSpec::Network {
+                spec: NetworkSpec {
+                    hidden: vec![64, 32],
+                    activation,
+                    dropout: 0.0,
+                },
+                settings,
+            };
+            training_device(options.backend, &model, prepared)?.noted()
+        }
+        None => select_device(options.backend)?,
+    };
     let mut report = BenchReport {
         device: device.description.clone(),
         backend: device.kind,
@@ -228,9 +248,8 @@ pub fn run_bench(
         let figure = train_workload("W1", &w1, &[16, 16], 32, options, &device)?;
         report.w1 = Some(figure);
     }
-    if options.runs(Workload::W2) {
+    if let Some(w2) = w2.filter(|_| options.runs(Workload::W2)) {
         progress("W2 telco");
-        let w2 = w2_prepared(sizes.w2_rows)?;
         if let Some(dir) = &options.export_dir {
             export(dir, "w2", &w2.1, &w2.0)?;
         }

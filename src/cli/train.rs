@@ -24,9 +24,7 @@ use crate::model::bundle::Bundle;
 use crate::model::calibration::{CalibrationMethod, Calibrator};
 use crate::model::run::{Metrics, RunOutcome, TrainingRun};
 use crate::model::spec::FittedKeep;
-use crate::model::{
-    ComputeKind, Family, ModelSpec, NetworkSpec, Task, TrainSettings, select_device,
-};
+use crate::model::{ComputeKind, Family, ModelSpec, NetworkSpec, Task, TrainSettings};
 use crate::tune;
 
 #[derive(Debug, Args)]
@@ -302,9 +300,17 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     }
     let model = args.model_spec(prepared.train.x.rows)?;
     notes.extend(prepared.notes.iter().cloned());
-    let device = select_device(args.backend.into())?;
+    // `Auto` times this network on the CPU and the GPU (once per shape).
+    let chosen = tune::device_choice::training_device(args.backend.into(), &model, &prepared)?;
+    let device = chosen.device.clone();
     if !args.json {
         eprintln!("device: {}", device.description);
+        if let Some(probe) = chosen.probe_summary() {
+            eprintln!("{probe}");
+        }
+        if let Some(note) = &chosen.note {
+            eprintln!("note: {note}");
+        }
         eprintln!("data: {}", describe_prepared(&prepared));
     }
     let cross_validation = match args.cv {

@@ -1,5 +1,11 @@
-//! Which compute device trains the network: Burn's wgpu backend on a real
-//! GPU, else Burn's pure-Rust CPU backend (flex), with the reason shown.
+//! Which compute device trains the network: Burn's wgpu backend or Burn's
+//! pure-Rust CPU backend (flex), with the reason shown.
+//!
+//! For a training job `Auto` is decided by measurement: the job is timed on
+//! both backends ([`super::probe`]) by `tune::device_choice`, which all
+//! training goes through and which caches the answer. [`select_device`]
+//! alone, for work with nothing to time (scoring a file, serving), keeps
+//! the rule by adapter kind: wgpu on a real GPU, flex otherwise.
 //!
 //! Always through `Device::wgpu_options().init_with_setup()`: a lazily built
 //! `Device::wgpu(..)` panics on first use when no adapter exists, and
@@ -35,7 +41,9 @@ pub const REQUIRE_WGPU_ENV: &str = "PURCHASE_LAB_REQUIRE_WGPU";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BackendChoice {
-    /// wgpu on a real GPU, else flex.
+    /// For a training job, the backend that trained the job's first steps
+    /// faster (`tune::device_choice`); with nothing to time, wgpu on a real
+    /// GPU, else flex.
     #[default]
     Auto,
     /// wgpu whatever its adapter (even a software one); an error if none.
@@ -117,6 +125,40 @@ pub struct AdapterSummary {
     pub api: String,
     /// A software rasterizer (`wgpu::DeviceType::Cpu`), e.g. llvmpipe.
     pub software: bool,
+    /// The driver and its version as wgpu reports them (may be empty): a
+    /// driver update can change which backend is faster.
+    pub driver: String,
+}
+
+/// The wgpu device and what its adapter is, when one exists: probed once
+/// per process, as [`select_device`] does. For the speed probe
+/// ([`super::probe`]), which times the job on it before choosing.
+pub fn wgpu_adapter() -> Result<(Device, AdapterSummary), String> {
+    match wgpu_probe() {
+        Ok(probe) => Ok((probe.device.clone(), probe.adapter.clone())),
+        Err(reason) => Err(reason.clone()),
+    }
+}
+
+impl SelectedDevice {
+    /// The device `Auto` chose by timing the job ([`super::probe`]) on
+    /// `kind`, with why: `reason` is shown after the device's name and,
+    /// on the CPU, is also the [`fallback_reason`](Self::fallback_reason).
+    pub fn measured(
+        kind: ComputeKind,
+        gpu: (Device, &AdapterSummary),
+        reason: String,
+    ) -> SelectedDevice {
+        match kind {
+            ComputeKind::Cpu => flex(Some(reason)),
+            ComputeKind::Gpu => SelectedDevice {
+                description: format!("{}: {reason}", describe_adapter(gpu.1)),
+                device: gpu.0,
+                kind,
+                fallback_reason: None,
+            },
+        }
+    }
 }
 
 struct WgpuProbe {
@@ -236,6 +278,9 @@ fn wgpu_probe() -> &'static Result<WgpuProbe, String> {
                             name: info.name,
                             api: api_name(info.backend).to_string(),
                             software: info.device_type == wgpu::DeviceType::Cpu,
+                            driver: format!("{} {}", info.driver, info.driver_info)
+                                .trim()
+                                .to_string(),
                         },
                     }
                 })
@@ -266,6 +311,7 @@ mod tests {
             name: if software { "llvmpipe" } else { "NVIDIA H100" }.to_string(),
             api: "Vulkan".to_string(),
             software,
+            driver: String::new(),
         }
     }
 

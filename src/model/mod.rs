@@ -13,6 +13,8 @@
 //! - [`spec`]: what the user asks for (architecture, training settings), validated.
 //! - [`error`]: [`TrainError`], why training or scoring could not proceed.
 //! - [`device`]: wgpu on a real GPU, else Burn's CPU backend (flex), with the reason.
+//! - [`probe`]: a few optimizer steps of a job timed on the CPU and the GPU,
+//!   the warm-up excluded: what `Auto` chooses by.
 //! - [`float_env`]: subnormal floats flushed to zero while a network trains on the CPU.
 //! - [`metrics`]: classification and regression metrics on plain slices.
 //! - [`run`]: a [`run::TrainingRun`]: learner + prepared data + test metrics.
@@ -33,6 +35,7 @@ pub mod gbm;
 pub mod metrics;
 pub mod mlp;
 pub mod onnx;
+pub mod probe;
 pub mod run;
 pub mod spec;
 pub mod surface;

@@ -12,6 +12,8 @@
 //!   ([`SweepHandle`]); ranking, heatmap and best point.
 //! - [`baseline`]: default boosted trees and logistic regression fitted
 //!   once on a split, the reference a network is held against.
+//! - [`device_choice`]: the device a training job runs on; `Auto` times
+//!   the job on the CPU and the GPU and caches the answer.
 //! - [`cv`]: k-fold cross-validation of one setup, with every metric's
 //!   mean and standard deviation over the held-out folds.
 //! - [`session`]: data source + recipe + network + training settings as a
@@ -21,6 +23,7 @@
 
 pub mod baseline;
 pub mod cv;
+pub mod device_choice;
 pub mod history;
 pub mod names;
 pub mod session;

@@ -17,6 +17,7 @@ use crate::model::device::{
 };
 use crate::model::run::{RunError, TrainingRun};
 use crate::model::surface::{SurfaceRequest, compute_surface};
+use crate::tune::device_choice::{DeviceChoice, training_device};
 
 /// Surfaces are sent at most this often while training (and always after
 /// the last epoch), so the heatmap moves smoothly without costing epochs.
@@ -307,7 +308,7 @@ impl Session {
     }
 
     fn start(&mut self, job: Job) -> Result<(), Disconnected> {
-        let device = match self.choose_device(job.backend) {
+        let device = match self.choose_device(&job) {
             Ok(d) => d,
             Err(e) => return self.emit(Event::Failed(e.into())),
         };
@@ -411,22 +412,23 @@ impl Session {
     }
 
     /// The device for a new run. After a GPU failure in this session the CPU
-    /// is used straight away; an explicit GPU request without an adapter
-    /// trains on the CPU with the reason shown, unless
-    /// `PURCHASE_LAB_REQUIRE_WGPU` makes that an error (CI).
-    fn choose_device(&self, choice: BackendChoice) -> Result<SelectedDevice, DeviceError> {
-        if choice != BackendChoice::Cpu
+    /// is used straight away; `Auto` times the job on both backends (or
+    /// reuses the cached answer: `tune::device_choice`); an explicit GPU
+    /// request without an adapter trains on the CPU with the reason shown,
+    /// unless `PURCHASE_LAB_REQUIRE_WGPU` makes that an error (CI).
+    fn choose_device(&self, job: &Job) -> Result<SelectedDevice, DeviceError> {
+        if job.backend != BackendChoice::Cpu
             && let Some(reason) = &self.gpu_failed
         {
             return cpu_with_reason(format!(
                 "the GPU failed earlier ({reason}), so training stays on the CPU"
             ));
         }
-        match select_device(choice) {
+        match training_device(job.backend, &job.model, &job.prepared) {
             Err(DeviceError::NoWgpu { reason }) => cpu_with_reason(format!(
                 "no GPU adapter ({reason}), so training uses the CPU"
             )),
-            other => other,
+            other => other.map(DeviceChoice::noted),
         }
     }
 

@@ -13,7 +13,9 @@ use super::{DEFAULT_SWEEP_PATIENCE, SweepError, SweepPoint};
 use crate::data::prep::{Prepared, Recipe};
 use crate::data::source::Source;
 use crate::model::device::{BackendChoice, select_device};
+use crate::model::family::ModelSpec;
 use crate::model::run::TrainingRun;
+use crate::tune::device_choice::training_device;
 use crate::tune::history::RunRecord;
 use crate::tune::names::Metric;
 
@@ -140,7 +142,25 @@ pub fn run_sweep(
     if job.points.is_empty() {
         return Err(SweepError::NoPoints);
     }
-    let device = select_device(job.backend)?;
+    // `Auto` times the grid's network with the most weights: its runs take
+    // the most time, so their device matters most.
+    let inputs = job.prepared.train.x.cols;
+    let largest = job
+        .points
+        .iter()
+        .map(SweepPoint::model_spec)
+        .max_by_key(|model| match model {
+            ModelSpec::Network { spec, .. } => std::iter::once(inputs)
+                .chain(spec.hidden.iter().copied())
+                .zip(spec.hidden.iter().copied().chain([1]))
+                .map(|(n_in, n_out)| n_in * n_out)
+                .sum::<usize>(),
+            ModelSpec::Trees { .. } => 0,
+        });
+    let device = match &largest {
+        Some(model) => training_device(job.backend, model, &job.prepared)?.noted(),
+        None => select_device(job.backend)?,
+    };
     let total = job.points.len();
     on_event(SweepEvent::Started {
         device: device.description.clone(),
