@@ -224,10 +224,38 @@ pub fn threshold_point(m: &ClassificationMetrics) -> [f64; 2] {
     [rate(fp, tn), rate(tp, fn_)]
 }
 
+/// The most points a curve or scatter of the evaluation draws: a
+/// million-row file has 200,000 test customers, and drawing (and collecting)
+/// them all every frame would cost the UI thread far more than a frame.
+const MAX_DRAWN: usize = 2_000;
+
+/// Every k-th item of `items` (k chosen so at most about `most` remain),
+/// always with the last: a curve's ends stay where they are. O(most), not
+/// O(items).
+fn thinned<T>(items: &[T], most: usize) -> impl Iterator<Item = &T> {
+    let step = items.len().div_ceil(most.max(1)).max(1);
+    let last = items.len().checked_sub(1).filter(|l| l % step != 0);
+    items
+        .iter()
+        .step_by(step)
+        .chain(last.and_then(|l| items.get(l)))
+}
+
+/// (actual, predicted) pairs, every k-th customer when there are more than
+/// `most`.
+fn thinned_pairs(actual: &[f32], predicted: &[f32], most: usize) -> Vec<(f32, f32)> {
+    let n = actual.len().min(predicted.len());
+    let step = n.div_ceil(most.max(1)).max(1);
+    (0..n)
+        .step_by(step)
+        .map(|i| (actual[i], predicted[i]))
+        .collect()
+}
+
 /// The ROC curve on the unit square (rates run from 0 to 1, nothing
 /// beyond), with the diagonal of guessing and the threshold's point.
 fn roc_plot(ui: &mut egui::Ui, m: &ClassificationMetrics, threshold: f64) -> PlotBounds {
-    let roc: Vec<[f64; 2]> = m.roc.iter().map(|&(f, t)| [f, t]).collect();
+    let roc: Vec<[f64; 2]> = thinned(&m.roc, MAX_DRAWN).map(|&(f, t)| [f, t]).collect();
     let marker = threshold_point(m);
     *Plot::new("roc_plot")
         .height(160.0)
@@ -290,10 +318,10 @@ fn regression_view(ui: &mut egui::Ui, cx: &PanelContext<'_>) {
             ui.end_row();
         });
     }
-    let pts: Vec<[f64; 2]> = actual
+    let pairs: Vec<(f32, f32)> = thinned_pairs(actual, predictions, MAX_DRAWN);
+    let pts: Vec<[f64; 2]> = pairs
         .iter()
-        .zip(predictions.iter())
-        .map(|(&a, &p)| [f64::from(a), f64::from(p)])
+        .map(|&(a, p)| [f64::from(a), f64::from(p)])
         .collect();
     let (lo, hi) = pts
         .iter()
