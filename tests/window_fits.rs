@@ -111,17 +111,40 @@ fn check_panels_hold_their_content(h: &Window, screen: Rect, what: &str) {
         ("results panel", rects.results.unwrap()),
         ("centre", rects.centre.unwrap()),
     ];
-    for (name, panel) in panels {
-        assert!(
-            screen.expand(1.0).contains_rect(panel),
-            "{what}: the {name} at {panel:?} is not all on the {screen:?} screen"
-        );
-    }
     let mut faults = Vec::new();
+    for (name, panel) in panels {
+        if !screen.expand(1.0).contains_rect(panel) {
+            faults.push(format!(
+                "the {name} at {panel:?} is not all on the {screen:?} screen"
+            ));
+        }
+    }
+    let ppp = h.ctx.pixels_per_point();
     for node in h.query_all_by(|_| true) {
-        let r = node.rect();
-        if r.width() <= 0.0 || r.height() <= 0.0 {
+        // In points, as `Node::rect` gives it (which panics on a node
+        // without bounds, such as an empty container).
+        let Some(b) = node.accesskit_node().bounding_box() else {
             continue;
+        };
+        let r = Rect::from_min_max(
+            egui::pos2(b.x0 as f32, b.y0 as f32) / ppp,
+            egui::pos2(b.x1 as f32, b.y1 as f32) / ppp,
+        );
+        // A panel's resize handle sits on its edge by design.
+        let splitter = node.accesskit_node().role() == Role::Splitter;
+        if splitter || r.width() <= 0.0 || r.height() <= 0.0 {
+            continue;
+        }
+        if r.left() < screen.left() - 1.0 || r.right() > screen.right() + 1.0 {
+            faults.push(format!(
+                "{:?} `{}` at x {:.0}..{:.0}, y {:.0}..{:.0} runs off the screen",
+                node.accesskit_node().role(),
+                node.accesskit_node().label().unwrap_or_default(),
+                r.left(),
+                r.right(),
+                r.top(),
+                r.bottom()
+            ));
         }
         for (name, panel) in panels {
             let in_sight = r.top() >= panel.top() - 1.0 && r.bottom() <= panel.bottom() + 1.0;
@@ -141,7 +164,11 @@ fn check_panels_hold_their_content(h: &Window, screen: Rect, what: &str) {
             }
         }
     }
-    assert!(faults.is_empty(), "{what}:\n{}", faults.join("\n"));
+    assert!(
+        faults.is_empty(),
+        "{what}, panels {panels:?}:\n{}",
+        faults.join("\n")
+    );
 }
 
 /// `label`'s widget is wholly inside the side panel `panel` (not cut by

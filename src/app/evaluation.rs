@@ -84,14 +84,19 @@ pub fn show(
         ui.weak(untrained(cx.run));
         return None;
     };
-    // Matrix and figures side by side, so the what-if form stays in view
-    // (one under the other in a narrow panel).
-    let side_by_side = egui::Layout::left_to_right(egui::Align::TOP).with_main_wrap(true);
-    ui.with_layout(side_by_side, |ui| {
+    // Matrix and figures side by side, so the what-if form stays in view;
+    // one under the other in a narrow panel (a wrapping layout cannot know
+    // a grid's width before drawing it, and let the pair run past the edge).
+    if ui.available_width() >= SIDE_BY_SIDE {
+        ui.horizontal_top(|ui| {
+            confusion_matrix(ui, m, &positive, &negative);
+            ui.add_space(14.0);
+            metric_grid(ui, m, &positive);
+        });
+    } else {
         confusion_matrix(ui, m, &positive, &negative);
-        ui.add_space(14.0);
         metric_grid(ui, m, &positive);
-    });
+    }
     Some(roc_plot(ui, m, cx.settings.threshold))
 }
 
@@ -223,6 +228,10 @@ pub fn threshold_point(m: &ClassificationMetrics) -> [f64; 2] {
     };
     [rate(fp, tn), rate(tp, fn_)]
 }
+
+/// The least width (points) that holds the confusion matrix and the
+/// metrics side by side (two-word labels such as `pred. Yes`).
+const SIDE_BY_SIDE: f32 = 330.0;
 
 /// The most points a curve or scatter of the evaluation draws: a
 /// million-row file has 200,000 test customers, and drawing (and collecting)

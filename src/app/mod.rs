@@ -235,11 +235,14 @@ impl PurchaseLabApp {
 impl eframe::App for PurchaseLabApp {
     fn logic(&mut self, ctx: &egui::Context, frame: &mut eframe::Frame) {
         self.frame_stats.record(frame.info().cpu_usage);
+        let epoch = self.training.run().history.last().map_or(0, |r| r.epoch);
+        if self.report_frame_times {
+            self.frame_stats.count_from_first_epoch(epoch);
+        }
         if self.report_frame_times
             && self.frame_stats.frames().is_multiple_of(30)
             && let Some(line) = self.frame_stats.report()
         {
-            let epoch = self.training.run().history.last().map_or(0, |r| r.epoch);
             eprintln!("UI thread per frame at epoch {epoch}, {line}");
         }
         self.handle_dropped_files(ctx);
