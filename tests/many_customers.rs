@@ -11,7 +11,9 @@ use eframe::egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
 mod common;
 use common::window::{self, Window, edit_settings, wait_until};
+use purchase_lab::app::AppCommand;
 use purchase_lab::app::crowd::PointStyle;
+use purchase_lab::app::settings::Source;
 
 /// Chooses `style` in the surface's "customers" box, as a user does.
 fn choose(h: &mut Window, style: &str) {
@@ -125,9 +127,17 @@ fn a_load_in_progress_shows_how_far_it_got_and_can_be_cancelled() {
 #[test]
 fn a_large_table_is_prepared_off_the_ui_thread_and_a_stale_preparation_is_dropped() {
     let rows = 300_000;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("customers.csv");
+    let settings = purchase_lab::data::synth::SynthSettings {
+        preset: purchase_lab::data::synth::Preset::Customers,
+        rows,
+        ..Default::default()
+    };
+    let table = purchase_lab::data::synth::generate(&settings).unwrap();
+    purchase_lab::data::write::write_csv(&table, &file).unwrap();
     let mut h = window::open(None, None);
-    edit_settings(&mut h, |s| s.synth.rows = rows);
-    h.get_by_label("Regenerate").click();
+    window::command(&mut h, AppCommand::LoadSource(Source::File(file)));
     wait_until(&mut h, "300,000 customers", |app| {
         app.data().table().is_some_and(|t| t.n_rows() == rows)
     });

@@ -291,3 +291,28 @@ fn the_surfaces_tooltips_do_not_cover_the_plot_they_explain() {
         );
     }
 }
+
+/// The Insights and Runs windows fit a zoomed small screen: their title
+/// bars and close buttons stay on it and their content scrolls instead of
+/// running off the bottom.
+#[test]
+fn the_insights_and_runs_windows_fit_the_screen_at_150_percent() {
+    let mut h = trained_window(None);
+    h.get_by_label("presentation").click();
+    h.run_steps(2);
+    let screen = resize(&mut h, [1280.0, 800.0]);
+    h.get_by_label_contains("Runs (").click();
+    h.run_steps(2);
+    h.get_by_label("Insights...").click();
+    wait_until(&mut h, "the insights", |app| {
+        app.windows().insights.shown.is_some()
+    });
+    h.run_steps(4);
+    for title in ["Insights", "Runs"] {
+        let rect = h.get_by_role_and_label(Role::Window, title).rect();
+        assert!(
+            screen.expand(1.0).contains_rect(rect),
+            "the {title} window at {rect:?} runs off the {screen:?} screen"
+        );
+    }
+}

@@ -29,7 +29,7 @@ pub fn line_label(result: &BaselineResult) -> String {
 }
 
 /// Below this width (points) the comparison is a list, not a grid.
-const NARROW: f32 = 330.0;
+const NARROW: f32 = 320.0;
 
 /// One dashed horizontal line per baseline at its validation headline
 /// (accuracy, or RMSE), in the legend under [`line_label`].

@@ -231,7 +231,7 @@ pub fn threshold_point(m: &ClassificationMetrics) -> [f64; 2] {
 
 /// The least width (points) that holds the confusion matrix and the
 /// metrics side by side (two-word labels such as `pred. Yes`).
-const SIDE_BY_SIDE: f32 = 330.0;
+const SIDE_BY_SIDE: f32 = 280.0;
 
 /// The most points a curve or scatter of the evaluation draws: a
 /// million-row file has 200,000 test customers, and drawing (and collecting)
