@@ -48,9 +48,11 @@ pub fn dot_alpha(n: usize) -> f32 {
 }
 
 /// The most dots drawn; past it every k-th customer is drawn (the density
-/// layer counts them all). A million quads would cost the UI thread more
-/// than a frame to hand to the GPU.
-pub const MAX_DOTS: usize = 100_000;
+/// layer counts them all). Each dot is a quad the tessellator and the
+/// renderer copy every frame: with 100,000 (8 MB of vertices) a million-row
+/// file cost the UI thread 30 ms a frame while training
+/// (docs/PERFORMANCE.md), past the 16 ms budget.
+pub const MAX_DOTS: usize = 30_000;
 
 /// Draw every `stride(n)`-th of `n` customers as a dot: 1 up to
 /// [`MAX_DOTS`].

@@ -187,30 +187,42 @@ fn elided(ui: &mut egui::Ui, text: &str) {
 
 /// Accuracy, precision, recall, F1 and AUC, with what each means.
 fn metric_grid(ui: &mut egui::Ui, m: &ClassificationMetrics, positive: &str) {
-    egui::Grid::new("metrics").show(ui, |ui| {
-        let row = |ui: &mut egui::Ui, name: &str, v: f64, tip: String| {
-            ui.label(name).on_hover_text(tip);
-            ui.monospace(format!("{v:.3}"));
-            ui.end_row();
-        };
-        row(ui, "accuracy", m.accuracy, "share of these customers predicted correctly".to_owned());
-        let precision_tip = format!("of those predicted `{positive}`, the share who were");
-        if m.precision_defined() {
-            row(ui, "precision", m.precision, precision_tip);
-        } else {
-            ui.label("precision").on_hover_text(precision_tip);
-            ui.weak(format!("undefined: nobody is predicted `{positive}` at this threshold; lower the threshold slider"));
-            ui.end_row();
-        }
-        row(ui, "recall", m.recall, format!("of the `{positive}` customers, the share the network found"));
-        row(ui, "F1", m.f1, "balance of precision and recall".to_owned());
-        match m.auc {
-            Some(auc) => row(ui, "ROC AUC", auc, format!("chance that a random `{positive}` customer scores above a random other one (1 = perfect, 0.5 = guessing)")),
-            None => {
-                ui.label("ROC AUC");
-                ui.weak("n/a: one class only in these rows");
+    let undefined = format!(
+        "Precision is undefined: nobody is predicted `{positive}` at this threshold; \
+         lower the threshold slider."
+    );
+    // A column of its own, so the note under the grid wraps in the room
+    // beside the confusion matrix (a grid cell never wraps, and a long one
+    // ran past the panel's edge).
+    ui.vertical(|ui| {
+        egui::Grid::new("metrics").show(ui, |ui| {
+            let row = |ui: &mut egui::Ui, name: &str, v: f64, tip: String| {
+                ui.label(name).on_hover_text(tip);
+                ui.monospace(format!("{v:.3}"));
+                ui.end_row();
+            };
+            row(ui, "accuracy", m.accuracy, "share of these customers predicted correctly".to_owned());
+            let precision_tip = format!("of those predicted `{positive}`, the share who were");
+            if m.precision_defined() {
+                row(ui, "precision", m.precision, precision_tip);
+            } else {
+                ui.label("precision").on_hover_text(precision_tip);
+                ui.weak("undefined").on_hover_text(undefined.as_str());
                 ui.end_row();
             }
+            row(ui, "recall", m.recall, format!("of the `{positive}` customers, the share the network found"));
+            row(ui, "F1", m.f1, "balance of precision and recall".to_owned());
+            match m.auc {
+                Some(auc) => row(ui, "ROC AUC", auc, format!("chance that a random `{positive}` customer scores above a random other one (1 = perfect, 0.5 = guessing)")),
+                None => {
+                    ui.label("ROC AUC");
+                    ui.weak("n/a").on_hover_text("one class only in these rows");
+                    ui.end_row();
+                }
+            }
+        });
+        if !m.precision_defined() {
+            ui.add(egui::Label::new(egui::RichText::new(undefined.as_str()).weak()).wrap());
         }
     });
 }
