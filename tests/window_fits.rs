@@ -135,19 +135,18 @@ fn check_panels_hold_their_content(h: &Window, screen: Rect, what: &str) {
         if splitter || r.width() <= 0.0 || r.height() <= 0.0 {
             continue;
         }
+        let node = node.accesskit_node();
+        let text = node.label().or_else(|| node.value()).unwrap_or_default();
+        let widget = format!(
+            "{:?} `{text}` at x {:.0}..{:.0}, y {:.0}..{:.0}",
+            node.role(),
+            r.left(),
+            r.right(),
+            r.top(),
+            r.bottom()
+        );
         if r.left() < screen.left() - 1.0 || r.right() > screen.right() + 1.0 {
-            faults.push(format!(
-                "{:?} `{}` at x {:.0}..{:.0}, y {:.0}..{:.0} runs off the screen",
-                node.accesskit_node().role(),
-                node.accesskit_node()
-                    .label()
-                    .or_else(|| node.accesskit_node().value())
-                    .unwrap_or_default(),
-                r.left(),
-                r.right(),
-                r.top(),
-                r.bottom()
-            ));
+            faults.push(format!("{widget} runs off the screen"));
         }
         for (name, panel) in panels {
             let in_sight = r.top() >= panel.top() - 1.0 && r.bottom() <= panel.bottom() + 1.0;
@@ -155,18 +154,7 @@ fn check_panels_hold_their_content(h: &Window, screen: Rect, what: &str) {
                 continue;
             }
             if r.left() < panel.left() - 1.0 || r.right() > panel.right() + 1.0 {
-                faults.push(format!(
-                    "{:?} `{}` at x {:.0}..{:.0} runs out of the {name} (x {:.0}..{:.0})",
-                    node.accesskit_node().role(),
-                    node.accesskit_node()
-                        .label()
-                        .or_else(|| node.accesskit_node().value())
-                        .unwrap_or_default(),
-                    r.left(),
-                    r.right(),
-                    panel.left(),
-                    panel.right()
-                ));
+                faults.push(format!("{widget} runs out of the {name} at {panel:?}"));
             }
         }
     }
