@@ -241,6 +241,12 @@ pub fn threshold_point(m: &ClassificationMetrics) -> [f64; 2] {
     [rate(fp, tn), rate(tp, fn_)]
 }
 
+/// A rate on the ROC's axes: 0, 0.25, 0.5, 0.75, 1 as written.
+fn rate_label(value: f64) -> String {
+    // Rounded to hundredths first, so float noise (0.7500000001) stays out.
+    format!("{}", (value * 100.0).round() / 100.0)
+}
+
 /// The least width (points) that holds the confusion matrix and the
 /// metrics side by side (two-word labels such as `pred. Yes`).
 const SIDE_BY_SIDE: f32 = 280.0;
@@ -289,6 +295,10 @@ fn roc_plot(ui: &mut egui::Ui, m: &ClassificationMetrics, threshold: f64) -> Plo
         .default_y_bounds(-0.02, 1.02)
         .x_grid_spacer(uniform_grid_spacer(|_| [0.05, 0.25, 0.5]))
         .y_grid_spacer(uniform_grid_spacer(|_| [0.05, 0.25, 0.5]))
+        // The rates as they are (0.25, 0.5, 0.75): the default formatter
+        // rounded them to one decimal, labelling 0.5 as "0".
+        .x_axis_formatter(|mark, _| rate_label(mark.value))
+        .y_axis_formatter(|mark, _| rate_label(mark.value))
         .allow_scroll(false)
         .allow_zoom(false)
         .allow_drag(false)
@@ -389,5 +399,36 @@ fn part_name(part: Part) -> &'static str {
         Part::Train => "training customers",
         Part::Validation => "validation customers",
         Part::Test => "test customers",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rocs_axes_read_as_rates() {
+        let labels: Vec<String> = [0.0, 0.25, 0.5, 0.75, 1.0, 0.750_000_000_1]
+            .into_iter()
+            .map(rate_label)
+            .collect();
+        assert_eq!(labels, ["0", "0.25", "0.5", "0.75", "1", "0.75"]);
+    }
+
+    #[test]
+    fn a_long_curve_is_thinned_to_its_budget_with_both_ends_kept() {
+        let curve: Vec<usize> = (0..200_001).collect();
+        let kept: Vec<usize> = thinned(&curve, 2_000).copied().collect();
+        assert!(kept.len() <= 2_001, "{}", kept.len());
+        assert_eq!(kept.first(), Some(&0));
+        assert_eq!(kept.last(), Some(&200_000));
+        let short = [1, 2, 3];
+        assert_eq!(thinned(&short, 2_000).count(), 3);
+        let pairs = thinned_pairs(&[1.0; 10_000], &[2.0; 10_000], 2_000);
+        assert!(
+            pairs.len() <= 2_000 && pairs.len() >= 1_000,
+            "{}",
+            pairs.len()
+        );
     }
 }
