@@ -11,7 +11,9 @@ use eframe::egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
 mod common;
 use common::window::{self, Window, edit_settings, wait_until};
+use purchase_lab::app::AppCommand;
 use purchase_lab::app::crowd::PointStyle;
+use purchase_lab::app::settings::Source;
 
 /// Chooses `style` in the surface's "customers" box, as a user does.
 fn choose(h: &mut Window, style: &str) {
@@ -115,4 +117,59 @@ fn a_load_in_progress_shows_how_far_it_got_and_can_be_cancelled() {
             .table()
             .is_some_and(|t| t.column("visit_minutes").is_some())
     );
+}
+
+/// A large table is prepared (split, missing values, scaling) on the
+/// preparation thread while the window keeps drawing: the data panel says
+/// so, the matrices of the table before are never shown with the new one,
+/// and a preparation overtaken by a newer recipe is dropped when it
+/// arrives.
+#[test]
+fn a_large_table_is_prepared_off_the_ui_thread_and_a_stale_preparation_is_dropped() {
+    let rows = 300_000;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("customers.csv");
+    let settings = purchase_lab::data::synth::SynthSettings {
+        preset: purchase_lab::data::synth::Preset::Customers,
+        rows,
+        ..Default::default()
+    };
+    let table = purchase_lab::data::synth::generate(&settings).unwrap();
+    purchase_lab::data::write::write_csv(&table, &file).unwrap();
+    let mut h = window::open(None, None);
+    window::command(&mut h, AppCommand::LoadSource(Source::File(file)));
+    wait_until(&mut h, "300,000 customers", |app| {
+        app.data().table().is_some_and(|t| t.n_rows() == rows)
+    });
+    assert!(
+        h.state().data().preparing(),
+        "the table is in, its matrices are being made"
+    );
+    assert!(
+        h.state().data().prepared().is_none(),
+        "the matrices of the table before were kept with the new table"
+    );
+    assert!(
+        h.query_by_label_contains("preparing the data").is_some(),
+        "the data panel does not say it is preparing"
+    );
+    // A new test share while it works: the preparation under way is for
+    // the old one and must never be taken.
+    edit_settings(&mut h, |s| s.problem.as_mut().unwrap().test_fraction = 0.3);
+    wait_until(&mut h, "the matrices", |app| {
+        app.data().prepared().is_some()
+    });
+    let prepared = h.state().data().prepared().unwrap().clone();
+    let total = prepared.train.x.rows + prepared.valid.x.rows + prepared.test.x.rows;
+    assert_eq!(total, rows);
+    let share = prepared.test.x.rows as f64 / rows as f64;
+    assert!(
+        (share - 0.3).abs() < 0.01,
+        "test share {share}: the stale preparation (20 %) was taken"
+    );
+    assert!(!h.state().data().preparing());
+    assert!(h.query_by_label_contains("preparing the data").is_none());
+    // The run starts on them.
+    h.get_by_label("Step").click();
+    wait_until(&mut h, "an epoch", |app| !app.run().history.is_empty());
 }

@@ -14,7 +14,7 @@
 
 use eframe::egui::accesskit::Role;
 use eframe::egui::{self, Rect, Vec2};
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 mod common;
 use common::window::{self, Window, wait_until};
 use purchase_lab::app::layout::PRESENTATION_ZOOM;
@@ -99,6 +99,118 @@ fn the_views_fit_at_1280_by_800_at_1920_by_1080_and_at_a_projectors_zoom() {
     assert_eq!(h.ctx.zoom_factor(), 1.0);
 }
 
+/// Every widget drawn in a panel lies within that panel: a side panel's
+/// content wraps, elides or shrinks to the panel's width instead of running
+/// under the surface or off the screen, and the centre's stays between the
+/// side panels. A widget belongs to the panel its centre is in; one
+/// scrolled out of sight (above or below its panel) is not looked at.
+fn check_panels_hold_their_content(h: &Window, screen: Rect, what: &str) {
+    let rects = h.state().view_rects();
+    let panels = [
+        ("data panel", rects.controls.unwrap()),
+        ("results panel", rects.results.unwrap()),
+        ("centre", rects.centre.unwrap()),
+    ];
+    let mut faults = Vec::new();
+    for (name, panel) in panels {
+        if !screen.expand(1.0).contains_rect(panel) {
+            faults.push(format!(
+                "the {name} at {panel:?} is not all on the {screen:?} screen"
+            ));
+        }
+    }
+    let ppp = h.ctx.pixels_per_point();
+    for node in h.query_all_by(|_| true) {
+        // In points, as `Node::rect` gives it (which panics on a node
+        // without bounds, such as an empty container).
+        let Some(b) = node.accesskit_node().bounding_box() else {
+            continue;
+        };
+        let r = Rect::from_min_max(
+            egui::pos2(b.x0 as f32, b.y0 as f32) / ppp,
+            egui::pos2(b.x1 as f32, b.y1 as f32) / ppp,
+        );
+        // A panel's resize handle sits on its edge by design.
+        let splitter = node.accesskit_node().role() == Role::Splitter;
+        if splitter || r.width() <= 0.0 || r.height() <= 0.0 {
+            continue;
+        }
+        let node = node.accesskit_node();
+        let text = node.label().or_else(|| node.value()).unwrap_or_default();
+        let widget = format!(
+            "{:?} `{text}` at x {:.0}..{:.0}, y {:.0}..{:.0}",
+            node.role(),
+            r.left(),
+            r.right(),
+            r.top(),
+            r.bottom()
+        );
+        if r.left() < screen.left() - 1.0 || r.right() > screen.right() + 1.0 {
+            faults.push(format!("{widget} runs off the screen"));
+        }
+        for (name, panel) in panels {
+            let in_sight = r.top() >= panel.top() - 1.0 && r.bottom() <= panel.bottom() + 1.0;
+            if !in_sight || !panel.contains(r.center()) {
+                continue;
+            }
+            if r.left() < panel.left() - 1.0 || r.right() > panel.right() + 1.0 {
+                faults.push(format!("{widget} runs out of the {name} at {panel:?}"));
+            }
+        }
+    }
+    assert!(
+        faults.is_empty(),
+        "{what}, panels {panels:?}:\n{}",
+        faults.join("\n")
+    );
+}
+
+/// `label`'s widget is wholly inside the side panel `panel` (not cut by
+/// its edge or the screen's).
+fn check_fully_shown(h: &Window, label: &str, panel: Rect, what: &str) {
+    let rect = h.get_by_label(label).rect();
+    assert!(
+        panel.expand(1.0).contains_rect(rect),
+        "{what}: `{label}` at {rect:?} is cut by its panel at {panel:?}"
+    );
+}
+
+#[test]
+fn each_panel_holds_its_content_at_1280_by_800_at_1920_by_1080_and_at_150_percent() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("telco.csv");
+    let table = purchase_lab::bench::data::telco_table(1500, 7).unwrap();
+    purchase_lab::data::write::write_csv(&table, &file).unwrap();
+    let mut h = trained_window(Some(file));
+    for (pixels, zoomed) in [
+        ([1280.0, 800.0], false),
+        ([1920.0, 1080.0], false),
+        ([1280.0, 800.0], true),
+        ([1920.0, 1080.0], true),
+    ] {
+        if zoomed != h.state().settings().presentation {
+            h.get_by_label("presentation").click();
+            h.run_steps(2);
+        }
+        let screen = resize(&mut h, pixels);
+        let what = format!(
+            "{} x {}{}",
+            pixels[0],
+            pixels[1],
+            if zoomed { " at 150 %" } else { "" }
+        );
+        check_panels_hold_their_content(&h, screen, &what);
+        let controls = h.state().view_rects().controls.unwrap();
+        let results = h.state().view_rects().results.unwrap();
+        for label in ["Open CSV…", "Load"] {
+            check_fully_shown(&h, label, controls, &what);
+        }
+        for label in ["Cross-validate...", "Insights...", "log scale"] {
+            check_fully_shown(&h, label, results, &what);
+        }
+    }
+}
+
 #[test]
 fn presentation_mode_is_remembered_between_launches() {
     let mut h = window::open(None, None);
@@ -170,6 +282,29 @@ fn the_surfaces_tooltips_do_not_cover_the_plot_they_explain() {
         assert!(
             !shown.intersects(plot),
             "`{control}`'s tooltip at {shown:?} covers the plot at {plot:?}"
+        );
+    }
+}
+
+/// The Insights and Runs windows fit a zoomed small screen: their title
+/// bars and close buttons stay on it and their content scrolls instead of
+/// running off the bottom.
+#[test]
+fn the_insights_and_runs_windows_fit_the_screen_at_150_percent() {
+    let mut h = trained_window(None);
+    h.get_by_label("presentation").click();
+    h.run_steps(2);
+    let screen = resize(&mut h, [1280.0, 800.0]);
+    h.get_by_label_contains("Runs (").click();
+    h.run_steps(2);
+    // As "Insights..." does (the Runs window may now cover that button).
+    window::command(&mut h, purchase_lab::app::AppCommand::OpenInsights);
+    h.run_steps(6);
+    for title in ["Insights", "Runs"] {
+        let rect = h.get_by_role_and_label(Role::Window, title).rect();
+        assert!(
+            screen.expand(1.0).contains_rect(rect),
+            "the {title} window at {rect:?} runs off the {screen:?} screen"
         );
     }
 }

@@ -15,12 +15,12 @@ use eframe::egui;
 
 use crate::data::csv::watch::{LoadWatch, load_csv_watched};
 use crate::data::synth;
-use crate::data::table::Table;
+use crate::data::table::{ColumnSummary, Table};
 
 use super::command::AppCommand;
 use super::export::{self, PngView, ViewRects};
 use super::path_prompt::{self, PathPrompt};
-use super::settings::Source;
+use super::settings::{ProblemChoice, Source};
 
 /// A result being computed on its own thread.
 pub struct Task<T> {
@@ -96,11 +96,33 @@ pub struct Loaded {
     pub result: Result<LoadedTable, String>,
 }
 
-/// A table read from its source.
+/// A table read from its source, with what the window works out over all
+/// its rows once (on the loader thread, not in a frame).
 pub struct LoadedTable {
     pub table: Table,
     /// Hash of every cell, recorded with each run in the history.
     pub fingerprint: String,
+    /// The problem chosen by default for it (target, positive label,
+    /// features, task); taken unless the user's problem still fits.
+    pub problem: ProblemChoice,
+    /// Each column's summary, for the data panel.
+    pub summary: Vec<ColumnSummary>,
+}
+
+impl LoadedTable {
+    /// Everything worked out over `table`'s rows for `source`.
+    pub fn new(table: Table, source: &Source) -> LoadedTable {
+        let preferred = match source {
+            Source::Generated(s) => Some(s.preset.target()),
+            Source::File(_) => None,
+        };
+        LoadedTable {
+            fingerprint: crate::tune::fingerprint(&table),
+            problem: ProblemChoice::for_table(&table, preferred),
+            summary: table.summary(),
+            table,
+        }
+    }
 }
 
 /// Loads or generates `source` on a named thread; a file's progress and
@@ -121,11 +143,9 @@ pub fn load(
                 format!("{name}: {e}")
             }),
         };
-        // Hashing every cell is done here, off the UI thread.
-        let result = result.map(|table| LoadedTable {
-            fingerprint: crate::tune::fingerprint(&table),
-            table,
-        });
+        // Hashing every cell and choosing the problem are done here, off
+        // the UI thread.
+        let result = result.map(|table| LoadedTable::new(table, &source));
         Loaded { source, result }
     })
 }

@@ -28,6 +28,9 @@ pub fn line_label(result: &BaselineResult) -> String {
     format!("{}: {}", result.name, short(result.valid.headline().1))
 }
 
+/// Below this width (points) the comparison is a list, not a grid.
+const NARROW: f32 = 320.0;
+
 /// One dashed horizontal line per baseline at its validation headline
 /// (accuracy, or RMSE), in the legend under [`line_label`].
 pub fn reference_lines(plot: &mut PlotUi<'_>, run: &RunView) {
@@ -92,31 +95,45 @@ pub fn rows(ui: &mut egui::Ui, run: &RunView) {
     }
     ui.label("Does the network beat simple models? (validation rows, threshold 0.5)");
     let network = run.history.last().map(|r| &r.metrics);
-    egui::Grid::new("baselines").striped(true).show(ui, |ui| {
-        let cells = |ui: &mut egui::Ui, name: &str, m: &Metrics| {
-            ui.label(name);
-            let [(a, av), (b, bv)] = m.history_columns();
-            ui.label(format!("{a} {}", short(av.unwrap_or(f64::NAN))));
-            ui.label(format!(
-                "{b} {}",
-                bv.map_or_else(|| "n/a".to_owned(), short)
-            ));
-            ui.end_row();
-        };
-        for result in baselines {
-            cells(ui, result.name, &result.valid);
+    let mut rows: Vec<(String, &Metrics)> = baselines
+        .iter()
+        .map(|b| (b.name.to_owned(), &b.valid))
+        .collect();
+    if let Some(m) = network {
+        let name = format!("this network ({} {})", run.unit().name(), run.epoch());
+        rows.push((name, m));
+    }
+    if ui.available_width() < NARROW {
+        // A narrow panel (150 % zoom on a small screen): a line per model
+        // that wraps, since a grid's three columns would run past its edge.
+        for (name, m) in &rows {
+            let [a, b] = figures(m);
+            ui.label(format!("{name}: {a}, {b}"));
         }
-        if let Some(m) = network {
-            cells(
-                ui,
-                &format!("this network ({} {})", run.unit().name(), run.epoch()),
-                m,
-            );
-        }
-    });
+    } else {
+        egui::Grid::new("baselines").striped(true).show(ui, |ui| {
+            for (name, m) in &rows {
+                ui.label(name.as_str());
+                for figure in figures(m) {
+                    ui.label(figure);
+                }
+                ui.end_row();
+            }
+        });
+    }
     if let Some(m) = network {
         ui.strong(verdict(m, baselines));
     }
+}
+
+/// A model's two headline figures as the comparison shows them
+/// (`accuracy 0.7893`, `auc n/a`).
+fn figures(m: &Metrics) -> [String; 2] {
+    let [(a, av), (b, bv)] = m.history_columns();
+    [
+        format!("{a} {}", short(av.unwrap_or(f64::NAN))),
+        format!("{b} {}", bv.map_or_else(|| "n/a".to_owned(), short)),
+    ]
 }
 
 #[cfg(test)]

@@ -118,6 +118,11 @@ impl PurchaseLabApp {
 
     fn apply_command(&mut self, command: AppCommand) {
         match command {
+            // While the data is being prepared the network of the settings
+            // before is not the one asked for: the new one plays or steps
+            // once it starts.
+            AppCommand::Play if self.data.preparing() => self.training.play_when_ready(),
+            AppCommand::Step if self.data.preparing() => self.training.step_when_ready(),
             AppCommand::Play => self.training.play(),
             AppCommand::Pause => self.training.pause(),
             AppCommand::Step => self.training.step(),

@@ -1,7 +1,7 @@
 //! Loss and quality per epoch, growing live.
 
 use eframe::egui;
-use egui_plot::{Legend, Line, Plot};
+use egui_plot::{Corner, Legend, Line, Plot};
 
 use super::palette::{TRAIN_CURVE as TRAIN_COLOR, VALID_CURVE as VALID_COLOR};
 use super::{AppCommand, PanelContext};
@@ -43,7 +43,7 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
         .collect();
     Plot::new("loss_plot")
         .height(150.0)
-        .legend(Legend::default())
+        .legend(small_legend(Corner::RightTop))
         .x_axis_label(cx.run.unit().name())
         .y_axis_label(if log { "log10 loss" } else { "loss" })
         .y_axis_min_width(40.0)
@@ -87,7 +87,8 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
         plot = plot.include_y(1.0);
     }
     if !watched.is_empty() || !cx.run.baselines.is_empty() {
-        plot = plot.legend(Legend::default());
+        // Bottom right: a rising metric leaves that corner empty.
+        plot = plot.legend(small_legend(Corner::RightBottom));
     }
     plot.show(ui, |plot| {
         super::baseline_view::reference_lines(plot, cx.run);
@@ -104,4 +105,13 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
             );
         }
     });
+}
+
+/// A legend in small type at `corner`: in a plot a hundred-odd points
+/// tall (a side panel at 150 % zoom) the body-size legend covered most of
+/// the curves.
+pub fn small_legend(corner: Corner) -> Legend {
+    Legend::default()
+        .text_style(egui::TextStyle::Small)
+        .position(corner)
 }

@@ -134,9 +134,12 @@ impl CvState {
 /// The window, when open.
 pub fn show(ctx: &egui::Context, cx: &mut PanelContext<'_>, state: &mut CvState) {
     let mut open = state.open;
+    let screen = ctx.content_rect().size();
     egui::Window::new("Cross-validation")
         .open(&mut open)
         .default_width(460.0)
+        .max_size(super::layout::window_size(screen, screen))
+        .vscroll(true)
         .show(ctx, |ui| contents(ui, cx, state));
     state.open = open;
 }

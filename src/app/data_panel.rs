@@ -13,7 +13,7 @@ use crate::data::notes::{DataNote, Severity};
 use crate::data::prep::{Impute, Scale};
 use crate::data::screen::Unsuitable;
 use crate::data::synth::Preset;
-use crate::data::table::{CellFormat, ColumnKind, Table};
+use crate::data::table::{CellFormat, ColumnKind, ColumnSummary, Table};
 
 const PREVIEW_ROWS: usize = 8;
 
@@ -79,7 +79,7 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, path_field: &mut Strin
         .show(ui, |ui| preview(&table, ui));
     egui::CollapsingHeader::new("Columns")
         .default_open(false)
-        .show(ui, |ui| column_summary(&table, ui));
+        .show(ui, |ui| column_summary(&table, data.summary(), ui));
     data_notes(&data.data_notes, ui);
     ui.separator();
     problem_controls(ui, cx, &table);
@@ -135,16 +135,20 @@ fn source_controls(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, path_field: &mu
                 cx.commands.push(AppCommand::OpenDialog(Dialog::OpenCsv));
             }
             let hint = ui.weak("…or drop a file onto the window, or type its path:");
-            ui.horizontal(|ui| {
+            // Load at the right edge and the field in the width left, so
+            // the button is never cut however narrow the panel.
+            let row = egui::Layout::right_to_left(egui::Align::Center);
+            ui.allocate_ui_with_layout(egui::vec2(ui.available_width(), 0.0), row, |ui| {
+                let load = ui.button("Load");
                 let field = ui
                     .add(
                         egui::TextEdit::singleline(path_field)
                             .hint_text("/path/to/customers.csv")
-                            .desired_width(200.0),
+                            .desired_width(ui.available_width()),
                     )
                     .labelled_by(hint.id);
                 let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                if (ui.button("Load").clicked() || enter) && !path_field.trim().is_empty() {
+                if (load.clicked() || enter) && !path_field.trim().is_empty() {
                     let path = std::path::PathBuf::from(path_field.trim());
                     cx.commands.push(AppCommand::LoadSource(Source::File(path)));
                 }
@@ -216,7 +220,8 @@ fn data_notes(notes: &[DataNote], ui: &mut egui::Ui) {
         });
 }
 
-fn column_summary(table: &Table, ui: &mut egui::Ui) {
+/// The loader's summary of each column (worked out once, not per frame).
+fn column_summary(table: &Table, summary: &[ColumnSummary], ui: &mut egui::Ui) {
     egui::Grid::new("summary_grid")
         .striped(true)
         .show(ui, |ui| {
@@ -224,7 +229,7 @@ fn column_summary(table: &Table, ui: &mut egui::Ui) {
             ui.strong("type");
             ui.strong("missing");
             ui.end_row();
-            for s in table.summary() {
+            for s in summary {
                 let (kind, recognised) = match table.cell_format(&s.name) {
                     CellFormat::Date(f) => ("date".to_owned(), format!("; {}", f.describe())),
                     CellFormat::Number(f) if !f.describe().is_empty() => {
@@ -248,7 +253,7 @@ fn problem_controls(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, table: &Table)
     };
     ui.strong("What to predict");
     target_choice(ui, problem, table);
-    kind_and_label_choice(ui, problem, table);
+    kind_and_label_choice(ui, problem, table, data.target_labels(&problem.target));
 
     ui.strong("Features");
     feature_checkboxes(ui, problem, table, &data.unfit_columns);
@@ -288,7 +293,14 @@ fn target_choice(ui: &mut egui::Ui, problem: &mut ProblemChoice, table: &Table) 
 
 /// Classification or regression, and for classification the positive label
 /// and whether its spelling variants count.
-fn kind_and_label_choice(ui: &mut egui::Ui, problem: &mut ProblemChoice, table: &Table) {
+/// `found` is the target's labels as the preparation thread counted them
+/// (`None` until it has: counting a million cells is no frame's work).
+fn kind_and_label_choice(
+    ui: &mut egui::Ui,
+    problem: &mut ProblemChoice,
+    table: &Table,
+    found: Option<&[String]>,
+) {
     let numeric_target = table
         .column(&problem.target)
         .is_some_and(|c| c.kind() == ColumnKind::Numeric);
@@ -303,11 +315,14 @@ fn kind_and_label_choice(ui: &mut egui::Ui, problem: &mut ProblemChoice, table: 
         });
     });
     if !problem.regression {
-        let found = labels(table, &problem.target);
+        let found = found.unwrap_or_default();
         egui::ComboBox::from_label("positive label")
             .selected_text(&problem.positive)
             .show_ui(ui, |ui| {
-                for l in &found {
+                if found.is_empty() {
+                    ui.weak("counting the labels…");
+                }
+                for l in found {
                     ui.selectable_value(&mut problem.positive, l.clone(), l);
                 }
             })
@@ -416,8 +431,15 @@ fn preparation_controls(ui: &mut egui::Ui, problem: &mut ProblemChoice) {
         .on_hover_text("Leave out rows that repeat another row exactly before the split, so no test customer is a copy of a training one");
 }
 
-/// The preparation's error, if any, and the rows and inputs it produced.
+/// The preparation's error, if any, and the rows and inputs it produced;
+/// while the preparation thread works, a spinner.
 fn preparation_outcome(ui: &mut egui::Ui, data: &DataSide) {
+    if data.preparing() {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label("preparing the data (split, missing values, scaling)…");
+        });
+    }
     if let Some(error) = &data.prep_error {
         ui.colored_label(ui.visuals().error_fg_color, error.as_str());
     }

@@ -1,19 +1,21 @@
 //! The data side of the window: the table loaded (or generated), what the
 //! reader and the recipe noted about it, the columns unfit to be features,
-//! and the matrices prepared from it for the training thread. Loading runs
-//! on a background thread; the previous table stays usable until a new one
-//! arrives.
+//! and the matrices prepared from it for the training thread. Loading and
+//! preparing run on background threads (a million rows take seconds); the
+//! previous table stays usable until a new one arrives, and no frame does
+//! work that grows with the rows.
 
 use std::sync::Arc;
 
 use eframe::egui;
 
 use super::background::{self, Loaded, LoadedTable, Task};
-use super::settings::{ProblemChoice, Settings, Source};
+use super::preparer::{PrepKey, Preparation, Preparer};
+use super::settings::{Settings, Source};
 use crate::data::csv::watch::LoadWatch;
-use crate::data::prep::{Prepared, prepare};
+use crate::data::prep::Prepared;
 use crate::data::screen::Unsuitable;
-use crate::data::table::{ColumnKind, Table};
+use crate::data::table::{ColumnKind, ColumnSummary, Table};
 use crate::data::{DataNote, Recipe};
 
 #[derive(Default)]
@@ -24,6 +26,16 @@ pub struct DataSide {
     /// Problems with the recipe (single-class target…), shown in the panel.
     pub(super) prep_error: Option<String>,
     pub(super) prepared: Option<Arc<Prepared>>,
+    /// What `prepared` was made from (a restart with the same table and
+    /// recipe reuses it).
+    prepared_for: Option<PrepKey>,
+    /// The preparation thread.
+    preparer: Preparer,
+    /// The target's labels, most frequent first, as the last preparation
+    /// counted them: (target, labels).
+    target_labels: Option<(String, Vec<String>)>,
+    /// Each column's summary, worked out on the loader thread.
+    summary: Vec<ColumnSummary>,
     /// Everything the reader and the recipe reinterpreted, dropped or
     /// merged (the data panel's "Data notes").
     pub(super) data_notes: Vec<DataNote>,
@@ -33,6 +45,9 @@ pub struct DataSide {
     /// The source being loaded, for the spinner.
     pub(super) loading: Option<String>,
     loader: Option<Task<Loaded>>,
+    /// Loads replaced by a newer one, kept until their threads end (joining
+    /// them would hold up the frame); their results are dropped.
+    replaced: Vec<Task<Loaded>>,
     /// The load in progress: bytes read, and its cancel flag.
     load_watch: Option<Arc<LoadWatch>>,
     /// Fingerprint of the loaded table, recorded with each run.
@@ -48,6 +63,26 @@ impl DataSide {
 
     pub fn prepared(&self) -> Option<&Arc<Prepared>> {
         self.prepared.as_ref()
+    }
+
+    /// Whether the matrices for the current settings are being prepared
+    /// (on the preparation thread; the data panel says so).
+    pub fn preparing(&self) -> bool {
+        self.preparer.busy()
+    }
+
+    /// The distinct labels of `target` (most frequent first) once a
+    /// preparation for it has counted them.
+    pub fn target_labels(&self, target: &str) -> Option<&[String]> {
+        self.target_labels
+            .as_ref()
+            .filter(|(t, _)| t == target)
+            .map(|(_, l)| l.as_slice())
+    }
+
+    /// Each column's summary (the data panel's "Columns").
+    pub fn summary(&self) -> &[ColumnSummary] {
+        &self.summary
     }
 
     pub fn data_error(&self) -> Option<&str> {
@@ -87,7 +122,11 @@ impl DataSide {
             old.cancel();
         }
         match background::load(source, watch, move || repaint.request_repaint()) {
-            Ok(task) => self.loader = Some(task),
+            Ok(task) => {
+                if let Some(old) = self.loader.replace(task) {
+                    self.replaced.push(old);
+                }
+            }
             Err(e) => {
                 self.loading = None;
                 self.data_error = Some(e);
@@ -112,6 +151,8 @@ impl DataSide {
     /// Takes a finished load into `settings` (a new table keeps the user's
     /// problem when it still fits); returns whether a table was accepted.
     pub fn poll(&mut self, settings: &mut Settings) -> bool {
+        self.replaced
+            .retain_mut(|old| old.poll().is_none() && !old.is_lost());
         let Some(task) = &mut self.loader else {
             return false;
         };
@@ -139,11 +180,12 @@ impl DataSide {
     }
 
     fn accept(&mut self, settings: &mut Settings, source: Source, loaded: LoadedTable) {
-        let LoadedTable { table, fingerprint } = loaded;
-        let preferred = match &source {
-            Source::Generated(s) => Some(s.preset.target()),
-            Source::File(_) => None,
-        };
+        let LoadedTable {
+            table,
+            fingerprint,
+            problem,
+            summary,
+        } = loaded;
         // Keep the problem when the new table still has its columns (a
         // regenerated data set); otherwise choose afresh.
         let keep = settings.problem.as_ref().is_some_and(|p| {
@@ -151,7 +193,6 @@ impl DataSide {
                 && p.features.iter().all(|f| table.column(f).is_some())
         }) && same_kind(&settings.source, &source);
         if !keep {
-            let problem = ProblemChoice::for_table(&table, preferred);
             if matches!(source, Source::File(_)) {
                 // An analyst's file: batch, epoch cap and early stopping
                 // fitted to its size, trained until it stops improving (the
@@ -170,8 +211,14 @@ impl DataSide {
         settings.source = source;
         self.fingerprint = fingerprint;
         self.table = Some(Arc::new(table));
+        self.summary = summary;
         self.data_error = None;
         self.version += 1;
+        // The matrices of the table before are no longer this table's; a
+        // preparation still running for it is dropped when it arrives.
+        self.prepared = None;
+        self.prepared_for = None;
+        self.preparer.forget();
     }
 
     /// Numeric input features, the candidates for the surface's axes.
@@ -191,26 +238,53 @@ impl DataSide {
             .collect()
     }
 
-    /// Screens the table for `recipe` and prepares its matrices, recording
-    /// the notes; on failure the error is kept for the panel and `None`
-    /// returned (the previous matrices stay).
-    pub fn prepare(&mut self, recipe: &Recipe) -> Option<Arc<Prepared>> {
+    /// The matrices for `recipe` when they are ready for the current
+    /// table: at once when they were prepared already, else `None` and
+    /// they are asked of the preparation thread ([`DataSide::poll_prepared`]
+    /// hands them over).
+    pub fn prepare(&mut self, recipe: &Recipe, ctx: &egui::Context) -> Option<Arc<Prepared>> {
         let table = self.table.clone()?;
-        self.unfit_columns = crate::data::screen::unfit_columns(&table, &recipe.target);
-        self.data_notes = table.notes().to_vec();
-        self.data_notes
-            .extend(crate::data::screen::recipe_feature_notes(
-                &self.unfit_columns,
-                &recipe.features,
-            ));
-        match prepare(&table, recipe) {
-            Ok(p) => {
-                self.data_notes.extend(p.notes.iter().cloned());
-                Some(Arc::new(p))
+        let key = PrepKey {
+            data_version: self.version,
+            recipe: recipe.clone(),
+        };
+        if self.prepared_for.as_ref() == Some(&key) {
+            // A preparation for other settings still running is not wanted.
+            self.preparer.forget();
+            return self.prepared.clone();
+        }
+        let repaint = ctx.clone();
+        if let Err(e) = self
+            .preparer
+            .request(table, key, move || repaint.request_repaint())
+        {
+            self.prep_error = Some(e);
+        }
+        None
+    }
+
+    /// The preparation asked for last, once it arrived: its notes and
+    /// labels are taken in; on failure the error is kept for the panel
+    /// (the previous matrices stay). Returns the recipe and its matrices.
+    pub fn poll_prepared(&mut self) -> Option<(Recipe, Option<Arc<Prepared>>)> {
+        let Preparation {
+            key,
+            unfit_columns,
+            notes,
+            target_labels,
+            result,
+        } = self.preparer.poll()?;
+        self.unfit_columns = unfit_columns;
+        self.data_notes = notes;
+        self.target_labels = Some((key.recipe.target.clone(), target_labels));
+        match result {
+            Ok(prepared) => {
+                self.prepared_for = Some(key.clone());
+                Some((key.recipe, Some(prepared)))
             }
             Err(e) => {
-                self.prep_error = Some(e.to_string());
-                None
+                self.prep_error = Some(e);
+                Some((key.recipe, None))
             }
         }
     }

@@ -84,14 +84,19 @@ pub fn show(
         ui.weak(untrained(cx.run));
         return None;
     };
-    // Matrix and figures side by side, so the what-if form stays in view
-    // (one under the other in a narrow panel).
-    let side_by_side = egui::Layout::left_to_right(egui::Align::TOP).with_main_wrap(true);
-    ui.with_layout(side_by_side, |ui| {
+    // Matrix and figures side by side, so the what-if form stays in view;
+    // one under the other in a narrow panel (a wrapping layout cannot know
+    // a grid's width before drawing it, and let the pair run past the edge).
+    if ui.available_width() >= SIDE_BY_SIDE {
+        ui.horizontal_top(|ui| {
+            confusion_matrix(ui, m, &positive, &negative);
+            ui.add_space(14.0);
+            metric_grid(ui, m, &positive);
+        });
+    } else {
         confusion_matrix(ui, m, &positive, &negative);
-        ui.add_space(14.0);
         metric_grid(ui, m, &positive);
-    });
+    }
     Some(roc_plot(ui, m, cx.settings.threshold))
 }
 
@@ -182,30 +187,42 @@ fn elided(ui: &mut egui::Ui, text: &str) {
 
 /// Accuracy, precision, recall, F1 and AUC, with what each means.
 fn metric_grid(ui: &mut egui::Ui, m: &ClassificationMetrics, positive: &str) {
-    egui::Grid::new("metrics").show(ui, |ui| {
-        let row = |ui: &mut egui::Ui, name: &str, v: f64, tip: String| {
-            ui.label(name).on_hover_text(tip);
-            ui.monospace(format!("{v:.3}"));
-            ui.end_row();
-        };
-        row(ui, "accuracy", m.accuracy, "share of these customers predicted correctly".to_owned());
-        let precision_tip = format!("of those predicted `{positive}`, the share who were");
-        if m.precision_defined() {
-            row(ui, "precision", m.precision, precision_tip);
-        } else {
-            ui.label("precision").on_hover_text(precision_tip);
-            ui.weak(format!("undefined: nobody is predicted `{positive}` at this threshold; lower the threshold slider"));
-            ui.end_row();
-        }
-        row(ui, "recall", m.recall, format!("of the `{positive}` customers, the share the network found"));
-        row(ui, "F1", m.f1, "balance of precision and recall".to_owned());
-        match m.auc {
-            Some(auc) => row(ui, "ROC AUC", auc, format!("chance that a random `{positive}` customer scores above a random other one (1 = perfect, 0.5 = guessing)")),
-            None => {
-                ui.label("ROC AUC");
-                ui.weak("n/a: one class only in these rows");
+    let undefined = format!(
+        "Precision is undefined: nobody is predicted `{positive}` at this threshold; \
+         lower the threshold slider."
+    );
+    // A column of its own, so the note under the grid wraps in the room
+    // beside the confusion matrix (a grid cell never wraps, and a long one
+    // ran past the panel's edge).
+    ui.vertical(|ui| {
+        egui::Grid::new("metrics").show(ui, |ui| {
+            let row = |ui: &mut egui::Ui, name: &str, v: f64, tip: String| {
+                ui.label(name).on_hover_text(tip);
+                ui.monospace(format!("{v:.3}"));
+                ui.end_row();
+            };
+            row(ui, "accuracy", m.accuracy, "share of these customers predicted correctly".to_owned());
+            let precision_tip = format!("of those predicted `{positive}`, the share who were");
+            if m.precision_defined() {
+                row(ui, "precision", m.precision, precision_tip);
+            } else {
+                ui.label("precision").on_hover_text(precision_tip);
+                ui.weak("undefined").on_hover_text(undefined.as_str());
                 ui.end_row();
             }
+            row(ui, "recall", m.recall, format!("of the `{positive}` customers, the share the network found"));
+            row(ui, "F1", m.f1, "balance of precision and recall".to_owned());
+            match m.auc {
+                Some(auc) => row(ui, "ROC AUC", auc, format!("chance that a random `{positive}` customer scores above a random other one (1 = perfect, 0.5 = guessing)")),
+                None => {
+                    ui.label("ROC AUC");
+                    ui.weak("n/a").on_hover_text("one class only in these rows");
+                    ui.end_row();
+                }
+            }
+        });
+        if !m.precision_defined() {
+            ui.add(egui::Label::new(egui::RichText::new(undefined.as_str()).weak()).wrap());
         }
     });
 }
@@ -224,10 +241,48 @@ pub fn threshold_point(m: &ClassificationMetrics) -> [f64; 2] {
     [rate(fp, tn), rate(tp, fn_)]
 }
 
+/// A rate on the ROC's axes: 0, 0.25, 0.5, 0.75, 1 as written.
+fn rate_label(value: f64) -> String {
+    // Rounded to hundredths first, so float noise (0.7500000001) stays out.
+    format!("{}", (value * 100.0).round() / 100.0)
+}
+
+/// The least width (points) that holds the confusion matrix and the
+/// metrics side by side (two-word labels such as `pred. Yes`).
+const SIDE_BY_SIDE: f32 = 280.0;
+
+/// The most points a curve or scatter of the evaluation draws: a
+/// million-row file has 200,000 test customers, and drawing (and collecting)
+/// them all every frame would cost the UI thread far more than a frame.
+const MAX_DRAWN: usize = 2_000;
+
+/// Every k-th item of `items` (k chosen so at most about `most` remain),
+/// always with the last: a curve's ends stay where they are. O(most), not
+/// O(items).
+fn thinned<T>(items: &[T], most: usize) -> impl Iterator<Item = &T> {
+    let step = items.len().div_ceil(most.max(1)).max(1);
+    let last = items.len().checked_sub(1).filter(|l| l % step != 0);
+    items
+        .iter()
+        .step_by(step)
+        .chain(last.and_then(|l| items.get(l)))
+}
+
+/// (actual, predicted) pairs, every k-th customer when there are more than
+/// `most`.
+fn thinned_pairs(actual: &[f32], predicted: &[f32], most: usize) -> Vec<(f32, f32)> {
+    let n = actual.len().min(predicted.len());
+    let step = n.div_ceil(most.max(1)).max(1);
+    (0..n)
+        .step_by(step)
+        .map(|i| (actual[i], predicted[i]))
+        .collect()
+}
+
 /// The ROC curve on the unit square (rates run from 0 to 1, nothing
 /// beyond), with the diagonal of guessing and the threshold's point.
 fn roc_plot(ui: &mut egui::Ui, m: &ClassificationMetrics, threshold: f64) -> PlotBounds {
-    let roc: Vec<[f64; 2]> = m.roc.iter().map(|&(f, t)| [f, t]).collect();
+    let roc: Vec<[f64; 2]> = thinned(&m.roc, MAX_DRAWN).map(|&(f, t)| [f, t]).collect();
     let marker = threshold_point(m);
     *Plot::new("roc_plot")
         .height(160.0)
@@ -240,6 +295,10 @@ fn roc_plot(ui: &mut egui::Ui, m: &ClassificationMetrics, threshold: f64) -> Plo
         .default_y_bounds(-0.02, 1.02)
         .x_grid_spacer(uniform_grid_spacer(|_| [0.05, 0.25, 0.5]))
         .y_grid_spacer(uniform_grid_spacer(|_| [0.05, 0.25, 0.5]))
+        // The rates as they are (0.25, 0.5, 0.75): the default formatter
+        // rounded them to one decimal, labelling 0.5 as "0".
+        .x_axis_formatter(|mark, _| rate_label(mark.value))
+        .y_axis_formatter(|mark, _| rate_label(mark.value))
         .allow_scroll(false)
         .allow_zoom(false)
         .allow_drag(false)
@@ -290,10 +349,10 @@ fn regression_view(ui: &mut egui::Ui, cx: &PanelContext<'_>) {
             ui.end_row();
         });
     }
-    let pts: Vec<[f64; 2]> = actual
+    let pairs: Vec<(f32, f32)> = thinned_pairs(actual, predictions, MAX_DRAWN);
+    let pts: Vec<[f64; 2]> = pairs
         .iter()
-        .zip(predictions.iter())
-        .map(|(&a, &p)| [f64::from(a), f64::from(p)])
+        .map(|&(a, p)| [f64::from(a), f64::from(p)])
         .collect();
     let (lo, hi) = pts
         .iter()
@@ -340,5 +399,36 @@ fn part_name(part: Part) -> &'static str {
         Part::Train => "training customers",
         Part::Validation => "validation customers",
         Part::Test => "test customers",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rocs_axes_read_as_rates() {
+        let labels: Vec<String> = [0.0, 0.25, 0.5, 0.75, 1.0, 0.750_000_000_1]
+            .into_iter()
+            .map(rate_label)
+            .collect();
+        assert_eq!(labels, ["0", "0.25", "0.5", "0.75", "1", "0.75"]);
+    }
+
+    #[test]
+    fn a_long_curve_is_thinned_to_its_budget_with_both_ends_kept() {
+        let curve: Vec<usize> = (0..200_001).collect();
+        let kept: Vec<usize> = thinned(&curve, 2_000).copied().collect();
+        assert!(kept.len() <= 2_001, "{}", kept.len());
+        assert_eq!(kept.first(), Some(&0));
+        assert_eq!(kept.last(), Some(&200_000));
+        let short = [1, 2, 3];
+        assert_eq!(thinned(&short, 2_000).count(), 3);
+        let pairs = thinned_pairs(&[1.0; 10_000], &[2.0; 10_000], 2_000);
+        assert!(
+            pairs.len() <= 2_000 && pairs.len() >= 1_000,
+            "{}",
+            pairs.len()
+        );
     }
 }

@@ -47,6 +47,12 @@ pub struct ViewRects {
     pub diagram: Option<Rect>,
     /// The ROC plot's data range last frame (what its axes show).
     pub roc_bounds: Option<egui_plot::PlotBounds>,
+    /// The side panels (data and results) and the centre between them, as
+    /// laid out last frame (the layout's tests check that each holds its
+    /// content).
+    pub controls: Option<Rect>,
+    pub results: Option<Rect>,
+    pub centre: Option<Rect>,
     /// The Insights window's views, by [`InsightView::index`].
     pub insights: [Option<Rect>; 5],
 }

@@ -100,10 +100,12 @@ pub fn show(
     rects: &mut ViewRects,
 ) {
     let mut open = state.open;
+    let screen = ctx.content_rect().size();
     egui::Window::new("Insights")
         .open(&mut open)
-        .default_width(560.0)
-        .default_height(520.0)
+        .default_size(super::layout::window_size(screen, egui::vec2(560.0, 520.0)))
+        .max_size(super::layout::window_size(screen, screen))
+        .vscroll(true)
         .show(ctx, |ui| contents(ui, cx, state, rects));
     state.open = open;
 }

@@ -7,6 +7,8 @@
 
 use std::ops::RangeInclusive;
 
+use eframe::egui;
+
 /// The most of the window's width either side panel may take.
 pub const SIDE_SHARE: f32 = 0.27;
 
@@ -33,6 +35,18 @@ pub fn diagram(height: f32, least: f32, most: f32) -> RangeInclusive<f32> {
     least..=cap
 }
 
+/// The most of the screen a floating window (Insights, Runs, Sweep,
+/// Cross-validation) may cover, so its title bar and close button stay
+/// on screen and its content scrolls rather than running off the bottom.
+pub const WINDOW_SHARE: f32 = 0.92;
+
+/// A floating window's size on a screen of `screen` points: what it asks
+/// for, `want`, but at most [`WINDOW_SHARE`] of the screen each way (150 %
+/// zoom on 1280 × 800 leaves 853 × 533 points).
+pub fn window_size(screen: egui::Vec2, want: egui::Vec2) -> egui::Vec2 {
+    want.min(screen * WINDOW_SHARE)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,6 +64,18 @@ mod tests {
         // A tiny window never inverts the range.
         let tiny = side_panel(300.0, 180.0, 480.0);
         assert!(tiny.start() <= tiny.end());
+    }
+
+    #[test]
+    fn a_window_fits_a_zoomed_small_screen() {
+        let screen = egui::vec2(1280.0, 800.0) / PRESENTATION_ZOOM;
+        let size = window_size(screen, egui::vec2(900.0, 560.0));
+        assert!(size.x <= screen.x && size.y <= screen.y, "{size:?}");
+        let roomy = egui::vec2(1920.0, 1080.0);
+        assert_eq!(
+            window_size(roomy, egui::vec2(900.0, 560.0)),
+            egui::vec2(900.0, 560.0)
+        );
     }
 
     #[test]

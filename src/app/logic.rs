@@ -24,6 +24,7 @@ impl PurchaseLabApp {
         if self.data.poll(&mut self.settings) {
             self.fix_axes();
         }
+        self.take_preparation();
         if let Some(dialog) = self.tasks.poll_dialog() {
             if dialog.unanswered {
                 self.windows.path_prompt = Some(PathPrompt::new(dialog.kind));
@@ -172,16 +173,36 @@ impl PurchaseLabApp {
             .send_live(self.settings.learning_rate(), surface);
     }
 
+    /// A fresh network for the current settings: at once when the data
+    /// is prepared for its recipe, else when the preparation thread is
+    /// done ([`PurchaseLabApp::take_preparation`]).
     fn restart(&mut self) {
         let Some(problem) = self.settings.problem.clone() else {
             return;
         };
         // The steps the chosen family reads (trees: unscaled, missing kept).
         let recipe = self.settings.family.recipe_for(&problem.recipe());
-        let Some(prepared) = self.data.prepare(&recipe) else {
-            self.training.stop();
-            return;
-        };
+        if let Some(prepared) = self.data.prepare(&recipe, &self.ctx) {
+            self.start_run(recipe, prepared);
+        }
+    }
+
+    /// The preparation asked for last, once it arrived: the run starts on
+    /// it, or stops when the recipe cannot be prepared.
+    pub(super) fn take_preparation(&mut self) {
+        match self.data.poll_prepared() {
+            Some((recipe, Some(prepared))) => self.start_run(recipe, prepared),
+            Some((_, None)) => self.training.stop(),
+            None => {}
+        }
+    }
+
+    /// Starts the network on `prepared` (made from `recipe`).
+    fn start_run(
+        &mut self,
+        recipe: crate::data::Recipe,
+        prepared: std::sync::Arc<crate::data::Prepared>,
+    ) {
         let model = self.settings.model_spec();
         let valid = match &model {
             crate::model::ModelSpec::Network { spec, settings } => spec

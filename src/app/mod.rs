@@ -49,6 +49,7 @@ pub mod network_view;
 pub mod palette;
 pub mod path_prompt;
 pub mod point_cloud;
+pub mod preparer;
 pub mod runs;
 pub mod settings;
 pub mod shortcuts;
@@ -234,11 +235,14 @@ impl PurchaseLabApp {
 impl eframe::App for PurchaseLabApp {
     fn logic(&mut self, ctx: &egui::Context, frame: &mut eframe::Frame) {
         self.frame_stats.record(frame.info().cpu_usage);
+        let epoch = self.training.run().history.last().map_or(0, |r| r.epoch);
+        if self.report_frame_times {
+            self.frame_stats.count_from_first_epoch(epoch);
+        }
         if self.report_frame_times
             && self.frame_stats.frames().is_multiple_of(30)
             && let Some(line) = self.frame_stats.report()
         {
-            let epoch = self.training.run().history.last().map_or(0, |r| r.epoch);
             eprintln!("UI thread per frame at epoch {epoch}, {line}");
         }
         self.handle_dropped_files(ctx);
@@ -275,7 +279,7 @@ impl eframe::App for PurchaseLabApp {
         egui::Panel::bottom("status_line")
             .resizable(false)
             .show(ui, |ui| training_bar::status_line(ui, &mut cx));
-        egui::Panel::left("controls")
+        let controls = egui::Panel::left("controls")
             .resizable(true)
             .default_size(310.0)
             // Bounded, so a long message wraps instead of widening the
@@ -289,7 +293,8 @@ impl eframe::App for PurchaseLabApp {
                     network_panel::show(ui, &mut cx);
                 });
             });
-        egui::Panel::right("results")
+        views.rects.controls = Some(controls.response.rect);
+        let results = egui::Panel::right("results")
             .resizable(true)
             .default_size(340.0)
             // At least 270 points: the evaluation and what-if rows need
@@ -306,7 +311,8 @@ impl eframe::App for PurchaseLabApp {
                     model_panel::show(ui, &mut cx, &mut windows.what_if);
                 });
             });
-        egui::CentralPanel::default().show(ui, |ui| {
+        views.rects.results = Some(results.response.rect);
+        let centre = egui::CentralPanel::default().show(ui, |ui| {
             let centre = ui.available_height();
             let diagram = egui::Panel::bottom("network_diagram")
                 .resizable(true)
@@ -320,6 +326,7 @@ impl eframe::App for PurchaseLabApp {
                 .rect;
             views.rects.surface = Some(surface);
         });
+        views.rects.centre = Some(centre.response.rect);
         if windows.runs.open || windows.sweep.open {
             runs::show_windows(&ctx, &mut cx, windows);
         }

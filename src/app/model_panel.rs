@@ -326,9 +326,15 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, what_if: &mut WhatIf) 
             what_if.values.clear();
         }
     });
-    // A narrow panel (150 % zoom) gets shorter sliders, so each row still
-    // fits its width (name, slider, value).
-    ui.spacing_mut().slider_width = (ui.available_width() - 190.0).clamp(50.0, 100.0);
+    // Each row fits the panel's width (name, slider, value): a long name
+    // is elided (in full on hover) and a narrow panel (150 % zoom) gets
+    // shorter sliders.
+    let width = ui.available_width();
+    let name_width = (width * 0.38).min(150.0);
+    let gap = ui.spacing().item_spacing.x;
+    ui.spacing_mut().slider_width =
+        (width - name_width - VALUE_WIDTH - 3.0 * gap).clamp(30.0, 100.0);
+    let field_width = ui.spacing().slider_width + gap + VALUE_WIDTH;
     egui::Grid::new("what_if_form")
         .num_columns(2)
         .striped(true)
@@ -339,7 +345,13 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, what_if: &mut WhatIf) 
                     .values
                     .entry(name.to_owned())
                     .or_insert_with(|| typical(step));
-                ui.label(name);
+                let row = egui::vec2(name_width, ui.spacing().interact_size.y);
+                let name_cell = egui::Layout::left_to_right(egui::Align::Center);
+                ui.allocate_ui_with_layout(row, name_cell, |ui| {
+                    ui.set_max_width(name_width);
+                    ui.add(egui::Label::new(name).truncate())
+                        .on_hover_text(name);
+                });
                 match (step, value) {
                     (FeatureStep::Numeric { min, max, .. }, FieldValue::Number(x)) => {
                         let (lo, hi) = if max > min { (*min, *max) } else { (0.0, 1.0) };
@@ -357,6 +369,8 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, what_if: &mut WhatIf) 
                     }
                     (FeatureStep::Categorical { levels, .. }, FieldValue::Level(l)) => {
                         egui::ComboBox::from_id_salt(("what_if", name))
+                            .width(field_width)
+                            .truncate()
                             .selected_text(l.as_str())
                             .show_ui(ui, |ui| {
                                 for level in levels {
@@ -374,6 +388,8 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, what_if: &mut WhatIf) 
         });
 }
 
+/// About the width of a slider's number box (points), `5896.00`.
+const VALUE_WIDTH: f32 = 64.0;
 /// Which network the form asks, in words.
 fn asked_model(what_if: &WhatIf, run: &RunView) -> String {
     match (&what_if.opened, what_if.use_opened) {

@@ -234,9 +234,12 @@ fn ordered(state: &RunsState) -> Vec<&RunRecord> {
 /// The Runs and Sweep windows, when open.
 pub fn show_windows(ctx: &egui::Context, cx: &mut PanelContext<'_>, windows: &mut Windows) {
     let mut open = windows.runs.open;
+    let screen = ctx.content_rect().size();
+    let fit = |want: [f32; 2]| super::layout::window_size(screen, want.into());
     egui::Window::new("Runs")
         .open(&mut open)
-        .default_size([900.0, 560.0])
+        .default_size(fit([900.0, 560.0]))
+        .max_size(fit(screen.into()))
         .vscroll(true)
         .show(ctx, |ui| {
             show(ui, cx, &mut windows.runs);
@@ -245,7 +248,8 @@ pub fn show_windows(ctx: &egui::Context, cx: &mut PanelContext<'_>, windows: &mu
     let mut open = windows.sweep.open;
     egui::Window::new("Sweep")
         .open(&mut open)
-        .default_size([620.0, 520.0])
+        .default_size(fit([620.0, 520.0]))
+        .max_size(fit(screen.into()))
         .default_pos([640.0, 140.0])
         .vscroll(true)
         .show(ctx, |ui| {

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use eframe::egui::{self, TextureHandle, TextureOptions};
-use egui_plot::{Legend, Plot, PlotImage, PlotPoint};
+use egui_plot::{Plot, PlotImage, PlotPoint};
 
 use super::crowd::{DensityLayer, PointStyle, dot_alpha, stride, thin};
 use super::palette::{NEGATIVE, POSITIVE, REGRESSION_POINTS, probability_color, value_color};
@@ -221,7 +221,7 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, views: &mut ViewCache)
         .height(plot_height)
         .x_axis_label(x.feature.clone())
         .y_axis_label(y.feature.clone())
-        .legend(Legend::default())
+        .legend(super::curves::small_legend(egui_plot::Corner::RightTop))
         .allow_scroll(false)
         .show(ui, |plot| {
             let size = egui::vec2((x.max - x.min) as f32, (y.max - y.min) as f32);

@@ -241,6 +241,8 @@ pub struct TrainingLink {
     /// What the threshold was last set for (`None` before any data).
     threshold_for: Option<ThresholdFor>,
     applied: Option<Applied>,
+    /// Step was pressed before the network it was meant for started.
+    step_pending: bool,
     pace: LastSent<Option<f64>>,
     watch_test: LastSent<bool>,
     learning_rate: LastSent<f64>,
@@ -265,6 +267,7 @@ impl TrainingLink {
             ctx: ctx.clone(),
             threshold_for: None,
             applied: None,
+            step_pending: false,
             pace: LastSent::default(),
             watch_test: LastSent::default(),
             learning_rate,
@@ -321,6 +324,13 @@ impl TrainingLink {
     /// The next network starts playing (a lesson plays by itself).
     pub fn play_when_ready(&mut self) {
         self.run.playing = true;
+    }
+
+    /// The next network takes one step as soon as it starts (Step pressed
+    /// while its data was being prepared).
+    pub fn step_when_ready(&mut self) {
+        self.run.playing = false;
+        self.step_pending = true;
     }
 
     /// Sends the pace when it changed (it belongs to the worker, not to a
@@ -397,6 +407,9 @@ impl TrainingLink {
             self.take_baselines();
         }
         self.send(Command::Start(Box::new(job)));
+        if std::mem::take(&mut self.step_pending) {
+            self.step();
+        }
     }
 
     /// Events that arrived since the last frame (at most 200, so a flood
