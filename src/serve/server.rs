@@ -82,9 +82,9 @@ impl Endpoint {
         device: &SelectedDevice,
         options: &ServeOptions,
     ) -> Result<Endpoint, ServeError> {
-        let server = Server::http(options.address.as_str()).map_err(|e| ServeError::Bind {
+        let server = bind(&options.address).map_err(|message| ServeError::Bind {
             address: options.address.clone(),
-            message: e.to_string(),
+            message,
         })?;
         let address = server.server_addr().to_ip();
         let mut endpoint = Endpoint {
@@ -296,4 +296,72 @@ fn read_body(request: &mut Request, max: usize) -> Result<Vec<u8>, Answer> {
         return Err(too_large(request));
     }
     Ok(body)
+}
+/// The listener for `address`, with Nagle's algorithm off for every
+/// connection it accepts.
+///
+/// tiny_http writes an answer's headers and its body in separate writes.
+/// With Nagle's algorithm on, a body that does not fill a segment waits
+/// for the client's acknowledgement of the headers, which clients delay
+/// (40 ms on Linux): a 1,000-customer answer took 44 ms of wall time for
+/// 2 ms of work. Linux copies `TCP_NODELAY` from the listening socket to
+/// the sockets it accepts; elsewhere the setting may not carry over, and
+/// answers are as correct, only slower.
+fn bind(address: &str) -> Result<Server, String> {
+    let listener = listening(address).map_err(|e| e.to_string())?;
+    Server::from_listener(listener, None).map_err(|e| e.to_string())
+}
+
+/// A socket listening on `address` with `TCP_NODELAY` set (see [`bind`]).
+fn listening(address: &str) -> std::io::Result<std::net::TcpListener> {
+    let listener = std::net::TcpListener::bind(address)?;
+    // A failure costs latency, not correctness: serve anyway.
+    let _ = no_delay(&listener);
+    Ok(listener)
+}
+
+/// Sets `TCP_NODELAY` on `listener`; whether it took.
+#[cfg(unix)]
+#[expect(
+    unsafe_code,
+    reason = "std sets TCP_NODELAY on a stream only, not on a listening socket"
+)]
+fn no_delay(listener: &std::net::TcpListener) -> bool {
+    use std::os::fd::AsRawFd;
+    let on: libc::c_int = 1;
+    // SAFETY: the descriptor is the listener's, open for the whole call;
+    // `on` lives through the call and its exact size is passed.
+    let status = unsafe {
+        libc::setsockopt(
+            listener.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_NODELAY,
+            std::ptr::from_ref(&on).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    status == 0
+}
+
+#[cfg(not(unix))]
+fn no_delay(_listener: &std::net::TcpListener) -> bool {
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The connections the endpoint accepts send each write at once (no
+    /// Nagle wait for the client's delayed acknowledgement): the setting
+    /// on the listener carries over to an accepted socket.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn accepted_connections_have_nagle_off() {
+        let listener = listening("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let _client = std::net::TcpStream::connect(address).unwrap();
+        let (accepted, _) = listener.accept().unwrap();
+        assert!(accepted.nodelay().unwrap());
+    }
 }
