@@ -214,9 +214,27 @@ fn the_threshold_starts_afresh_for_new_data_targets_and_lessons() {
     let fresh = h.state().settings().threshold;
     assert_eq!(fresh, 0.5);
     let move_it = |h: &mut Window| {
-        threshold_slider(h).set_value_accesskit(0.06);
+        // As a user does: once the data is prepared and the panel settled
+        // (a slider replaced in the frame that applies the action loses it).
+        wait_until(h, "the preparation", |app| {
+            !app.data().preparing() && app.data().prepared().is_some()
+        });
         h.run_steps(2);
-        assert!((h.state().settings().threshold - 0.06).abs() < 1e-9);
+        // A screen reader's set-value action can miss a slider that is
+        // laid out anew in that frame (a new network's first frames);
+        // a user would drag again, and so does the test, a few times.
+        let moved = |h: &Window| (h.state().settings().threshold - 0.06).abs() < 1e-9;
+        for _ in 0..5 {
+            threshold_slider(h).set_value_accesskit(0.06);
+            h.run_steps(2);
+            if moved(h) {
+                break;
+            }
+        }
+        // Once moved, it stays where the user put it.
+        h.run_steps(4);
+        let threshold = h.state().settings().threshold;
+        assert!(moved(h), "threshold {threshold}");
     };
     move_it(&mut h);
     // Other data.
