@@ -10,8 +10,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::thread::JoinHandle;
 
-use crate::data::prep::{Pipeline, Prepared, Recipe, TargetEncoding};
-use crate::model::Task;
+use crate::data::prep::{Pipeline, Prepared, Recipe, TargetEncoding, prepare};
+use crate::data::table::Table;
+use crate::model::{Family, Task};
 use crate::tune::baseline::{BaselineResult, baselines, fit};
 
 /// Results in flight at most (there are two baselines).
@@ -79,6 +80,31 @@ impl std::fmt::Debug for Baselines {
     }
 }
 
+/// The preparation `family` reads for the split `prepared` was made on
+/// from `recipe` (the network's): that one when the family takes the
+/// recipe as it is, else `table` prepared again with the family's steps
+/// ([`Family::recipe_for`]: trees see unscaled features and missing values
+/// as missing, as the trees the user trains do). The split follows the
+/// recipe's seed and fractions, so the rows are the same. Without the
+/// table, the network's preparation.
+///
+/// # Errors
+/// The family's recipe cannot be prepared (its message).
+fn preparation_for(
+    family: Family,
+    prepared: &Arc<Prepared>,
+    recipe: &Recipe,
+    table: Option<&Table>,
+) -> Result<Arc<Prepared>, String> {
+    let wanted = family.recipe_for(recipe);
+    match table {
+        Some(table) if wanted != *recipe => prepare(table, &wanted)
+            .map(Arc::new)
+            .map_err(|e| format!("cannot prepare the data for {}: {e}", family.label())),
+        _ => Ok(Arc::clone(prepared)),
+    }
+}
+
 impl Baselines {
     /// Whether fits are still under way.
     pub fn running(&self) -> bool {
@@ -95,6 +121,7 @@ impl Baselines {
         &mut self,
         prepared: &Arc<Prepared>,
         recipe: &Recipe,
+        table: Option<Arc<Table>>,
         notify: impl Fn() + Send + 'static,
     ) {
         let key = SplitKey::of(prepared, recipe);
@@ -112,15 +139,19 @@ impl Baselines {
         let cancel = Arc::new(AtomicBool::new(false));
         let (tx, rx) = sync_channel(CAPACITY);
         let prepared = Arc::clone(prepared);
+        let recipe = recipe.clone();
         let stop = Arc::clone(&cancel);
         let spawned = std::thread::Builder::new()
             .name("purchase-lab-baselines".into())
             .spawn(move || {
                 for baseline in baselines(task) {
-                    let fitted = match fit(Arc::clone(&prepared), &baseline, &stop) {
+                    let family = baseline.model.family();
+                    let fitted = match preparation_for(family, &prepared, &recipe, table.as_deref())
+                        .and_then(|p| fit(p, &baseline, &stop).map_err(|e| e.to_string()))
+                    {
                         Ok(Some(result)) => Ok(result),
                         Ok(None) => return,
-                        Err(e) => Err(e.to_string()),
+                        Err(e) => Err(e),
                     };
                     if tx.send(fitted).is_err() {
                         return;
@@ -154,5 +185,58 @@ impl Baselines {
             }
         }
         any
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::parse_csv;
+    use crate::data::prep::{Impute, Problem, Scale};
+
+    /// A table with missing `income` cells, and the network's recipe for
+    /// it (median fill, standard scaling).
+    fn table_and_recipe() -> (Table, Recipe) {
+        let mut csv = String::from("age,income,bought\n");
+        for i in 0..60u32 {
+            let income = if i % 7 == 0 {
+                String::new()
+            } else {
+                (20_000 + 900 * i).to_string()
+            };
+            let bought = if i % 3 == 0 { "yes" } else { "no" };
+            csv.push_str(&format!("{},{income},{bought}\n", 20 + i % 40));
+        }
+        let table = parse_csv(csv.as_bytes()).unwrap();
+        let recipe = Recipe::new(
+            &table,
+            "bought",
+            Problem::Classification {
+                positive: "yes".into(),
+            },
+        );
+        (table, recipe)
+    }
+
+    /// The trees baseline reads the data as the trees the user trains
+    /// do (unscaled, missing kept) on the same rows; the logistic
+    /// regression reads the network's own preparation.
+    #[test]
+    fn each_baseline_reads_its_familys_preparation_of_the_same_split() {
+        let (table, recipe) = table_and_recipe();
+        assert_ne!(recipe.impute, Impute::KeepMissing);
+        let network = Arc::new(prepare(&table, &recipe).unwrap());
+        let same = preparation_for(Family::Network, &network, &recipe, Some(&table)).unwrap();
+        assert!(Arc::ptr_eq(&same, &network));
+        let trees = preparation_for(Family::Trees, &network, &recipe, Some(&table)).unwrap();
+        assert_eq!(trees.pipeline.impute, Impute::KeepMissing);
+        assert_eq!(trees.pipeline.scale, Scale::None);
+        assert_eq!(trees.train.source_rows, network.train.source_rows);
+        assert_eq!(trees.valid.source_rows, network.valid.source_rows);
+        assert!(
+            trees.train.x.data.iter().any(|v| v.is_nan()),
+            "a missing income stays missing for the trees"
+        );
+        assert!(network.train.x.data.iter().all(|v| v.is_finite()));
     }
 }

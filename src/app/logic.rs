@@ -241,15 +241,19 @@ impl PurchaseLabApp {
         });
         self.fix_axes();
         self.data.prepared = Some(prepared.clone());
-        self.training.start(Job {
-            prepared,
-            recipe,
-            model,
-            backend: self.settings.backend,
-            epochs,
-            surface: self.surface_request(),
-            paused: true,
-        });
+        let table = self.data.table().cloned();
+        self.training.start(
+            Job {
+                prepared,
+                recipe,
+                model,
+                backend: self.settings.backend,
+                epochs,
+                surface: self.surface_request(),
+                paused: true,
+            },
+            table,
+        );
         // A sweep run's trained network chosen for these settings.
         self.send_adoption();
     }

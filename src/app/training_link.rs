@@ -12,6 +12,7 @@ use eframe::egui;
 
 use super::settings::{ProblemChoice, Settings};
 use crate::data::prep::Part;
+use crate::data::table::Table;
 use crate::model::run::{EpochReport, RunOutcome};
 use crate::model::surface::{Surface, SurfaceRequest};
 use crate::model::{BackendChoice, Family, NetworkSpec, TrainSettings, TrainingUnit, TreeSettings};
@@ -387,8 +388,9 @@ impl TrainingLink {
     }
 
     /// Starts a fresh network on `job` (its curves begin again); it plays
-    /// if the previous one was playing.
-    pub fn start(&mut self, mut job: Job) {
+    /// if the previous one was playing. `table` is the data `job` was
+    /// prepared from: the baselines of another family prepare it their way.
+    pub fn start(&mut self, mut job: Job, table: Option<Arc<Table>>) {
         self.surface.update(&job.surface);
         self.learning_rate.update(&job.model.learning_rate());
         self.run.family = job.model.family();
@@ -401,9 +403,10 @@ impl TrainingLink {
         job.paused = !self.run.playing;
         if job.model.family() == Family::Network {
             let repaint = self.ctx.clone();
-            self.baselines.start(&job.prepared, &job.recipe, move || {
-                repaint.request_repaint();
-            });
+            self.baselines
+                .start(&job.prepared, &job.recipe, table, move || {
+                    repaint.request_repaint();
+                });
             self.take_baselines();
         }
         self.send(Command::Start(Box::new(job)));
