@@ -20,6 +20,7 @@ use egui_kittest::kittest::{NodeT, Queryable};
 use purchase_lab::app::AppCommand;
 use purchase_lab::app::export::PngView;
 use purchase_lab::app::insights_panel::tab_name;
+use purchase_lab::app::insights_state::Shown;
 use purchase_lab::data::prep::Part;
 use purchase_lab::data::table::Table;
 use purchase_lab::insights::export::InsightView;
@@ -55,16 +56,14 @@ fn train_and_open_insights(h: &mut Window, epochs: usize) {
     });
 }
 
+/// What the Insights window shows.
+fn shown_views(h: &Window) -> &Shown {
+    h.state().windows().insights.shown.as_ref().unwrap()
+}
+
 /// The report the window shows.
 fn shown(h: &Window) -> InsightsReport {
-    h.state()
-        .windows()
-        .insights
-        .shown
-        .as_ref()
-        .unwrap()
-        .report
-        .clone()
+    shown_views(h).report.clone()
 }
 
 /// The test customers' rows of the loaded table.
@@ -281,16 +280,7 @@ fn the_views_use_the_targets_own_words() {
         ("churn", "Yes")
     );
     train_and_open_insights(&mut h, 5);
-    assert_eq!(
-        h.state()
-            .windows()
-            .insights
-            .shown
-            .as_ref()
-            .unwrap()
-            .positive,
-        "churn = Yes"
-    );
+    assert_eq!(shown_views(&h).positive, "churn = Yes");
     let says_buyers = |h: &Window| h.query_all_by_label_contains("buyer").next().is_some();
     assert!(
         h.query_by_label_contains("customers with churn = Yes")

@@ -114,7 +114,7 @@ pub(crate) fn csv_records(
                 names.join(", ")
             )));
         }
-        pieces_reader.append_to(&mut cells);
+        pieces_reader.append_to(fields, &mut cells);
         lines.push(line);
     }
     Ok((cells, lines))
@@ -141,8 +141,6 @@ struct PieceReader {
     output: Vec<u8>,
     /// Where each field ends in `output`; at most one per input byte, plus one.
     ends: Vec<usize>,
-    /// The number of fields of the record last read.
-    fields: usize,
 }
 
 impl PieceReader {
@@ -152,7 +150,6 @@ impl PieceReader {
             core: csv_core::ReaderBuilder::new().build(),
             output: vec![0; longest + 1],
             ends: vec![0; longest + 2],
-            fields: 0,
         }
     }
 
@@ -185,7 +182,6 @@ impl PieceReader {
                         return PieceRead::Several;
                     }
                     first = Some(end);
-                    self.fields = end;
                     // Later records (if any) are only counted: write them
                     // after the first one's fields.
                 }
@@ -201,10 +197,11 @@ impl PieceReader {
         }
     }
 
-    /// Appends the last [`PieceReader::read`]'s first record to `cells`.
-    fn append_to(&self, cells: &mut Cells) {
+    /// Appends the last [`PieceReader::read`]'s first record, of `fields`
+    /// fields (what `read` answered), to `cells`.
+    fn append_to(&self, fields: usize, cells: &mut Cells) {
         let mut start = 0;
-        for &field_end in &self.ends[..self.fields] {
+        for &field_end in &self.ends[..fields] {
             cells.push_cell(&self.output[start..field_end]);
             start = field_end;
         }
