@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Score a CSV of customers with a model exported by `purchase-lab export
 --format onnx`, through onnxruntime, and print one line per customer:
-`probability,label` (classification) or `value` (regression).
+`probability,label` (classification), each class's probability then
+the label (multi-class), or `value` (regression).
 
     python3 scripts/onnx_score.py model.onnx customers.csv > scores.csv
 
@@ -66,7 +67,11 @@ def main():
     names = [o.name for o in session.get_outputs()]
     results = dict(zip(names, session.run(names, inputs)))
     write = sys.stdout.write
-    if "probability" in results:
+    if "probabilities" in results:
+        # A multi-class model: every class's probability, then the label.
+        for row, label in zip(results["probabilities"], results["label"][:, 0]):
+            write(",".join(f"{float(p):.9f}" for p in row) + f",{label}\n")
+    elif "probability" in results:
         for p, label in zip(results["probability"][:, 0], results["label"][:, 0]):
             write(f"{float(p):.9f},{label}\n")
     else:

@@ -62,7 +62,7 @@ fn train(
 fn accuracy(run: &TrainingRun) -> f64 {
     match &run.history().last().unwrap().metrics {
         Metrics::Classification(m) => m.accuracy,
-        Metrics::Regression(_) => panic!("expected classification"),
+        Metrics::Regression(_) | Metrics::Multiclass(_) => panic!("expected classification"),
     }
 }
 
@@ -272,7 +272,7 @@ fn regression_reports_errors_in_target_units() {
                 m.rmse * m.rmse
             );
         }
-        Metrics::Classification(_) => panic!("expected regression"),
+        Metrics::Classification(_) | Metrics::Multiclass(_) => panic!("expected regression"),
     }
 }
 

@@ -145,7 +145,7 @@ fn balanced_class_weights_are_n_over_twice_the_class_count_and_raise_recall() {
     assert_eq!(plain.class_weights(), None);
     let recall = |run: &TrainingRun| match run.valid_metrics(0.5).unwrap() {
         Metrics::Classification(m) => m.recall,
-        Metrics::Regression(_) => unreachable!(),
+        Metrics::Regression(_) | Metrics::Multiclass(_) => unreachable!(),
     };
     assert!(
         recall(&balanced) > recall(&plain),

@@ -49,6 +49,30 @@ fn classes(x: &[f32]) -> Vec<f32> {
         .collect()
 }
 
+/// Three classes by a curved partition of the plane, with a few rows
+/// moved to the next class so the loss stays informative.
+fn three_classes(x: &[f32]) -> Vec<f32> {
+    x.chunks(3)
+        .enumerate()
+        .map(|(row, f)| {
+            let score = f[0] * f[0] + f[1] - 0.5 * f[2];
+            let class = if score < -0.2 {
+                0
+            } else if score < 0.4 {
+                1
+            } else {
+                2
+            };
+            let class = if row % 13 == 0 {
+                (class + 1) % 3
+            } else {
+                class
+            };
+            class as f32
+        })
+        .collect()
+}
+
 /// A smooth non-linear target.
 fn values(x: &[f32]) -> Vec<f32> {
     x.chunks(3)
@@ -66,6 +90,8 @@ struct Case {
     epochs: usize,
     /// `(after epoch, new rate)`: the learning rate changes mid-run.
     rate_change: Option<(usize, f64)>,
+    /// A multi-class network's loss weight per class (empty: unweighted).
+    class_weights: Vec<f32>,
 }
 
 fn case(name: &'static str, hidden: Vec<usize>, activation: Activation) -> Case {
@@ -89,6 +115,7 @@ fn case(name: &'static str, hidden: Vec<usize>, activation: Activation) -> Case 
         rows: 100,
         epochs: 6,
         rate_change: None,
+        class_weights: Vec::new(),
     }
 }
 
@@ -104,6 +131,7 @@ fn train(case: &Case, engine: TrainingEngine) -> Trajectory {
     let y = match case.task {
         Task::Classification => classes(&x),
         Task::Regression => values(&x),
+        Task::Multiclass { .. } => three_classes(&x),
     };
     let mut trainer = Trainer::with_engine(
         &case.spec,
@@ -114,6 +142,9 @@ fn train(case: &Case, engine: TrainingEngine) -> Trajectory {
         engine,
     )
     .unwrap();
+    if !case.class_weights.is_empty() {
+        trainer.set_multiclass_weights(&case.class_weights).unwrap();
+    }
     let mut losses = Vec::new();
     for epoch in 1..=case.epochs {
         losses.push(trainer.run_epoch(&x, &y, case.rows).unwrap());
@@ -221,11 +252,75 @@ fn every_activation_for_both_tasks() {
                     (Activation::Sigmoid, Task::Regression) => "sigmoid regression",
                     (Activation::LeakyRelu, Task::Classification) => "leaky classification",
                     (Activation::LeakyRelu, Task::Regression) => "leaky regression",
+                    (_, Task::Multiclass { .. }) => "multi-class",
                 },
                 ..case
             });
         }
     }
+}
+
+#[test]
+fn softmax_cross_entropy_for_three_classes() {
+    let three = Task::Multiclass { classes: 3 };
+    let mut adam = case("softmax adam", vec![8, 4], Activation::Relu);
+    adam.task = three;
+    adam.spec.dropout = 0.2;
+    adam.settings.l2 = 1e-3;
+    adam.rate_change = Some((3, 0.003));
+    assert_same_trajectory(&adam);
+    // Balanced-style weights, SGD with momentum, a partial last batch.
+    let mut weighted = case("softmax weighted sgd", vec![6], Activation::Tanh);
+    weighted.task = three;
+    weighted.settings.optimizer = OptimizerKind::Sgd;
+    weighted.settings.learning_rate = 0.1;
+    weighted.settings.momentum = 0.9;
+    weighted.settings.batch_size = 7;
+    weighted.class_weights = vec![0.6, 1.4, 2.5];
+    assert_same_trajectory(&weighted);
+    // No hidden layer: multinomial logistic regression, one batch (so
+    // each epoch is one full-gradient step of plain SGD).
+    let mut multinomial = case("multinomial logistic", vec![], Activation::Relu);
+    multinomial.task = three;
+    multinomial.settings.optimizer = OptimizerKind::Sgd;
+    multinomial.settings.momentum = 0.0;
+    multinomial.settings.learning_rate = 0.5;
+    multinomial.settings.batch_size = 1000;
+    multinomial.epochs = 8;
+    assert_same_trajectory(&multinomial);
+}
+
+#[test]
+fn softmax_probabilities_sum_to_one_and_weights_are_checked() {
+    let x = features(50);
+    let y = three_classes(&x);
+    let spec = NetworkSpec {
+        hidden: vec![5],
+        activation: Activation::Relu,
+        dropout: 0.0,
+    };
+    let task = Task::Multiclass { classes: 3 };
+    let mut trainer =
+        Trainer::new(&spec, &TrainSettings::default(), task, 3, &Device::flex()).unwrap();
+    trainer.run_epoch(&x, &y, 50).unwrap();
+    let p = trainer.predict(&x, 50).unwrap();
+    assert_eq!(p.len(), 150);
+    for row in p.chunks(3) {
+        assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-5, "{row:?}");
+        assert!(row.iter().all(|&v| (0.0..=1.0).contains(&v)));
+    }
+    // The validation loss is the mean cross-entropy of the true classes.
+    let expected: f64 = p
+        .chunks(3)
+        .zip(&y)
+        .map(|(row, &k)| -f64::from(row[k as usize]).ln())
+        .sum::<f64>()
+        / 50.0;
+    let loss = trainer.evaluate_loss(&x, &y, 50).unwrap();
+    assert!((loss - expected).abs() < 1e-4, "{loss} vs {expected}");
+    assert!(trainer.set_multiclass_weights(&[1.0, 2.0]).is_err());
+    assert!(trainer.set_multiclass_weights(&[1.0, 0.0, 2.0]).is_err());
+    assert!(trainer.set_class_weights([1.0, 2.0]).is_err());
 }
 
 #[test]

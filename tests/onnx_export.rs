@@ -17,7 +17,7 @@ mod cli;
 
 use std::process::Command;
 
-use cli::{Dir, ok, predict_args, shipped};
+use cli::{Dir, ok, predict_args, segments_csv, shipped};
 use prost::Message;
 use purchase_lab::model::onnx::proto::{ModelProto, data_type};
 
@@ -194,6 +194,77 @@ fn runtime_agrees_on_probabilities(args: &[&str]) {
         distinct.len() > 5,
         "a model that scores everyone alike proves little"
     );
+}
+
+/// A three-class network: onnxruntime's `probabilities` (summing to 1)
+/// and `label` are `predict`'s `p_<class>` columns and `prediction`.
+#[test]
+fn onnxruntime_gives_predicts_class_probabilities_for_three_classes() {
+    let dir = Dir::new();
+    let data = dir.file("segments.csv", segments_csv(400, 11));
+    let model = dir.path("plan.plab");
+    let onnx = dir.path("plan.onnx");
+    ok(&[
+        "train",
+        "--data",
+        &data,
+        "--target",
+        "plan",
+        "--multiclass",
+        "--features",
+        "age,income,usage",
+        "--hidden",
+        "8",
+        "--epochs",
+        "20",
+        "--backend",
+        "cpu",
+        "--out",
+        &model,
+    ]);
+    ok(&["export", "--model", &model, "--format", "onnx", "-o", &onnx]);
+    let graph = ModelProto::decode(std::fs::read(&onnx).unwrap().as_slice()).unwrap();
+    let outputs: Vec<&str> = graph
+        .graph
+        .as_ref()
+        .unwrap()
+        .output
+        .iter()
+        .map(|o| o.name.as_str())
+        .collect();
+    assert_eq!(outputs, ["probabilities", "label"]);
+    let fresh = dir.file("fresh.csv", segments_csv(50, 12));
+    let columns: Vec<Vec<String>> = ["p_basic", "p_plus", "p_premium", "prediction"]
+        .iter()
+        .map(|name| predicted(&dir, &model, &fresh, name))
+        .collect();
+    let Some(scores) = runtime_scores(&onnx, &fresh) else {
+        return;
+    };
+    assert_eq!(scores.len(), 50);
+    for (i, line) in scores.iter().enumerate() {
+        let cells: Vec<&str> = line.split(',').collect();
+        assert_eq!(cells.len(), 4, "{line}");
+        let p: Vec<f64> = cells[..3].iter().map(|c| c.parse().unwrap()).collect();
+        assert!(
+            (p.iter().sum::<f64>() - 1.0).abs() < 1e-5,
+            "row {}: {line}",
+            i + 1
+        );
+        for (c, &got) in p.iter().enumerate() {
+            let want: f64 = columns[c][i].parse().unwrap();
+            assert!(
+                (got - want).abs() <= 1e-5,
+                "row {} class {c}: onnx {got}, predict {want}",
+                i + 1
+            );
+        }
+        let mut sorted = p.clone();
+        sorted.sort_by(f64::total_cmp);
+        if sorted[2] - sorted[1] > 1e-5 {
+            assert_eq!(cells[3], columns[3][i], "row {}", i + 1);
+        }
+    }
 }
 
 /// Trains with `args` (a regression of `spend`), exports, and holds

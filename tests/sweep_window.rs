@@ -61,7 +61,7 @@ fn the_ranked_list_shows_every_run_of_a_long_sweep() {
 fn auc(metrics: &Metrics) -> f64 {
     match metrics {
         Metrics::Classification(m) => m.auc.unwrap(),
-        Metrics::Regression(_) => panic!("a classification sweep"),
+        Metrics::Regression(_) | Metrics::Multiclass(_) => panic!("a classification sweep"),
     }
 }
 

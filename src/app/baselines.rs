@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::thread::JoinHandle;
 
-use crate::data::prep::{Pipeline, Prepared, Recipe, TargetEncoding, prepare};
+use crate::data::prep::{Pipeline, Prepared, Recipe, prepare};
 use crate::data::table::Table;
 use crate::model::{Family, Task};
 use crate::tune::baseline::{BaselineResult, baselines, fit};
@@ -132,10 +132,7 @@ impl Baselines {
         self.results.clear();
         self.error = None;
         self.split = Some(key);
-        let task = match prepared.pipeline.encoding {
-            TargetEncoding::Classification { .. } => Task::Classification,
-            TargetEncoding::Regression { .. } => Task::Regression,
-        };
+        let task = Task::for_encoding(&prepared.pipeline.encoding);
         let cancel = Arc::new(AtomicBool::new(false));
         let (tx, rx) = sync_channel(CAPACITY);
         let prepared = Arc::clone(prepared);

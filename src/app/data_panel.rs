@@ -288,6 +288,7 @@ fn target_choice(ui: &mut egui::Ui, problem: &mut ProblemChoice, table: &Table) 
         // The task follows the target (a quantity is a regression); the
         // radio buttons below override it.
         problem.regression = regression_by_default(table, &target);
+        problem.multiclass = false;
     }
 }
 
@@ -304,17 +305,28 @@ fn kind_and_label_choice(
     let numeric_target = table
         .column(&problem.target)
         .is_some_and(|c| c.kind() == ColumnKind::Numeric);
+    // Three kinds over two flags: (regression, multi-class).
+    let mut kind = (
+        problem.regression,
+        problem.multiclass && !problem.regression,
+    );
     ui.horizontal(|ui| {
-        ui.radio_value(&mut problem.regression, false, "classification")
+        ui.radio_value(&mut kind, (false, false), "classification")
             .on_hover_text(
                 "Predict the probability that the target has the positive label (will buy: yes)",
             );
         ui.add_enabled_ui(numeric_target, |ui| {
-            ui.radio_value(&mut problem.regression, true, "regression")
+            ui.radio_value(&mut kind, (true, false), "regression")
                 .on_hover_text("Predict the target's number (e.g. spend); needs a numeric target");
         });
+        ui.radio_value(&mut kind, (false, true), "multi-class")
+            .on_hover_text("Predict which of the target's 3 to 20 labels a customer has (which plan): a probability for every class");
     });
-    if !problem.regression {
+    (problem.regression, problem.multiclass) = kind;
+    if problem.multiclass && !problem.regression {
+        ui.checkbox(&mut problem.merge_label_variants, "merge spelling variants")
+            .on_hover_text("Count labels that differ only in case or spaces (Basic, basic) as one class; the data notes list them");
+    } else if !problem.regression {
         let found = found.unwrap_or_default();
         egui::ComboBox::from_label("positive label")
             .selected_text(&problem.positive)

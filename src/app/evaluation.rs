@@ -22,8 +22,9 @@ pub const THRESHOLD_RANGE: (f64, f64) = (0.01, 0.99);
 pub fn show(
     ui: &mut egui::Ui,
     cx: &mut PanelContext<'_>,
-    metrics: Option<&ClassificationMetrics>,
+    cache: &super::view_cache::MetricsCache,
 ) -> Option<PlotBounds> {
+    let metrics = cache.get();
     // Wraps, so the panel never needs more than its width (at 150 % zoom
     // it is narrower than this line).
     ui.horizontal_wrapped(|ui| {
@@ -46,6 +47,20 @@ pub fn show(
         }
     });
     super::baseline_view::rows(ui, cx.run);
+    if cx
+        .data
+        .prepared()
+        .is_some_and(|p| p.pipeline.encoding.classes().is_some())
+    {
+        // No threshold: the most probable class is the prediction.
+        return match cache.multiclass() {
+            Some(m) => Some(super::class_evaluation::show(ui, m)),
+            None => {
+                ui.weak(untrained(cx.run));
+                None
+            }
+        };
+    }
     let regression = cx.settings.problem.as_ref().is_some_and(|p| p.regression);
     if regression {
         regression_view(ui, cx);

@@ -127,10 +127,14 @@ impl PurchaseLabApp {
                 ));
                 self.windows.what_if.model_opened(path, meta);
             }
-            Event::WhatIf { id, result } => {
+            Event::WhatIf {
+                id,
+                result,
+                probabilities,
+            } => {
                 self.windows
                     .what_if
-                    .receive(id, result.map_err(|e| e.to_string()));
+                    .receive(id, result.map_err(|e| e.to_string()), probabilities);
             }
             Event::Failed(error) => {
                 run.playing = false;

@@ -26,6 +26,9 @@
 pub mod background;
 pub mod baseline_view;
 mod baselines;
+pub mod class_evaluation;
+pub mod class_render;
+pub mod class_surface_view;
 pub mod command;
 pub mod crowd;
 pub mod curves;
@@ -306,7 +309,7 @@ impl eframe::App for PurchaseLabApp {
                     let curves = ui.scope(|ui| curves::show(ui, &mut cx)).response.rect;
                     views.rects.curves = Some(curves);
                     ui.separator();
-                    views.rects.roc_bounds = evaluation::show(ui, &mut cx, views.metrics.get());
+                    views.rects.roc_bounds = evaluation::show(ui, &mut cx, &views.metrics);
                     ui.separator();
                     model_panel::show(ui, &mut cx, &mut windows.what_if);
                 });

@@ -64,6 +64,9 @@ pub struct WhatIf {
     pub pinned: bool,
     pub values: BTreeMap<String, FieldValue>,
     pub answer: Option<Result<f32, String>>,
+    /// A multi-class model's answer: every class's probability, in class
+    /// order (empty otherwise).
+    pub probabilities: Vec<f32>,
     pending: Option<Pending>,
     answered: Option<Question>,
     next_id: u64,
@@ -71,10 +74,11 @@ pub struct WhatIf {
 
 impl WhatIf {
     /// An answer arrived; stale ones (for an older question) are dropped.
-    pub fn receive(&mut self, id: u64, result: Result<f32, String>) {
+    pub fn receive(&mut self, id: u64, result: Result<f32, String>, probabilities: Vec<f32>) {
         if let Some(pending) = self.pending.take() {
             if pending.id == id {
                 self.answer = Some(result);
+                self.probabilities = probabilities;
                 self.answered = Some(pending.question);
             } else {
                 self.pending = Some(pending);
@@ -104,6 +108,7 @@ impl WhatIf {
 
     fn forget_answer(&mut self) {
         self.answer = None;
+        self.probabilities.clear();
         self.answered = None;
     }
 }
@@ -424,6 +429,10 @@ fn answer_line(
         }
         Some(Err(e)) => {
             ui.colored_label(ui.visuals().error_fg_color, e);
+        }
+        Some(Ok(_)) if encoding.classes().is_some() => {
+            let classes = encoding.classes().unwrap_or_default();
+            super::class_evaluation::probability_bars(ui, classes, &what_if.probabilities);
         }
         Some(Ok(p)) => match encoding.class_names() {
             Some((positive, negative)) => {

@@ -37,6 +37,10 @@ pub struct ProblemChoice {
     /// Regression: keep predictions at or above 0.
     #[serde(default)]
     pub non_negative_target: bool,
+    /// Multi-class: each of the target's 3 to 20 labels is a class (not
+    /// regression, no positive label).
+    #[serde(default)]
+    pub multiclass: bool,
 }
 
 fn merge_by_default() -> bool {
@@ -53,6 +57,7 @@ impl ProblemChoice {
         let (regression, positive) = match &recipe.problem {
             crate::data::prep::Problem::Regression => (true, String::new()),
             crate::data::prep::Problem::Classification { positive } => (false, positive.clone()),
+            crate::data::prep::Problem::Multiclass => (false, String::new()),
         };
         ProblemChoice {
             target: recipe.target.clone(),
@@ -67,6 +72,7 @@ impl ProblemChoice {
             merge_label_variants: recipe.merge_label_variants,
             drop_duplicates: recipe.drop_duplicates,
             non_negative_target: recipe.non_negative_target,
+            multiclass: recipe.problem == crate::data::prep::Problem::Multiclass,
         }
     }
 
@@ -98,6 +104,7 @@ impl ProblemChoice {
             merge_label_variants: true,
             drop_duplicates: false,
             non_negative_target: false,
+            multiclass: false,
         }
     }
 
@@ -106,6 +113,8 @@ impl ProblemChoice {
             target: self.target.clone(),
             problem: if self.regression {
                 Problem::Regression
+            } else if self.multiclass {
+                Problem::Multiclass
             } else {
                 Problem::Classification {
                     positive: self.positive.clone(),

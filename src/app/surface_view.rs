@@ -9,6 +9,7 @@ use std::sync::Arc;
 use eframe::egui::{self, TextureHandle, TextureOptions};
 use egui_plot::{Plot, PlotImage, PlotPoint};
 
+use super::class_surface_view::ClassScene;
 use super::crowd::{DensityLayer, PointStyle, dot_alpha, stride, thin};
 use super::palette::{NEGATIVE, POSITIVE, REGRESSION_POINTS, probability_color, value_color};
 use super::point_cloud::{Marker, MeshCache, PointCloud, Series};
@@ -180,11 +181,6 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, views: &mut ViewCache)
         });
         return;
     };
-    let texture = views
-        .surface_texture
-        .get(ui.ctx(), &surface, regression, cx.settings.discretize)
-        .id();
-    let (x, y) = (&surface.x, &surface.y);
     let caption = held_caption(&surface);
     // The caption takes one line (the full list on hover), so the plot
     // keeps its size however many features are held.
@@ -194,10 +190,19 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, views: &mut ViewCache)
     // than their share when zoomed.
     let lines = if caption.is_empty() { 2.0 } else { 3.0 };
     let plot_height = (ui.available_height() - lines * line).max(MIN_PLOT_HEIGHT);
+    let show_test = cx.settings.show_test_points;
+    if let Some(scene) = ClassScene::of(&surface, &table, &prepared, show_test, plot_height) {
+        views.rects.surface_plot = Some(views.class_surface.show(ui, &scene));
+        return caption_line(ui, caption);
+    }
+    let texture = views
+        .surface_texture
+        .get(ui.ctx(), &surface, regression, cx.settings.discretize)
+        .id();
+    let (x, y) = (&surface.x, &surface.y);
     views
         .scatter
         .update(&table, &prepared, &x.feature, &y.feature);
-    let show_test = cx.settings.show_test_points;
     let density = (cx.settings.points == PointStyle::Density).then(|| {
         density_texture(
             ui.ctx(),

@@ -13,11 +13,13 @@ use super::settings::Settings;
 use super::surface_view::{Scatter, SurfaceTexture};
 use super::training_link::RunView;
 use crate::data::prep::Prepared;
-use crate::model::metrics::ClassificationMetrics;
+use crate::model::metrics::{ClassificationMetrics, MulticlassMetrics};
 
 #[derive(Default)]
 pub struct ViewCache {
     pub surface_texture: SurfaceTexture,
+    /// A multi-class network's surface and its customers by class.
+    pub class_surface: super::class_surface_view::ClassSurface,
     /// The customers drawn on the surface, per data and axis choice.
     pub scatter: Scatter,
     /// Marker sprites for the surface's customers.
@@ -35,6 +37,8 @@ pub struct ViewCache {
 pub struct MetricsCache {
     key: Option<MetricsKey>,
     metrics: Option<ClassificationMetrics>,
+    /// A multi-class network's figures (no threshold).
+    multiclass: Option<MulticlassMetrics>,
 }
 
 /// What the cached metrics were computed from.
@@ -49,9 +53,15 @@ impl MetricsCache {
         self.metrics.as_ref()
     }
 
+    /// A multi-class network's figures on the same rows.
+    pub fn multiclass(&self) -> Option<&MulticlassMetrics> {
+        self.multiclass.as_ref()
+    }
+
     fn clear(&mut self) {
         self.key = None;
         self.metrics = None;
+        self.multiclass = None;
     }
 
     pub fn refresh(
@@ -79,6 +89,12 @@ impl MetricsCache {
         }
         self.key = Some(key);
         let actual = &prepared.part(run.predictions_part).y;
+        if let Some(classes) = prepared.pipeline.encoding.classes() {
+            self.metrics = None;
+            self.multiclass = MulticlassMetrics::compute(predictions, actual, classes).ok();
+            return;
+        }
+        self.multiclass = None;
         self.metrics = ClassificationMetrics::compute(predictions, actual, settings.threshold).ok();
     }
 }

@@ -26,13 +26,17 @@ pub struct ProblemArgs {
     #[arg(
         long,
         value_name = "LABEL",
-        required_unless_present = "regression",
-        conflicts_with = "regression"
+        required_unless_present_any = ["regression", "multiclass"],
+        conflicts_with_all = ["regression", "multiclass"]
     )]
     pub positive: Option<String>,
     /// Regression: predict the numeric target's value.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "multiclass")]
     pub regression: bool,
+    /// Multi-class: predict which of the target's 3 to 20 labels a row
+    /// has (softmax over the classes; each label its own class).
+    #[arg(long)]
+    pub multiclass: bool,
     /// Feature columns, comma-separated (default: every other column).
     #[arg(long, value_delimiter = ',', value_name = "a,b,c")]
     pub features: Option<Vec<String>>,
@@ -67,10 +71,11 @@ impl ProblemArgs {
     /// The recipe for `table`: every other column as a feature unless
     /// `--features` names them; the split seeded with `seed`.
     pub fn recipe(&self, table: &Table, seed: u64) -> Recipe {
-        let problem = match (&self.positive, self.regression) {
-            (Some(positive), false) => Problem::Classification {
+        let problem = match (&self.positive, self.regression, self.multiclass) {
+            (Some(positive), false, false) => Problem::Classification {
                 positive: positive.clone(),
             },
+            (None, false, true) => Problem::Multiclass,
             _ => Problem::Regression,
         };
         let mut recipe = Recipe::new(table, &self.target, problem);

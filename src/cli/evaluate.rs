@@ -24,7 +24,7 @@ use crate::insights::dependence::GridValue;
 use crate::insights::profit::CampaignEconomics;
 use crate::insights::report::{InsightsReport, ReportSettings};
 use crate::model::bundle::{Bundle, LoadedModel};
-use crate::model::select_device;
+use crate::model::{MulticlassMetrics, select_device};
 
 #[derive(Debug, Args)]
 pub struct EvaluateArgs {
@@ -83,7 +83,7 @@ fn read_labelled(args: &EvaluateArgs, bundle: &Bundle) -> Result<(Table, Vec<f32
     let target = meta.pipeline.target.clone();
     let classification = matches!(
         meta.pipeline.encoding,
-        TargetEncoding::Classification { .. }
+        TargetEncoding::Classification { .. } | TargetEncoding::Multiclass { .. }
     );
     let mut schema = meta.pipeline.schema();
     schema.push((
@@ -122,7 +122,12 @@ fn read_labelled(args: &EvaluateArgs, bundle: &Bundle) -> Result<(Table, Vec<f32
         notes.push(DataNote::warning(
             Some(target.as_str()),
             format!(
-                "labels never seen in training are counted as not the positive label: {}",
+                "{}: {}",
+                if classification && meta.pipeline.encoding.classes().is_some() {
+                    "labels never seen in training are left out (the model knows no such class)"
+                } else {
+                    "labels never seen in training are counted as not the positive label"
+                },
                 outcomes.unseen_labels.join(", ")
             ),
         ));
@@ -145,6 +150,15 @@ pub(super) fn evaluate(args: &EvaluateArgs) -> Result<()> {
     let (table, outcomes, notes) = read_labelled(args, &bundle)?;
     let device = select_device(args.backend.into())?;
     let model = LoadedModel::new(bundle, &device)?;
+    if let Some(classes) = model.meta.pipeline.encoding.classes() {
+        // The insights views (gains, profit, a threshold) are a yes/no
+        // model's; a multi-class model is judged by class.
+        let scores = model
+            .predict_table(&table)
+            .with_context(|| format!("{}", args.data.display()))?;
+        let metrics = MulticlassMetrics::compute(&scores, &outcomes, classes)?;
+        return super::multiclass::print_evaluation(&metrics, &notes, args.json);
+    }
     let settings = ReportSettings {
         economics: CampaignEconomics {
             value_per_buyer: args.value,

@@ -20,6 +20,7 @@ mod evaluate;
 mod export;
 mod generate;
 mod inspect;
+mod multiclass;
 pub mod output;
 mod predict;
 #[cfg(feature = "serve")]

@@ -112,6 +112,18 @@ pub(super) fn label_threshold(
     }
 }
 
+/// `--threshold` for a multi-class model, which predicts the most probable
+/// class: an error that says so.
+fn refuse_threshold(args: &PredictArgs, multiclass: bool) -> Result<()> {
+    if multiclass && args.threshold.is_some() {
+        bail!(
+            "--threshold applies to yes/no classification; `{}` is a multi-class model, which predicts the most probable class",
+            args.model.display()
+        );
+    }
+    Ok(())
+}
+
 /// A value too large to scale, named by its file line and column with what
 /// the user can do (the pipeline only knows the data row); other errors as
 /// they are.
@@ -213,6 +225,13 @@ pub(super) fn predict(args: &PredictArgs) -> Result<()> {
         .encoding
         .class_names()
         .map(|(p, n)| (p.to_owned(), n));
+    let multiclass = bundle
+        .meta
+        .pipeline
+        .encoding
+        .classes()
+        .map(<[String]>::to_vec);
+    refuse_threshold(args, multiclass.is_some())?;
     let threshold = label_threshold(
         args.threshold,
         &args.model,
@@ -278,7 +297,8 @@ pub(super) fn predict(args: &PredictArgs) -> Result<()> {
             .map_err(|e| at_file_line(e, &scored_lines))
             .with_context(|| format!("{}", args.data.display()))?
     };
-    if let (Some(c), Some(profile)) = (&mut checked, &profile) {
+    // A regression target's range check (class probabilities have none).
+    if let (Some(c), Some(profile), None) = (&mut checked, &profile, &multiclass) {
         let values: Vec<f64> = scores.iter().map(|&p| f64::from(p)).collect();
         c.check_predictions(&values, profile)
             .map_err(|e| e.with_file_columns(file_column))?;
@@ -294,6 +314,7 @@ pub(super) fn predict(args: &PredictArgs) -> Result<()> {
         &raw,
         &scores,
         classes.as_ref(),
+        multiclass.as_deref(),
         threshold,
         args.flags,
         checked.as_ref(),
@@ -332,12 +353,15 @@ fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
 }
 
 /// The columns appended to the file: `probability` and `prediction` (or
-/// `prediction` for regression), and `flags` on request; names made free
-/// of the file's own (`prediction_predicted`…).
+/// `prediction` for regression; for a multi-class model (`multiclass`: its
+/// classes, `scores` row-major `rows × classes`) one `p_<class>` column per
+/// class and `prediction`, the most probable class), and `flags` on
+/// request; names made free of the file's own (`prediction_predicted`…).
 fn prediction_columns(
     raw: &crate::data::csv::RawTable,
     scores: &[f32],
     classes: Option<&(String, String)>,
+    multiclass: Option<&[String]>,
     threshold: f64,
     flags: bool,
     checked: Option<&crate::data::scoring_report::Checked>,
@@ -349,7 +373,13 @@ fn prediction_columns(
         taken.push(name.clone());
         extra.push((name, values));
     };
+    if let Some(names) = multiclass {
+        for (base, values) in multiclass_columns(scores, names) {
+            add(&base, values, &mut taken);
+        }
+    }
     match classes {
+        _ if multiclass.is_some() => {}
         Some((positive, negative)) => {
             // Six decimals: more would only show f32 rounding noise.
             let probabilities = scores
@@ -387,4 +417,28 @@ fn prediction_columns(
         add("flags", texts, &mut taken);
     }
     extra
+}
+
+/// A multi-class model's columns: `p_<class>` per class (six decimals, as
+/// `probability`) and `prediction`, the most probable class (the first on
+/// a tie). `scores` is row-major `rows × classes`.
+fn multiclass_columns(scores: &[f32], classes: &[String]) -> Vec<(String, Vec<String>)> {
+    let k = classes.len().max(1);
+    let mut columns: Vec<(String, Vec<String>)> = classes
+        .iter()
+        .enumerate()
+        .map(|(c, class)| {
+            let values = scores
+                .chunks_exact(k)
+                .map(|row| format!("{:.6}", f64::from(row[c])))
+                .collect();
+            (format!("p_{class}"), values)
+        })
+        .collect();
+    let predicted = scores
+        .chunks_exact(k)
+        .map(|row| classes[crate::model::metrics::multiclass::argmax(row)].clone())
+        .collect();
+    columns.push(("prediction".to_owned(), predicted));
+    columns
 }

@@ -153,6 +153,7 @@ enum TestMetrics {
         rmse: f64,
         r2: Option<f64>,
     },
+    Multiclass(super::multiclass::MulticlassSummary),
 }
 
 impl From<&Metrics> for TestMetrics {
@@ -171,6 +172,7 @@ impl From<&Metrics> for TestMetrics {
                 rmse: m.rmse,
                 r2: m.r2,
             },
+            Metrics::Multiclass(m) => TestMetrics::Multiclass(m.as_ref().into()),
         }
     }
 }
@@ -352,6 +354,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
             task: match run.task() {
                 Task::Classification => "classification",
                 Task::Regression => "regression",
+                Task::Multiclass { .. } => "multiclass",
             },
             family: model.family(),
             backend: device.kind,
@@ -536,5 +539,6 @@ pub fn format_metrics_on(part: &str, metrics: &Metrics) -> String {
             m.rmse,
             m.r2.map_or_else(|| "n/a (constant target)".to_owned(), |r| format!("{r:.3}"))
         ),
+        Metrics::Multiclass(m) => super::multiclass::format_multiclass(part, m),
     }
 }

@@ -11,12 +11,15 @@ pub struct Outcomes {
     /// Table rows with a known outcome, ascending.
     pub rows: Vec<usize>,
     /// One per entry of `rows`: 1 for the positive label and 0 otherwise
-    /// (classification), or the target's value (regression).
+    /// (classification), the class index (multi-class), or the target's
+    /// value (regression).
     pub values: Vec<f32>,
     /// Rows left out because the outcome is missing.
     pub missing: usize,
-    /// Labels seen in neither class during training (counted as not the
-    /// positive label), distinct, in order of first appearance.
+    /// Labels seen in no class during training (counted as not the
+    /// positive label; a multi-class model leaves their rows out, as
+    /// `missing` does not count them), distinct, in order of first
+    /// appearance.
     pub unseen_labels: Vec<String>,
 }
 
@@ -46,6 +49,25 @@ pub fn read_outcomes(encoding: &TargetEncoding, column: &Column, merge_variants:
                 }
                 out.rows.push(r);
                 out.values.push(if is_positive { 1.0 } else { 0.0 });
+            }
+        }
+        TargetEncoding::Multiclass { .. } => {
+            for r in 0..column.len() {
+                let Some(text) = column.text(r) else {
+                    out.missing += 1;
+                    continue;
+                };
+                match encoding.class_index(&text, merge_variants) {
+                    Some(k) => {
+                        out.rows.push(r);
+                        out.values.push(k as f32);
+                    }
+                    None => {
+                        if !out.unseen_labels.iter().any(|u| u == text.trim()) {
+                            out.unseen_labels.push(text.trim().to_owned());
+                        }
+                    }
+                }
             }
         }
         TargetEncoding::Regression { .. } => {

@@ -294,4 +294,13 @@ pub trait Learner: Scorer {
             what: "class weights",
         })
     }
+
+    /// Weights each class's loss of a multi-class target (one weight per
+    /// class, finite and positive). Families that cannot refuse.
+    fn set_multiclass_weights(&mut self, _weights: &[f32]) -> Result<(), TrainError> {
+        Err(TrainError::Unsupported {
+            family: self.unit().name(),
+            what: "class weights",
+        })
+    }
 }

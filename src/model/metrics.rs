@@ -12,6 +12,10 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+pub mod multiclass;
+
+pub use multiclass::MulticlassMetrics;
+
 /// The inputs of a metric do not line up.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum MetricsError {

@@ -44,7 +44,7 @@ pub use device::{BackendChoice, ComputeKind, DeviceError, SelectedDevice, select
 pub use error::TrainError;
 pub use family::{Diagram, Family, LayerWeights, Learner, ModelSpec, Scorer, TrainingUnit};
 pub use gbm::{TreeSettings, TreeSettingsError};
-pub use metrics::{ClassificationMetrics, MetricsError, RegressionMetrics};
+pub use metrics::{ClassificationMetrics, MetricsError, MulticlassMetrics, RegressionMetrics};
 pub use mlp::{EngineKind, Mlp, Trainer, TrainingEngine};
 pub use spec::{
     Activation, ClassWeight, NetworkSpec, OptimizerKind, SpecError, Task, TrainSettings,

@@ -18,7 +18,9 @@ use thiserror::Error;
 use super::device::SelectedDevice;
 use super::error::TrainError;
 use super::family::{Learner, ModelSpec, TrainingUnit};
-use super::metrics::{ClassificationMetrics, MetricsError, RegressionMetrics, best_f1_threshold};
+use super::metrics::{
+    ClassificationMetrics, MetricsError, MulticlassMetrics, RegressionMetrics, best_f1_threshold,
+};
 use super::spec::{NetworkSpec, Task, TrainSettings};
 use crate::data::prep::{Dataset, Matrix, Prepared, TargetEncoding};
 use crate::model::calibration::{CalibrationMethod, Calibrator};
@@ -48,6 +50,9 @@ pub enum RunError {
 pub enum Metrics {
     Classification(ClassificationMetrics),
     Regression(RegressionMetrics),
+    /// A multi-class target: the most probable class, no threshold (boxed:
+    /// it is far larger than the others, and reports travel in events).
+    Multiclass(Box<MulticlassMetrics>),
 }
 
 impl Metrics {
@@ -57,6 +62,7 @@ impl Metrics {
         match self {
             Metrics::Classification(m) => [("accuracy", Some(m.accuracy)), ("auc", m.auc)],
             Metrics::Regression(m) => [("mae", Some(m.mae)), ("rmse", Some(m.rmse))],
+            Metrics::Multiclass(m) => [("accuracy", Some(m.accuracy)), ("auc", m.macro_auc)],
         }
     }
 
@@ -65,6 +71,7 @@ impl Metrics {
         match self {
             Metrics::Classification(m) => ("accuracy", m.accuracy),
             Metrics::Regression(m) => ("RMSE", m.rmse),
+            Metrics::Multiclass(m) => ("accuracy", m.accuracy),
         }
     }
 }
@@ -142,6 +149,9 @@ pub struct RunOutcome {
     pub threshold: Option<f64>,
     /// `[negative, positive]` loss weights used in training, when weighted.
     pub class_weights: Option<[f32; 2]>,
+    /// A multi-class target's loss weight per class, when weighted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multiclass_weights: Option<Vec<f32>>,
     /// The calibration map fitted on the validation rows, when one was
     /// asked for and the validation rows hold both classes; the threshold
     /// and both metrics are of the calibrated scores.
@@ -188,6 +198,8 @@ pub struct TrainingRun {
     best_weights: Option<Vec<u8>>,
     /// Resolved class weights, when the settings ask for any.
     class_weights: Option<[f32; 2]>,
+    /// Resolved per-class weights of a multi-class target, when asked for.
+    multiclass_weights: Option<Vec<f32>>,
     /// Compute test metrics every epoch (the user asked to watch them).
     watch_test: bool,
     /// What the last [`finish`](Self::finish) reported.
@@ -222,8 +234,9 @@ impl TrainingRun {
         model: &ModelSpec,
         device: &SelectedDevice,
     ) -> Result<TrainingRun, RunError> {
-        let (task, target_scale) = match prepared.pipeline.encoding {
-            TargetEncoding::Classification { .. } => (Task::Classification, None),
+        let task = Task::for_encoding(&prepared.pipeline.encoding);
+        let target_scale = match prepared.pipeline.encoding {
+            TargetEncoding::Classification { .. } | TargetEncoding::Multiclass { .. } => None,
             TargetEncoding::Regression { mean, std, .. } => {
                 // A constant target has std 0: train on the centred value.
                 let std = if std > 0.0 && std.is_finite() {
@@ -231,7 +244,7 @@ impl TrainingRun {
                 } else {
                     1.0
                 };
-                (Task::Regression, Some((mean, std)))
+                Some((mean, std))
             }
         };
         let scale_y = |y: &[f32]| -> Vec<f32> {
@@ -253,15 +266,26 @@ impl TrainingRun {
             Task::Classification => model
                 .class_weight()
                 .and_then(|w| w.resolve(&prepared.train.y)),
-            Task::Regression => None,
+            Task::Regression | Task::Multiclass { .. } => None,
         };
         if let Some(weights) = class_weights {
             learner.set_class_weights(weights)?;
         }
+        let multiclass_weights = match (task, model.class_weight()) {
+            (Task::Multiclass { classes }, Some(weight)) => weight
+                .resolve_multiclass(&prepared.train.y, classes)
+                .map_err(TrainError::from)?,
+            _ => None,
+        };
+        if let Some(weights) = &multiclass_weights {
+            learner.set_multiclass_weights(weights)?;
+        }
         let patience = model.patience();
+        // A calibration map is fitted to one probability; a multi-class
+        // model's softmax stays as it is.
         let calibration = match task {
             Task::Classification => model.calibration(),
-            Task::Regression => None,
+            Task::Regression | Task::Multiclass { .. } => None,
         };
         Ok(TrainingRun {
             train_y: scale_y(&prepared.train.y),
@@ -276,6 +300,7 @@ impl TrainingRun {
             since_best: 0,
             best_weights: None,
             class_weights,
+            multiclass_weights,
             watch_test: false,
             outcome: None,
             calibration,
@@ -455,6 +480,7 @@ impl TrainingRun {
             restored_best,
             threshold,
             class_weights: self.class_weights,
+            multiclass_weights: self.multiclass_weights.clone(),
             calibration: self.calibrator().cloned(),
             valid_metrics: self.valid_metrics(at)?,
             test_metrics: self.test_metrics(at)?,
@@ -484,8 +510,10 @@ impl TrainingRun {
     }
 
     /// Predictions for an encoded matrix: probabilities of the positive
-    /// class (calibrated once [`finish`](Self::finish) fitted a map), or
-    /// values in the target's units.
+    /// class (calibrated once [`finish`](Self::finish) fitted a map),
+    /// values in the target's units, or for a multi-class target each
+    /// class's probability (row-major `rows × classes`, each row summing
+    /// to 1).
     pub fn predict(&self, x: &Matrix) -> Result<Vec<f32>, RunError> {
         let out = self.raw_predict(x)?;
         Ok(match self.calibrator() {
@@ -565,6 +593,14 @@ impl TrainingRun {
             )?),
             Task::Regression => {
                 Metrics::Regression(RegressionMetrics::compute(&predictions, &part.y)?)
+            }
+            Task::Multiclass { .. } => {
+                let classes = self.prepared.pipeline.encoding.classes().unwrap_or(&[]);
+                Metrics::Multiclass(Box::new(MulticlassMetrics::compute(
+                    &predictions,
+                    &part.y,
+                    classes,
+                )?))
             }
         })
     }

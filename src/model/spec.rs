@@ -32,6 +32,33 @@ pub enum Task {
     Classification,
     /// Spend: one linear output, mean squared error.
     Regression,
+    /// Which of `classes` (3 to 20) labels: one output per class, softmax
+    /// probabilities, categorical cross-entropy.
+    Multiclass { classes: usize },
+}
+
+impl Task {
+    /// The task a prepared target trains: binary classification,
+    /// regression, or multi-class over its classes.
+    pub fn for_encoding(encoding: &crate::data::prep::TargetEncoding) -> Task {
+        use crate::data::prep::TargetEncoding;
+        match encoding {
+            TargetEncoding::Classification { .. } => Task::Classification,
+            TargetEncoding::Regression { .. } => Task::Regression,
+            TargetEncoding::Multiclass { classes } => Task::Multiclass {
+                classes: classes.len(),
+            },
+        }
+    }
+
+    /// Output units of a network for this task: one logit or value, or one
+    /// logit per class.
+    pub fn outputs(self) -> usize {
+        match self {
+            Task::Classification | Task::Regression => 1,
+            Task::Multiclass { classes } => classes,
+        }
+    }
 }
 
 /// Non-linearity applied after every hidden layer.
@@ -203,6 +230,43 @@ impl ClassWeight {
                     }
                 };
                 Some([weight(n - positives), weight(positives)])
+            }
+        }
+    }
+
+    /// One weight per class for a multi-class target's training class
+    /// indices `y` (`classes` of them); `None` when unweighted. `Balanced`
+    /// is scikit-learn's `n_samples / (n_classes · count_k)`
+    /// (`compute_class_weight("balanced")`), 1 for a class absent from
+    /// `y`; `Custom` names two classes, so it is refused (`Err`).
+    pub fn resolve_multiclass(
+        &self,
+        y: &[f32],
+        classes: usize,
+    ) -> Result<Option<Vec<f32>>, SpecError> {
+        match *self {
+            ClassWeight::None => Ok(None),
+            ClassWeight::Custom { .. } => Err(SpecError::MulticlassCustomWeights),
+            ClassWeight::Balanced => {
+                let mut counts = vec![0usize; classes];
+                for &v in y {
+                    if let Some(c) = counts.get_mut(v as usize) {
+                        *c += 1;
+                    }
+                }
+                let n = y.len() as f64;
+                Ok(Some(
+                    counts
+                        .iter()
+                        .map(|&c| {
+                            if c > 0 {
+                                (n / (classes as f64 * c as f64)) as f32
+                            } else {
+                                1.0
+                            }
+                        })
+                        .collect(),
+                ))
             }
         }
     }
@@ -385,6 +449,10 @@ pub fn validate_learning_rate(learning_rate: f64) -> Result<(), SpecError> {
 /// A network or training setting outside what the app supports.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum SpecError {
+    #[error(
+        "custom class weights name a negative and a positive class; a multi-class target takes `balanced` or `none`"
+    )]
+    MulticlassCustomWeights,
     #[error("{0} hidden layers requested; at most {MAX_HIDDEN_LAYERS} are supported")]
     TooManyLayers(usize),
     #[error("hidden layer {layer} has {neurons} neurons; each layer needs 1 to {MAX_NEURONS}")]

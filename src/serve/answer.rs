@@ -114,6 +114,9 @@ pub fn invocations(
         Ok(scores) => scores,
         Err(e) => return Answer::error(500, format!("the model could not score: {e}")),
     };
+    if let Some(names) = pipeline.encoding.classes() {
+        return super::multiclass::answer(&scores, names, answer_as);
+    }
     let classes = pipeline.encoding.class_names();
     match answer_as {
         BodyFormat::Csv => Answer {

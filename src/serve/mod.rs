@@ -7,11 +7,14 @@
 //!   Plain Rust on bytes, always built: the fuzz crate covers it.
 //! - [`answer`]: one `POST /invocations` from body and headers to status
 //!   and answer, scored exactly as `predict` scores a file.
+//! - `multiclass`: a multi-class model's answer (every class's probability
+//!   and the most probable class).
 //! - `server` (feature `serve`): tiny_http's listener, named worker threads
 //!   each holding a copy of the model, graceful stop.
 
 pub mod answer;
 mod csv_body;
+mod multiclass;
 pub mod request;
 #[cfg(feature = "serve")]
 pub mod server;

@@ -56,12 +56,15 @@ pub enum BaselineError {
 
 /// The baselines for `task`: default boosted trees, then a network with no
 /// hidden layer (logistic or linear regression), both with early stopping.
+/// A multi-class target gets the network only: the trees do not train
+/// multi-class.
 pub fn baselines(task: Task) -> Vec<Baseline> {
     let linear = match task {
         Task::Classification => "logistic regression",
         Task::Regression => "linear regression",
+        Task::Multiclass { .. } => "multinomial logistic regression",
     };
-    vec![
+    let mut list = vec![
         Baseline {
             name: "boosted trees (defaults)",
             model: ModelSpec::Trees {
@@ -87,7 +90,11 @@ pub fn baselines(task: Task) -> Vec<Baseline> {
                 },
             },
         },
-    ]
+    ];
+    if let Task::Multiclass { .. } = task {
+        list.retain(|b| b.model.family() != crate::model::Family::Trees);
+    }
+    list
 }
 
 /// Trains `baseline` on `prepared`'s training rows on the CPU (it must not

@@ -110,6 +110,14 @@ fn metric_values(metrics: &Metrics) -> Vec<(&'static str, Option<f64>)> {
             ("f1", Some(m.f1)),
         ],
         Metrics::Regression(m) => vec![("rmse", Some(m.rmse)), ("mae", Some(m.mae)), ("r2", m.r2)],
+        Metrics::Multiclass(m) => vec![
+            ("roc_auc_ovr_macro", m.macro_auc),
+            ("accuracy", Some(m.accuracy)),
+            ("precision_macro", Some(m.macro_avg.precision)),
+            ("recall_macro", Some(m.macro_avg.recall)),
+            ("f1_macro", Some(m.macro_avg.f1)),
+            ("log_loss", Some(m.log_loss)),
+        ],
     }
 }
 

@@ -132,6 +132,7 @@ impl Metric {
         let value = match (self, validation) {
             (Metric::TestAuc, _) => match &record.final_metrics {
                 Some(Metrics::Classification(m)) => m.auc,
+                Some(Metrics::Multiclass(m)) => m.macro_auc,
                 _ => None,
             },
             (Metric::TestRmse, _) => match &record.final_metrics {
@@ -157,6 +158,12 @@ impl Metric {
             (Metric::Rmse, Some(Metrics::Regression(m))) => Some(m.rmse),
             (Metric::Mae, Some(Metrics::Regression(m))) => Some(m.mae),
             (Metric::R2, Some(Metrics::Regression(m))) => m.r2,
+            // A multi-class run: the macro AUC and macro averages.
+            (Metric::Auc, Some(Metrics::Multiclass(m))) => m.macro_auc,
+            (Metric::Accuracy, Some(Metrics::Multiclass(m))) => Some(m.accuracy),
+            (Metric::Precision, Some(Metrics::Multiclass(m))) => Some(m.macro_avg.precision),
+            (Metric::Recall, Some(Metrics::Multiclass(m))) => Some(m.macro_avg.recall),
+            (Metric::F1, Some(Metrics::Multiclass(m))) => Some(m.macro_avg.f1),
             _ => None,
         };
         value.filter(|v| v.is_finite())
@@ -286,6 +293,7 @@ impl Setting {
             Setting::Problem => match &r.problem {
                 Problem::Classification { positive } => format!("classification ({positive})"),
                 Problem::Regression => "regression".to_owned(),
+                Problem::Multiclass => "multi-class".to_owned(),
             },
             Setting::Features => r.features.join(" "),
             Setting::Impute => r.impute.name().to_owned(),

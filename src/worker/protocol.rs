@@ -134,10 +134,14 @@ pub enum Event {
         meta: Box<BundleMeta>,
     },
     /// The answer to [`Command::WhatIf`] `id`: a probability of the
-    /// positive class, or a value in target units.
+    /// positive class, or a value in target units (for a multi-class model
+    /// the most probable class's probability).
     WhatIf {
         id: u64,
         result: Result<f32, WorkerError>,
+        /// A multi-class model's probability of every class, in class
+        /// order; empty for other models.
+        probabilities: Vec<f32>,
     },
     /// What went wrong; the previous network (if any) is kept. Its
     /// `Display` is the message the user reads.

@@ -248,14 +248,27 @@ impl Session {
                 customer,
                 model,
             } => {
-                let result = guarded(|| self.what_if(&customer, model));
-                self.emit(Event::WhatIf { id, result })?;
+                let scores = guarded(|| self.what_if(&customer, model));
+                // One score (binary, regression) or one per class.
+                let result = scores
+                    .clone()
+                    .map(|s| s.iter().copied().fold(f32::NEG_INFINITY, f32::max));
+                let probabilities = match scores {
+                    Ok(s) if s.len() > 1 => s,
+                    _ => Vec::new(),
+                };
+                self.emit(Event::WhatIf {
+                    id,
+                    result,
+                    probabilities,
+                })?;
             }
         }
         Ok(())
     }
 
-    fn what_if(&self, customer: &Table, model: WhatIfModel) -> Result<f32, WorkerError> {
+    /// The scores of the one-row `customer`: one, or one per class.
+    fn what_if(&self, customer: &Table, model: WhatIfModel) -> Result<Vec<f32>, WorkerError> {
         let scores = match model {
             WhatIfModel::Current => {
                 let a = self.active.as_ref().ok_or(WorkerError::NoNetwork)?;
@@ -268,7 +281,10 @@ impl Session {
                 .ok_or(WorkerError::NoModelOpen)?
                 .predict_table(customer)?,
         };
-        scores.first().copied().ok_or(WorkerError::NoRow)
+        if scores.is_empty() {
+            return Err(WorkerError::NoRow);
+        }
+        Ok(scores)
     }
 
     /// The current network takes `weights` and pauses; its surface and

@@ -113,3 +113,38 @@ pub fn predict_args<'a>(
     all.extend_from_slice(&["--backend", "cpu"]);
     all
 }
+
+/// Customers choosing one of three plans from age, income and monthly
+/// usage (a local stand-in for the `segments` preset): heavy users take
+/// `premium`, older or richer light users `plus`, the rest `basic`, with a
+/// seeded share of rows moved to a neighbouring plan. IDs keep leading
+/// zeros, so `predict` must write them back as they were.
+pub fn segments_csv(rows: usize, seed: u64) -> String {
+    let mut state = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut text = String::from("id,age,income,usage,plan\n");
+    for i in 0..rows {
+        let age = 18.0 + 60.0 * next();
+        let income = 20.0 + 100.0 * next();
+        let usage = 40.0 * next();
+        let score = usage / 40.0 * 2.0;
+        let mut plan = if score > 1.2 {
+            2
+        } else if age / 78.0 + income / 120.0 > 0.9 {
+            1
+        } else {
+            0
+        };
+        if next() < 0.05 {
+            plan = (plan + 1) % 3;
+        }
+        let name = ["basic", "plus", "premium"][plan];
+        text.push_str(&format!("{i:05},{age:.0},{income:.1},{usage:.1},{name}\n"));
+    }
+    text
+}

@@ -37,7 +37,17 @@ pub enum Problem {
     Classification { positive: String },
     /// The target's numeric value (e.g. spend).
     Regression,
+    /// Which of 3 to [`MAX_CLASSES`] labels the target holds (e.g. the plan
+    /// a customer chose): a softmax over the classes, each label its own
+    /// class (with `merge_label_variants`, labels that differ only in case
+    /// or surrounding spaces are one class).
+    Multiclass,
 }
+
+/// Most classes a multi-class target may have: past this a column is more
+/// likely an identifier or free text than a choice among options, and the
+/// confusion matrix and per-class tables stop being readable.
+pub const MAX_CLASSES: usize = 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -198,6 +208,30 @@ pub enum PrepError {
         labels: String,
         /// A pointer to the label that differs only in case, when one does.
         hint: String,
+    },
+    #[error(
+        "the target `{target}` has {count} classes ({labels}); multi-class needs 3 to {MAX_CLASSES}: with two, choose binary classification with a positive label (--positive)"
+    )]
+    TooFewClasses {
+        target: String,
+        count: usize,
+        labels: String,
+    },
+    #[error(
+        "the target `{target}` has {count} distinct labels (e.g. {labels}); multi-class takes at most {MAX_CLASSES}: group the rare ones into fewer classes, or choose a positive label for yes/no"
+    )]
+    TooManyClasses {
+        target: String,
+        count: usize,
+        labels: String,
+    },
+    #[error(
+        "class `{label}` of `{target}` has {rows} row{} and none fell in the training rows, so the model could never predict it; remove those rows or merge the class into another", if *.rows == 1 { "" } else { "s" }
+    )]
+    ClassNotInTraining {
+        target: String,
+        label: String,
+        rows: usize,
     },
     #[error(
         "the target `{0}` is not numeric, so it cannot be a regression target; choose classification"

@@ -201,6 +201,13 @@ pub(super) fn preparation_notes(
                 ));
             }
         }
+        Problem::Multiclass => {
+            let merge = recipe.merge_label_variants;
+            if let Ok((classes, _)) = super::target::multiclass_labels(target, name, usable, merge)
+            {
+                notes.extend(multiclass_notes(name, &classes, test));
+            }
+        }
         Problem::Regression => {
             if let ColumnData::Numeric(values) = &target.data
                 && !recipe.non_negative_target
@@ -227,6 +234,33 @@ pub(super) fn preparation_notes(
         }
     }
     notes
+}
+
+/// A multi-class target's warning: the classes with fewer than
+/// [`FEW_TEST_POSITIVES`] test rows, whose per-class test figures swing
+/// between seeds (`y` holds indices into `classes`).
+fn multiclass_notes(name: &str, classes: &[String], test: &Dataset) -> Option<DataNote> {
+    let mut in_test = vec![0usize; classes.len()];
+    for &y in &test.y {
+        if let Some(n) = in_test.get_mut(y as usize) {
+            *n += 1;
+        }
+    }
+    let few: Vec<String> = in_test
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n < FEW_TEST_POSITIVES)
+        .map(|(k, n)| format!("`{}` ({n})", classes[k]))
+        .collect();
+    (!few.is_empty()).then(|| {
+        DataNote::warning(
+            Some(name),
+            format!(
+                "few test rows for {}: those classes' test precision, recall and AUC swing widely between seeds; use a larger test share or more data",
+                few.join(", ")
+            ),
+        )
+    })
 }
 
 /// A note when target labels differ from `positive` only in case or

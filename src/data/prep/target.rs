@@ -23,6 +23,10 @@ pub enum TargetEncoding {
         #[serde(default)]
         non_negative: bool,
     },
+    /// `y` is the index of the row's label in `classes` (sorted, 3 to
+    /// [`MAX_CLASSES`](super::MAX_CLASSES) of them); the network has one
+    /// output per class and a softmax over them.
+    Multiclass { classes: Vec<String> },
 }
 
 impl TargetEncoding {
@@ -41,9 +45,114 @@ impl TargetEncoding {
                     _ => format!("not {positive}"),
                 },
             )),
-            TargetEncoding::Regression { .. } => None,
+            TargetEncoding::Regression { .. } | TargetEncoding::Multiclass { .. } => None,
         }
     }
+
+    /// The classes of a multi-class target, in output order; `None`
+    /// otherwise.
+    pub fn classes(&self) -> Option<&[String]> {
+        match self {
+            TargetEncoding::Multiclass { classes } => Some(classes),
+            _ => None,
+        }
+    }
+
+    /// The class index of a multi-class label as training read it (`merge`:
+    /// the recipe merged case / space variants); `None` for a label not
+    /// among the classes, or another encoding.
+    pub fn class_index(&self, label: &str, merge: bool) -> Option<usize> {
+        let classes = self.classes()?;
+        let key = class_key(label, merge);
+        classes.iter().position(|c| class_key(c, merge) == key)
+    }
+}
+
+/// What makes two labels one class: the text itself, or with `merge` its
+/// trimmed lower-case form.
+fn class_key(label: &str, merge: bool) -> String {
+    if merge {
+        label.trim().to_lowercase()
+    } else {
+        label.to_owned()
+    }
+}
+
+/// The classes of a multi-class target over `usable` rows: sorted labels
+/// (with `merge`, each group of variants named by its first spelling in
+/// sort order) and each row's class index. Errors: fewer than 3 or more than
+/// [`MAX_CLASSES`](super::MAX_CLASSES) classes.
+pub(super) fn multiclass_labels(
+    target: &Column,
+    name: &str,
+    usable: &[usize],
+    merge: bool,
+) -> Result<(Vec<String>, Vec<usize>), PrepError> {
+    let texts: Vec<Option<String>> = usable
+        .iter()
+        .map(|&r| target.text(r).map(|t| t.into_owned()))
+        .collect();
+    let mut spellings: Vec<&str> = texts.iter().flatten().map(String::as_str).collect();
+    spellings.sort_unstable();
+    spellings.dedup();
+    let mut classes: Vec<String> = Vec::new();
+    let mut keys: Vec<String> = Vec::new();
+    for spelling in spellings {
+        let key = class_key(spelling, merge);
+        if !keys.contains(&key) {
+            keys.push(key);
+            classes.push(spelling.to_owned());
+        }
+    }
+    let shown = |classes: &[String]| {
+        classes
+            .iter()
+            .take(8)
+            .map(|c| format!("`{c}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match classes.len() {
+        0 => {
+            return Err(PrepError::TargetEmpty {
+                target: name.to_owned(),
+            });
+        }
+        1 => {
+            return Err(PrepError::SingleClass {
+                target: name.to_owned(),
+                label: classes[0].clone(),
+            });
+        }
+        2 => {
+            return Err(PrepError::TooFewClasses {
+                target: name.to_owned(),
+                count: 2,
+                labels: shown(&classes),
+            });
+        }
+        n if n > super::MAX_CLASSES => {
+            return Err(PrepError::TooManyClasses {
+                target: name.to_owned(),
+                count: n,
+                labels: shown(&classes),
+            });
+        }
+        _ => {}
+    }
+    let index = texts
+        .iter()
+        .map(|t| {
+            t.as_deref()
+                .and_then(|t| {
+                    let key = class_key(t, merge);
+                    keys.iter().position(|k| *k == key)
+                })
+                // Usable rows all have a target; 0 is never reached.
+                .unwrap_or(0)
+        })
+        .collect();
+    Ok((classes, index))
 }
 
 /// How the target is encoded: the positive label and the labels read as
@@ -72,6 +181,22 @@ pub(super) fn fit_target_encoding(
                 positive: positive.clone(),
                 negatives,
             })
+        }
+        Problem::Multiclass => {
+            let (classes, index) =
+                multiclass_labels(target, &recipe.target, usable, recipe.merge_label_variants)?;
+            // The split is stratified, but a class with a row or two can
+            // still land only in validation or test rows.
+            for (k, label) in classes.iter().enumerate() {
+                if !train_targets.iter().any(|&y| y as usize == k) {
+                    return Err(PrepError::ClassNotInTraining {
+                        target: recipe.target.clone(),
+                        label: label.clone(),
+                        rows: index.iter().filter(|&&i| i == k).count(),
+                    });
+                }
+            }
+            Ok(TargetEncoding::Multiclass { classes })
         }
         Problem::Regression => {
             let (mean, std) = mean_std(train_targets);
@@ -129,6 +254,10 @@ pub(super) fn encode_target(
                 });
             }
             Ok((usable.iter().map(|&r| values[r] as f32).collect(), None))
+        }
+        Problem::Multiclass => {
+            let (_, index) = multiclass_labels(target, name, usable, merge)?;
+            Ok((index.iter().map(|&k| k as f32).collect(), Some(index)))
         }
         Problem::Classification { positive } => {
             let labels: Vec<bool> = usable

@@ -13,6 +13,8 @@ fn mean_and_deviation_stay_finite_near_the_largest_double() {
 }
 use crate::data::csv::parse_csv;
 
+mod multiclass;
+
 fn table(text: &str) -> Table {
     parse_csv(text.as_bytes()).unwrap()
 }

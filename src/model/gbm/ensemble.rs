@@ -89,7 +89,8 @@ pub fn scores(task: Task, margins: &[f64]) -> Vec<f32> {
         .iter()
         .map(|&z| match task {
             Task::Classification => (1.0 / (1.0 + (-z).exp())) as f32,
-            Task::Regression => z as f32,
+            // Multi-class never reaches the trees (`TreeLearner::new` refuses it).
+            Task::Regression | Task::Multiclass { .. } => z as f32,
         })
         .collect()
 }
@@ -104,6 +105,6 @@ pub fn base_score(task: Task, y: &[f32]) -> f64 {
             let p = mean.clamp(1e-6, 1.0 - 1e-6);
             (p / (1.0 - p)).ln()
         }
-        Task::Regression => mean,
+        Task::Regression | Task::Multiclass { .. } => mean,
     }
 }

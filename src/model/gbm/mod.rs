@@ -106,6 +106,7 @@ impl TreeLearner {
     /// invalid settings, no features.
     pub fn new(settings: &TreeSettings, task: Task, n_features: usize) -> Result<Self, TrainError> {
         settings.validate()?;
+        refuse_multiclass(task)?;
         if n_features == 0 {
             return Err(TrainError::NoFeatures);
         }
@@ -180,6 +181,19 @@ impl TreeLearner {
     }
 }
 
+/// The trees fit one margin per row; softmax boosting (XGBoost's
+/// `multi:softprob`, one tree per class and round) is not implemented, so
+/// a multi-class target is refused with the network as the way forward.
+fn refuse_multiclass(task: Task) -> Result<(), TrainError> {
+    match task {
+        Task::Multiclass { .. } => Err(TrainError::Unsupported {
+            family: "boosted trees",
+            what: "multi-class targets yet; train a network (--model network) for them",
+        }),
+        Task::Classification | Task::Regression => Ok(()),
+    }
+}
+
 /// Gradient and hessian of the loss at margin `m` for target `t`: log loss
 /// `(p − t, p(1 − p))` with `p = σ(m)`, squared error `(m − t, 1)` (the
 /// ½-scaled form XGBoost uses, so the regularisation means the same).
@@ -194,7 +208,7 @@ fn gradients(task: Task, margins: &[f64], y: &[f32]) -> (Vec<f64>, Vec<f64>) {
                     let p = 1.0 / (1.0 + (-m).exp());
                     (p - t, (p * (1.0 - p)).max(1e-16))
                 }
-                Task::Regression => (m - t, 1.0),
+                Task::Regression | Task::Multiclass { .. } => (m - t, 1.0),
             }
         })
         .unzip()
@@ -331,6 +345,7 @@ impl TreeScorer {
         bytes: &[u8],
     ) -> Result<TreeScorer, TrainError> {
         settings.validate()?;
+        refuse_multiclass(task)?;
         if n_features == 0 {
             return Err(TrainError::NoFeatures);
         }

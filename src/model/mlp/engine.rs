@@ -129,6 +129,8 @@ pub(super) struct BurnStep<'a> {
     pub learning_rate: f64,
     pub n_features: usize,
     pub class_weights: loss::ClassWeights,
+    /// A multi-class target's weight per class (empty: unweighted).
+    pub multiclass_weights: &'a [f32],
 }
 
 /// One epoch on Burn's autodiff: uploads each chunk of shuffled rows (and
@@ -146,7 +148,7 @@ pub(super) fn burn_epoch(
     let widths = model.hidden_widths();
     let mut loss_sum = Tensor::<1>::zeros([1], step.device);
     for chunk in plan.order.chunks(plan.chunk_rows) {
-        let (xs, ys) = upload_rows(plan.x, plan.y, chunk, step.n_features, step.device);
+        let (xs, ys) = upload_rows(plan.x, plan.y, chunk, step);
         let masks: Vec<Tensor<2>> = if step.dropout > 0.0 {
             widths
                 .iter()
@@ -183,22 +185,33 @@ pub(super) fn burn_epoch(
     }
 }
 
+/// The chunk's inputs `[rows, features]` and targets: `[rows, 1]`, or for
+/// a multi-class network each row's weighted one-hot `[rows, classes]`
+/// ([`loss::weighted_one_hot`]).
 fn upload_rows(
     x: &[f32],
     y: &[f32],
     rows: &[usize],
-    f: usize,
-    device: &Device,
+    step: &BurnStep<'_>,
 ) -> (Tensor<2>, Tensor<2>) {
+    let (f, device) = (step.n_features, step.device);
+    let outputs = step.task.outputs();
     let mut xs = Vec::with_capacity(rows.len() * f);
-    let mut ys = Vec::with_capacity(rows.len());
+    let mut ys = Vec::with_capacity(rows.len() * outputs);
     for &row in rows {
         xs.extend_from_slice(&x[row * f..(row + 1) * f]);
-        ys.push(y[row]);
+        match step.task {
+            Task::Multiclass { .. } => {
+                let start = ys.len();
+                ys.resize(start + outputs, 0.0);
+                loss::weighted_one_hot(y[row], step.multiclass_weights, &mut ys[start..]);
+            }
+            Task::Classification | Task::Regression => ys.push(y[row]),
+        }
     }
     (
         Tensor::from_data(TensorData::new(xs, [rows.len(), f]), device),
-        Tensor::from_data(TensorData::new(ys, [rows.len(), 1]), device),
+        Tensor::from_data(TensorData::new(ys, [rows.len(), outputs]), device),
     )
 }
 

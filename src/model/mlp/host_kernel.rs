@@ -124,7 +124,8 @@ struct Scratch {
     hidden: Vec<Vec<f32>>,
     /// Each hidden layer's activations after dropout (only with dropout).
     dropped: Vec<Vec<f32>>,
-    /// The output layer's values, one per row.
+    /// The output layer's values, one per row (one per class and row for
+    /// a multi-class network, row-major).
     output: Vec<f32>,
     /// The loss's gradient with respect to each layer's pre-activation
     /// (hidden layers, then the output layer), `rows × n_out`.
@@ -147,6 +148,8 @@ pub(super) struct HostKernel {
     weight_decay: Option<f32>,
     /// Loss weights per class ([`loss::UNWEIGHTED`] unless set).
     class_weights: loss::ClassWeights,
+    /// A multi-class target's loss weight per class (empty: unweighted).
+    multiclass_weights: loss::MulticlassWeights,
     state: State,
     /// The state before the current epoch, for [`restore`](Self::restore).
     saved: State,
@@ -173,7 +176,8 @@ impl HostKernel {
         let mut layers = Vec::with_capacity(spec.hidden.len() + 1);
         let mut offset = 0;
         let mut n_in = n_features;
-        for &n_out in spec.hidden.iter().chain(std::iter::once(&1)) {
+        let outputs = task.outputs();
+        for n_out in spec.hidden.iter().copied().chain(std::iter::once(outputs)) {
             let layer = Layer {
                 n_in,
                 n_out,
@@ -203,6 +207,7 @@ impl HostKernel {
             optimizer,
             weight_decay: (settings.l2 > 0.0).then_some(settings.l2 as f32),
             class_weights: loss::UNWEIGHTED,
+            multiclass_weights: Vec::new(),
             saved: state.clone(),
             state,
             grads: vec![0.0; offset],
@@ -306,7 +311,7 @@ impl HostKernel {
             s.rows = rows;
             s.x.resize(rows * self.n_features, 0.0);
             s.y.resize(rows, 0.0);
-            s.output.resize(rows, 0.0);
+            s.output.resize(rows * self.task.outputs(), 0.0);
             for (index, layer) in self.layers.iter().enumerate() {
                 s.delta[index].resize(rows * layer.n_out, 0.0);
                 if index + 1 < self.layers.len() {
@@ -374,7 +379,7 @@ impl HostKernel {
             let out: &mut [f32] = if index < hidden_count {
                 &mut rest[0][..len * layer.n_out]
             } else {
-                &mut s.output[..len]
+                &mut s.output[..len * layer.n_out]
             };
             // Burn adds the bias after the product; so does gemm when the
             // destination starts as the bias (`dst = dst + lhs · rhs`).
@@ -406,9 +411,17 @@ impl HostKernel {
         self.class_weights = weights;
     }
 
+    /// Weights each class of a multi-class target from the next batch on.
+    pub(super) fn set_multiclass_weights(&mut self, weights: &[f32]) {
+        self.multiclass_weights = weights.to_vec();
+    }
+
     /// The batch's loss summed over its rows, and its gradient with respect
     /// to the output (for the batch mean) into the output layer's delta.
     fn output_gradient(&mut self, len: usize) -> f32 {
+        if let Task::Multiclass { classes } = self.task {
+            return self.softmax_gradient(len, classes);
+        }
         let s = &mut self.scratch;
         let delta = &mut s.delta[self.layers.len() - 1][..len];
         // The gradient of `sum / len` reaching each row, as Burn computes it.
@@ -418,6 +431,24 @@ impl HostKernel {
             let (loss, grad) = loss::row_with_gradient(self.task, self.class_weights, z, t, share);
             sum += loss;
             *d = grad;
+        }
+        sum
+    }
+
+    /// [`output_gradient`](Self::output_gradient) for a softmax over
+    /// `classes` logits per row (`y` holds class indices).
+    fn softmax_gradient(&mut self, len: usize, classes: usize) -> f32 {
+        let s = &mut self.scratch;
+        let delta = &mut s.delta[self.layers.len() - 1][..len * classes];
+        let share = 1.0 / len as f32;
+        let mut sum = 0.0f32;
+        for ((d, z), &t) in delta
+            .chunks_exact_mut(classes)
+            .zip(s.output[..len * classes].chunks_exact(classes))
+            .zip(&s.y[..len])
+        {
+            let weights = &self.multiclass_weights;
+            sum += loss::multiclass_row_with_gradient(weights, z, t as usize, share, d);
         }
         sum
     }

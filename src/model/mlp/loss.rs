@@ -10,12 +10,19 @@
 //! `max(z, 0) - z·y + ln(1 + e^(-|z|))`, which never takes the log of 0 or
 //! exponentiates a large positive number; regression is the squared error.
 //!
+//! A multi-class target uses categorical cross-entropy on the row's class
+//! logits, `logsumexp(z) - z_k` for class `k`, computed as Burn's
+//! `log_softmax` does (the row's maximum subtracted first, so `exp` never
+//! overflows); its gradient is `softmax(z) - onehot(k)`. The tensor form
+//! takes the target as a one-hot row scaled by the class's weight, so one
+//! product gives the weighted loss.
+//!
 //! With class weights `[w0, w1]` each classification row's loss is
 //! multiplied by its class's weight (the batch mean stays a mean over rows,
 //! as Keras' `class_weight` and scikit-learn's `sample_weight` do); weights
 //! of `[1, 1]` leave every number bit for bit as unweighted.
 
-use burn::tensor::Tensor;
+use burn::tensor::{Tensor, activation};
 
 use crate::model::spec::Task;
 
@@ -25,12 +32,87 @@ pub(crate) type ClassWeights = [f32; 2];
 /// No class weighting.
 pub(crate) const UNWEIGHTED: ClassWeights = [1.0, 1.0];
 
+/// Loss weight per class of a multi-class target, in class order; empty is
+/// unweighted.
+pub(crate) type MulticlassWeights = Vec<f32>;
+
+/// The weight of class `k` (1 when unweighted).
+pub(crate) fn class_weight(weights: &[f32], k: usize) -> f32 {
+    weights.get(k).copied().unwrap_or(1.0)
+}
+
+/// The Burn engine's target row for class index `class` (`y` as the
+/// prepared data holds it): one-hot over `out`'s classes, scaled by the
+/// class's weight. A class index out of range leaves the row zero.
+pub(super) fn weighted_one_hot(class: f32, weights: &[f32], out: &mut [f32]) {
+    out.fill(0.0);
+    let k = class as usize;
+    if let Some(slot) = out.get_mut(k) {
+        *slot = class_weight(weights, k);
+    }
+}
+
+/// The softmax of one row of logits, in place, computed as Burn's
+/// `softmax` is (the row's maximum subtracted first).
+pub(crate) fn softmax_in_place(row: &mut [f32]) {
+    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0f32;
+    for z in row.iter_mut() {
+        *z = (*z - max).exp();
+        sum += *z;
+    }
+    for z in row.iter_mut() {
+        *z /= sum;
+    }
+}
+
+/// Categorical cross-entropy of one row in `f64`: class logits `z`, true
+/// class `class`, times the class's weight: `w_k (logsumexp(z) - z_k)`.
+pub(crate) fn multiclass_row(weights: &[f32], z: &[f64], class: usize) -> f64 {
+    let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let lse = max + z.iter().map(|&v| (v - max).exp()).sum::<f64>().ln();
+    let zk = z.get(class).copied().unwrap_or(f64::NAN);
+    f64::from(class_weight(weights, class)) * (lse - zk)
+}
+
+/// Categorical cross-entropy of one row in `f32` (as Burn's
+/// `log_softmax` computes it), and its gradient with respect to the logits
+/// `z`, scaled by `share` and the class's weight, written into `grad`:
+/// `share · w_k · (softmax(z) - onehot(k))`.
+#[inline]
+pub(super) fn multiclass_row_with_gradient(
+    weights: &[f32],
+    z: &[f32],
+    class: usize,
+    share: f32,
+    grad: &mut [f32],
+) -> f32 {
+    let w = class_weight(weights, class);
+    let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0f32;
+    for (g, &v) in grad.iter_mut().zip(z) {
+        *g = (v - max).exp();
+        sum += *g;
+    }
+    let lse = sum.ln();
+    let scale = share * w;
+    for (j, g) in grad.iter_mut().enumerate() {
+        let target = if j == class { 1.0 } else { 0.0 };
+        *g = scale * (*g / sum - target);
+    }
+    let zk = z.get(class).copied().unwrap_or(f32::NAN);
+    w * (lse - (zk - max))
+}
+
 /// The weight of a row with target `t` (0 or 1): `w0 + (w1 - w0)·t`.
 fn weight_of(weights: ClassWeights, t: f32) -> f32 {
     weights[0] + (weights[1] - weights[0]) * t
 }
 
-/// Per-row loss `[rows, 1]` for outputs and targets `[rows, 1]`.
+/// Per-row loss `[rows, 1]` for outputs and targets `[rows, 1]` (for a
+/// multi-class network outputs `[rows, classes]` and targets the weighted
+/// one-hot rows of [`weighted_one_hot`], which carry the class weights, so
+/// `weights` is not read).
 pub(super) fn per_row(
     task: Task,
     weights: ClassWeights,
@@ -51,12 +133,17 @@ pub(super) fn per_row(
             }
         }
         Task::Regression => (output - target).square(),
+        Task::Multiclass { .. } => (target * activation::log_softmax(output, 1))
+            .sum_dim(1)
+            .neg(),
     }
 }
 
-/// The loss of one row in `f64` (output `z`, target `y`).
+/// The loss of one row in `f64` (output `z`, target `y`); a multi-class
+/// row goes through [`multiclass_row`] instead.
 pub(crate) fn row(task: Task, weights: ClassWeights, z: f64, y: f64) -> f64 {
     match task {
+        Task::Multiclass { .. } => multiclass_row(&[], &[z], y as usize),
         Task::Classification => {
             let w = f64::from(weight_of(weights, y as f32));
             w * (z.max(0.0) - z * y + (-z.abs()).exp().ln_1p())
@@ -78,6 +165,11 @@ pub(super) fn row_with_gradient(
     share: f32,
 ) -> (f32, f32) {
     match task {
+        Task::Multiclass { .. } => {
+            let mut grad = [0.0];
+            let loss = multiclass_row_with_gradient(&[], &[z], t as usize, share, &mut grad);
+            (loss, grad[0])
+        }
         Task::Classification if weights == UNWEIGHTED => bce_with_logits(z, t, share),
         Task::Classification => {
             let w = weight_of(weights, t);
@@ -192,5 +284,83 @@ mod tests {
         assert!((row(Task::Classification, weights, 0.3, 1.0) + 2.5 * p.ln()).abs() < 1e-12);
         // Regression ignores class weights.
         assert_eq!(row(Task::Regression, weights, 3.0, 1.0), 4.0);
+    }
+
+    #[test]
+    fn softmax_cross_entropy_forms_agree_with_a_hand_computation() {
+        // Row logits (1, 2, 0.5), class 1: softmax = e^z / (e + e^2 + e^0.5)
+        // = (0.2312, 0.6285, 0.1402); loss = -ln 0.6285 = 0.4644.
+        let z = [1.0f32, 2.0, 0.5];
+        let denominator = 1f64.exp() + 2f64.exp() + 0.5f64.exp();
+        let p: Vec<f64> = z
+            .iter()
+            .map(|&v| f64::from(v).exp() / denominator)
+            .collect();
+        let expected = -p[1].ln();
+        let z64: Vec<f64> = z.iter().map(|&v| f64::from(v)).collect();
+        assert!((multiclass_row(&[], &z64, 1) - expected).abs() < 1e-12);
+        assert!((expected - 0.4644).abs() < 1e-4);
+        let mut grad = [0.0f32; 3];
+        let loss = multiclass_row_with_gradient(&[], &z, 1, 0.5, &mut grad);
+        assert!((f64::from(loss) - expected).abs() < 1e-6);
+        for (j, (&g, &pj)) in grad.iter().zip(&p).enumerate() {
+            let onehot = if j == 1 { 1.0 } else { 0.0 };
+            assert!((f64::from(g) - 0.5 * (pj - onehot)).abs() < 1e-7, "{j}");
+        }
+        // The gradient of a softmax cross-entropy sums to 0 over classes.
+        assert!(grad.iter().sum::<f32>().abs() < 1e-7);
+        // A class weight of 3 scales loss and gradient by 3.
+        let mut weighted = [0.0f32; 3];
+        let weights = [0.5, 3.0, 1.0];
+        let loss3 = multiclass_row_with_gradient(&weights, &z, 1, 0.5, &mut weighted);
+        assert!((f64::from(loss3) - 3.0 * expected).abs() < 1e-5);
+        for (w, g) in weighted.iter().zip(&grad) {
+            assert!((w - 3.0 * g).abs() < 1e-6);
+        }
+        assert!((multiclass_row(&weights, &z64, 1) - 3.0 * expected).abs() < 1e-12);
+        let mut probabilities = z;
+        softmax_in_place(&mut probabilities);
+        for (&a, &b) in probabilities.iter().zip(&p) {
+            assert!((f64::from(a) - b).abs() < 1e-7);
+        }
+    }
+
+    #[test]
+    fn softmax_tensor_form_matches_the_host_form_with_weights() {
+        let device = Device::flex();
+        // Three rows of 4 class logits, large ones included (the maximum is
+        // subtracted, so nothing overflows).
+        let z = [
+            0.3f32, -1.0, 2.0, 0.0, //
+            50.0, 49.0, -20.0, 3.0, //
+            -0.5, -0.5, -0.5, -0.5,
+        ];
+        let classes = [2usize, 1, 3];
+        let weights = [1.0f32, 0.5, 2.0, 4.0];
+        let mut targets = vec![0.0f32; 12];
+        for (row, &k) in targets.chunks_exact_mut(4).zip(&classes) {
+            weighted_one_hot(k as f32, &weights, row);
+        }
+        let tensor = per_row(
+            Task::Multiclass { classes: 4 },
+            UNWEIGHTED,
+            Tensor::from_data(TensorData::new(z.to_vec(), [3, 4]), &device),
+            Tensor::from_data(TensorData::new(targets, [3, 4]), &device),
+        )
+        .try_into_vec_as::<f32>()
+        .unwrap();
+        assert_eq!(tensor.len(), 3);
+        for ((row, &k), &from_tensor) in z.chunks_exact(4).zip(&classes).zip(&tensor) {
+            let row64: Vec<f64> = row.iter().map(|&v| f64::from(v)).collect();
+            let exact = multiclass_row(&weights, &row64, k);
+            let mut grad = [0.0f32; 4];
+            let host = multiclass_row_with_gradient(&weights, row, k, 1.0, &mut grad);
+            let tolerance = 1e-5 * exact.abs().max(1.0);
+            assert!((f64::from(host) - exact).abs() < tolerance, "{k}");
+            assert!((f64::from(from_tensor) - exact).abs() < tolerance, "{k}");
+        }
+        // Uniform logits over 4 classes: -ln(1/4) times class 3's weight.
+        let uniform = multiclass_row(&weights, &[-0.5; 4], 3);
+        assert!((uniform - 4.0 * 4f64.ln()).abs() < 1e-12);
     }
 }

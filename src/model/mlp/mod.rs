@@ -46,12 +46,22 @@ fn validate(
 }
 
 /// Raw network outputs turned into scores: the sigmoid of each logit for
-/// classification, the values themselves for regression.
+/// classification, the values themselves for regression, each row's
+/// softmax over its class logits (row-major `rows × classes`) for a
+/// multi-class target.
 fn scores(task: Task, mut outputs: Vec<f32>) -> Vec<f32> {
-    if task == Task::Classification {
-        for z in &mut outputs {
-            *z = 1.0 / (1.0 + (-*z).exp());
+    match task {
+        Task::Classification => {
+            for z in &mut outputs {
+                *z = 1.0 / (1.0 + (-*z).exp());
+            }
         }
+        Task::Multiclass { classes } => {
+            for row in outputs.chunks_exact_mut(classes.max(1)) {
+                loss::softmax_in_place(row);
+            }
+        }
+        Task::Regression => {}
     }
     outputs
 }
@@ -123,6 +133,10 @@ impl Learner for Trainer {
     fn set_class_weights(&mut self, weights: [f32; 2]) -> Result<(), TrainError> {
         Trainer::set_class_weights(self, weights)
     }
+
+    fn set_multiclass_weights(&mut self, weights: &[f32]) -> Result<(), TrainError> {
+        Trainer::set_multiclass_weights(self, weights)
+    }
 }
 
 /// A saved network opened for scoring: built on the plain backend without
@@ -153,7 +167,8 @@ impl MlpScorer {
         validate(spec, settings, n_features)?;
         let device = device.clone().without_autodiff();
         // The seed only fills the weights the file then replaces.
-        let model = Mlp::new(spec, n_features, settings.seed, &device).with_weights(bytes)?;
+        let model = Mlp::with_outputs(spec, n_features, task.outputs(), settings.seed, &device)
+            .with_weights(bytes)?;
         Ok(MlpScorer {
             model,
             device,

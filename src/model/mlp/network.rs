@@ -23,8 +23,9 @@ use crate::model::spec::{Activation, LEAKY_RELU_SLOPE, NetworkSpec};
 /// Rows per forward pass when predicting, to bound device memory.
 const PREDICT_ROWS: usize = 1 << 16;
 
-/// Hidden layers with one activation, then a single output unit (a logit for
-/// classification, the prediction itself for regression).
+/// Hidden layers with one activation, then the output units (a logit for
+/// classification, the prediction itself for regression, one logit per
+/// class for a multi-class target).
 #[derive(Module, Debug)]
 pub struct Mlp {
     hidden: Vec<Linear>,
@@ -41,6 +42,18 @@ impl Mlp {
     /// known to train well from; the output layer uses Glorot. Biases start at
     /// zero. The caller validates `spec` and `n_features >= 1`.
     pub fn new(spec: &NetworkSpec, n_features: usize, seed: u64, device: &Device) -> Self {
+        Self::with_outputs(spec, n_features, 1, seed, device)
+    }
+
+    /// Like [`new`](Self::new) with `n_outputs` output units (one logit per
+    /// class for a multi-class target; Glorot's bound counts them).
+    pub fn with_outputs(
+        spec: &NetworkSpec,
+        n_features: usize,
+        n_outputs: usize,
+        seed: u64,
+        device: &Device,
+    ) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let he = matches!(spec.activation, Activation::Relu | Activation::LeakyRelu);
         let mut n_in = n_features;
@@ -54,8 +67,8 @@ impl Mlp {
             hidden.push(linear(&mut rng, n_in, n_out, bound, device));
             n_in = n_out;
         }
-        let bound = (6.0 / (n_in + 1) as f64).sqrt();
-        let output = linear(&mut rng, n_in, 1, bound, device);
+        let bound = (6.0 / (n_in + n_outputs) as f64).sqrt();
+        let output = linear(&mut rng, n_in, n_outputs, bound, device);
         Self {
             hidden,
             output,
@@ -63,7 +76,7 @@ impl Mlp {
         }
     }
 
-    /// Output `[rows, 1]` for input `[rows, n_features]`, without dropout.
+    /// Output `[rows, outputs]` for input `[rows, n_features]`, without dropout.
     pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
         self.forward_masked(x, &[])
     }
@@ -130,7 +143,8 @@ impl Mlp {
     }
 
     /// Raw outputs (logits for classification) for row-major
-    /// `n_rows × n_features` inputs, one per row, computed on `device` in
+    /// `n_rows × n_features` inputs, one per row (row-major `n_rows ×
+    /// classes` for a multi-class network), computed on `device` in
     /// chunks of [`PREDICT_ROWS`] rows. `self` is an inference network (on
     /// a device without autodiff, or `.valid()`), `device` its device; the
     /// caller checked the input's length.

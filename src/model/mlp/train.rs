@@ -49,6 +49,8 @@ pub struct Trainer {
     epoch: usize,
     /// Loss weights per class; [`loss::UNWEIGHTED`] unless set.
     class_weights: loss::ClassWeights,
+    /// A multi-class target's loss weight per class; empty unless set.
+    multiclass_weights: loss::MulticlassWeights,
 }
 
 impl Trainer {
@@ -85,7 +87,7 @@ impl Trainer {
         validate(spec, settings, n_features)?;
         let infer_device = device.clone().without_autodiff();
         let device = device.clone().autodiff();
-        let model = Mlp::new(spec, n_features, settings.seed, &device);
+        let model = Mlp::with_outputs(spec, n_features, task.outputs(), settings.seed, &device);
         let engine = if engine == TrainingEngine::Auto && infer_device == Device::flex() {
             let params = host_parameters(&model)?;
             Engine::Host(Box::new(HostKernel::new(
@@ -106,6 +108,7 @@ impl Trainer {
             learning_rate: settings.learning_rate,
             epoch: 0,
             class_weights: loss::UNWEIGHTED,
+            multiclass_weights: Vec::new(),
         })
     }
 
@@ -126,6 +129,34 @@ impl Trainer {
         self.class_weights = weights;
         if let Engine::Host(kernel) = &mut self.engine {
             kernel.set_class_weights(weights);
+        }
+        Ok(())
+    }
+
+    /// Weights each class's loss of a multi-class network (one weight per
+    /// class, in class order) in training and in
+    /// [`evaluate_loss`](Self::evaluate_loss) from the next epoch on.
+    /// Errors: a weight that is not finite and positive, a count that is not
+    /// the number of classes, or a network that is not multi-class.
+    pub fn set_multiclass_weights(&mut self, weights: &[f32]) -> Result<(), TrainError> {
+        let Task::Multiclass { classes } = self.task else {
+            return Err(TrainError::Unsupported {
+                family: "binary and regression",
+                what: "per-class weights of a multi-class target",
+            });
+        };
+        if weights.len() != classes {
+            return Err(TrainError::TargetCount {
+                expected: classes,
+                actual: weights.len(),
+            });
+        }
+        if let Some(&bad) = weights.iter().find(|w| !(w.is_finite() && **w > 0.0)) {
+            return Err(crate::model::spec::SpecError::ClassWeight(f64::from(bad)).into());
+        }
+        self.multiclass_weights = weights.to_vec();
+        if let Engine::Host(kernel) = &mut self.engine {
+            kernel.set_multiclass_weights(weights);
         }
         Ok(())
     }
@@ -215,6 +246,7 @@ impl Trainer {
                     learning_rate: self.learning_rate,
                     n_features: self.n_features,
                     class_weights: self.class_weights,
+                    multiclass_weights: &self.multiclass_weights,
                 };
                 let (sum, finite) = burn_epoch(&mut self.model, optimizer, &step, &plan, &mut rng)?;
                 if !(sum.is_finite() && finite) {
@@ -244,6 +276,17 @@ impl Trainer {
     pub fn evaluate_loss(&self, x: &[f32], y: &[f32], n_rows: usize) -> Result<f64, TrainError> {
         self.check_data(x, y, n_rows)?;
         let outputs = self.predict_raw(x, n_rows)?;
+        if let Task::Multiclass { classes } = self.task {
+            let total: f64 = outputs
+                .chunks_exact(classes)
+                .zip(y)
+                .map(|(z, &t)| {
+                    let z: Vec<f64> = z.iter().map(|&v| f64::from(v)).collect();
+                    loss::multiclass_row(&self.multiclass_weights, &z, t as usize)
+                })
+                .sum();
+            return Ok(total / n_rows as f64);
+        }
         let total: f64 = outputs
             .iter()
             .zip(y)
@@ -253,12 +296,14 @@ impl Trainer {
     }
 
     /// Predictions for `n_rows` rows: probabilities of the positive class for
-    /// classification, predicted values for regression.
+    /// classification, predicted values for regression, each class's
+    /// probability for a multi-class target (row-major `n_rows × classes`).
     pub fn predict(&self, x: &[f32], n_rows: usize) -> Result<Vec<f32>, TrainError> {
         Ok(scores(self.task, self.predict_raw(x, n_rows)?))
     }
 
-    /// Raw network outputs (logits for classification), one per row.
+    /// Raw network outputs (logits for classification), one per row (one
+    /// per class and row for a multi-class network).
     pub fn predict_raw(&self, x: &[f32], n_rows: usize) -> Result<Vec<f32>, TrainError> {
         check_features(x, n_rows, self.n_features)?;
         self.model

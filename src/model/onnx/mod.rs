@@ -22,6 +22,10 @@
 //!   (`Relu`, `Tanh`, `Sigmoid`, `LeakyRelu` with alpha 0.01).
 //! - **Boosted trees**: one `ai.onnx.ml` `TreeEnsembleRegressor` summing
 //!   the trees' leaves and the base score (see `trees`).
+//! - **Multi-class outputs**: `probabilities` `[N, K]` (float, `Softmax`
+//!   of the class logits, in the model's class order: sorted labels) and
+//!   `label` `[N, 1]` (string, the most probable class: `ArgMax`, then
+//!   `Gather` from the class names); see `multiclass`. Networks only.
 //! - **Outputs**, shape `[N, 1]`: classification `probability` (float, the
 //!   positive class, `Sigmoid` of the logit) and `label` (string, the
 //!   positive label at or above the model's threshold, else the negative
@@ -37,6 +41,7 @@
 //! and later).
 
 mod graph;
+mod multiclass;
 pub mod proto;
 mod trees;
 
@@ -111,11 +116,8 @@ fn platt_probability(b: &mut Builder, raw: &str, a: f64, bias: f64) -> String {
 pub fn export_onnx(model: &LoadedModel) -> Result<Vec<u8>, ExportError> {
     refuse_calibrated(model)?;
     let pipeline = &model.meta.pipeline;
-    let outputs: &[&str] = if pipeline.encoding.class_names().is_some() {
-        &["probability", "label"]
-    } else {
-        &["value"]
-    };
+    let classes = pipeline.encoding.classes();
+    let outputs = output_names(&pipeline.encoding);
     if let Some(clash) = pipeline.input_columns().find(|c| outputs.contains(c)) {
         return Err(ExportError::NameClash(clash.to_owned()));
     }
@@ -134,6 +136,7 @@ pub fn export_onnx(model: &LoadedModel) -> Result<Vec<u8>, ExportError> {
                 &layers,
                 spec.activation,
                 pipeline.n_features(),
+                classes.map_or(1, <[String]>::len),
             )?
         }
         ModelSpec::Trees { .. } => {
@@ -144,7 +147,11 @@ pub fn export_onnx(model: &LoadedModel) -> Result<Vec<u8>, ExportError> {
         }
     };
     let mut output = Vec::new();
+    if let Some(classes) = classes {
+        output = multiclass::outputs(&mut b, &raw, classes);
+    }
     match pipeline.encoding.class_names() {
+        _ if classes.is_some() => {}
         Some((positive, negative)) => {
             let probability = match &model.meta.calibration {
                 Some(Calibrator::Platt { a, b: bias }) => {
@@ -232,6 +239,15 @@ pub fn export_onnx(model: &LoadedModel) -> Result<Vec<u8>, ExportError> {
     Ok(model_proto.encode_to_vec())
 }
 
+/// The graph's outputs for a target encoded as `encoding`.
+fn output_names(encoding: &TargetEncoding) -> &'static [&'static str] {
+    match encoding {
+        TargetEncoding::Multiclass { .. } => &["probabilities", "label"],
+        TargetEncoding::Classification { .. } => &["probability", "label"],
+        TargetEncoding::Regression { .. } => &["value"],
+    }
+}
+
 /// How a caller reads cells for the graph as `predict` would, as JSON:
 /// `{"inputs": [{"name", "kind": "number" | "date" | "category",
 /// "levels": [...] (categories)}], "missing_markers": [...]}`. Scripts
@@ -265,13 +281,15 @@ fn reading_metadata(pipeline: &crate::data::prep::Pipeline) -> String {
 
 /// The network on `features`: `MatMul` + `Add` per layer (weights as
 /// `[n_in, n_out]`), the activation after each hidden layer; the output
-/// layer's raw value (a logit, or the standardized regression value).
+/// layer's raw value (a logit, or the standardized regression value; the
+/// class logits `[N, outputs]` of a multi-class network).
 fn network(
     b: &mut Builder,
     features: &str,
     layers: &[LayerWeights],
     activation: Activation,
     n_features: usize,
+    outputs: usize,
 ) -> Result<String, ExportError> {
     let mut x = features.to_owned();
     let mut width = n_features;
@@ -313,9 +331,9 @@ fn network(
         }
         width = layer.n_out;
     }
-    if width != 1 {
+    if width != outputs {
         return Err(ExportError::Shape(format!(
-            "the output layer has {width} units, not 1"
+            "the output layer has {width} units, not {outputs}"
         )));
     }
     Ok(x)

@@ -49,11 +49,7 @@ impl ProbeJob {
             ModelSpec::Network { spec, settings } => Some(ProbeJob {
                 spec: spec.clone(),
                 settings: settings.clone(),
-                task: if prepared.pipeline.encoding.class_names().is_some() {
-                    Task::Classification
-                } else {
-                    Task::Regression
-                },
+                task: Task::for_encoding(&prepared.pipeline.encoding),
                 n_features: prepared.train.x.cols,
                 n_rows: prepared.train.x.rows,
             }),

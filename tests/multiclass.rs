@@ -1,0 +1,146 @@
+//! Multi-class targets end to end through the binary: `train --multiclass`
+//! prints the per-class table, the model file carries the classes,
+//! `predict` writes one probability per class (summing to 1) and the most
+//! probable class with the input cells as written, `evaluate` gives the
+//! N×N confusion; the refusals say what to do instead.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failed unwrap is a failed test that names its line"
+)]
+
+#[path = "common/cli.rs"]
+mod cli;
+use cli::{Dir, fails, ok, predict_args, segments_csv, train_args};
+
+const NETWORK: [&str; 11] = [
+    "--target",
+    "plan",
+    "--multiclass",
+    "--features",
+    "age,income,usage",
+    "--hidden",
+    "16",
+    "--epochs",
+    "60",
+    "--lr",
+    "0.02",
+];
+
+#[test]
+fn train_predict_and_evaluate_a_three_class_file() {
+    let dir = Dir::new();
+    let data = dir.file("segments.csv", segments_csv(900, 7));
+    let model = dir.path("plan.plab");
+    let mut args = train_args(&data, &NETWORK);
+    args.extend(["--out", model.as_str()]);
+    let (out, _) = ok(&args);
+    for needle in [
+        "basic",
+        "plus",
+        "premium",
+        "macro avg",
+        "weighted avg",
+        "log loss",
+    ] {
+        assert!(out.contains(needle), "{needle} missing in\n{out}");
+    }
+    let accuracy: f64 = out
+        .split("test accuracy ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(accuracy > 0.75, "test accuracy {accuracy}\n{out}");
+
+    // predict: p_<class> per class and the predicted class, input as written.
+    let fresh = segments_csv(60, 99);
+    let input = dir.file("new.csv", &fresh);
+    let scored = dir.path("scored.csv");
+    ok(&predict_args(&model, &input, &scored, &[]));
+    let text = std::fs::read_to_string(&scored).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "id,age,income,usage,plan,p_basic,p_plus,p_premium,prediction"
+    );
+    for (line, original) in lines.zip(fresh.lines().skip(1)) {
+        assert!(line.starts_with(original), "{line} vs {original}");
+        let cells: Vec<&str> = line.split(',').collect();
+        let p: Vec<f64> = cells[5..8].iter().map(|c| c.parse().unwrap()).collect();
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-5, "{line}");
+        let best = (0..3).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap();
+        assert_eq!(cells[8], ["basic", "plus", "premium"][best], "{line}");
+    }
+    // A threshold means nothing here, and says so.
+    let err = fails(&predict_args(
+        &model,
+        &input,
+        &dir.path("x.csv"),
+        &["--threshold", "0.3"],
+    ));
+    assert!(err.contains("multi-class"), "{err}");
+
+    // evaluate: the N×N confusion over the file's own outcomes.
+    let (out, _) = ok(&[
+        "evaluate",
+        "--model",
+        &model,
+        "--data",
+        &input,
+        "--backend",
+        "cpu",
+    ]);
+    assert!(out.starts_with("60 customers"), "{out}");
+    assert!(out.contains("confusion (rows actual"), "{out}");
+    let (json, _) = ok(&[
+        "evaluate",
+        "--model",
+        &model,
+        "--data",
+        &input,
+        "--backend",
+        "cpu",
+        "--json",
+    ]);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let confusion = value["confusion"].as_array().unwrap();
+    assert_eq!(confusion.len(), 3);
+    let total: u64 = confusion
+        .iter()
+        .flat_map(|row| row.as_array().unwrap())
+        .map(|c| c.as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 60);
+    assert_eq!(value["classes"][2]["class"], "premium");
+}
+
+#[test]
+fn trees_two_classes_and_a_json_run_say_what_they_do() {
+    let dir = Dir::new();
+    let data = dir.file("segments.csv", segments_csv(300, 3));
+    // The trees do not train multi-class, and name the network instead.
+    let err = fails(&train_args(
+        &data,
+        &["--target", "plan", "--multiclass", "--model", "gbm"],
+    ));
+    assert!(
+        err.contains("multi-class") && err.contains("network"),
+        "{err}"
+    );
+    // Two labels are a yes/no question.
+    let two = dir.file("two.csv", "x,y\n1,a\n2,b\n3,a\n4,b\n5,a\n6,b\n7,a\n8,b\n");
+    let err = fails(&train_args(&two, &["--target", "y", "--multiclass"]));
+    assert!(err.contains("--positive"), "{err}");
+    // --json: the task and the per-class figures, macro averages included.
+    let mut args = train_args(&data, &NETWORK);
+    args.extend(["--epochs", "5", "--json"]);
+    let (out, _) = ok(&args);
+    let value: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert_eq!(value["task"], "multiclass", "{out}");
+    let metrics = &value["test"];
+    assert_eq!(metrics["classes"].as_array().unwrap().len(), 3, "{out}");
+    assert!(metrics["macro_f1"].as_f64().is_some(), "{out}");
+    assert!(metrics["log_loss"].as_f64().unwrap() > 0.0, "{out}");
+}
