@@ -16,6 +16,8 @@ use purchase_lab::tune::{
     write_history_csv, write_runs_csv,
 };
 
+#[path = "common/cli.rs"]
+mod cli;
 #[path = "common/runs.rs"]
 mod runs;
 use runs::{classification, jumpy_settings, prepared, synth, train_on_cpu};
@@ -467,4 +469,42 @@ fn precision_with_nobody_predicted_positive_is_no_value_not_zero() {
     r.valid_metrics = Some(purchase_lab::model::run::Metrics::Classification(nobody));
     assert_eq!(Metric::Precision.value(&r), None);
     assert!(Metric::Recall.value(&r).is_some());
+}
+
+/// A multi-class run in the history: kept without its per-epoch ROC
+/// curves (one per class), read back equal, and ranked by its macro AUC
+/// and macro F1 on the validation rows.
+#[test]
+fn a_multi_class_run_is_recorded_compacted_and_ranked_by_macro_figures() {
+    let table = parse_csv(cli::segments_csv(300, 4).as_bytes()).unwrap();
+    let mut recipe = Recipe::new(&table, "plan", purchase_lab::data::Problem::Multiclass);
+    recipe.features = vec!["age".into(), "income".into(), "usage".into()];
+    let train = TrainSettings {
+        learning_rate: 0.02,
+        epochs: 4,
+        ..TrainSettings::default()
+    };
+    let mut run = train_on_cpu(prepared(&table, &recipe), &NetworkSpec::default(), &train);
+    run.finish().unwrap();
+    let source = Source::File("segments.csv".into());
+    let record = RunRecord::from_run(&run, source, recipe, fingerprint(&table), Some(4), 1.0);
+    let mut history = History::default();
+    let id = history.add(record);
+    let kept = history.get(id).unwrap();
+    for report in &kept.history {
+        let Metrics::Multiclass(m) = &report.metrics else {
+            panic!("a multi-class epoch");
+        };
+        assert!(m.per_class.iter().all(|f| f.roc.is_empty()));
+    }
+    let Some(Metrics::Multiclass(valid)) = &kept.valid_metrics else {
+        panic!("multi-class validation metrics");
+    };
+    assert_eq!(Metric::Auc.value(kept), valid.macro_auc);
+    assert_eq!(Metric::F1.value(kept), Some(valid.macro_avg.f1));
+    assert_eq!(Setting::Problem.value(kept), "multi-class");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.json");
+    history.save(&path).unwrap();
+    assert_eq!(History::load(&path).unwrap().history, history);
 }

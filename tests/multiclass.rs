@@ -73,6 +73,25 @@ fn train_predict_and_evaluate_a_three_class_file() {
         let best = (0..3).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap();
         assert_eq!(cells[8], ["basic", "plus", "premium"][best], "{line}");
     }
+    // serve answers as predict scores: every class, then the class.
+    let bundle = purchase_lab::model::bundle::Bundle::load(std::path::Path::new(&model)).unwrap();
+    let device =
+        purchase_lab::model::select_device(purchase_lab::model::BackendChoice::Cpu).unwrap();
+    let loaded = purchase_lab::model::bundle::LoadedModel::new(bundle, &device).unwrap();
+    let body: String = fresh
+        .lines()
+        .skip(1)
+        .take(5)
+        .map(|l| l.split(',').skip(1).take(3).collect::<Vec<_>>().join(",") + "\n")
+        .collect();
+    let answer =
+        purchase_lab::serve::invocations(&loaded, Some("text/csv"), None, body.as_bytes(), 0.5);
+    assert_eq!(answer.status, 200);
+    let served = String::from_utf8(answer.body).unwrap();
+    for (served, scored) in served.lines().zip(text.lines().skip(1)) {
+        let scored: Vec<&str> = scored.split(',').skip(5).collect();
+        assert_eq!(served, scored.join(","));
+    }
     // A threshold means nothing here, and says so.
     let err = fails(&predict_args(
         &model,
@@ -83,27 +102,16 @@ fn train_predict_and_evaluate_a_three_class_file() {
     assert!(err.contains("multi-class"), "{err}");
 
     // evaluate: the N×N confusion over the file's own outcomes.
-    let (out, _) = ok(&[
-        "evaluate",
-        "--model",
-        &model,
-        "--data",
-        &input,
-        "--backend",
-        "cpu",
-    ]);
+    let evaluate = |extra: &[&str]| {
+        let mut args = vec!["evaluate", "--model", &model, "--data", &input];
+        args.extend_from_slice(&["--backend", "cpu"]);
+        args.extend_from_slice(extra);
+        ok(&args).0
+    };
+    let out = evaluate(&[]);
     assert!(out.starts_with("60 customers"), "{out}");
     assert!(out.contains("confusion (rows actual"), "{out}");
-    let (json, _) = ok(&[
-        "evaluate",
-        "--model",
-        &model,
-        "--data",
-        &input,
-        "--backend",
-        "cpu",
-        "--json",
-    ]);
+    let json = evaluate(&["--json"]);
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
     let confusion = value["confusion"].as_array().unwrap();
     assert_eq!(confusion.len(), 3);

@@ -112,16 +112,23 @@ pub(super) fn label_threshold(
     }
 }
 
-/// `--threshold` for a multi-class model, which predicts the most probable
-/// class: an error that says so.
-fn refuse_threshold(args: &PredictArgs, multiclass: bool) -> Result<()> {
-    if multiclass && args.threshold.is_some() {
+/// A multi-class model's classes (`None` for another model); with
+/// `--threshold` an error that says the model predicts the most probable
+/// class instead.
+fn multiclass_of(args: &PredictArgs, bundle: &Bundle) -> Result<Option<Vec<String>>> {
+    let classes = bundle
+        .meta
+        .pipeline
+        .encoding
+        .classes()
+        .map(<[String]>::to_vec);
+    if classes.is_some() && args.threshold.is_some() {
         bail!(
             "--threshold applies to yes/no classification; `{}` is a multi-class model, which predicts the most probable class",
             args.model.display()
         );
     }
-    Ok(())
+    Ok(classes)
 }
 
 /// A value too large to scale, named by its file line and column with what
@@ -225,13 +232,7 @@ pub(super) fn predict(args: &PredictArgs) -> Result<()> {
         .encoding
         .class_names()
         .map(|(p, n)| (p.to_owned(), n));
-    let multiclass = bundle
-        .meta
-        .pipeline
-        .encoding
-        .classes()
-        .map(<[String]>::to_vec);
-    refuse_threshold(args, multiclass.is_some())?;
+    let multiclass = multiclass_of(args, &bundle)?;
     let threshold = label_threshold(
         args.threshold,
         &args.model,

@@ -181,7 +181,13 @@ fn json_answer(scores: &[f32], classes: Option<(&str, String)>, threshold: f64) 
             }
         })
         .collect();
-    match serde_json::to_vec(&rows) {
+    json_answer_of(&rows)
+}
+
+/// `rows` as a 200 JSON answer (a 500 in the unlikely case it cannot be
+/// written).
+pub(super) fn json_answer_of(rows: &impl Serialize) -> Answer {
+    match serde_json::to_vec(rows) {
         Ok(body) => Answer {
             status: 200,
             content_type: "application/json",

@@ -62,14 +62,7 @@ pub(super) fn answer(scores: &[f32], classes: &[String], format: BodyFormat) -> 
                     label: &classes[argmax(row)],
                 })
                 .collect();
-            match serde_json::to_vec(&rows) {
-                Ok(body) => Answer {
-                    status: 200,
-                    content_type: "application/json",
-                    body,
-                },
-                Err(e) => Answer::error(500, format!("the answer could not be written: {e}")),
-            }
+            super::answer::json_answer_of(&rows)
         }
     }
 }

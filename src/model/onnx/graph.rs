@@ -194,6 +194,11 @@ fn unused_text(levels: &[String]) -> String {
 
 /// A graph input or output `[N, 1]` of `elem_type` (N: any number of rows).
 pub fn column_value(name: &str, elem_type: i32) -> ValueInfoProto {
+    matrix_value(name, elem_type, 1)
+}
+
+/// A graph input or output of shape `[N, width]`.
+pub fn matrix_value(name: &str, elem_type: i32, width: usize) -> ValueInfoProto {
     ValueInfoProto {
         name: name.to_owned(),
         r#type: Some(TypeProto {
@@ -206,7 +211,7 @@ pub fn column_value(name: &str, elem_type: i32) -> ValueInfoProto {
                             dim_param: Some("N".to_owned()),
                         },
                         Dimension {
-                            dim_value: Some(1),
+                            dim_value: Some(width as i64),
                             dim_param: None,
                         },
                     ],

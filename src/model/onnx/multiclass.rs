@@ -3,10 +3,8 @@
 //! order) and `label` (`ArgMax` of them, the first class on a tie as
 //! `predict`, then `Gather` from the class names: `[N, 1]` string).
 
-use super::graph::{Builder, column_value, int_attr};
-use super::proto::{
-    Dimension, TensorProto, TensorShapeProto, TensorTypeProto, TypeProto, ValueInfoProto, data_type,
-};
+use super::graph::{Builder, column_value, int_attr, matrix_value};
+use super::proto::{TensorProto, ValueInfoProto, data_type};
 
 /// The name of the `[K]` string constant holding the class names.
 const CLASS_NAMES: &str = "_plab_class_names";
@@ -40,31 +38,7 @@ pub(super) fn outputs(b: &mut Builder, raw: &str, classes: &[String]) -> Vec<Val
         Some("label"),
     );
     vec![
-        matrix_value("probabilities", classes.len()),
+        matrix_value("probabilities", data_type::FLOAT, classes.len()),
         column_value("label", data_type::STRING),
     ]
-}
-
-/// A float output of shape `[N, width]`.
-fn matrix_value(name: &str, width: usize) -> ValueInfoProto {
-    ValueInfoProto {
-        name: name.to_owned(),
-        r#type: Some(TypeProto {
-            tensor_type: Some(TensorTypeProto {
-                elem_type: data_type::FLOAT,
-                shape: Some(TensorShapeProto {
-                    dim: vec![
-                        Dimension {
-                            dim_value: None,
-                            dim_param: Some("N".to_owned()),
-                        },
-                        Dimension {
-                            dim_value: Some(width as i64),
-                            dim_param: None,
-                        },
-                    ],
-                }),
-            }),
-        }),
-    }
 }

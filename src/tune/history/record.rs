@@ -211,8 +211,11 @@ impl RunRecord {
     /// and thins long curves; see the module documentation.
     pub(super) fn compact(&mut self) {
         for report in &mut self.history {
-            if let Metrics::Classification(m) = &mut report.metrics {
-                m.roc = Vec::new();
+            match &mut report.metrics {
+                Metrics::Classification(m) => m.roc = Vec::new(),
+                // One curve per class: none kept per epoch either.
+                Metrics::Multiclass(m) => m.per_class.iter_mut().for_each(|f| f.roc = Vec::new()),
+                Metrics::Regression(_) => {}
             }
         }
         if self.history.len() > MAX_CURVE_POINTS {
@@ -223,6 +226,15 @@ impl RunRecord {
                 && m.roc.len() > MAX_ROC_POINTS
             {
                 m.roc = thin(&m.roc, MAX_ROC_POINTS);
+            }
+            if let Some(Metrics::Multiclass(m)) = metrics {
+                for f in m
+                    .per_class
+                    .iter_mut()
+                    .filter(|f| f.roc.len() > MAX_ROC_POINTS)
+                {
+                    f.roc = thin(&f.roc, MAX_ROC_POINTS);
+                }
             }
         }
     }
