@@ -24,8 +24,14 @@ pub fn show(ui: &mut egui::Ui, m: &MulticlassMetrics) -> PlotBounds {
         auc(m.macro_auc)
     ))
     .on_hover_text("Each customer is predicted the class with the highest probability; macro figures are the plain mean over classes, so a small class counts as much as a large one");
-    confusion(ui, m);
-    per_class(ui, m);
+    // The tables scroll sideways in a narrow panel (with many classes)
+    // rather than widen it past the window's edge.
+    egui::ScrollArea::horizontal()
+        .id_salt("class_tables")
+        .show(ui, |ui| {
+            confusion(ui, m);
+            per_class(ui, m);
+        });
     roc_plot(ui, m)
 }
 
