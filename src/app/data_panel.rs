@@ -310,7 +310,8 @@ fn kind_and_label_choice(
         problem.regression,
         problem.multiclass && !problem.regression,
     );
-    ui.horizontal(|ui| {
+    // Wrapped: at 150 % zoom the three do not fit on one line of the panel.
+    ui.horizontal_wrapped(|ui| {
         ui.radio_value(&mut kind, (false, false), "classification")
             .on_hover_text(
                 "Predict the probability that the target has the positive label (will buy: yes)",
