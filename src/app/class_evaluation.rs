@@ -54,7 +54,9 @@ pub fn probability_bars(ui: &mut egui::Ui, classes: &[String], probabilities: &[
                     egui::ProgressBar::new(p.clamp(0.0, 1.0))
                         .fill(class_color(c))
                         .desired_height(8.0)
-                        .desired_width((ui.available_width() - 50.0).clamp(60.0, 200.0)),
+                        // Narrow: name, bar and share fit the results
+                        // panel's narrowest width (270 points).
+                        .desired_width(110.0),
                 );
                 ui.label(format!("{:.1}%", p * 100.0));
                 ui.end_row();

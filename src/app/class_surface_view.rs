@@ -96,8 +96,18 @@ impl ClassSurface {
         });
         if !fresh {
             let side = |d: &Dataset| by_class(scene.table, &axes, d, k);
+            let mut sides = [side(&scene.prepared.train), side(&scene.prepared.test)];
+            // Past MAX_DOTS customers every k-th is drawn, as in the
+            // yes/no surface: a million dots per frame would stall the UI.
+            let total: usize = sides.iter().flatten().map(Vec::len).sum();
+            let every = super::crowd::stride(total);
+            if every > 1 {
+                for list in sides.iter_mut().flatten() {
+                    *list = list.iter().step_by(every).copied().collect();
+                }
+            }
             self.points = Some(ClassPoints {
-                sides: [side(&scene.prepared.train), side(&scene.prepared.test)],
+                sides,
                 table: Arc::clone(scene.table),
                 prepared: Arc::clone(scene.prepared),
                 axes,

@@ -62,7 +62,8 @@ pub fn baselines(task: Task) -> Vec<Baseline> {
     let linear = match task {
         Task::Classification => "logistic regression",
         Task::Regression => "linear regression",
-        Task::Multiclass { .. } => "multinomial logistic regression",
+        // Multinomial logistic regression, by its short name.
+        Task::Multiclass { .. } => "softmax regression",
     };
     let mut list = vec![
         Baseline {
