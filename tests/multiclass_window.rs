@@ -9,7 +9,7 @@
     reason = "in a test, a failed unwrap is a failed test that names its line"
 )]
 
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 mod common;
 use common::window::{self, edit_settings, wait_until};
 use purchase_lab::data::prep::TargetEncoding;
@@ -75,5 +75,31 @@ fn a_three_class_file_trains_with_its_surface_confusion_roc_and_what_if() {
     let p = h.state().windows().what_if.probabilities.clone();
     assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-4, "{p:?}");
     assert!(h.query_by_label_contains("predicted `").is_some());
+    // The tables, the bars and the baseline's row stay inside the results
+    // panel: none widens it over the surface or off the screen.
+    let panel = h.state().view_rects().results.unwrap();
+    for label in ["macro avg", "weighted avg", "softmax regression"] {
+        // The baseline's row once it has trained (its own thread).
+        let Some(node) = h.query_by_label(label) else {
+            continue;
+        };
+        let r = node.rect();
+        assert!(
+            r.left() >= panel.left() - 1.0 && r.right() <= panel.right() + 1.0,
+            "`{label}` at {r:?} runs out of the results panel {panel:?}"
+        );
+    }
+    for node in h.query_all_by(|_| true) {
+        if node.accesskit_node().role() != eframe::egui::accesskit::Role::ProgressIndicator {
+            continue;
+        }
+        let r = node.rect();
+        if panel.contains(r.center()) {
+            assert!(
+                r.right() <= panel.right() + 1.0,
+                "a bar at {r:?} runs out of {panel:?}"
+            );
+        }
+    }
     h.get_by_label("Pause").click();
 }
