@@ -17,13 +17,17 @@ use thiserror::Error;
 
 use super::device::SelectedDevice;
 use super::error::TrainError;
-use super::family::{Learner, ModelSpec, TrainingUnit};
+use super::family::{Learner, ModelSpec};
 use super::metrics::{
     ClassificationMetrics, MetricsError, MulticlassMetrics, RegressionMetrics, best_f1_threshold,
 };
 use super::spec::{NetworkSpec, Task, TrainSettings};
 use crate::data::prep::{Dataset, Matrix, Prepared, TargetEncoding};
 use crate::model::calibration::{CalibrationMethod, Calibrator};
+
+mod early_stop;
+
+pub use early_stop::EarlyStop;
 
 /// Default decision threshold for classification metrics.
 pub const DEFAULT_THRESHOLD: f64 = 0.5;
@@ -105,31 +109,6 @@ pub fn to_target_units(values: &mut [f32], scale: Option<(f64, f64)>) {
         for v in values {
             *v = (f64::from(*v) * std + mean) as f32;
         }
-    }
-}
-
-/// Why a run stopped before its epoch target: its validation loss had not
-/// improved for `patience` epochs (rounds, for trees).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct EarlyStop {
-    /// What `epoch` and `best_epoch` count: epochs or boosting rounds.
-    #[serde(default)]
-    pub unit: TrainingUnit,
-    /// The last epoch trained.
-    pub epoch: usize,
-    /// The epoch with the lowest validation loss.
-    pub best_epoch: usize,
-    pub best_valid_loss: f64,
-}
-
-impl std::fmt::Display for EarlyStop {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let unit = self.unit.name();
-        write!(
-            f,
-            "stopped early at {unit} {} (best validation loss {:.4} at {unit} {})",
-            self.epoch, self.best_valid_loss, self.best_epoch
-        )
     }
 }
 
