@@ -200,11 +200,25 @@ fn runtime_agrees_on_probabilities(args: &[&str]) {
 /// and `label` are `predict`'s `p_<class>` columns and `prediction`.
 #[test]
 fn onnxruntime_gives_predicts_class_probabilities_for_three_classes() {
+    runtime_agrees_on_three_classes(&["--hidden", "8", "--epochs", "20", "--backend", "cpu"]);
+}
+
+/// Softmax-boosted trees (one tree per class and round, one
+/// `TreeEnsembleRegressor` with three targets): onnxruntime agrees with
+/// `predict` as for the network.
+#[test]
+fn onnxruntime_gives_predicts_class_probabilities_for_three_class_trees() {
+    runtime_agrees_on_three_classes(&["--model", "gbm", "--trees", "30"]);
+}
+
+/// Trains a 3-class `plan` model with `args`, exports it, and holds
+/// onnxruntime's probabilities and labels to `predict`'s.
+fn runtime_agrees_on_three_classes(args: &[&str]) {
     let dir = Dir::new();
     let data = dir.file("segments.csv", segments_csv(400, 11));
     let model = dir.path("plan.plab");
     let onnx = dir.path("plan.onnx");
-    ok(&[
+    let mut all = vec![
         "train",
         "--data",
         &data,
@@ -213,15 +227,11 @@ fn onnxruntime_gives_predicts_class_probabilities_for_three_classes() {
         "--multiclass",
         "--features",
         "age,income,usage",
-        "--hidden",
-        "8",
-        "--epochs",
-        "20",
-        "--backend",
-        "cpu",
         "--out",
         &model,
-    ]);
+    ];
+    all.extend_from_slice(args);
+    ok(&all);
     ok(&["export", "--model", &model, "--format", "onnx", "-o", &onnx]);
     let graph = ModelProto::decode(std::fs::read(&onnx).unwrap().as_slice()).unwrap();
     let outputs: Vec<&str> = graph

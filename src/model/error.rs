@@ -32,6 +32,8 @@ pub enum TrainError {
         "the training data contains a missing or infinite value (row {row}); impute or drop it first"
     )]
     NonFiniteInput { row: usize },
+    #[error("row {row}'s target is not a class index from 0 to {classes} (exclusive)")]
+    ClassIndex { row: usize, classes: usize },
     #[error(
         "training diverged at epoch {epoch} (loss {loss}); try a smaller learning rate. The network was reset to its state after the last good epoch"
     )]

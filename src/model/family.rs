@@ -227,9 +227,9 @@ pub trait Scorer: std::fmt::Debug {
     /// Prepared feature columns the model reads.
     fn n_features(&self) -> usize;
 
-    /// Scores per row.
+    /// Scores per row: one, or one per class of a multi-class target.
     fn outputs(&self) -> usize {
-        1
+        self.task().outputs()
     }
 
     /// Row-major `x.rows × outputs()` scores for prepared rows `x`

@@ -8,6 +8,8 @@
 //! - `bins`: each feature's histogram bins.
 //! - `tree`: one tree, its growth (gain, leaf weights, missing values).
 //! - `ensemble`: base score + trees as saved, scores, gain importance.
+//! - `softmax`: softmax boosting for a multi-class target (one tree per
+//!   class and round, XGBoost's `multi:softprob`).
 //! - [`TreeLearner`]: a model in training, one boosting round per unit,
 //!   holding the [`TreeScorer`] that scores its trees so far.
 //! - [`TreeScorer`]: an opened tree model, inference-only.
@@ -19,6 +21,7 @@
 mod bins;
 mod ensemble;
 pub mod settings;
+mod softmax;
 #[cfg(test)]
 mod tests;
 mod tree;
@@ -55,9 +58,13 @@ fn check_features(x: &Matrix, n_features: usize) -> Result<(), TrainError> {
 
 /// Mean loss of margins against targets in the network's terms: binary
 /// cross-entropy of the logit for classification, squared error on the
-/// standardized target for regression (the network's own formula, so both
-/// families' curves share a scale).
+/// standardized target for regression, categorical cross-entropy of the
+/// class margins for a multi-class target (the network's own formulas, so
+/// both families' curves share a scale).
 fn mean_loss(task: Task, margins: &[f64], y: &[f32]) -> f64 {
+    if let Task::Multiclass { classes } = task {
+        return softmax::mean_loss(margins, classes, y);
+    }
     let total: f64 = margins
         .iter()
         .zip(y)
@@ -106,7 +113,6 @@ impl TreeLearner {
     /// invalid settings, no features.
     pub fn new(settings: &TreeSettings, task: Task, n_features: usize) -> Result<Self, TrainError> {
         settings.validate()?;
-        refuse_multiclass(task)?;
         if n_features == 0 {
             return Err(TrainError::NoFeatures);
         }
@@ -145,6 +151,9 @@ impl TreeLearner {
             _ => {
                 if self.model.ensemble.trees.is_empty() {
                     self.model.ensemble.base_score = base_score(self.model.task, y);
+                    if let Task::Multiclass { classes } = self.model.task {
+                        self.model.ensemble.class_base_scores = softmax::base_margins(y, classes);
+                    }
                 }
                 let cuts = Cuts::fit(&x.data, x.rows, x.cols);
                 TrainState {
@@ -181,19 +190,6 @@ impl TreeLearner {
     }
 }
 
-/// The trees fit one margin per row; softmax boosting (XGBoost's
-/// `multi:softprob`, one tree per class and round) is not implemented, so
-/// a multi-class target is refused with the network as the way forward.
-fn refuse_multiclass(task: Task) -> Result<(), TrainError> {
-    match task {
-        Task::Multiclass { .. } => Err(TrainError::Unsupported {
-            family: "boosted trees",
-            what: "multi-class targets yet; train a network (--model network) for them",
-        }),
-        Task::Classification | Task::Regression => Ok(()),
-    }
-}
-
 /// Gradient and hessian of the loss at margin `m` for target `t`: log loss
 /// `(p − t, p(1 − p))` with `p = σ(m)`, squared error `(m − t, 1)` (the
 /// ½-scaled form XGBoost uses, so the regularisation means the same).
@@ -208,6 +204,7 @@ fn gradients(task: Task, margins: &[f64], y: &[f32]) -> (Vec<f64>, Vec<f64>) {
                     let p = 1.0 / (1.0 + (-m).exp());
                     (p - t, (p * (1.0 - p)).max(1e-16))
                 }
+                // Multi-class grows its trees from softmax::class_gradients.
                 Task::Regression | Task::Multiclass { .. } => (m - t, 1.0),
             }
         })
@@ -259,8 +256,14 @@ impl Learner for TreeLearner {
         if let Some(row) = y.iter().position(|v| !v.is_finite()) {
             return Err(TrainError::NonFiniteInput { row });
         }
+        if let Task::Multiclass { classes } = self.model.task
+            && let Some(row) = y
+                .iter()
+                .position(|&v| v < 0.0 || v as usize >= classes || v.fract() != 0.0)
+        {
+            return Err(TrainError::ClassIndex { row, classes });
+        }
         let mut state = self.state_for(x, y);
-        let (grad, hess) = gradients(self.model.task, &state.margins, y);
         let params = GrowParams {
             max_depth: self.settings.max_depth,
             min_child_weight: self.settings.min_child_weight,
@@ -272,12 +275,30 @@ impl Learner for TreeLearner {
             rows: x.rows,
             cuts: &state.cuts,
         };
-        let sample = self.sample(x.rows, self.model.ensemble.trees.len());
-        let tree = Tree::grow(&binned, &grad, &hess, sample, &params);
-        for (r, m) in state.margins.iter_mut().enumerate() {
-            *m += tree.predict_row(x.row(r));
+        let outputs = self.model.ensemble.outputs();
+        // One sample per round, shared by a multi-class round's trees.
+        let sample = self.sample(x.rows, self.model.ensemble.trees.len() / outputs);
+        let trees: Vec<Tree> = match self.model.task {
+            Task::Multiclass { classes } => {
+                let probs = softmax::all_probabilities(&state.margins, classes);
+                (0..classes)
+                    .map(|k| {
+                        let (grad, hess) = softmax::class_gradients(&probs, classes, y, k);
+                        Tree::grow(&binned, &grad, &hess, sample.clone(), &params)
+                    })
+                    .collect()
+            }
+            Task::Classification | Task::Regression => {
+                let (grad, hess) = gradients(self.model.task, &state.margins, y);
+                vec![Tree::grow(&binned, &grad, &hess, sample, &params)]
+            }
+        };
+        for (k, tree) in trees.iter().enumerate() {
+            for r in 0..x.rows {
+                state.margins[r * outputs + k] += tree.predict_row(x.row(r));
+            }
         }
-        self.model.ensemble.trees.push(tree);
+        self.model.ensemble.trees.extend(trees);
         self.rounds += 1;
         let loss = mean_loss(self.model.task, &state.margins, y);
         self.state = Some(state);
@@ -345,12 +366,19 @@ impl TreeScorer {
         bytes: &[u8],
     ) -> Result<TreeScorer, TrainError> {
         settings.validate()?;
-        refuse_multiclass(task)?;
         if n_features == 0 {
             return Err(TrainError::NoFeatures);
         }
+        let ensemble = Ensemble::from_bytes(bytes, n_features)?;
+        if ensemble.outputs() != task.outputs() {
+            return Err(TrainError::Weights(format!(
+                "the trees give {} margins per row, the target needs {}",
+                ensemble.outputs(),
+                task.outputs()
+            )));
+        }
         Ok(TreeScorer {
-            ensemble: Ensemble::from_bytes(bytes, n_features)?,
+            ensemble,
             task,
             n_features,
         })

@@ -9,6 +9,10 @@
 //! Node ids are the indices in each tree's `nodes`. Leaves sum in `f32`
 //! inside the runtime where `predict` sums in `f64`: margins agree to
 //! about 1e-6 for a few hundred trees.
+//! A multi-class ensemble is one regressor with `n_targets = K`: tree `i`
+//! adds to target `i mod K` (the order its rounds stored the trees in) and
+//! each target starts from its class's base margin, so the output is the
+//! `[N, K]` class margins the softmax reads.
 //! Operator: <https://onnx.ai/onnx/operators/onnx_aionnxml_TreeEnsembleRegressor.html>
 
 use super::ExportError;
@@ -16,15 +20,18 @@ use super::graph::{Builder, floats_attr, int_attr, ints_attr, string_attr, strin
 use crate::model::gbm::{Ensemble, Node};
 
 /// Adds the ensemble on `features` (`[N, n_features]` float); returns the
-/// name of its `[N, 1]` margin.
+/// name of its `[N, 1]` margin (`[N, K]` class margins for a multi-class
+/// ensemble).
 pub(super) fn trees(
     b: &mut Builder,
     features: &str,
     ensemble: &Ensemble,
 ) -> Result<String, ExportError> {
     let mut a = Attributes::default();
-    for (tree_id, tree) in ensemble.trees.iter().enumerate() {
-        let tree_id = i64::try_from(tree_id).map_err(|_| too_many())?;
+    let outputs = ensemble.outputs();
+    for (index, tree) in ensemble.trees.iter().enumerate() {
+        let tree_id = i64::try_from(index).map_err(|_| too_many())?;
+        let target = i64::try_from(index % outputs).map_err(|_| too_many())?;
         for (node_id, node) in tree.nodes.iter().enumerate() {
             let node_id = i64::try_from(node_id).map_err(|_| too_many())?;
             a.tree_ids.push(tree_id);
@@ -56,17 +63,26 @@ pub(super) fn trees(
                     a.false_ids.push(0);
                     a.missing_true.push(0);
                     a.leaf_tree_ids.push(tree_id);
+                    a.leaf_targets.push(target);
                     a.leaf_node_ids.push(node_id);
                     a.leaf_values.push(*value as f32);
                 }
             }
         }
     }
-    let target_count = a.leaf_values.len();
+    let base_values = if ensemble.class_base_scores.is_empty() {
+        vec![ensemble.base_score as f32]
+    } else {
+        ensemble
+            .class_base_scores
+            .iter()
+            .map(|&b| b as f32)
+            .collect()
+    };
     let attributes = vec![
         string_attr("aggregate_function", "SUM"),
-        floats_attr("base_values", vec![ensemble.base_score as f32]),
-        int_attr("n_targets", 1),
+        floats_attr("base_values", base_values),
+        int_attr("n_targets", i64::try_from(outputs).map_err(|_| too_many())?),
         ints_attr("nodes_falsenodeids", a.false_ids),
         ints_attr("nodes_featureids", a.features),
         ints_attr("nodes_missing_value_tracks_true", a.missing_true),
@@ -76,7 +92,7 @@ pub(super) fn trees(
         ints_attr("nodes_truenodeids", a.true_ids),
         floats_attr("nodes_values", a.values),
         string_attr("post_transform", "NONE"),
-        ints_attr("target_ids", vec![0; target_count]),
+        ints_attr("target_ids", a.leaf_targets),
         ints_attr("target_nodeids", a.leaf_node_ids),
         ints_attr("target_treeids", a.leaf_tree_ids),
         floats_attr("target_weights", a.leaf_values),
@@ -105,6 +121,8 @@ struct Attributes {
     false_ids: Vec<i64>,
     missing_true: Vec<i64>,
     leaf_tree_ids: Vec<i64>,
+    /// The output (class) each leaf adds to.
+    leaf_targets: Vec<i64>,
     leaf_node_ids: Vec<i64>,
     leaf_values: Vec<f32>,
 }
