@@ -78,7 +78,12 @@ fn a_three_class_file_trains_with_its_surface_confusion_roc_and_what_if() {
     // The tables, the bars and the baseline's row stay inside the results
     // panel: none widens it over the surface or off the screen.
     let panel = h.state().view_rects().results.unwrap();
-    for label in ["macro avg", "weighted avg", "softmax regression"] {
+    for label in [
+        "macro avg",
+        "weighted avg",
+        "softmax regression",
+        "boosted trees (defaults)",
+    ] {
         // The baseline's row once it has trained (its own thread).
         let Some(node) = h.query_by_label(label) else {
             continue;

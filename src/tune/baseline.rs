@@ -55,9 +55,8 @@ pub enum BaselineError {
 }
 
 /// The baselines for `task`: default boosted trees, then a network with no
-/// hidden layer (logistic or linear regression), both with early stopping.
-/// A multi-class target gets the network only: the trees do not train
-/// multi-class.
+/// hidden layer (logistic, linear or softmax regression), both with early
+/// stopping.
 pub fn baselines(task: Task) -> Vec<Baseline> {
     let linear = match task {
         Task::Classification => "logistic regression",
@@ -65,7 +64,7 @@ pub fn baselines(task: Task) -> Vec<Baseline> {
         // Multinomial logistic regression, by its short name.
         Task::Multiclass { .. } => "softmax regression",
     };
-    let mut list = vec![
+    vec![
         Baseline {
             name: "boosted trees (defaults)",
             model: ModelSpec::Trees {
@@ -91,11 +90,7 @@ pub fn baselines(task: Task) -> Vec<Baseline> {
                 },
             },
         },
-    ];
-    if let Task::Multiclass { .. } = task {
-        list.retain(|b| b.model.family() != crate::model::Family::Trees);
-    }
-    list
+    ]
 }
 
 /// Trains `baseline` on `prepared`'s training rows on the CPU (it must not
