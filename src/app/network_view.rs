@@ -172,7 +172,7 @@ pub fn show(ui: &mut egui::Ui, cx: &PanelContext<'_>, views: &mut ViewCache) {
         .as_ref()
         .is_some_and(|s| weights.is_some() && s.units.len() == hidden.len());
 
-    header(ui, inputs.len(), &hidden);
+    header(ui, inputs.len(), &cx.settings.spec);
 
     let (rect, _) = ui.allocate_exact_size(
         // The panel starts at its default height and the user may drag it.
@@ -261,13 +261,19 @@ pub fn show(ui: &mut egui::Ui, cx: &PanelContext<'_>, views: &mut ViewCache) {
 
 /// The "Network" title with the layer sizes, and how to read the diagram
 /// on hover.
-fn header(ui: &mut egui::Ui, n_inputs: usize, hidden: &[usize]) {
+fn header(ui: &mut egui::Ui, n_inputs: usize, spec: &crate::model::NetworkSpec) {
+    let hidden = &spec.hidden;
     ui.horizontal(|ui| {
         ui.strong("Network");
         super::weights_plot::toggle(ui);
         // Plain ASCII: the bundled font has no arrow glyphs.
+        let activations = match spec.activations_label() {
+            _ if hidden.is_empty() => String::new(),
+            label if label.contains(',') => format!("; activations {label}"),
+            label => format!("; activation {label}"),
+        };
         ui.weak(format!(
-            "{} inputs, {}, 1 output",
+            "{} inputs, {}, 1 output{activations}",
             n_inputs,
             if hidden.is_empty() {
                 "no hidden layer (a linear model)".to_owned()
