@@ -176,17 +176,14 @@ fn optimizer_controls(ui: &mut egui::Ui, train: &mut TrainSettings, epoch: Optio
         })
         .response
         .on_hover_text("How weights are nudged: Adam adapts its step per weight; SGD with momentum rolls downhill");
-    ui.horizontal(|ui| {
-        ui.add(
-            egui::Slider::new(&mut train.learning_rate, 1e-5..=10.0)
-                .logarithmic(true)
-                .custom_formatter(|v, _| format!("{v:.1e}"))
-                .text("learning rate"),
-        )
-        .on_hover_text("Step size of each update; applies at once (the schedule scales it). Too small: slow. Too large: the loss jumps around or explodes");
-        super::schedule_view::curve(ui, &train.schedule, train.epochs, epoch);
-    });
-    super::schedule_view::controls(ui, train);
+    ui.add(
+        egui::Slider::new(&mut train.learning_rate, 1e-5..=10.0)
+            .logarithmic(true)
+            .custom_formatter(|v, _| format!("{v:.1e}"))
+            .text("learning rate"),
+    )
+    .on_hover_text("Step size of each update; applies at once (the schedule scales it). Too small: slow. Too large: the loss jumps around or explodes");
+    super::schedule_view::controls(ui, train, epoch);
     ui.add(
         egui::Slider::new(&mut train.batch_size, 1..=1024)
             .logarithmic(true)

@@ -1,6 +1,7 @@
-//! The learning-rate schedule in the network panel: its choice and
-//! parameters, and a small curve of the rate over the run drawn beside the
-//! learning-rate slider, the current epoch marked while a run has epochs.
+//! The learning-rate schedule in the network panel, under the
+//! learning-rate slider: its choice with a small curve of the rate over the
+//! run beside it (the current epoch marked once a run has epochs), then its
+//! parameters.
 
 use eframe::egui;
 
@@ -16,22 +17,27 @@ const CURVE_POINTS: usize = 160;
 /// data; it only shapes the warm-up's first steps).
 const DRAWN_BATCHES: usize = 64;
 
-/// The schedule's kind and its parameters, one row each.
-pub fn controls(ui: &mut egui::Ui, train: &mut TrainSettings) {
+/// Under the learning-rate slider: the schedule's kind with its curve
+/// over `train.epochs` (`epoch`: where the run is, if it has trained),
+/// then its parameters.
+pub fn controls(ui: &mut egui::Ui, train: &mut TrainSettings, epoch: Option<usize>) {
     let mut kind = kind_index(&train.schedule);
     let before = kind;
-    egui::ComboBox::from_label("schedule")
-        .selected_text(KINDS[kind])
-        .show_ui(ui, |ui| {
-            for (index, name) in KINDS.iter().enumerate() {
-                ui.selectable_value(&mut kind, index, *name);
-            }
-        })
-        .response
-        .on_hover_text("How the learning rate changes over the run, batch by batch, as a share of the slider's rate: constant; step decay (times a factor every few epochs); cosine (a smooth fall to a floor at the last epoch, after an optional warm-up)");
-    if kind != before {
-        train.schedule = default_of(kind);
-    }
+    ui.horizontal(|ui| {
+        egui::ComboBox::from_label("schedule")
+            .selected_text(KINDS[kind])
+            .show_ui(ui, |ui| {
+                for (index, name) in KINDS.iter().enumerate() {
+                    ui.selectable_value(&mut kind, index, *name);
+                }
+            })
+            .response
+            .on_hover_text("How the learning rate changes over the run, batch by batch, as a share of the slider's rate: constant; step decay (times a factor every few epochs); cosine (a smooth fall to a floor at the last epoch, after an optional warm-up)");
+        if kind != before {
+            train.schedule = default_of(kind);
+        }
+        curve(ui, &train.schedule, train.epochs, epoch);
+    });
     match &mut train.schedule {
         LrSchedule::Constant => {}
         LrSchedule::Step { every, factor } => {
@@ -78,7 +84,12 @@ pub fn controls(ui: &mut egui::Ui, train: &mut TrainSettings) {
 /// The schedule over `total_epochs` as a small curve (factor 0 at the
 /// bottom, 1 at the top), a dot at `epoch` when a run has trained some.
 pub fn curve(ui: &mut egui::Ui, schedule: &LrSchedule, total_epochs: usize, epoch: Option<usize>) {
-    let (response, painter) = ui.allocate_painter(CURVE_SIZE, egui::Sense::hover());
+    // Never wider than the room left, so a narrow panel does not clip it.
+    let size = egui::vec2(
+        CURVE_SIZE.x.min(ui.available_width()).max(24.0),
+        CURVE_SIZE.y,
+    );
+    let (response, painter) = ui.allocate_painter(size, egui::Sense::hover());
     let rect = response.rect;
     let visuals = ui.visuals();
     painter.rect_stroke(
