@@ -263,7 +263,9 @@ pub fn show(ui: &mut egui::Ui, cx: &PanelContext<'_>, views: &mut ViewCache) {
 /// on hover.
 fn header(ui: &mut egui::Ui, n_inputs: usize, spec: &crate::model::NetworkSpec) {
     let hidden = &spec.hidden;
-    ui.horizontal(|ui| {
+    // Wrapped: at 150 % zoom the caption takes a second line rather than
+    // run past the centre's edge.
+    ui.horizontal_wrapped(|ui| {
         ui.strong("Network");
         super::weights_plot::toggle(ui);
         // Plain ASCII: the bundled font has no arrow glyphs.

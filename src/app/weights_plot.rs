@@ -1,6 +1,7 @@
 //! The "Weights" window: how each layer's weights spread out over the
 //! epochs, as quantile bands (5 to 95 and 25 to 75 percent, shaded) around
-//! the median, one colour per layer, from the run's [`WeightHistory`].
+//! the median, one colour per layer, from the run's
+//! [`WeightHistory`](super::weight_history::WeightHistory).
 //! Opened from the network diagram's header; whether it is open is view
 //! state kept in egui's memory.
 
