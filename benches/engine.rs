@@ -57,6 +57,7 @@ fn surface(c: &mut Criterion) {
     let spec = NetworkSpec {
         hidden: vec![16, 16],
         activation,
+        layer_activations: Vec::new(),
         dropout: 0.0,
     };
     let mut run = TrainingRun::new(w1, &spec, &settings, &device).expect("run");

@@ -192,6 +192,7 @@ fn absurd_learning_rate_reports_divergence() {
     let spec = NetworkSpec {
         hidden: vec![32],
         activation: Activation::Relu,
+        layer_activations: Vec::new(),
         dropout: 0.0,
     };
     let mut run = TrainingRun::new(prepared, &spec, &s, &cpu()).unwrap();

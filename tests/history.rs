@@ -9,7 +9,7 @@
 
 use purchase_lab::data::{Preset, Recipe, Source, Table, generate, load_csv, parse_csv};
 use purchase_lab::model::run::Metrics;
-use purchase_lab::model::{NetworkSpec, TrainSettings};
+use purchase_lab::model::{Activation, LrSchedule, NetworkSpec, TrainSettings};
 use purchase_lab::tune::history::{MAX_CURVE_POINTS, MAX_RUNS};
 use purchase_lab::tune::{
     History, Metric, RunRecord, RunSetup, Setting, differing_settings, fingerprint, runs_table,
@@ -53,6 +53,38 @@ fn record(learning_rate: f64, hidden: Vec<usize>, epochs: usize) -> RunRecord {
         Some(epochs),
         1.5,
     )
+}
+
+/// Per-layer activations and the learning-rate schedule are part of what
+/// a run was: kept through the history file and shown as settings.
+#[test]
+fn a_record_keeps_per_layer_activations_and_the_schedule() {
+    let table = source().load().unwrap();
+    let recipe = recipe(&table);
+    let spec = NetworkSpec {
+        hidden: vec![6, 4],
+        layer_activations: vec![Activation::Tanh, Activation::Relu],
+        ..NetworkSpec::default()
+    };
+    let schedule = LrSchedule::Cosine {
+        floor: 0.1,
+        warmup: 1,
+    };
+    let train = TrainSettings {
+        learning_rate: 0.02,
+        epochs: 3,
+        schedule,
+        ..TrainSettings::default()
+    };
+    let mut run = train_on_cpu(prepared(&table, &recipe), &spec, &train);
+    run.finish().unwrap();
+    let record = RunRecord::from_run(&run, source(), recipe, fingerprint(&table), Some(3), 1.0);
+    let back: RunRecord = serde_json::from_str(&serde_json::to_string(&record).unwrap()).unwrap();
+    assert_eq!(back.setup.spec, spec);
+    assert_eq!(back.setup.train.schedule, schedule);
+    let settings = back.settings();
+    assert!(settings.contains(&(Setting::Activation, "tanh,ReLU".to_owned())));
+    assert!(settings.contains(&(Setting::LrSchedule, "cosine:0.1:1".to_owned())));
 }
 
 #[test]

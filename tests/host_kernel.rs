@@ -14,8 +14,8 @@
 
 use burn::tensor::Device;
 use purchase_lab::model::{
-    Activation, EngineKind, NetworkSpec, OptimizerKind, Task, TrainError, TrainSettings, Trainer,
-    TrainingEngine,
+    Activation, EngineKind, LrSchedule, NetworkSpec, OptimizerKind, Task, TrainError,
+    TrainSettings, Trainer, TrainingEngine,
 };
 
 /// Largest relative difference allowed between the engines' epoch losses.
@@ -100,6 +100,7 @@ fn case(name: &'static str, hidden: Vec<usize>, activation: Activation) -> Case 
         spec: NetworkSpec {
             hidden,
             activation,
+            layer_activations: Vec::new(),
             dropout: 0.0,
         },
         settings: TrainSettings {
@@ -324,6 +325,110 @@ fn softmax_probabilities_sum_to_one_and_weights_are_checked() {
 }
 
 #[test]
+fn a_different_activation_per_layer_for_both_tasks() {
+    for (name, task) in [
+        ("mixed classification", Task::Classification),
+        ("mixed regression", Task::Regression),
+    ] {
+        let mut mixed = case(name, vec![7, 6, 5, 4], Activation::Relu);
+        mixed.spec.layer_activations = vec![
+            Activation::Sigmoid,
+            Activation::LeakyRelu,
+            Activation::Tanh,
+            Activation::Relu,
+        ];
+        mixed.spec.dropout = 0.1;
+        mixed.task = task;
+        assert_same_trajectory(&mixed);
+    }
+}
+
+/// Both engines step with the schedule's per-batch rates: the warm-up
+/// changes the rate on every batch and the live change scales the rest,
+/// so an engine that read another rate anywhere would leave the path.
+#[test]
+fn learning_rate_schedules_step_both_engines_alike() {
+    let mut cosine = case("cosine with warm-up", vec![6, 4], Activation::Tanh);
+    cosine.settings.schedule = LrSchedule::Cosine {
+        floor: 0.05,
+        warmup: 2,
+    };
+    cosine.settings.epochs = 6;
+    cosine.rate_change = Some((3, 0.02));
+    assert_same_trajectory(&cosine);
+    let mut step = case("step decay, sgd", vec![5], Activation::Relu);
+    step.settings.optimizer = OptimizerKind::Sgd;
+    step.settings.learning_rate = 0.1;
+    step.settings.schedule = LrSchedule::Step {
+        every: 2,
+        factor: 0.5,
+    };
+    assert_same_trajectory(&step);
+    // The schedule is applied at all: a constant rate takes another path.
+    let mut constant = cosine.clone();
+    constant.settings.schedule = LrSchedule::Constant;
+    for engine in [TrainingEngine::Auto, TrainingEngine::Burn] {
+        assert_ne!(
+            train(&cosine, engine).weights,
+            train(&constant, engine).weights
+        );
+    }
+}
+
+/// Step decay by epoch is the same as setting the rate by hand before each
+/// epoch, on either engine: the factor `0.5^e` reaches every batch of
+/// epoch `e`.
+#[test]
+fn step_decay_equals_the_rate_set_by_hand_each_epoch() {
+    let x = features(100);
+    let y = classes(&x);
+    let spec = NetworkSpec {
+        hidden: vec![5],
+        ..NetworkSpec::default()
+    };
+    let scheduled = TrainSettings {
+        learning_rate: 0.02,
+        batch_size: 16,
+        seed: 3,
+        epochs: 4,
+        schedule: LrSchedule::Step {
+            every: 1,
+            factor: 0.5,
+        },
+        ..TrainSettings::default()
+    };
+    let by_hand = TrainSettings {
+        schedule: LrSchedule::Constant,
+        ..scheduled.clone()
+    };
+    for engine in [TrainingEngine::Auto, TrainingEngine::Burn] {
+        let build = |settings: &TrainSettings| {
+            Trainer::with_engine(
+                &spec,
+                settings,
+                Task::Classification,
+                3,
+                &Device::flex(),
+                engine,
+            )
+            .unwrap()
+        };
+        let (mut a, mut b) = (build(&scheduled), build(&by_hand));
+        for epoch in 0..4 {
+            let rate = 0.02 * 0.5f64.powi(epoch);
+            // 100 rows at batch 16: seven batches, each at this epoch's rate.
+            assert_eq!(a.next_epoch_rates(100), vec![rate; 7]);
+            b.set_learning_rate(rate).unwrap();
+            assert_eq!(
+                a.run_epoch(&x, &y, 100).unwrap(),
+                b.run_epoch(&x, &y, 100).unwrap()
+            );
+        }
+        assert_eq!(all_weights(&a), all_weights(&b), "{engine}");
+    }
+}
+
+#[test]
 fn no_hidden_layer_logistic_and_linear_regression() {
     let mut logistic = case("logistic regression", vec![], Activation::Relu);
     logistic.settings.l2 = 1e-3;
@@ -359,6 +464,7 @@ fn loaded_weights_reset_the_host_state() {
     let spec = NetworkSpec {
         hidden: vec![6],
         activation: Activation::Relu,
+        layer_activations: Vec::new(),
         dropout: 0.0,
     };
     let settings = TrainSettings {
@@ -415,6 +521,7 @@ fn divergence_run(engine: TrainingEngine) -> (Vec<f64>, TrainError, bool) {
         &NetworkSpec {
             hidden: vec![3],
             activation: Activation::Tanh,
+            layer_activations: Vec::new(),
             dropout: 0.0,
         },
         &TrainSettings {

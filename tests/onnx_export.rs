@@ -19,7 +19,7 @@ use std::process::Command;
 
 use cli::{Dir, ok, predict_args, segments_csv, shipped};
 use prost::Message;
-use purchase_lab::model::onnx::proto::{ModelProto, data_type};
+use purchase_lab::model::onnx::proto::{GraphProto, ModelProto, data_type};
 
 /// The sample customers with gaps and a region training never saw.
 fn customers(dir: &Dir) -> String {
@@ -302,6 +302,16 @@ fn runtime_agrees_on_values(args: &[&str]) {
     }
 }
 
+/// The graph of a `purchased` classifier trained with `extra` flags.
+fn exported_graph(extra: &[&str]) -> GraphProto {
+    let dir = Dir::new();
+    let mut args = vec!["--target", "purchased", "--positive", "yes"];
+    args.extend_from_slice(extra);
+    let (_, onnx) = train_and_export(&dir, &args);
+    let model = ModelProto::decode(std::fs::read(&onnx).unwrap().as_slice()).unwrap();
+    model.graph.unwrap()
+}
+
 #[test]
 fn onnxruntime_gives_predicts_probabilities_and_labels() {
     runtime_agrees_on_probabilities(&["--hidden", "8,4", "--activation", "leaky-relu"]);
@@ -324,14 +334,7 @@ fn boosted_trees_export_as_a_tree_ensemble_onnxruntime_agrees_with() {
     let trees = ["--model", "gbm", "--trees", "40", "--depth", "3"];
     runtime_agrees_on_probabilities(&trees);
     runtime_agrees_on_values(&trees);
-    let dir = Dir::new();
-    let mut args = vec!["--target", "purchased", "--positive", "yes"];
-    args.extend_from_slice(&trees);
-    let (_, onnx) = train_and_export(&dir, &args);
-    let model = ModelProto::decode(std::fs::read(&onnx).unwrap().as_slice()).unwrap();
-    let ops: Vec<String> = model
-        .graph
-        .unwrap()
+    let ops: Vec<String> = exported_graph(&trees)
         .node
         .iter()
         .map(|n| format!("{}:{}", n.domain, n.op_type))
@@ -410,4 +413,25 @@ fn the_scripts_read_cells_as_predict_does_and_report_what_they_cannot() {
         !stderr.contains("column `income`"),
         "#N/A is a marker: {stderr}"
     );
+}
+
+/// A different activation per hidden layer: each layer's own operator, in
+/// order, and onnxruntime agreeing with `predict`.
+#[test]
+fn per_layer_activations_export_as_each_layers_operator() {
+    let args = [
+        "--hidden",
+        "8,6,4",
+        "--activations",
+        "tanh,sigmoid,leaky-relu",
+    ];
+    let activations: Vec<String> = exported_graph(&args)
+        .node
+        .iter()
+        .map(|n| n.op_type.clone())
+        .filter(|op| ["Relu", "Tanh", "Sigmoid", "LeakyRelu"].contains(&op.as_str()))
+        .collect();
+    // The three hidden layers, then the probability's sigmoid.
+    assert_eq!(activations, ["Tanh", "Sigmoid", "LeakyRelu", "Sigmoid"]);
+    runtime_agrees_on_probabilities(&args);
 }

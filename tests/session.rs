@@ -11,8 +11,8 @@ use std::path::Path;
 use purchase_lab::data::{Preset, Source, write_csv};
 use purchase_lab::model::run::TrainingRun;
 use purchase_lab::model::{
-    Activation, BackendChoice, Family, NetworkSpec, OptimizerKind, TrainSettings, TreeSettings,
-    select_device,
+    Activation, BackendChoice, Family, LrSchedule, NetworkSpec, OptimizerKind, TrainSettings,
+    TreeSettings, select_device,
 };
 use purchase_lab::tune::{Session, SessionError};
 
@@ -32,6 +32,8 @@ fn session() -> Session {
         NetworkSpec {
             hidden: vec![8, 4],
             activation: Activation::Tanh,
+            // Per-layer activations and a schedule survive the file too.
+            layer_activations: vec![Activation::Tanh, Activation::Sigmoid],
             dropout: 0.1,
         },
         TrainSettings {
@@ -40,6 +42,10 @@ fn session() -> Session {
             epochs: 6,
             seed: 17,
             early_stopping: Some(20),
+            schedule: LrSchedule::Step {
+                every: 2,
+                factor: 0.5,
+            },
             ..TrainSettings::default()
         },
         Some(6),

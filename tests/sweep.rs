@@ -13,7 +13,9 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use purchase_lab::data::{Preset, Source, SynthSettings, generate, write_csv};
-use purchase_lab::model::{BackendChoice, ModelSpec, NetworkSpec, TrainSettings};
+use purchase_lab::model::{
+    Activation, BackendChoice, LrSchedule, ModelSpec, NetworkSpec, TrainSettings,
+};
 use purchase_lab::tune::sweep::{MAX_SWEEP_POINTS, heatmap_for, varying_params};
 use purchase_lab::tune::{
     Metric, SweepError, SweepEvent, SweepGrid, SweepHandle, SweepJob, SweepOutcome, SweepParam,
@@ -218,6 +220,55 @@ fn grids_are_checked_before_anything_trains() {
     let base = SweepGrid::default().expand(&spec, &train).unwrap();
     assert_eq!(base.len(), 1);
     assert_eq!(base[0].spec, spec);
+}
+
+/// The base's schedule reaches every point; its per-layer activations
+/// only where the grid keeps its layers (other layouts take the quick one).
+#[test]
+fn the_schedule_and_per_layer_activations_reach_the_points() {
+    let spec = NetworkSpec {
+        hidden: vec![8, 4],
+        activation: Activation::Tanh,
+        layer_activations: vec![Activation::Relu, Activation::Sigmoid],
+        ..NetworkSpec::default()
+    };
+    let train = TrainSettings {
+        schedule: LrSchedule::Step {
+            every: 5,
+            factor: 0.5,
+        },
+        ..TrainSettings::default()
+    };
+    let same_layers = SweepGrid {
+        learning_rates: vec![0.01, 0.1],
+        ..SweepGrid::default()
+    }
+    .expand(&spec, &train)
+    .unwrap();
+    assert!(
+        same_layers
+            .iter()
+            .all(|p| p.spec == spec && p.train.schedule == train.schedule)
+    );
+    let other_layers = SweepGrid {
+        widths: vec![4, 16],
+        depths: vec![1, 3],
+        ..SweepGrid::default()
+    }
+    .expand(&spec, &train)
+    .unwrap();
+    assert_eq!(other_layers.len(), 4);
+    for point in &other_layers {
+        assert_eq!(point.spec.validate(), Ok(()));
+        assert!(
+            point
+                .spec
+                .activations()
+                .iter()
+                .all(|&a| a == Activation::Tanh)
+        );
+        assert_eq!(point.train.schedule, train.schedule);
+    }
 }
 
 #[test]

@@ -57,6 +57,7 @@ fn network(hidden: &[usize], activation: Activation, dropout: f64) -> NetworkSpe
     NetworkSpec {
         hidden: hidden.to_vec(),
         activation,
+        layer_activations: Vec::new(),
         dropout,
     }
 }

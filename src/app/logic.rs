@@ -84,6 +84,8 @@ impl PurchaseLabApp {
             Event::Epoch(report) => run.push_epoch(report),
             Event::Surface(surface) => {
                 self.views.surface_texture.invalidate();
+                let epoch = run.epoch();
+                run.weight_history.record(epoch, &surface.weights);
                 run.surface = Some(surface);
             }
             Event::Predictions { part, values } => {

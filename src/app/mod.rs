@@ -47,6 +47,7 @@ pub mod layout;
 pub mod lessons;
 mod logic;
 pub mod model_panel;
+pub mod network_links;
 pub mod network_panel;
 pub mod network_view;
 pub mod palette;
@@ -54,6 +55,7 @@ pub mod path_prompt;
 pub mod point_cloud;
 pub mod preparer;
 pub mod runs;
+mod schedule_view;
 pub mod settings;
 pub mod shortcuts;
 pub mod surface_render;
@@ -65,6 +67,8 @@ pub mod training_bar;
 pub mod training_link;
 pub mod tree_panel;
 pub mod view_cache;
+pub mod weight_history;
+mod weights_plot;
 
 use std::path::PathBuf;
 
@@ -229,6 +233,11 @@ impl PurchaseLabApp {
         &self.views.rects
     }
 
+    /// The network diagram's links as drawn last frame.
+    pub fn diagram_links(&self) -> &[network_links::Link] {
+        &self.views.links
+    }
+
     /// What recent frames cost the UI thread.
     pub fn frame_stats(&self) -> &frame_stats::FrameStats {
         &self.frame_stats
@@ -339,6 +348,7 @@ impl eframe::App for PurchaseLabApp {
         if windows.insights.open {
             insights_panel::show(&ctx, &mut cx, &mut windows.insights, &mut views.rects);
         }
+        weights_plot::show(&ctx, cx.run);
         if let Some(command) = path_prompt::show(&ctx, &mut windows.path_prompt) {
             cx.commands.push(command);
         }

@@ -23,7 +23,8 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
     neuron_controls(ui, &mut cx.settings.spec);
 
     ui.heading("Training");
-    optimizer_controls(ui, &mut cx.settings.train);
+    let epoch = (!cx.run.history.is_empty()).then(|| cx.run.epoch());
+    optimizer_controls(ui, &mut cx.settings.train, epoch);
     epoch_controls(ui, cx.settings);
     regularization_controls(ui, &mut cx.settings.train);
     ui.add(egui::DragValue::new(&mut cx.settings.train.seed).prefix("seed "))
@@ -53,7 +54,8 @@ fn family_switch(ui: &mut egui::Ui, family: &mut Family) {
     });
 }
 
-/// The number of hidden layers with + and −, and each layer's width.
+/// The number of hidden layers with + and −, and each layer's width and
+/// activation.
 fn layer_controls(ui: &mut egui::Ui, spec: &mut NetworkSpec) {
     ui.horizontal(|ui| {
         ui.label(format!("{} hidden layers", spec.hidden.len()));
@@ -62,44 +64,109 @@ fn layer_controls(ui: &mut egui::Ui, spec: &mut NetworkSpec) {
             .on_hover_text("Add a hidden layer: deeper networks can bend the boundary in more ways")
             .clicked()
         {
-            let width = spec.hidden.last().copied().unwrap_or(8);
-            spec.hidden.push(width);
+            add_layer(spec);
         }
         if ui
             .add_enabled(!spec.hidden.is_empty(), egui::Button::new("−"))
             .on_hover_text("Remove the last hidden layer; with none, the network is logistic regression (a straight boundary)")
             .clicked()
         {
-            spec.hidden.pop();
+            remove_layer(spec);
         }
     });
-    for (i, width) in spec.hidden.iter_mut().enumerate() {
-        ui.add(
-            egui::Slider::new(width, 1..=MAX_NEURONS)
-                .logarithmic(true)
-                .text(format!("layer {} neurons", i + 1)),
-        )
-        .on_hover_text("More neurons let a layer learn more shapes, but can memorise noise");
+    for layer in 0..spec.hidden.len() {
+        ui.horizontal(|ui| {
+            ui.add(
+                egui::Slider::new(&mut spec.hidden[layer], 1..=MAX_NEURONS)
+                    .logarithmic(true)
+                    .text(format!("layer {} neurons", layer + 1)),
+            )
+            .on_hover_text("More neurons let a layer learn more shapes, but can memorise noise");
+            let mut chosen = spec.activation_of(layer);
+            egui::ComboBox::from_id_salt(("layer activation", layer))
+                .width(76.0)
+                .selected_text(chosen.label())
+                .show_ui(ui, |ui| {
+                    for a in Activation::ALL {
+                        ui.selectable_value(&mut chosen, a, a.label());
+                    }
+                })
+                .response
+                .on_hover_text(format!(
+                    "Layer {}'s activation; the activation below sets every layer at once",
+                    layer + 1
+                ));
+            set_layer_activation(spec, layer, chosen);
+        });
     }
 }
 
-/// The activation and the dropout.
+/// Adds a hidden layer as wide as the last one, with the quick activation.
+fn add_layer(spec: &mut NetworkSpec) {
+    let width = spec.hidden.last().copied().unwrap_or(8);
+    spec.hidden.push(width);
+    if !spec.layer_activations.is_empty() {
+        spec.layer_activations.push(spec.activation);
+    }
+}
+
+/// Removes the last hidden layer (and its activation).
+fn remove_layer(spec: &mut NetworkSpec) {
+    spec.hidden.pop();
+    spec.layer_activations.truncate(spec.hidden.len());
+    normalize_activations(spec);
+}
+
+/// Sets hidden layer `layer`'s activation: the per-layer list is filled
+/// from the quick setting the first time a layer differs, and emptied again
+/// when every layer has the quick one (so the spec, and a restart, only
+/// change when the network does).
+fn set_layer_activation(spec: &mut NetworkSpec, layer: usize, activation: Activation) {
+    if spec.activation_of(layer) == activation || layer >= spec.hidden.len() {
+        return;
+    }
+    if spec.layer_activations.len() != spec.hidden.len() {
+        spec.layer_activations = spec.activations();
+    }
+    spec.layer_activations[layer] = activation;
+    normalize_activations(spec);
+}
+
+/// Empties the per-layer list when it says nothing the quick setting does not.
+fn normalize_activations(spec: &mut NetworkSpec) {
+    if spec.layer_activations.iter().all(|&a| a == spec.activation) {
+        spec.layer_activations.clear();
+    }
+}
+
+/// The quick activation (every layer at once) and the dropout.
 fn neuron_controls(ui: &mut egui::Ui, spec: &mut NetworkSpec) {
+    let mut quick = spec.activation;
     egui::ComboBox::from_label("activation")
-        .selected_text(spec.activation.label())
+        .selected_text(if spec.layer_activations.is_empty() {
+            quick.label()
+        } else {
+            "mixed"
+        })
         .show_ui(ui, |ui| {
             for a in Activation::ALL {
-                ui.selectable_value(&mut spec.activation, a, a.label());
+                if ui.selectable_label(spec.layer_activations.is_empty() && quick == a, a.label()).clicked() {
+                    quick = a;
+                    // Choosing here sets every layer, mixed or not.
+                    spec.layer_activations.clear();
+                }
             }
         })
         .response
-        .on_hover_text("The bend each neuron applies to its input; without it, layers stack into a straight line");
+        .on_hover_text("The bend each neuron applies to its input (every hidden layer; each layer's own is beside its width); without it, layers stack into a straight line");
+    spec.activation = quick;
     ui.add(egui::Slider::new(&mut spec.dropout, 0.0..=0.8).text("dropout"))
         .on_hover_text("Randomly silence this share of neurons while training, so no single neuron is relied on (fights overfitting)");
 }
 
-/// The optimizer, the learning rate and the batch size.
-fn optimizer_controls(ui: &mut egui::Ui, train: &mut TrainSettings) {
+/// The optimizer, the learning rate with its schedule, and the batch size.
+/// `epoch`: epochs the current run has trained, if any.
+fn optimizer_controls(ui: &mut egui::Ui, train: &mut TrainSettings, epoch: Option<usize>) {
     egui::ComboBox::from_label("optimizer")
         .selected_text(train.optimizer.label())
         .show_ui(ui, |ui| {
@@ -115,7 +182,8 @@ fn optimizer_controls(ui: &mut egui::Ui, train: &mut TrainSettings) {
             .custom_formatter(|v, _| format!("{v:.1e}"))
             .text("learning rate"),
     )
-    .on_hover_text("Step size of each update; applies at once. Too small: slow. Too large: the loss jumps around or explodes");
+    .on_hover_text("Step size of each update; applies at once (the schedule scales it). Too small: slow. Too large: the loss jumps around or explodes");
+    super::schedule_view::controls(ui, train, epoch);
     ui.add(
         egui::Slider::new(&mut train.batch_size, 1..=1024)
             .logarithmic(true)
@@ -257,5 +325,37 @@ fn backend_label(b: BackendChoice) -> &'static str {
         BackendChoice::Auto => "auto",
         BackendChoice::Gpu => "GPU (wgpu)",
         BackendChoice::Cpu => "CPU (flex)",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layer_activations_fill_from_the_quick_setting_and_empty_again() {
+        let mut spec = NetworkSpec {
+            hidden: vec![8, 4],
+            activation: Activation::Relu,
+            ..NetworkSpec::default()
+        };
+        set_layer_activation(&mut spec, 1, Activation::Tanh);
+        assert_eq!(spec.layer_activations, [Activation::Relu, Activation::Tanh]);
+        add_layer(&mut spec);
+        assert_eq!(spec.hidden, [8, 4, 4]);
+        assert_eq!(
+            spec.activations(),
+            [Activation::Relu, Activation::Tanh, Activation::Relu]
+        );
+        assert_eq!(spec.validate(), Ok(()));
+        set_layer_activation(&mut spec, 1, Activation::Relu);
+        assert!(spec.layer_activations.is_empty(), "{spec:?}");
+        set_layer_activation(&mut spec, 2, Activation::Sigmoid);
+        remove_layer(&mut spec);
+        assert!(spec.layer_activations.is_empty(), "{spec:?}");
+        assert_eq!(spec.validate(), Ok(()));
+        // Without the list, a new layer takes the quick setting.
+        add_layer(&mut spec);
+        assert_eq!(spec.activations(), [Activation::Relu; 3]);
     }
 }

@@ -9,9 +9,7 @@ use std::sync::Arc;
 use eframe::egui::{self, Color32, ColorImage, Pos2, Rect, Stroke, TextureHandle, TextureOptions};
 
 use super::PanelContext;
-use super::palette::{
-    INPUT_OFF_AXIS, LINK_UNKNOWN, NEGATIVE, NODE_OUTLINE, POSITIVE, signed_color,
-};
+use super::palette::{INPUT_OFF_AXIS, NODE_OUTLINE, POSITIVE, signed_color};
 use super::view_cache::ViewCache;
 use crate::model::LayerWeights;
 use crate::model::surface::{Surface, UNIT_RESOLUTION};
@@ -92,12 +90,12 @@ fn unit_image(values: &[f32]) -> ColorImage {
 }
 
 /// The units of one column of the diagram that are drawn.
-struct Column {
+pub struct Column {
     /// Indices of the drawn units, in their network order.
-    shown: Vec<usize>,
-    total: usize,
+    pub shown: Vec<usize>,
+    pub total: usize,
     /// Centre of each drawn unit.
-    centres: Vec<Pos2>,
+    pub centres: Vec<Pos2>,
 }
 
 /// The `keep` most important of `n` units, in network order; all of them
@@ -153,6 +151,7 @@ fn matching_weights<'a>(
 }
 
 pub fn show(ui: &mut egui::Ui, cx: &PanelContext<'_>, views: &mut ViewCache) {
+    views.links.clear();
     // Trees have no units to draw: their diagram is the gain per feature.
     if cx.run.family == crate::model::Family::Trees {
         super::importance_view::show(ui, cx);
@@ -173,7 +172,7 @@ pub fn show(ui: &mut egui::Ui, cx: &PanelContext<'_>, views: &mut ViewCache) {
         .as_ref()
         .is_some_and(|s| weights.is_some() && s.units.len() == hidden.len());
 
-    header(ui, inputs.len(), &hidden);
+    header(ui, inputs.len(), &cx.settings.spec);
 
     let (rect, _) = ui.allocate_exact_size(
         // The panel starts at its default height and the user may drag it.
@@ -188,7 +187,7 @@ pub fn show(ui: &mut egui::Ui, cx: &PanelContext<'_>, views: &mut ViewCache) {
     let node = geometry.node;
     let columns = layout_columns(&geometry, &sizes, surface.as_deref(), weights);
 
-    draw_links(&painter, &columns, weights, node);
+    let links = super::network_links::draw(&painter, &columns, weights, node);
 
     let axes = [&cx.settings.x_feature, &cx.settings.y_feature];
     let text_color = ui.visuals().text_color();
@@ -249,17 +248,34 @@ pub fn show(ui: &mut egui::Ui, cx: &PanelContext<'_>, views: &mut ViewCache) {
     if let Some(hit) = hovered {
         let output = hit.0 == n_columns - 1;
         unit_tooltip(ui, hit, output, views, surface.as_ref(), weights);
+    } else if let Some(pointer) = hover.filter(|p| rect.contains(*p)) {
+        use super::network_links::{hover_text, hovered, tooltip};
+        if let Some(link) = hovered(&links, pointer) {
+            let history = &cx.run.weight_history;
+            let text = hover_text(&link, &inputs, n_columns - 1, weights, history);
+            tooltip(ui, pointer, text);
+        }
     }
+    views.links = links;
 }
 
 /// The "Network" title with the layer sizes, and how to read the diagram
 /// on hover.
-fn header(ui: &mut egui::Ui, n_inputs: usize, hidden: &[usize]) {
-    ui.horizontal(|ui| {
+fn header(ui: &mut egui::Ui, n_inputs: usize, spec: &crate::model::NetworkSpec) {
+    let hidden = &spec.hidden;
+    // Wrapped: at 150 % zoom the caption takes a second line rather than
+    // run past the centre's edge.
+    ui.horizontal_wrapped(|ui| {
         ui.strong("Network");
+        super::weights_plot::toggle(ui);
         // Plain ASCII: the bundled font has no arrow glyphs.
+        let activations = match spec.activations_label() {
+            _ if hidden.is_empty() => String::new(),
+            label if label.contains(',') => format!("; activations {label}"),
+            label => format!("; activation {label}"),
+        };
         ui.weak(format!(
-            "{} inputs, {}, 1 output",
+            "{} inputs, {}, 1 output{activations}",
             n_inputs,
             if hidden.is_empty() {
                 "no hidden layer (a linear model)".to_owned()
@@ -419,42 +435,6 @@ fn unit_tooltip(
             ui.weak(format!("bias {b:+.3}"));
         }
     });
-}
-
-fn draw_links(
-    painter: &egui::Painter,
-    columns: &[Column],
-    weights: Option<&[LayerWeights]>,
-    node: f32,
-) {
-    for (c, pair) in columns.windows(2).enumerate() {
-        let (from, to) = (&pair[0], &pair[1]);
-        let layer = weights.and_then(|w| w.get(c));
-        let weight = |i: usize, o: usize| -> Option<f32> {
-            layer.and_then(|w| w.weights.get(o * w.n_in + i).copied())
-        };
-        let peak = from
-            .shown
-            .iter()
-            .flat_map(|&i| to.shown.iter().map(move |&o| (i, o)))
-            .filter_map(|(i, o)| weight(i, o))
-            .fold(0.0f32, |m, w| m.max(w.abs()));
-        for (&i, &a) in from.shown.iter().zip(&from.centres) {
-            for (&o, &b) in to.shown.iter().zip(&to.centres) {
-                let start = a + egui::vec2(if c == 0 { 6.0 } else { node / 2.0 }, 0.0);
-                let end = b - egui::vec2(node / 2.0, 0.0);
-                let stroke = match weight(i, o) {
-                    Some(w) if peak > 0.0 && w.is_finite() => {
-                        let t = w.abs() / peak;
-                        let colour = if w >= 0.0 { POSITIVE } else { NEGATIVE };
-                        Stroke::new(0.4 + 3.6 * t, colour.gamma_multiply(0.25 + 0.75 * t))
-                    }
-                    _ => Stroke::new(0.5, LINK_UNKNOWN.gamma_multiply(0.4)),
-                };
-                painter.line_segment([start, end], stroke);
-            }
-        }
-    }
 }
 
 /// `name` as it fits in `max_width` points (`width` measures a text):

@@ -64,6 +64,9 @@ pub struct RunView {
     /// Epochs trained before the thread's network took its weights (a
     /// sweep run's): the thread counts from 0, the curves go on from here.
     epoch_offset: usize,
+    /// The layer weights of recent surfaces, epoch by epoch (bounded):
+    /// the diagram's link hover and the weights plot.
+    pub weight_history: super::weight_history::WeightHistory,
 }
 
 /// How far back the shown rate looks.
@@ -120,6 +123,7 @@ impl RunView {
     /// The curves begin again (a fresh network).
     pub fn clear_epochs(&mut self) {
         self.history.clear();
+        self.weight_history.clear();
         self.epoch_offset = 0;
         self.arrivals.clear();
         self.predictions = None;

@@ -28,6 +28,8 @@ pub struct ViewCache {
     pub metrics: MetricsCache,
     /// Where the exportable views were drawn last frame.
     pub rects: ViewRects,
+    /// The network diagram's links as drawn last frame (hover, tests).
+    pub links: Vec<super::network_links::Link>,
 }
 
 /// Metrics at the chosen threshold on the rows the predictions are for

@@ -217,6 +217,7 @@ pub fn run_bench(
                 spec: NetworkSpec {
                     hidden: vec![64, 32],
                     activation,
+                    layer_activations: Vec::new(),
                     dropout: 0.0,
                 },
                 settings,

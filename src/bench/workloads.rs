@@ -68,6 +68,7 @@ pub fn workload_trainer(
     let spec = NetworkSpec {
         hidden: hidden.to_vec(),
         activation,
+        layer_activations: Vec::new(),
         dropout: 0.0,
     };
     Trainer::with_engine(
@@ -212,6 +213,7 @@ pub(super) fn one_first_epoch(
             spec: NetworkSpec {
                 hidden: vec![16, 16],
                 activation,
+                layer_activations: Vec::new(),
                 dropout: 0.0,
             },
             settings,
@@ -267,6 +269,7 @@ pub(super) fn surfaces(
     let spec = NetworkSpec {
         hidden: vec![16, 16],
         activation,
+        layer_activations: Vec::new(),
         dropout: 0.0,
     };
     let mut run = TrainingRun::new(Arc::new(w1.clone()), &spec, &settings, device)?;

@@ -11,7 +11,7 @@ use super::choices::{ActivationArg, ImputeArg, ModelArg, OptimizerArg, ScaleArg}
 use crate::data::notes::DataNote;
 use crate::data::prep::{Problem, Recipe};
 use crate::data::{self, Table};
-use crate::model::{ClassWeight, Family, TrainSettings, TreeSettings};
+use crate::model::{Activation, ClassWeight, Family, LrSchedule, TrainSettings, TreeSettings};
 
 /// The data and the problem: shared by `train` and `sweep`.
 #[derive(Debug, Args)]
@@ -134,10 +134,13 @@ impl FamilyArgs {
         self.family().recipe_for(&problem.recipe(table, seed))
     }
 
-    /// Refuses what trees cannot do: `--class-weight`.
+    /// Refuses what trees cannot do: `--class-weight`, `--lr-schedule`.
     pub fn check(&self, model: &ModelArgs) -> Result<()> {
         if self.family() == Family::Trees && model.class_weight != ClassWeight::None {
             anyhow::bail!("--class-weight: boosted trees do not weight classes");
+        }
+        if self.family() == Family::Trees && model.lr_schedule != LrSchedule::Constant {
+            anyhow::bail!("--lr-schedule: boosted trees keep one learning rate");
         }
         Ok(())
     }
@@ -164,6 +167,17 @@ pub struct ModelArgs {
     /// (n / (2 · rows of the class)) or NEG:POS such as 1:3.
     #[arg(long, default_value = "none", value_name = "none|balanced|NEG:POS")]
     pub class_weight: ClassWeight,
+    /// Network: the learning rate over training, as a factor of --lr
+    /// applied batch by batch: constant; step:EVERY:FACTOR (times FACTOR
+    /// every EVERY epochs, e.g. step:10:0.5); cosine[:FLOOR[:WARMUP]]
+    /// (cosine annealing to FLOOR times the rate at the last epoch, after
+    /// WARMUP epochs of linear warm-up, e.g. cosine:0.01:5).
+    #[arg(
+        long,
+        default_value = "constant",
+        value_name = "constant|step:EVERY:FACTOR|cosine[:FLOOR[:WARMUP]]"
+    )]
+    pub lr_schedule: LrSchedule,
 }
 
 impl ModelArgs {
@@ -215,6 +229,27 @@ impl TreeArgs {
         settings.validate()?;
         Ok(settings)
     }
+}
+
+/// `relu,tanh` → one activation per hidden layer (names as `--activation`
+/// takes them, any case).
+///
+/// # Errors
+/// A name that is no activation, named with the flag (`--activations`).
+pub fn parse_activations(text: &str) -> Result<Vec<Activation>> {
+    use clap::ValueEnum;
+    text.split(',')
+        .map(|part| {
+            <ActivationArg as ValueEnum>::from_str(part.trim(), true)
+                .map(Activation::from)
+                .map_err(|_| {
+                    anyhow::anyhow!(
+                        "--activations: `{}` is not an activation (use relu, tanh, sigmoid or leaky-relu)",
+                        part.trim()
+                    )
+                })
+        })
+        .collect()
 }
 
 /// `64,32` → `[64, 32]`; `0`, `none` or empty → no hidden layer.

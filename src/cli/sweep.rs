@@ -147,6 +147,7 @@ impl SweepArgs {
             epochs: self.epochs,
             l2: self.model.network_l2(),
             seed: self.model.seed,
+            schedule: self.model.lr_schedule,
             ..TrainSettings::default()
         };
         (spec, train)

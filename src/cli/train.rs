@@ -13,7 +13,7 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use super::args::{FamilyArgs, ModelArgs, ProblemArgs, TreeArgs, parse_hidden};
+use super::args::{FamilyArgs, ModelArgs, ProblemArgs, TreeArgs, parse_activations, parse_hidden};
 use super::choices::{BackendArg, CalibrateArg};
 use super::load;
 use super::output::{describe_prepared, print_notes, progress_bar, write_json_line};
@@ -36,6 +36,10 @@ pub struct TrainArgs {
     /// Neurons per hidden layer, comma-separated; `0` or `none` for no hidden layer.
     #[arg(long, default_value = "64,32", value_name = "64,32")]
     pub hidden: String,
+    /// Activation of each hidden layer, comma-separated, one per layer of
+    /// --hidden (e.g. relu,tanh); overrides --activation.
+    #[arg(long, value_name = "relu,tanh")]
+    pub activations: Option<String>,
     #[arg(long, default_value_t = NetworkSpec::default().dropout)]
     pub dropout: f64,
     /// Learning rate [default: 0.001 for a network, 0.1 for trees].
@@ -182,9 +186,18 @@ impl TrainArgs {
         let spec = NetworkSpec {
             hidden: parse_hidden(&self.hidden)?,
             activation: self.model.activation.into(),
+            layer_activations: match &self.activations {
+                Some(text) => parse_activations(text)?,
+                None => Vec::new(),
+            },
             dropout: self.dropout,
         };
-        spec.validate()?;
+        spec.validate().map_err(|e| match e {
+            crate::model::SpecError::ActivationCount { .. } => {
+                anyhow::anyhow!("--activations: {e} (--hidden {})", self.hidden)
+            }
+            e => e.into(),
+        })?;
         Ok(spec)
     }
 
@@ -211,6 +224,7 @@ impl TrainArgs {
             early_stopping: self.patience,
             class_weight: self.model.class_weight,
             calibration: self.calibrate.into(),
+            schedule: self.model.lr_schedule,
             ..defaults
         };
         let keep = FittedKeep {

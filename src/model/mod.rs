@@ -37,6 +37,7 @@ pub mod mlp;
 pub mod onnx;
 pub mod probe;
 pub mod run;
+pub mod schedule;
 pub mod spec;
 pub mod surface;
 
@@ -46,6 +47,7 @@ pub use family::{Diagram, Family, LayerWeights, Learner, ModelSpec, Scorer, Trai
 pub use gbm::{TreeSettings, TreeSettingsError};
 pub use metrics::{ClassificationMetrics, MetricsError, MulticlassMetrics, RegressionMetrics};
 pub use mlp::{EngineKind, Mlp, Trainer, TrainingEngine};
+pub use schedule::LrSchedule;
 pub use spec::{
     Activation, ClassWeight, NetworkSpec, OptimizerKind, SpecError, Task, TrainSettings,
 };

@@ -96,7 +96,7 @@ impl Activation {
     }
 }
 
-/// The network's architecture: hidden layer widths, activation, dropout.
+/// The network's architecture: hidden layer widths, activations, dropout.
 ///
 /// `hidden` empty means no hidden layer: logistic regression for
 /// classification, linear regression for regression.
@@ -105,7 +105,15 @@ impl Activation {
 pub struct NetworkSpec {
     /// Neurons per hidden layer, input side first.
     pub hidden: Vec<usize>,
+    /// The quick setting: every hidden layer's activation unless
+    /// `layer_activations` says otherwise.
     pub activation: Activation,
+    /// Per hidden layer (input side first), overriding `activation`: empty
+    /// (every file written before it existed, and every network with one
+    /// activation) or exactly one per hidden layer. Read it through
+    /// [`NetworkSpec::activation_of`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub layer_activations: Vec<Activation>,
     /// Probability of zeroing a hidden unit during training, in `[0, 1)`.
     pub dropout: f64,
 }
@@ -122,12 +130,40 @@ impl Default for NetworkSpec {
         Self {
             hidden: vec![64, 32],
             activation: Activation::Relu,
+            layer_activations: Vec::new(),
             dropout: 0.0,
         }
     }
 }
 
 impl NetworkSpec {
+    /// The activation of hidden layer `layer` (0-based).
+    pub fn activation_of(&self, layer: usize) -> Activation {
+        self.layer_activations
+            .get(layer)
+            .copied()
+            .unwrap_or(self.activation)
+    }
+
+    /// Each hidden layer's activation, input side first.
+    pub fn activations(&self) -> Vec<Activation> {
+        (0..self.hidden.len())
+            .map(|layer| self.activation_of(layer))
+            .collect()
+    }
+
+    /// The activations as a table cell or CLI value: one name when every
+    /// layer has the same (`ReLU`), else one per layer (`ReLU,tanh`).
+    pub fn activations_label(&self) -> String {
+        let all = self.activations();
+        match all.split_first() {
+            Some((first, rest)) if rest.iter().any(|a| a != first) => {
+                all.iter().map(|a| a.label()).collect::<Vec<_>>().join(",")
+            }
+            _ => self.activation_of(0).label().to_owned(),
+        }
+    }
+
     /// Check the architecture; the first problem found is returned.
     pub fn validate(&self) -> Result<(), SpecError> {
         if self.hidden.len() > MAX_HIDDEN_LAYERS {
@@ -140,6 +176,12 @@ impl NetworkSpec {
                     neurons,
                 });
             }
+        }
+        if !self.layer_activations.is_empty() && self.layer_activations.len() != self.hidden.len() {
+            return Err(SpecError::ActivationCount {
+                layers: self.hidden.len(),
+                activations: self.layer_activations.len(),
+            });
         }
         if !self.dropout.is_finite() || !(0.0..1.0).contains(&self.dropout) {
             return Err(SpecError::Dropout(self.dropout));
@@ -194,6 +236,11 @@ pub struct TrainSettings {
     /// the run finishes, saved with the model (`None`: the raw scores).
     #[serde(default)]
     pub calibration: Option<crate::model::calibration::CalibrationMethod>,
+    /// How the learning rate changes batch by batch, as a factor of
+    /// `learning_rate`. Missing in files written before it existed:
+    /// constant.
+    #[serde(default)]
+    pub schedule: crate::model::schedule::LrSchedule,
 }
 
 /// Per-class loss weights for classification.
@@ -337,6 +384,7 @@ impl Default for TrainSettings {
             early_stopping: None,
             class_weight: ClassWeight::None,
             calibration: None,
+            schedule: crate::model::schedule::LrSchedule::Constant,
         }
     }
 }
@@ -364,6 +412,7 @@ impl TrainSettings {
             return Err(SpecError::Patience);
         }
         self.class_weight.validate()?;
+        self.schedule.validate()?;
         Ok(())
     }
 }
@@ -457,6 +506,8 @@ pub enum SpecError {
     TooManyLayers(usize),
     #[error("hidden layer {layer} has {neurons} neurons; each layer needs 1 to {MAX_NEURONS}")]
     LayerWidth { layer: usize, neurons: usize },
+    #[error("{activations} activations given for {layers} hidden layers; give one per layer")]
+    ActivationCount { layers: usize, activations: usize },
     #[error("dropout {0} is outside 0 (inclusive) to 1 (exclusive)")]
     Dropout(f64),
     #[error("learning rate is not a number")]
@@ -477,6 +528,8 @@ pub enum SpecError {
     ClassWeight(f64),
     #[error("class weights `{0}` not understood; use none, balanced or NEG:POS such as 1:3")]
     ClassWeightText(String),
+    #[error(transparent)]
+    Schedule(#[from] crate::model::schedule::ScheduleError),
     #[error("early-stopping patience must be at least 1 epoch (or early stopping off)")]
     Patience,
 }

@@ -202,6 +202,8 @@ pub enum Setting {
     Optimizer,
     /// The learning rate the run ended with (it can change live).
     LearningRate,
+    /// The learning-rate schedule (`constant`, `step:10:0.5`, `cosine:0.01:5`).
+    LrSchedule,
     Momentum,
     BatchSize,
     /// The epoch target, or `until paused`.
@@ -220,7 +222,7 @@ pub enum Setting {
 
 impl Setting {
     /// Every setting, in display order.
-    pub const ALL: [Setting; 25] = [
+    pub const ALL: [Setting; 26] = [
         Setting::Data,
         Setting::Fingerprint,
         Setting::Target,
@@ -236,6 +238,7 @@ impl Setting {
         Setting::Dropout,
         Setting::Optimizer,
         Setting::LearningRate,
+        Setting::LrSchedule,
         Setting::Momentum,
         Setting::BatchSize,
         Setting::Epochs,
@@ -267,6 +270,7 @@ impl Setting {
             Setting::Dropout => "dropout",
             Setting::Optimizer => "optimizer",
             Setting::LearningRate => "learning_rate",
+            Setting::LrSchedule => "lr_schedule",
             Setting::Momentum => "momentum",
             Setting::BatchSize => "batch_size",
             Setting::Epochs => "epochs",
@@ -323,10 +327,11 @@ impl Setting {
                 settings: t,
             } => match self {
                 Setting::Hidden => layers_label(&s.hidden),
-                Setting::Activation => s.activation.label().to_owned(),
+                Setting::Activation => s.activations_label(),
                 Setting::Dropout => format_number(s.dropout),
                 Setting::Optimizer => t.optimizer.label().to_owned(),
                 Setting::LearningRate => format_number(t.learning_rate),
+                Setting::LrSchedule => t.schedule.label(),
                 Setting::Momentum => format_number(t.momentum),
                 Setting::BatchSize => t.batch_size.to_string(),
                 Setting::L2 => format_number(t.l2),

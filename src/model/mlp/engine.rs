@@ -126,7 +126,6 @@ pub(super) struct BurnStep<'a> {
     pub device: &'a Device,
     pub task: Task,
     pub dropout: f64,
-    pub learning_rate: f64,
     pub n_features: usize,
     pub class_weights: loss::ClassWeights,
     /// A multi-class target's weight per class (empty: unweighted).
@@ -147,6 +146,7 @@ pub(super) fn burn_epoch(
     let batch = plan.batch;
     let widths = model.hidden_widths();
     let mut loss_sum = Tensor::<1>::zeros([1], step.device);
+    let mut batch_index = 0;
     for chunk in plan.order.chunks(plan.chunk_rows) {
         let (xs, ys) = upload_rows(plan.x, plan.y, chunk, step);
         let masks: Vec<Tensor<2>> = if step.dropout > 0.0 {
@@ -171,7 +171,8 @@ pub(super) fn burn_epoch(
             let loss = batch_sum.clone().div_scalar(len as f64);
             loss_sum = loss_sum + batch_sum.detach();
             let grads = GradientsParams::from_grads(loss.backward(), &*model);
-            *model = optimizer.step(step.learning_rate, model.clone(), grads);
+            *model = optimizer.step(plan.rate(batch_index), model.clone(), grads);
+            batch_index += 1;
             start += len;
         }
     }

@@ -140,7 +140,8 @@ struct Scratch {
 pub(super) struct HostKernel {
     layers: Vec<Layer>,
     n_features: usize,
-    activation: Activation,
+    /// One per hidden layer, input side first.
+    activations: Vec<Activation>,
     task: Task,
     dropout: f64,
     optimizer: Optimizer,
@@ -201,7 +202,7 @@ impl HostKernel {
         Self {
             layers,
             n_features,
-            activation: spec.activation,
+            activations: spec.activations(),
             task,
             dropout: spec.dropout,
             optimizer,
@@ -260,15 +261,10 @@ impl HostKernel {
     /// One pass over `plan`: for each chunk its dropout masks from `rng`
     /// (hidden layer after hidden layer, as the Burn path draws them), then
     /// for each batch a forward pass, the loss, a backward pass and an
-    /// optimizer step at `learning_rate`. Returns the sum of the per-row
+    /// optimizer step at its rate in `plan.rates`. Returns the sum of the per-row
     /// losses, each measured before its batch's update, accumulated in `f32`
     /// batch by batch as the Burn path does.
-    pub(crate) fn run_epoch(
-        &mut self,
-        plan: &EpochPlan<'_>,
-        rng: &mut ChaCha8Rng,
-        learning_rate: f64,
-    ) -> f32 {
+    pub(crate) fn run_epoch(&mut self, plan: &EpochPlan<'_>, rng: &mut ChaCha8Rng) -> f32 {
         let batch = plan.batch.min(plan.chunk_rows).max(1);
         self.reserve(batch, plan.chunk_rows.min(plan.order.len()));
         let widths: Vec<usize> = self.layers[..self.layers.len() - 1]
@@ -276,6 +272,7 @@ impl HostKernel {
             .map(|l| l.n_out)
             .collect();
         let mut loss_sum = 0.0f32;
+        let mut batch_index = 0;
         for chunk in plan.order.chunks(plan.chunk_rows.max(1)) {
             if self.dropout > 0.0 {
                 let mut offset = 0;
@@ -296,7 +293,8 @@ impl HostKernel {
                 self.forward(len, chunk.len(), start);
                 loss_sum += self.output_gradient(len);
                 self.backward(len, chunk.len(), start);
-                self.optimizer_step(learning_rate as f32);
+                self.optimizer_step(plan.rate(batch_index) as f32);
+                batch_index += 1;
                 start += len;
             }
         }
@@ -396,7 +394,7 @@ impl HostKernel {
             if index == hidden_count {
                 break;
             }
-            activate(self.activation, out);
+            activate(self.activations[index], out);
             if let Some(mask) = mask {
                 let dropped = &mut s.dropped[index][..len * layer.n_out];
                 for ((d, &h), &m) in dropped.iter_mut().zip(out.iter()).zip(&s.masks[mask]) {
@@ -473,7 +471,7 @@ impl HostKernel {
                         *d *= m;
                     }
                 }
-                activation_backward(self.activation, hidden, delta);
+                activation_backward(self.activations[index], hidden, delta);
             }
             let input: &[f32] = match index {
                 0 => &s.x[..len * layer.n_in],

@@ -23,24 +23,26 @@ use crate::model::spec::{Activation, LEAKY_RELU_SLOPE, NetworkSpec};
 /// Rows per forward pass when predicting, to bound device memory.
 const PREDICT_ROWS: usize = 1 << 16;
 
-/// Hidden layers with one activation, then the output units (a logit for
-/// classification, the prediction itself for regression, one logit per
+/// Hidden layers, each with its activation, then the output units (a logit
+/// for classification, the prediction itself for regression, one logit per
 /// class for a multi-class target).
 #[derive(Module, Debug)]
 pub struct Mlp {
     hidden: Vec<Linear>,
     output: Linear,
+    /// One per hidden layer, input side first.
     #[module(skip)]
-    activation: Activation,
+    activations: Vec<Activation>,
 }
 
 impl Mlp {
     /// A freshly initialized network on `device` for `n_features` inputs.
     ///
-    /// Hidden layers use He (Kaiming) uniform bounds for the ReLU family and
-    /// Glorot (Xavier) uniform for tanh and sigmoid, the inits each family is
-    /// known to train well from; the output layer uses Glorot. Biases start at
-    /// zero. The caller validates `spec` and `n_features >= 1`.
+    /// Each hidden layer uses He (Kaiming) uniform bounds when its
+    /// activation is of the ReLU family and Glorot (Xavier) uniform for tanh
+    /// and sigmoid, the inits each family is known to train well from; the
+    /// output layer uses Glorot. Biases start at zero. The caller validates
+    /// `spec` and `n_features >= 1`.
     pub fn new(spec: &NetworkSpec, n_features: usize, seed: u64, device: &Device) -> Self {
         Self::with_outputs(spec, n_features, 1, seed, device)
     }
@@ -55,10 +57,11 @@ impl Mlp {
         device: &Device,
     ) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let he = matches!(spec.activation, Activation::Relu | Activation::LeakyRelu);
+        let activations = spec.activations();
         let mut n_in = n_features;
         let mut hidden = Vec::with_capacity(spec.hidden.len());
-        for &n_out in &spec.hidden {
+        for (&n_out, &activation) in spec.hidden.iter().zip(&activations) {
+            let he = matches!(activation, Activation::Relu | Activation::LeakyRelu);
             let bound = if he {
                 (6.0 / n_in as f64).sqrt()
             } else {
@@ -72,7 +75,7 @@ impl Mlp {
         Self {
             hidden,
             output,
-            activation: spec.activation,
+            activations,
         }
     }
 
@@ -86,7 +89,7 @@ impl Mlp {
     pub fn forward_masked(&self, x: Tensor<2>, masks: &[Tensor<2>]) -> Tensor<2> {
         let mut x = x;
         for (index, layer) in self.hidden.iter().enumerate() {
-            x = self.activate(layer.forward(x));
+            x = self.activate(index, layer.forward(x));
             if let Some(mask) = masks.get(index) {
                 x = x * mask.clone();
             }
@@ -98,8 +101,8 @@ impl Mlp {
     pub fn hidden_outputs(&self, x: Tensor<2>) -> Vec<Tensor<2>> {
         let mut outputs = Vec::with_capacity(self.hidden.len());
         let mut x = x;
-        for layer in &self.hidden {
-            x = self.activate(layer.forward(x));
+        for (index, layer) in self.hidden.iter().enumerate() {
+            x = self.activate(index, layer.forward(x));
             outputs.push(x.clone());
         }
         outputs
@@ -238,8 +241,10 @@ impl Mlp {
             .map_err(|e| TrainError::Weights(e.to_string()))
     }
 
-    fn activate(&self, x: Tensor<2>) -> Tensor<2> {
-        match self.activation {
+    /// Hidden layer `index`'s activation applied to its pre-activation `x`.
+    fn activate(&self, index: usize, x: Tensor<2>) -> Tensor<2> {
+        let activation = self.activations.get(index).copied().unwrap_or_default();
+        match activation {
             Activation::Relu => activation::relu(x),
             Activation::Tanh => activation::tanh(x),
             Activation::Sigmoid => activation::sigmoid(x),
@@ -318,6 +323,49 @@ mod tests {
         assert_ne!(a, c);
         let bound = (6.0f32 / 3.0).sqrt();
         assert!(a[0].iter().all(|w| w.abs() <= bound));
+    }
+
+    #[test]
+    fn each_hidden_layer_uses_its_own_activation() {
+        let device = Device::flex();
+        let spec = NetworkSpec {
+            hidden: vec![4, 3],
+            layer_activations: vec![Activation::Sigmoid, Activation::Tanh],
+            ..NetworkSpec::default()
+        };
+        let model = Mlp::new(&spec, 2, 3, &device);
+        let x = [3.0f32, -2.0, -5.0, 4.0];
+        let input = Tensor::<2>::from_data(TensorData::new(x.to_vec(), [2, 2]), &device);
+        let hidden: Vec<Vec<f32>> = model
+            .hidden_outputs(input)
+            .into_iter()
+            .map(|t| t.try_into_vec_as::<f32>().unwrap())
+            .collect();
+        // By hand from the weights (biases start at zero): sigmoid, then tanh.
+        let w = weights(&model);
+        let layer = |input: &[f32], w: &[f32], n_in: usize, n_out: usize, f: fn(f32) -> f32| {
+            let mut out = Vec::new();
+            for row in input.chunks(n_in) {
+                for o in 0..n_out {
+                    out.push(f((0..n_in).map(|i| row[i] * w[i * n_out + o]).sum()));
+                }
+            }
+            out
+        };
+        let first = layer(&x, &w[0], 2, 4, |v| 1.0 / (1.0 + (-v).exp()));
+        let second = layer(&first, &w[1], 4, 3, f32::tanh);
+        for (got, want) in hidden[0]
+            .iter()
+            .zip(&first)
+            .chain(hidden[1].iter().zip(&second))
+        {
+            assert!(
+                (got - want).abs() < 1e-5,
+                "{hidden:?} vs {first:?} {second:?}"
+            );
+        }
+        // The sigmoid layer starts from Glorot bounds: sqrt(6 / (2 + 4)) = 1.
+        assert!(w[0].iter().all(|v| v.abs() <= 1.0));
     }
 
     #[test]

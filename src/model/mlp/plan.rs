@@ -24,6 +24,23 @@ pub(crate) struct EpochPlan<'a> {
     pub order: &'a [usize],
     pub batch: usize,
     pub chunk_rows: usize,
+    /// The learning rate of each batch in order
+    /// ([`LrSchedule::epoch_rates`](crate::model::schedule::LrSchedule::epoch_rates)),
+    /// `order.len().div_ceil(batch)` of them: both engines step with these.
+    pub rates: &'a [f64],
+}
+
+impl EpochPlan<'_> {
+    /// The rate of batch `index` (0-based) of the epoch; the last rate for
+    /// an index past the end (never reached: chunks hold whole batches, so
+    /// the epoch has exactly `order.len().div_ceil(batch)` batches).
+    pub fn rate(&self, index: usize) -> f64 {
+        self.rates
+            .get(index)
+            .or(self.rates.last())
+            .copied()
+            .unwrap_or(0.0)
+    }
 }
 
 /// The random stream of epoch `epoch` (1-based) and its shuffled row order

@@ -171,11 +171,27 @@ impl Trainer {
         self.epoch
     }
 
+    /// The base learning rate, which the schedule scales batch by batch.
     pub fn learning_rate(&self) -> f64 {
         self.learning_rate
     }
 
-    /// Change the learning rate; it applies from the next batch on.
+    /// The rates the next epoch's batches will step with, for `n_rows`
+    /// training rows: the schedule's factors times the base rate
+    /// ([`LrSchedule::epoch_rates`](crate::model::schedule::LrSchedule::epoch_rates)).
+    /// Both engines take exactly these.
+    pub fn next_epoch_rates(&self, n_rows: usize) -> Vec<f64> {
+        let batch = self.settings.batch_size.min(n_rows).max(1);
+        self.settings.schedule.epoch_rates(
+            self.learning_rate,
+            self.epoch,
+            n_rows.div_ceil(batch),
+            self.settings.epochs,
+        )
+    }
+
+    /// Change the base learning rate; it applies from the next batch on,
+    /// still scaled by the schedule.
     pub fn set_learning_rate(&mut self, learning_rate: f64) -> Result<(), TrainError> {
         validate_learning_rate(learning_rate)?;
         self.learning_rate = learning_rate;
@@ -218,12 +234,14 @@ impl Trainer {
         let epoch = self.epoch + 1;
         let (mut rng, order) = shuffled_epoch(self.settings.seed, epoch, n_rows);
         let batch = self.settings.batch_size.min(n_rows);
+        let rates = self.next_epoch_rates(n_rows);
         let plan = EpochPlan {
             x,
             y,
             order: &order,
             batch,
             chunk_rows: chunk_rows(n_rows, batch, self.n_features, &self.spec),
+            rates: &rates,
         };
 
         // Subnormal moments and gradients would slow the CPU down epoch
@@ -232,7 +250,7 @@ impl Trainer {
         let (sum, weights_finite) = match &mut self.engine {
             Engine::Host(kernel) => {
                 kernel.save();
-                let sum = kernel.run_epoch(&plan, &mut rng, self.learning_rate);
+                let sum = kernel.run_epoch(&plan, &mut rng);
                 (f64::from(sum), kernel.parameters_finite())
             }
             Engine::Burn(optimizer) => {
@@ -243,7 +261,6 @@ impl Trainer {
                     device: &self.device,
                     task: self.task,
                     dropout: self.spec.dropout,
-                    learning_rate: self.learning_rate,
                     n_features: self.n_features,
                     class_weights: self.class_weights,
                     multiclass_weights: &self.multiclass_weights,

@@ -18,7 +18,7 @@
 //!   missing values missing (boosted trees) has no `Imputer`, and a missing
 //!   category is NaN in each of its one-hot columns (a second
 //!   `LabelEncoder` to a NaN-or-0 column, added).
-//! - **Network**: `MatMul` + `Add` per layer, the hidden activation
+//! - **Network**: `MatMul` + `Add` per layer, each hidden layer's own activation
 //!   (`Relu`, `Tanh`, `Sigmoid`, `LeakyRelu` with alpha 0.01).
 //! - **Boosted trees**: one `ai.onnx.ml` `TreeEnsembleRegressor` summing
 //!   the trees' leaves and the base score (see `trees`).
@@ -134,7 +134,7 @@ pub fn export_onnx(model: &LoadedModel) -> Result<Vec<u8>, ExportError> {
                 &mut b,
                 &features,
                 &layers,
-                spec.activation,
+                &spec.activations(),
                 pipeline.n_features(),
                 classes.map_or(1, <[String]>::len),
             )?
@@ -280,14 +280,15 @@ fn reading_metadata(pipeline: &crate::data::prep::Pipeline) -> String {
 }
 
 /// The network on `features`: `MatMul` + `Add` per layer (weights as
-/// `[n_in, n_out]`), the activation after each hidden layer; the output
-/// layer's raw value (a logit, or the standardized regression value; the
-/// class logits `[N, outputs]` of a multi-class network).
+/// `[n_in, n_out]`), hidden layer `i`'s activation (`activations[i]`) after
+/// it; the output layer's raw value (a logit, or the standardized
+/// regression value; the class logits `[N, outputs]` of a multi-class
+/// network).
 fn network(
     b: &mut Builder,
     features: &str,
     layers: &[LayerWeights],
-    activation: Activation,
+    activations: &[Activation],
     n_features: usize,
     outputs: usize,
 ) -> Result<String, ExportError> {
@@ -317,6 +318,9 @@ fn network(
         let product = b.node(("", "MatMul"), &[&x, &w], vec![], None);
         x = b.node(("", "Add"), &[&product, &bias], vec![], None);
         if index + 1 < layers.len() {
+            let activation = activations.get(index).copied().ok_or_else(|| {
+                ExportError::Shape(format!("hidden layer {} has no activation", index + 1))
+            })?;
             x = match activation {
                 Activation::Relu => b.node(("", "Relu"), &[&x], vec![], None),
                 Activation::Tanh => b.node(("", "Tanh"), &[&x], vec![], None),

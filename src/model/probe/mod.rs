@@ -275,6 +275,7 @@ mod tests {
             spec: NetworkSpec {
                 hidden: vec![8],
                 activation: Activation::Relu,
+                layer_activations: Vec::new(),
                 dropout: 0.0,
             },
             settings: TrainSettings {

@@ -219,6 +219,20 @@ impl SweepGrid {
         if total > MAX_SWEEP_POINTS {
             return Err(SweepError::TooLarge { points: total });
         }
+        // Per-layer activations name the base's layers; a grid that varies
+        // the layers gives every point the quick activation instead.
+        let varied_layers;
+        let base_spec = if (!self.hidden.is_empty() || by_width_and_depth)
+            && !base_spec.layer_activations.is_empty()
+        {
+            varied_layers = NetworkSpec {
+                layer_activations: Vec::new(),
+                ..base_spec.clone()
+            };
+            &varied_layers
+        } else {
+            base_spec
+        };
         self.check_values(base_spec, base_train)?;
 
         let learning_rates: Vec<(Option<Swept>, f64)> = if self.learning_rates.is_empty() {

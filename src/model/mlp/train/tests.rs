@@ -22,6 +22,7 @@ fn net(hidden: Vec<usize>, activation: Activation) -> NetworkSpec {
     NetworkSpec {
         hidden,
         activation,
+        layer_activations: Vec::new(),
         dropout: 0.0,
     }
 }
