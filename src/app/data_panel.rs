@@ -10,7 +10,7 @@ use super::data_side::DataSide;
 use super::settings::{ProblemChoice, Source, labels, regression_by_default};
 use super::{AppCommand, PanelContext};
 use crate::data::notes::{DataNote, Severity};
-use crate::data::prep::{Impute, Scale};
+use crate::data::prep::{Cross, Impute, Scale};
 use crate::data::screen::Unsuitable;
 use crate::data::synth::Preset;
 use crate::data::table::{CellFormat, ColumnKind, ColumnSummary, Table};
@@ -105,8 +105,10 @@ fn source_controls(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, path_field: &mu
                 .on_hover_text("How many customers to generate");
             ui.add(egui::Slider::new(&mut synth.noise, 0.0..=1.0).text("noise"))
                 .on_hover_text("0 = clean labels; higher flips labels (customers) or jitters points (shapes), so even a perfect model makes mistakes");
-            ui.add(egui::Slider::new(&mut synth.balance, 0.05..=0.95).text("share positive"))
-                .on_hover_text("Share of rows in the positive class; the class of interest (buyers, churners) is often rare");
+            if synth.preset.uses_balance() {
+                ui.add(egui::Slider::new(&mut synth.balance, 0.05..=0.95).text("share positive"))
+                    .on_hover_text("Share of rows in the positive class; the class of interest (buyers, churners) is often rare");
+            }
             if synth.preset == Preset::Customers {
                 ui.add(egui::Slider::new(&mut synth.missing, 0.0..=0.5).text("missing cells"))
                     .on_hover_text("Share of feature cells left empty, to practise missing-value strategies");
@@ -257,6 +259,7 @@ fn problem_controls(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, table: &Table)
 
     ui.strong("Features");
     feature_checkboxes(ui, problem, table, &data.unfit_columns);
+    cross_checkboxes(ui, problem, table);
 
     ui.strong("Preparation");
     preparation_controls(ui, problem);
@@ -378,10 +381,83 @@ fn feature_checkboxes(
                         .sort_by_key(|f| names.iter().position(|n| n == f));
                 } else {
                     problem.features.retain(|f| f != name);
+                    // Its crosses go with it.
+                    problem.crosses.retain(|c| !c.columns().contains(&name.as_str()));
                 }
             }
         }
     });
+}
+
+/// Most chosen numeric features the cross checkboxes are offered for (15
+/// products at 6); beyond, `train --cross` takes any.
+const MAX_CROSS_FEATURES: usize = 6;
+
+/// The feature crosses of the chosen numeric features: x² and sin x of
+/// each, x1·x2 of each pair, one checkbox each; open by default for the
+/// classroom's few features.
+fn cross_checkboxes(ui: &mut egui::Ui, problem: &mut ProblemChoice, table: &Table) {
+    let numeric: Vec<String> = problem
+        .features
+        .iter()
+        .filter(|f| {
+            table
+                .column(f)
+                .is_some_and(|c| c.kind() == ColumnKind::Numeric)
+        })
+        .cloned()
+        .collect();
+    if numeric.is_empty() {
+        return;
+    }
+    let title = match problem.crosses.len() {
+        0 => "Feature crosses".to_owned(),
+        n => format!("Feature crosses ({n})"),
+    };
+    egui::CollapsingHeader::new(title)
+        .id_salt("feature_crosses")
+        .default_open(numeric.len() <= 3)
+        .show(ui, |ui| {
+            if numeric.len() > MAX_CROSS_FEATURES {
+                ui.weak(format!(
+                    "offered for up to {MAX_CROSS_FEATURES} numeric features ({} chosen); `purchase-lab train --cross` takes any",
+                    numeric.len()
+                ));
+                return;
+            }
+            let mut offered = Vec::new();
+            for (i, a) in numeric.iter().enumerate() {
+                offered.push(Cross::Square { column: a.clone() });
+                offered.push(Cross::Sin { column: a.clone() });
+                for b in &numeric[i + 1..] {
+                    offered.push(Cross::Product {
+                        left: a.clone(),
+                        right: b.clone(),
+                    });
+                }
+            }
+            ui.horizontal_wrapped(|ui| {
+                for cross in offered {
+                    let mut on = problem.crosses.contains(&cross);
+                    let hint = match &cross {
+                        Cross::Square { .. } => "the square: with both squares, a network without hidden layers can draw a circle",
+                        Cross::Product { .. } => "the product: a saddle, as xor needs, without hidden layers",
+                        Cross::Sin { .. } => "the sine (value in radians): waves, for repeating patterns",
+                    };
+                    if ui
+                        .checkbox(&mut on, cross.name())
+                        .on_hover_text(format!("An extra input: {hint}; computed before scaling, then scaled like the others"))
+                        .changed()
+                    {
+                        if on {
+                            problem.crosses.push(cross);
+                        } else {
+                            problem.crosses.retain(|c| *c != cross);
+                        }
+                    }
+                }
+            });
+        });
 }
 
 /// Missing values, scaling, the test share and the row options.

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::prep::{Impute, Problem, Recipe, Scale};
+use crate::data::prep::{Cross, Impute, Problem, Recipe, Scale};
 use crate::data::synth::SynthSettings;
 use crate::data::table::{ColumnKind, Table};
 use crate::model::{BackendChoice, Family, ModelSpec, NetworkSpec, TrainSettings, TreeSettings};
@@ -37,6 +37,9 @@ pub struct ProblemChoice {
     /// Regression: keep predictions at or above 0.
     #[serde(default)]
     pub non_negative_target: bool,
+    /// Feature crosses ticked (x², x1·x2, sin x of chosen numeric features).
+    #[serde(default)]
+    pub crosses: Vec<Cross>,
 }
 
 fn merge_by_default() -> bool {
@@ -67,6 +70,7 @@ impl ProblemChoice {
             merge_label_variants: recipe.merge_label_variants,
             drop_duplicates: recipe.drop_duplicates,
             non_negative_target: recipe.non_negative_target,
+            crosses: recipe.crosses.clone(),
         }
     }
 
@@ -98,6 +102,7 @@ impl ProblemChoice {
             merge_label_variants: true,
             drop_duplicates: false,
             non_negative_target: false,
+            crosses: Vec::new(),
         }
     }
 
@@ -120,6 +125,14 @@ impl ProblemChoice {
             merge_label_variants: self.merge_label_variants,
             drop_duplicates: self.drop_duplicates,
             non_negative_target: self.regression && self.non_negative_target,
+            // Only crosses of features still chosen: unticking a feature
+            // leaves its crosses out rather than refusing the recipe.
+            crosses: self
+                .crosses
+                .iter()
+                .filter(|c| c.columns().iter().all(|col| self.features.iter().any(|f| f == col)))
+                .cloned()
+                .collect(),
         }
     }
 }
