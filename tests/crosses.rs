@@ -101,7 +101,10 @@ fn the_surface_computes_crosses_from_its_axes_and_the_model_file_keeps_them() {
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("circle.plab");
-    Bundle::from_run(&run, &recipe).unwrap().save(&path).unwrap();
+    Bundle::from_run(&run, &recipe)
+        .unwrap()
+        .save(&path)
+        .unwrap();
     let device = select_device(BackendChoice::Cpu).unwrap();
     let loaded = LoadedModel::new(Bundle::load(&path).unwrap(), &device).unwrap();
     assert_eq!(loaded.meta.pipeline.crosses, pipeline.crosses);
@@ -145,8 +148,8 @@ fn train_with_crosses_and_predict_compute_them_from_the_raw_columns() {
         ],
     ));
     let device = select_device(BackendChoice::Cpu).unwrap();
-    let loaded = LoadedModel::new(Bundle::load(std::path::Path::new(&model)).unwrap(), &device)
-        .unwrap();
+    let loaded =
+        LoadedModel::new(Bundle::load(std::path::Path::new(&model)).unwrap(), &device).unwrap();
     assert_eq!(
         loaded.meta.pipeline.feature_names(),
         ["x1", "x2", "x1²", "x2²", "x1·x2"]

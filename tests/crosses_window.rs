@@ -17,8 +17,8 @@ use eframe::egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
 mod common;
 use common::window::{self, Window, edit_settings, wait_until};
-use purchase_lab::data::prep::Cross;
 use purchase_lab::data::Table;
+use purchase_lab::data::prep::Cross;
 
 /// Each label of `column` with its count.
 fn counts(table: &Table, column: &str) -> BTreeMap<String, usize> {
@@ -41,7 +41,10 @@ fn choose_preset(h: &mut Window, preset: &str, target: &str) {
     h.run_steps(2);
     wait_until(h, preset, |app| {
         app.settings().synth.preset.name() == preset
-            && app.data().table().is_some_and(|t| t.column(target).is_some())
+            && app
+                .data()
+                .table()
+                .is_some_and(|t| t.column(target).is_some())
             && app.data().prepared().is_some()
     });
 }
@@ -125,14 +128,18 @@ fn ticked_crosses_become_inputs_and_the_surface_still_draws() {
     h.get_by_label("Step").click();
     wait_until(&mut h, "a surface over the crossed inputs", |app| {
         app.run().surface.as_ref().is_some_and(|s| {
-            s.values.len() == s.resolution * s.resolution
-                && s.values.iter().all(|v| v.is_finite())
+            s.values.len() == s.resolution * s.resolution && s.values.iter().all(|v| v.is_finite())
         })
     });
-    assert!(h.state().run().error.is_none(), "{:?}", h.state().run().error);
+    assert!(
+        h.state().run().error.is_none(),
+        "{:?}",
+        h.state().run().error
+    );
 
     // Unticking x1 as a feature drops its cross with it.
-    h.get_by_role_and_label(Role::CheckBox, "x1").click_accesskit();
+    h.get_by_role_and_label(Role::CheckBox, "x1")
+        .click_accesskit();
     h.run_steps(2);
     let problem = h.state().settings().problem.clone().unwrap();
     assert_eq!(problem.features, ["x2"]);

@@ -382,7 +382,9 @@ fn feature_checkboxes(
                 } else {
                     problem.features.retain(|f| f != name);
                     // Its crosses go with it.
-                    problem.crosses.retain(|c| !c.columns().contains(&name.as_str()));
+                    problem
+                        .crosses
+                        .retain(|c| !c.columns().contains(&name.as_str()));
                 }
             }
         }

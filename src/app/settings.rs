@@ -130,7 +130,11 @@ impl ProblemChoice {
             crosses: self
                 .crosses
                 .iter()
-                .filter(|c| c.columns().iter().all(|col| self.features.iter().any(|f| f == col)))
+                .filter(|c| {
+                    c.columns()
+                        .iter()
+                        .all(|col| self.features.iter().any(|f| f == col))
+                })
                 .cloned()
                 .collect(),
         }

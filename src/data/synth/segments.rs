@@ -55,7 +55,10 @@ fn customer(rng: &mut ChaCha8Rng) -> Customer {
         0.1,
     );
     let lambda = 0.8 * household + income / 50_000.0;
-    let devices = 1.0 + Poisson::new(lambda).map_or(0.0, |d| d.sample(rng)).min(25.0);
+    let devices = 1.0
+        + Poisson::new(lambda)
+            .map_or(0.0, |d| d.sample(rng))
+            .min(25.0);
     Customer {
         age,
         income,
@@ -99,13 +102,11 @@ pub(super) fn segments(s: &SynthSettings, rng: &mut ChaCha8Rng) -> Vec<Column> {
     for _ in 0..s.rows {
         let c = customer(rng);
         plans.push(Some(PLANS[choose(&c, scale, rng)]));
-        for (column, value) in columns.iter_mut().zip([
-            c.age,
-            c.income,
-            c.household,
-            c.usage_hours,
-            c.devices,
-        ]) {
+        for (column, value) in
+            columns
+                .iter_mut()
+                .zip([c.age, c.income, c.household, c.usage_hours, c.devices])
+        {
             column.push(value);
         }
     }

@@ -167,7 +167,11 @@ fn blobs3_has_three_classes_in_the_asked_shares_around_three_centres() {
     assert_eq!(t.column_names().collect::<Vec<_>>(), ["x1", "x2", "class"]);
     assert_eq!(
         label_counts(&t, "class"),
-        [("blue".into(), 301), ("green".into(), 300), ("orange".into(), 400)]
+        [
+            ("blue".into(), 301),
+            ("green".into(), 300),
+            ("orange".into(), 400)
+        ]
     );
     // Each class's mean lies near its centre: orange up, blue lower left,
     // green lower right.
@@ -176,14 +180,21 @@ fn blobs3_has_three_classes_in_the_asked_shares_around_three_centres() {
         t.column("x2").unwrap(),
         t.column("class").unwrap(),
     );
-    for (label, cx, cy) in [(ORANGE, 0.0, 3.0), (BLUE, -2.598, -1.5), (GREEN, 2.598, -1.5)] {
+    for (label, cx, cy) in [
+        (ORANGE, 0.0, 3.0),
+        (BLUE, -2.598, -1.5),
+        (GREEN, 2.598, -1.5),
+    ] {
         let rows: Vec<usize> = (0..t.n_rows())
             .filter(|&r| class.text(r).as_deref() == Some(label))
             .collect();
         let mean = |c: &crate::data::table::Column| {
             rows.iter().map(|&r| numbers(c)[r]).sum::<f64>() / rows.len() as f64
         };
-        assert!((mean(x1) - cx).abs() < 0.2 && (mean(x2) - cy).abs() < 0.2, "{label}");
+        assert!(
+            (mean(x1) - cx).abs() < 0.2 && (mean(x2) - cy).abs() < 0.2,
+            "{label}"
+        );
     }
 }
 
@@ -216,7 +227,10 @@ fn segments_customers_choose_among_four_plans_in_similar_shares() {
         assert_eq!(c.missing_count(), 0, "{}", c.name);
     }
     // Families live in bigger households than basic customers.
-    let (household, plan) = (t.column("household_size").unwrap(), t.column("plan").unwrap());
+    let (household, plan) = (
+        t.column("household_size").unwrap(),
+        t.column("plan").unwrap(),
+    );
     let mean_household = |label: &str| {
         let rows: Vec<f64> = (0..t.n_rows())
             .filter(|&r| plan.text(r).as_deref() == Some(label))

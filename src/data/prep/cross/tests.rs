@@ -50,14 +50,34 @@ fn crosses_parse_from_the_command_line_spelling_and_print_back() {
     assert_eq!("age^2".parse(), Ok(sq("age")));
     assert_eq!("age²".parse(), Ok(sq("age")));
     assert_eq!("age*age".parse(), Ok(sq("age")));
-    assert_eq!("SIN:x1".parse(), Ok(Cross::Sin { column: "x1".into() }));
-    assert_eq!("sin(x1)".parse(), Ok(Cross::Sin { column: "x1".into() }));
-    for c in [product.clone(), sq("age"), Cross::Sin { column: "x".into() }] {
+    assert_eq!(
+        "SIN:x1".parse(),
+        Ok(Cross::Sin {
+            column: "x1".into()
+        })
+    );
+    assert_eq!(
+        "sin(x1)".parse(),
+        Ok(Cross::Sin {
+            column: "x1".into()
+        })
+    );
+    for c in [
+        product.clone(),
+        sq("age"),
+        Cross::Sin { column: "x".into() },
+    ] {
         assert_eq!(c.to_string().parse(), Ok(c));
     }
     assert_eq!(product.name(), "x1·x2");
     assert_eq!(sq("age").name(), "age²");
-    assert_eq!(Cross::Sin { column: "x1".into() }.name(), "sin(x1)");
+    assert_eq!(
+        Cross::Sin {
+            column: "x1".into()
+        }
+        .name(),
+        "sin(x1)"
+    );
     for bad in ["age", "sq:", "x1*", "*x2", ""] {
         assert_eq!(
             bad.parse::<Cross>(),
@@ -186,16 +206,15 @@ fn bad_crosses_are_refused_naming_the_column() {
         prepare(&t, &only_x1).unwrap_err().to_string(),
         "cross `x1*x2` uses `x2`, which is not among the chosen features; choose it as a feature or drop the cross"
     );
-    assert_eq!(
-        err(&["x1*x2", "x2*x1"]),
-        "cross `x2*x1` is asked for twice"
-    );
+    assert_eq!(err(&["x1*x2", "x2*x1"]), "cross `x2*x1` is asked for twice");
 }
 
 #[test]
 fn an_overflowing_cross_names_its_row() {
     // Every x fits (scaled, too); its square does not fit a double.
-    let t = table("x,y\n1e160,yes\n2e160,no\n3e160,yes\n4e160,no\n5e160,yes\n6e160,no\n7e160,yes\n8e160,no\n");
+    let t = table(
+        "x,y\n1e160,yes\n2e160,no\n3e160,yes\n4e160,no\n5e160,yes\n6e160,no\n7e160,yes\n8e160,no\n",
+    );
     let mut r = Recipe::new(
         &t,
         "y",
@@ -225,7 +244,9 @@ fn recipes_and_pipelines_saved_before_crosses_read_without_them() {
     assert!(!json.contains("crosses"));
     assert_eq!(serde_json::from_str::<Pipeline>(&json).unwrap(), p);
 
-    let crossed = prepare(&t, &recipe(&t, &["x1*x2", "sin:x1"])).unwrap().pipeline;
+    let crossed = prepare(&t, &recipe(&t, &["x1*x2", "sin:x1"]))
+        .unwrap()
+        .pipeline;
     let json = serde_json::to_string(&crossed).unwrap();
     let back: Pipeline = serde_json::from_str(&json).unwrap();
     assert_eq!(back, crossed);
