@@ -34,10 +34,16 @@ fn counts(table: &Table, column: &str) -> BTreeMap<String, usize> {
 /// preset generates it) and waits for the table whose target is
 /// `target`, prepared.
 fn choose_preset(h: &mut Window, preset: &str, target: &str) {
-    h.get_by_label("preset").click_accesskit();
-    h.run_steps(3);
-    h.get_by_role_and_label(Role::Button, preset)
-        .click_accesskit();
+    // A click on the box toggles its menu: a second try if the first
+    // closed it (the box's popup state survives the last choice).
+    for _ in 0..3 {
+        h.get_by_label("preset").click_accesskit();
+        h.run_steps(3);
+        if let Some(entry) = h.query_by_role_and_label(Role::Button, preset) {
+            entry.click_accesskit();
+            break;
+        }
+    }
     h.run_steps(2);
     wait_until(h, preset, |app| {
         app.settings().synth.preset.name() == preset

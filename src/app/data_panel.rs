@@ -250,6 +250,7 @@ fn column_summary(table: &Table, summary: &[ColumnSummary], ui: &mut egui::Ui) {
 
 fn problem_controls(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, table: &Table) {
     let data = cx.data;
+    let numeric = data.numeric_features(cx.settings);
     let Some(problem) = cx.settings.problem.as_mut() else {
         return;
     };
@@ -259,7 +260,13 @@ fn problem_controls(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, table: &Table)
 
     ui.strong("Features");
     feature_checkboxes(ui, problem, table, &data.unfit_columns);
-    cross_checkboxes(ui, problem, table);
+    // The features as this frame began: a feature unticked now takes its
+    // crosses with it, and the checkboxes follow on the next frame.
+    let numeric: Vec<String> = numeric
+        .into_iter()
+        .filter(|f| problem.features.contains(f))
+        .collect();
+    cross_checkboxes(ui, problem, &numeric);
 
     ui.strong("Preparation");
     preparation_controls(ui, problem);
@@ -283,6 +290,9 @@ fn target_choice(ui: &mut egui::Ui, problem: &mut ProblemChoice, table: &Table) 
         // The old target becomes a feature again; the new one stops being one.
         let target = problem.target.clone();
         problem.features.retain(|f| *f != target);
+        problem
+            .crosses
+            .retain(|c| !c.columns().contains(&target.as_str()));
         if table.column(&before_target).is_some() && !problem.features.contains(&before_target) {
             problem.features.push(before_target);
         }
@@ -398,17 +408,8 @@ const MAX_CROSS_FEATURES: usize = 6;
 /// The feature crosses of the chosen numeric features: x² and sin x of
 /// each, x1·x2 of each pair, one checkbox each; open by default for the
 /// classroom's few features.
-fn cross_checkboxes(ui: &mut egui::Ui, problem: &mut ProblemChoice, table: &Table) {
-    let numeric: Vec<String> = problem
-        .features
-        .iter()
-        .filter(|f| {
-            table
-                .column(f)
-                .is_some_and(|c| c.kind() == ColumnKind::Numeric)
-        })
-        .cloned()
-        .collect();
+/// `numeric`: the chosen numeric features.
+fn cross_checkboxes(ui: &mut egui::Ui, problem: &mut ProblemChoice, numeric: &[String]) {
     if numeric.is_empty() {
         return;
     }
