@@ -1,7 +1,8 @@
 //! Feature crosses end to end (issue 18): a network without hidden layers
 //! separates the circle only with x1² and x2²; the decision surface
 //! computes the crosses from its two axes; a model file keeps them; and
-//! `train --cross` / `predict` on the command line, with clear errors.
+//! `train --cross` / `predict` on the command line, with clear errors;
+//! `generate` writes the new presets.
 
 #![allow(
     clippy::unwrap_used,
@@ -203,4 +204,31 @@ fn a_cross_of_an_unknown_or_categorical_column_is_refused_by_name() {
     assert!(err.contains("`class`"), "{err}");
     let err = with("x1+x2");
     assert!(err.contains("`x1+x2` is not a cross"), "{err}");
+}
+
+#[test]
+fn generate_writes_the_segments_and_blobs3_presets() {
+    for (preset, header, levels) in [
+        (
+            "segments",
+            "age,income,household_size,monthly_usage_hours,devices,plan",
+            vec!["basic", "family", "plus", "premium"],
+        ),
+        ("blobs3", "x1,x2,class", vec!["blue", "green", "orange"]),
+    ] {
+        let (out, _) = ok(&[
+            "generate", "--preset", preset, "--rows", "400", "--seed", "3",
+        ]);
+        let mut lines = out.lines();
+        assert_eq!(lines.next(), Some(header), "{preset}");
+        let mut seen: Vec<&str> = lines.map(|l| l.rsplit(',').next().unwrap()).collect();
+        assert_eq!(seen.len(), 400, "{preset}");
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen, levels, "{preset}");
+        let (again, _) = ok(&[
+            "generate", "--preset", preset, "--rows", "400", "--seed", "3",
+        ]);
+        assert_eq!(again, out, "{preset}: the same seed, the same rows");
+    }
 }

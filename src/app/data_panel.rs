@@ -428,17 +428,18 @@ fn cross_checkboxes(ui: &mut egui::Ui, problem: &mut ProblemChoice, numeric: &[S
                 ));
                 return;
             }
-            let mut offered = Vec::new();
+            // Squares, then products, then sines: each kind together.
+            let mut offered: Vec<Cross> = numeric
+                .iter()
+                .map(|a| Cross::Square { column: a.clone() })
+                .collect();
             for (i, a) in numeric.iter().enumerate() {
-                offered.push(Cross::Square { column: a.clone() });
-                offered.push(Cross::Sin { column: a.clone() });
-                for b in &numeric[i + 1..] {
-                    offered.push(Cross::Product {
-                        left: a.clone(),
-                        right: b.clone(),
-                    });
-                }
+                offered.extend(numeric[i + 1..].iter().map(|b| Cross::Product {
+                    left: a.clone(),
+                    right: b.clone(),
+                }));
             }
+            offered.extend(numeric.iter().map(|a| Cross::Sin { column: a.clone() }));
             ui.horizontal_wrapped(|ui| {
                 for cross in offered {
                     let mut on = problem.crosses.contains(&cross);
