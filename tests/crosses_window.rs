@@ -93,17 +93,23 @@ fn the_new_presets_come_from_the_generator_menu_with_their_levels_and_seed() {
     );
 
     // The same seed gives the same customers; another seed others.
-    h.get_by_label("Regenerate").click();
-    wait_until(&mut h, "the same segments again", |app| {
-        app.data().prepared().is_some() && app.data().table().is_some()
-    });
+    regenerate(&mut h);
     assert_eq!(table(&h), segments);
     edit_settings(&mut h, |s| s.synth.seed += 1);
-    h.get_by_label("Regenerate").click();
-    wait_until(&mut h, "other segments", |app| {
-        app.data()
-            .table()
-            .is_some_and(|t| t.as_ref() != &segments && t.column("plan").is_some())
+    regenerate(&mut h);
+    let other = table(&h);
+    assert_ne!(other, segments);
+    assert_eq!(counts(&other, "plan").len(), 4);
+}
+
+/// Clicks Regenerate and waits until that load has finished.
+fn regenerate(h: &mut Window) {
+    h.get_by_label("Regenerate").click_accesskit();
+    h.run_steps(2);
+    wait_until(h, "the regenerated data", |app| {
+        app.data().loading().is_none()
+            && app.data().table().is_some()
+            && app.data().prepared().is_some()
     });
 }
 
