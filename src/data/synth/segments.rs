@@ -19,7 +19,7 @@ use rand_distr::{Distribution, Poisson};
 use super::{SynthSettings, normal, pick, round_to};
 use crate::data::table::Column;
 
-/// The plans, in the order of [`utilities`]; `premium` is the preset's
+/// The plans, in the order of their utilities; `premium` is the preset's
 /// positive label while the target is trained one-versus-rest.
 pub const PLANS: [&str; 4] = ["basic", "plus", "premium", "family"];
 
