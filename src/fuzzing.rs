@@ -21,7 +21,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use crate::data::csv::is_missing_marker;
-use crate::data::prep::{Dataset, Impute, Prepared, Problem, Recipe, Scale, prepare};
+use crate::data::prep::{Cross, Dataset, Impute, Prepared, Problem, Recipe, Scale, prepare};
 use crate::data::table::{Column, ColumnData, MISSING_CODE, Table};
 use crate::data::write::write_table;
 use crate::data::{CsvError, Source, parse_csv};
@@ -448,6 +448,7 @@ fn recipe_from(choice: &[u8; 8], table: &Table) -> Recipe {
         255 => 1.0,
         n => f64::from(n) / 255.0,
     };
+    let crosses = cross_from(choice[6], &features);
     Recipe {
         target: target.to_owned(),
         problem,
@@ -466,6 +467,24 @@ fn recipe_from(choice: &[u8; 8], table: &Table) -> Recipe {
         merge_label_variants: choice[4] & 0x10 != 0,
         drop_duplicates: choice[4] & 0x20 != 0,
         non_negative_target: choice[4] & 0x40 != 0,
+        crosses,
+    }
+}
+
+/// A feature cross of the first features from a fuzz byte (none for
+/// five in eight values); on a categorical column the recipe is refused.
+fn cross_from(byte: u8, features: &[String]) -> Vec<Cross> {
+    let (Some(a), b) = (features.first(), features.get(1)) else {
+        return Vec::new();
+    };
+    match (byte % 8, b) {
+        (1, _) => vec![Cross::Square { column: a.clone() }],
+        (2, Some(b)) => vec![Cross::Product {
+            left: a.clone(),
+            right: b.clone(),
+        }],
+        (3, _) => vec![Cross::Sin { column: a.clone() }],
+        _ => Vec::new(),
     }
 }
 

@@ -435,3 +435,51 @@ fn per_layer_activations_export_as_each_layers_operator() {
     assert_eq!(activations, ["Tanh", "Sigmoid", "LeakyRelu", "Sigmoid"]);
     runtime_agrees_on_probabilities(&args);
 }
+
+/// The operator types of the exported graph in `onnx`.
+fn op_types(onnx: &str) -> Vec<String> {
+    let model = ModelProto::decode(std::fs::read(onnx).unwrap().as_slice()).unwrap();
+    model
+        .graph
+        .unwrap()
+        .node
+        .iter()
+        .map(|n| n.op_type.clone())
+        .collect()
+}
+
+#[test]
+fn feature_crosses_export_as_mul_and_sin_that_onnxruntime_agrees_with() {
+    let crosses = [
+        "--cross",
+        "sq:age",
+        "--cross",
+        "age*income",
+        "--cross",
+        "sin:visit_minutes",
+    ];
+    let mut network = vec!["--hidden", "8"];
+    network.extend_from_slice(&crosses);
+    runtime_agrees_on_probabilities(&network);
+    runtime_agrees_on_values(&network);
+    let dir = Dir::new();
+    let mut args = vec!["--target", "purchased", "--positive", "yes"];
+    args.extend_from_slice(&network);
+    let (_, onnx) = train_and_export(&dir, &args);
+    let ops = op_types(&onnx);
+    assert_eq!(ops.iter().filter(|op| *op == "Sin").count(), 1, "{ops:?}");
+    // Trees read crosses unscaled with missing values kept (NaN in, NaN
+    // out); integer columns, so float32 products are exact.
+    runtime_agrees_on_probabilities(&[
+        "--model",
+        "gbm",
+        "--trees",
+        "30",
+        "--depth",
+        "3",
+        "--cross",
+        "sq:age",
+        "--cross",
+        "age*pages_visited",
+    ]);
+}

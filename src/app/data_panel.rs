@@ -10,7 +10,7 @@ use super::data_side::DataSide;
 use super::settings::{ProblemChoice, Source, labels, regression_by_default};
 use super::{AppCommand, PanelContext};
 use crate::data::notes::{DataNote, Severity};
-use crate::data::prep::{Impute, Scale};
+use crate::data::prep::{Cross, Impute, Scale};
 use crate::data::screen::Unsuitable;
 use crate::data::synth::Preset;
 use crate::data::table::{CellFormat, ColumnKind, ColumnSummary, Table};
@@ -105,8 +105,10 @@ fn source_controls(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, path_field: &mu
                 .on_hover_text("How many customers to generate");
             ui.add(egui::Slider::new(&mut synth.noise, 0.0..=1.0).text("noise"))
                 .on_hover_text("0 = clean labels; higher flips labels (customers) or jitters points (shapes), so even a perfect model makes mistakes");
-            ui.add(egui::Slider::new(&mut synth.balance, 0.05..=0.95).text("share positive"))
-                .on_hover_text("Share of rows in the positive class; the class of interest (buyers, churners) is often rare");
+            if synth.preset.uses_balance() {
+                ui.add(egui::Slider::new(&mut synth.balance, 0.05..=0.95).text("share positive"))
+                    .on_hover_text("Share of rows in the positive class; the class of interest (buyers, churners) is often rare");
+            }
             if synth.preset == Preset::Customers {
                 ui.add(egui::Slider::new(&mut synth.missing, 0.0..=0.5).text("missing cells"))
                     .on_hover_text("Share of feature cells left empty, to practise missing-value strategies");
@@ -248,6 +250,7 @@ fn column_summary(table: &Table, summary: &[ColumnSummary], ui: &mut egui::Ui) {
 
 fn problem_controls(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, table: &Table) {
     let data = cx.data;
+    let numeric = data.numeric_features(cx.settings);
     let Some(problem) = cx.settings.problem.as_mut() else {
         return;
     };
@@ -257,6 +260,13 @@ fn problem_controls(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, table: &Table)
 
     ui.strong("Features");
     feature_checkboxes(ui, problem, table, &data.unfit_columns);
+    // The features as this frame began: a feature unticked now takes its
+    // crosses with it, and the checkboxes follow on the next frame.
+    let numeric: Vec<String> = numeric
+        .into_iter()
+        .filter(|f| problem.features.contains(f))
+        .collect();
+    cross_checkboxes(ui, problem, &numeric);
 
     ui.strong("Preparation");
     preparation_controls(ui, problem);
@@ -280,6 +290,9 @@ fn target_choice(ui: &mut egui::Ui, problem: &mut ProblemChoice, table: &Table) 
         // The old target becomes a feature again; the new one stops being one.
         let target = problem.target.clone();
         problem.features.retain(|f| *f != target);
+        problem
+            .crosses
+            .retain(|c| !c.columns().contains(&target.as_str()));
         if table.column(&before_target).is_some() && !problem.features.contains(&before_target) {
             problem.features.push(before_target);
         }
@@ -391,10 +404,77 @@ fn feature_checkboxes(
                         .sort_by_key(|f| names.iter().position(|n| n == f));
                 } else {
                     problem.features.retain(|f| f != name);
+                    // Its crosses go with it.
+                    problem
+                        .crosses
+                        .retain(|c| !c.columns().contains(&name.as_str()));
                 }
             }
         }
     });
+}
+
+/// Most chosen numeric features the cross checkboxes are offered for (15
+/// products at 6); beyond, `train --cross` takes any.
+const MAX_CROSS_FEATURES: usize = 6;
+
+/// The feature crosses of the chosen numeric features: x² and sin x of
+/// each, x1·x2 of each pair, one checkbox each; open by default for the
+/// classroom's few features.
+/// `numeric`: the chosen numeric features.
+fn cross_checkboxes(ui: &mut egui::Ui, problem: &mut ProblemChoice, numeric: &[String]) {
+    if numeric.is_empty() {
+        return;
+    }
+    let title = match problem.crosses.len() {
+        0 => "Feature crosses".to_owned(),
+        n => format!("Feature crosses ({n})"),
+    };
+    egui::CollapsingHeader::new(title)
+        .id_salt("feature_crosses")
+        .default_open(numeric.len() <= 3)
+        .show(ui, |ui| {
+            if numeric.len() > MAX_CROSS_FEATURES {
+                ui.weak(format!(
+                    "offered for up to {MAX_CROSS_FEATURES} numeric features ({} chosen); `purchase-lab train --cross` takes any",
+                    numeric.len()
+                ));
+                return;
+            }
+            // Squares, then products, then sines: each kind together.
+            let mut offered: Vec<Cross> = numeric
+                .iter()
+                .map(|a| Cross::Square { column: a.clone() })
+                .collect();
+            for (i, a) in numeric.iter().enumerate() {
+                offered.extend(numeric[i + 1..].iter().map(|b| Cross::Product {
+                    left: a.clone(),
+                    right: b.clone(),
+                }));
+            }
+            offered.extend(numeric.iter().map(|a| Cross::Sin { column: a.clone() }));
+            ui.horizontal_wrapped(|ui| {
+                for cross in offered {
+                    let mut on = problem.crosses.contains(&cross);
+                    let hint = match &cross {
+                        Cross::Square { .. } => "the square: with both squares, a network without hidden layers can draw a circle",
+                        Cross::Product { .. } => "the product: a saddle, as xor needs, without hidden layers",
+                        Cross::Sin { .. } => "the sine (value in radians): waves, for repeating patterns",
+                    };
+                    if ui
+                        .checkbox(&mut on, cross.name())
+                        .on_hover_text(format!("An extra input: {hint}; computed before scaling, then scaled like the others"))
+                        .changed()
+                    {
+                        if on {
+                            problem.crosses.push(cross);
+                        } else {
+                            problem.crosses.retain(|c| *c != cross);
+                        }
+                    }
+                }
+            });
+        });
 }
 
 /// Missing values, scaling, the test share and the row options.

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::prep::{Impute, Problem, Recipe, Scale};
+use crate::data::prep::{Cross, Impute, Problem, Recipe, Scale};
 use crate::data::synth::SynthSettings;
 use crate::data::table::{ColumnKind, Table};
 use crate::model::{BackendChoice, Family, ModelSpec, NetworkSpec, TrainSettings, TreeSettings};
@@ -41,6 +41,9 @@ pub struct ProblemChoice {
     /// regression, no positive label).
     #[serde(default)]
     pub multiclass: bool,
+    /// Feature crosses ticked (x², x1·x2, sin x of chosen numeric features).
+    #[serde(default)]
+    pub crosses: Vec<Cross>,
 }
 
 fn merge_by_default() -> bool {
@@ -73,6 +76,7 @@ impl ProblemChoice {
             drop_duplicates: recipe.drop_duplicates,
             non_negative_target: recipe.non_negative_target,
             multiclass: recipe.problem == crate::data::prep::Problem::Multiclass,
+            crosses: recipe.crosses.clone(),
         }
     }
 
@@ -105,6 +109,7 @@ impl ProblemChoice {
             drop_duplicates: false,
             non_negative_target: false,
             multiclass: false,
+            crosses: Vec::new(),
         }
     }
 
@@ -129,6 +134,18 @@ impl ProblemChoice {
             merge_label_variants: self.merge_label_variants,
             drop_duplicates: self.drop_duplicates,
             non_negative_target: self.regression && self.non_negative_target,
+            // Only crosses of features still chosen: unticking a feature
+            // leaves its crosses out rather than refusing the recipe.
+            crosses: self
+                .crosses
+                .iter()
+                .filter(|c| {
+                    c.columns()
+                        .iter()
+                        .all(|col| self.features.iter().any(|f| f == col))
+                })
+                .cloned()
+                .collect(),
         }
     }
 }

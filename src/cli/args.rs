@@ -9,7 +9,7 @@ use clap::Args;
 
 use super::choices::{ActivationArg, ImputeArg, ModelArg, OptimizerArg, ScaleArg};
 use crate::data::notes::DataNote;
-use crate::data::prep::{Problem, Recipe};
+use crate::data::prep::{Cross, Problem, Recipe};
 use crate::data::{self, Table};
 use crate::model::{Activation, ClassWeight, Family, LrSchedule, TrainSettings, TreeSettings};
 
@@ -65,6 +65,12 @@ pub struct ProblemArgs {
     /// negative, such as spend); saved with the model.
     #[arg(long, conflicts_with = "positive")]
     pub non_negative: bool,
+    /// A feature cross, an input built from chosen numeric features:
+    /// `a*b` (product), `sq:a` (square) or `sin:a` (sine, `a` in
+    /// radians); repeat the flag for several. Computed on the filled raw
+    /// values, then scaled like any feature; saved with the model.
+    #[arg(long = "cross", value_name = "a*b|sq:a|sin:a")]
+    pub crosses: Vec<Cross>,
 }
 
 impl ProblemArgs {
@@ -90,6 +96,7 @@ impl ProblemArgs {
         recipe.merge_label_variants = self.merge_labels;
         recipe.drop_duplicates = self.drop_duplicates;
         recipe.non_negative_target = self.non_negative;
+        recipe.crosses.clone_from(&self.crosses);
         recipe
     }
 

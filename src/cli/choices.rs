@@ -129,6 +129,8 @@ choice! {
         Xor = "xor" => Preset::Xor,
         Spiral = "spiral" => Preset::Spiral,
         Gaussians = "gaussians" => Preset::Gaussians,
+        Segments = "segments" => Preset::Segments,
+        Blobs3 = "blobs3" => Preset::Blobs3,
     }
 }
 

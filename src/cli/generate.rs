@@ -20,7 +20,8 @@ pub struct GenerateArgs {
     /// 0 (clean) to 1 (very noisy): label noise for customers, jitter for shapes.
     #[arg(long, default_value_t = 0.1)]
     pub noise: f64,
-    /// Share of rows in the positive class (0.05 to 0.95).
+    /// Share of rows in the positive class (0.05 to 0.95); blobs3: the
+    /// orange share; segments ignores it.
     #[arg(long, default_value_t = 0.5)]
     pub balance: f64,
     /// Share of feature cells left empty (customers preset only).

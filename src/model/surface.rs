@@ -163,13 +163,14 @@ pub fn compute_surface(
 
 /// Per prepared feature shares (`None`: the family measures none) summed
 /// over each input column's encoded features: a one-hot column's levels
-/// count as one column, as the user chose them.
+/// count as one column, as the user chose them; each feature cross is its
+/// own entry after them (`x1·x2`).
 fn column_importance(pipeline: &Pipeline, shares: Option<Vec<f64>>) -> Vec<(String, f64)> {
     let Some(shares) = shares else {
         return Vec::new();
     };
     let mut offset = 0;
-    pipeline
+    let mut columns: Vec<(String, f64)> = pipeline
         .steps
         .iter()
         .map(|step| {
@@ -178,7 +179,12 @@ fn column_importance(pipeline: &Pipeline, shares: Option<Vec<f64>>) -> Vec<(Stri
             offset += step.width();
             (step.column().to_owned(), share)
         })
-        .collect()
+        .collect();
+    columns.extend(pipeline.crosses.iter().enumerate().map(|(k, c)| {
+        let share = shares.get(offset + k).copied().unwrap_or(0.0);
+        (c.cross.name(), share)
+    }));
+    columns
 }
 
 fn axis(pipeline: &Pipeline, feature: &str) -> Result<Axis, SurfaceError> {
@@ -203,7 +209,8 @@ fn axis(pipeline: &Pipeline, feature: &str) -> Result<Axis, SurfaceError> {
 }
 
 /// The encoded grid: a typical row repeated, with the two axis features
-/// replaced by the cell centres.
+/// replaced by the cell centres and the feature crosses (the last
+/// columns) computed from the cell's two values and the held ones.
 fn grid(pipeline: &Pipeline, x: &Axis, y: &Axis, n: usize) -> Result<Matrix, SurfaceError> {
     let base = pipeline.transform(&pipeline.typical_table())?;
     let cols = base.cols;
@@ -215,15 +222,34 @@ fn grid(pipeline: &Pipeline, x: &Axis, y: &Axis, n: usize) -> Result<Matrix, Sur
     };
     let (x_col, x_step) = encoder(x)?;
     let (y_col, y_step) = encoder(y)?;
+    let crosses = pipeline.crosses.len();
+    let held = |column: &str| match pipeline.step(column) {
+        Some(FeatureStep::Numeric { typical, .. }) => *typical,
+        _ => f64::NAN,
+    };
     let mut data = Vec::with_capacity(n * n * cols);
     for j in 0..n {
-        let yv = y_step.encode_number(y.value(j, n)).unwrap_or(0.0);
+        let y_raw = y.value(j, n);
+        let yv = y_step.encode_number(y_raw).unwrap_or(0.0);
         for i in 0..n {
-            let xv = x_step.encode_number(x.value(i, n)).unwrap_or(0.0);
+            let x_raw = x.value(i, n);
+            let xv = x_step.encode_number(x_raw).unwrap_or(0.0);
             let start = data.len();
             data.extend_from_slice(&base.data);
             data[start + x_col] = xv;
             data[start + y_col] = yv;
+            if crosses > 0 {
+                let raw = |column: &str| {
+                    if column == x.feature {
+                        x_raw
+                    } else if column == y.feature {
+                        y_raw
+                    } else {
+                        held(column)
+                    }
+                };
+                pipeline.encode_crosses(raw, &mut data[start + cols - crosses..start + cols]);
+            }
         }
     }
     Ok(Matrix {

@@ -6,6 +6,7 @@
 //! learned from the training rows only, so test metrics are honest, and is
 //! stored in the pipeline, so new customers are transformed identically.
 
+mod cross;
 mod notes;
 mod pipeline;
 mod target;
@@ -20,6 +21,8 @@ use super::screen::default_features;
 use super::split::{Split, split_rows, stratified_folds};
 use super::table::{CellFormat, Column, ColumnData, ColumnKind, Table};
 
+pub use self::cross::{Cross, CrossError, CrossStep};
+use self::cross::{check_crosses, fit_crosses};
 use self::notes::{duplicate_note, imputation_notes, preparation_notes};
 pub use self::pipeline::{Affine, FeatureStep, Pipeline};
 use self::pipeline::{fit_step, mean_std};
@@ -149,6 +152,11 @@ pub struct Recipe {
     /// negative; saved with the model so scoring applies it too.
     #[serde(default)]
     pub non_negative_target: bool,
+    /// Inputs built from the chosen numeric features (x², x1·x2, sin x),
+    /// after the features in the prepared matrix: [`Cross`]. Recipes saved
+    /// before crosses existed have none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub crosses: Vec<Cross>,
 }
 
 impl Recipe {
@@ -168,6 +176,7 @@ impl Recipe {
             merge_label_variants: false,
             drop_duplicates: false,
             non_negative_target: false,
+            crosses: Vec::new(),
         }
     }
 }
@@ -287,6 +296,8 @@ pub enum PrepError {
         "column `{column}` was numeric when the model was trained but holds text here (e.g. `{example}`)"
     )]
     ExpectedNumeric { column: String, example: String },
+    #[error(transparent)]
+    Cross(#[from] CrossError),
 }
 
 /// A dense row-major `f32` matrix.
@@ -474,6 +485,7 @@ impl<'t> SplitPlan<'t> {
             return Err(PrepError::ValidFraction(recipe.valid_fraction));
         }
         let (target, features) = resolve_columns(table, recipe)?;
+        check_crosses(table, recipe)?;
         let rows = usable_rows(table, recipe, target, &features)?;
         let usable = rows.usable.clone();
         let merge = recipe.merge_label_variants;
@@ -566,13 +578,15 @@ impl<'t> SplitPlan<'t> {
             &train_rows,
             &train_targets,
         )?;
-        let pipeline = Pipeline {
+        let mut pipeline = Pipeline {
             target: recipe.target.clone(),
             encoding,
             impute: recipe.impute,
             scale: recipe.scale,
             steps,
+            crosses: Vec::new(),
         };
+        pipeline.crosses = fit_crosses(&pipeline, table, &train_rows, recipe)?;
         let side = |rows: Vec<usize>| -> Result<Dataset, PrepError> {
             let x = pipeline.transform_rows(table, &rows)?;
             let y = rows.iter().map(|&r| target_of(r)).collect();

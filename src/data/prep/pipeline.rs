@@ -1,9 +1,11 @@
 //! The fitted [`Pipeline`]: one [`FeatureStep`] per input column (fill,
-//! scale, one-hot), fitted on the training rows, and the transform that
-//! turns any table with those columns into the model's feature matrix.
+//! scale, one-hot) and one [`CrossStep`] per feature cross, fitted on the
+//! training rows, and the transform that turns any table with those
+//! columns into the model's feature matrix.
 
 use serde::{Deserialize, Serialize};
 
+use super::cross::{CrossStep, write_crosses};
 use super::*;
 
 /// How a numeric value is scaled: `(x - offset) * factor`.
@@ -19,7 +21,7 @@ impl Affine {
         factor: 1.0,
     };
 
-    fn apply(self, x: f64) -> f64 {
+    pub(super) fn apply(self, x: f64) -> f64 {
         (x - self.offset) * self.factor
     }
 }
@@ -116,6 +118,10 @@ pub struct Pipeline {
     pub impute: Impute,
     pub scale: Scale,
     pub steps: Vec<FeatureStep>,
+    /// Feature crosses, after the steps' features in the matrix (files
+    /// saved before crosses existed have none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub crosses: Vec<CrossStep>,
 }
 
 impl Pipeline {
@@ -131,7 +137,8 @@ impl Pipeline {
             }
         }
     }
-    /// Names of the encoded features: `age`, `region=north`, …
+    /// Names of the encoded features: `age`, `region=north`, …, then the
+    /// crosses' (`age²`, `x1·x2`, `sin(x1)`).
     pub fn feature_names(&self) -> Vec<String> {
         let mut names = Vec::new();
         for step in &self.steps {
@@ -142,11 +149,13 @@ impl Pipeline {
                 }
             }
         }
+        names.extend(self.crosses.iter().map(|c| c.cross.name()));
         names
     }
 
+    /// Columns of the prepared matrix: the steps' widths and one per cross.
     pub fn n_features(&self) -> usize {
-        self.steps.iter().map(FeatureStep::width).sum()
+        self.steps.iter().map(FeatureStep::width).sum::<usize>() + self.crosses.len()
     }
 
     /// The input columns with the way a scored file's cells are read:
@@ -232,6 +241,7 @@ impl Pipeline {
             write_step(step, column, rows, &mut m, offset, keep_missing)?;
             offset += step.width();
         }
+        write_crosses(self, table, rows, &mut m)?;
         Ok(m)
     }
 }
@@ -344,6 +354,32 @@ pub(super) fn mode(sorted: &[f64]) -> f64 {
     best.0
 }
 
+/// The scaling of a numeric feature fitted on its training values as the
+/// network sees them (filled, finite): min-max to [0, 1] or zero mean and
+/// unit standard deviation; a constant feature maps to 0.
+pub(super) fn fit_affine(values: &[f64], scale: Scale) -> Affine {
+    match scale {
+        Scale::None => Affine::IDENTITY,
+        Scale::MinMax => {
+            let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let range = hi - lo;
+            Affine {
+                offset: if lo.is_finite() { lo } else { 0.0 },
+                // A constant column maps to 0 rather than dividing by 0.
+                factor: if range > 0.0 { 1.0 / range } else { 0.0 },
+            }
+        }
+        Scale::Standardize => {
+            let (m, s) = mean_std(values);
+            Affine {
+                offset: m,
+                factor: if s > 0.0 { 1.0 / s } else { 0.0 },
+            }
+        }
+    }
+}
+
 pub(super) fn fit_step(
     column: &Column,
     read_as: CellFormat,
@@ -373,31 +409,13 @@ pub(super) fn fit_step(
             // Scaling statistics include the filled cells, as the network
             // will see them.
             let n_missing = train.len() - known.len();
-            let filled = known
+            let filled: Vec<f64> = known
                 .iter()
                 .copied()
-                .chain(std::iter::repeat_n(fill, n_missing));
+                .chain(std::iter::repeat_n(fill, n_missing))
+                .collect();
             let (min, max) = (known[0], known[known.len() - 1]);
-            let scale = match recipe.scale {
-                Scale::None => Affine::IDENTITY,
-                Scale::MinMax => {
-                    let (lo, hi) = (min.min(fill), max.max(fill));
-                    let range = hi - lo;
-                    Affine {
-                        offset: lo,
-                        // A constant column maps to 0 rather than dividing by 0.
-                        factor: if range > 0.0 { 1.0 / range } else { 0.0 },
-                    }
-                }
-                Scale::Standardize => {
-                    let all: Vec<f64> = filled.collect();
-                    let (m, s) = mean_std(&all);
-                    Affine {
-                        offset: m,
-                        factor: if s > 0.0 { 1.0 / s } else { 0.0 },
-                    }
-                }
-            };
+            let scale = fit_affine(&filled, recipe.scale);
             Ok(FeatureStep::Numeric {
                 column: column.name.clone(),
                 fill,

@@ -6,7 +6,7 @@ use super::proto::{
     AttributeProto, Dimension, NodeProto, TensorProto, TensorShapeProto, TensorTypeProto,
     TypeProto, ValueInfoProto, attribute_type, data_type,
 };
-use crate::data::prep::{FeatureStep, Impute, Pipeline};
+use crate::data::prep::{Cross, CrossStep, FeatureStep, Impute, Pipeline};
 
 /// The domain of ONNX's machine-learning operators (`Imputer`,
 /// `LabelEncoder`, `OneHotEncoder`).
@@ -89,24 +89,8 @@ impl Builder {
     pub fn step(&mut self, step: &FeatureStep, input: &str, keep_missing: bool) -> String {
         match step {
             FeatureStep::Numeric { fill, scale, .. } => {
-                // Kept missing (trees): NaN goes through the scaling as NaN.
-                let imputed = if keep_missing {
-                    input.to_owned()
-                } else {
-                    self.node(
-                        (ML, "Imputer"),
-                        &[input],
-                        vec![
-                            floats_attr("imputed_value_floats", vec![*fill as f32]),
-                            float_attr("replaced_value_float", f32::NAN),
-                        ],
-                        None,
-                    )
-                };
-                let offset = self.floats(&[1], vec![scale.offset as f32]);
-                let factor = self.floats(&[1], vec![scale.factor as f32]);
-                let shifted = self.node(("", "Sub"), &[&imputed, &offset], vec![], None);
-                self.node(("", "Mul"), &[&shifted, &factor], vec![], None)
+                let imputed = self.imputed(input, *fill, keep_missing);
+                self.scaled(&imputed, *scale)
             }
             FeatureStep::Categorical { levels, fill, .. } => {
                 let unseen = unused_text(levels);
@@ -168,17 +152,69 @@ impl Builder {
         }
     }
 
-    /// Every step on its column, concatenated: the `[N, n_features]`
-    /// matrix the model reads.
-    pub fn features(&mut self, pipeline: &Pipeline) -> String {
+    /// A numeric column with its missing values (NaN) filled by `fill`:
+    /// `Imputer`; kept missing (trees), NaN goes on as NaN.
+    fn imputed(&mut self, input: &str, fill: f64, keep_missing: bool) -> String {
+        if keep_missing {
+            return input.to_owned();
+        }
+        self.node(
+            (ML, "Imputer"),
+            &[input],
+            vec![
+                floats_attr("imputed_value_floats", vec![fill as f32]),
+                float_attr("replaced_value_float", f32::NAN),
+            ],
+            None,
+        )
+    }
+
+    /// `(x - offset) * factor`: `Sub`, then `Mul`.
+    fn scaled(&mut self, input: &str, scale: crate::data::prep::Affine) -> String {
+        let offset = self.floats(&[1], vec![scale.offset as f32]);
+        let factor = self.floats(&[1], vec![scale.factor as f32]);
+        let shifted = self.node(("", "Sub"), &[input, &offset], vec![], None);
+        self.node(("", "Mul"), &[&shifted, &factor], vec![], None)
+    }
+
+    /// One feature cross, `[N, 1]`, as the pipeline computes it: its
+    /// columns imputed (not scaled), crossed (`Mul` of the two, or of the
+    /// column with itself; `Sin`), then scaled by the cross's own `Sub`
+    /// and `Mul`. `None` when a column is not a numeric step (a model file
+    /// the pipeline itself would refuse).
+    pub fn cross(&mut self, pipeline: &Pipeline, step: &CrossStep) -> Option<String> {
         let keep_missing = pipeline.impute == Impute::KeepMissing;
-        let pieces: Vec<String> = pipeline
+        let mut inputs = Vec::new();
+        for column in step.cross.columns() {
+            let Some(FeatureStep::Numeric { fill, .. }) = pipeline.step(column) else {
+                return None;
+            };
+            inputs.push(self.imputed(column, *fill, keep_missing));
+        }
+        let crossed = match (&step.cross, inputs.as_slice()) {
+            (Cross::Square { .. }, [x]) => self.node(("", "Mul"), &[x, x], vec![], None),
+            (Cross::Product { .. }, [a, b]) => self.node(("", "Mul"), &[a, b], vec![], None),
+            (Cross::Sin { .. }, [x]) => self.node(("", "Sin"), &[x], vec![], None),
+            _ => return None,
+        };
+        Some(self.scaled(&crossed, step.scale))
+    }
+
+    /// Every step on its column, then every feature cross, concatenated:
+    /// the `[N, n_features]` matrix the model reads; `None` for a cross
+    /// the pipeline cannot compute ([`Builder::cross`]).
+    pub fn features(&mut self, pipeline: &Pipeline) -> Option<String> {
+        let keep_missing = pipeline.impute == Impute::KeepMissing;
+        let mut pieces: Vec<String> = pipeline
             .steps
             .iter()
             .map(|step| self.step(step, step.column(), keep_missing))
             .collect();
+        for step in &pipeline.crosses {
+            pieces.push(self.cross(pipeline, step)?);
+        }
         let inputs: Vec<&str> = pieces.iter().map(String::as_str).collect();
-        self.node(("", "Concat"), &inputs, vec![int_attr("axis", 1)], None)
+        Some(self.node(("", "Concat"), &inputs, vec![int_attr("axis", 1)], None))
     }
 }
 

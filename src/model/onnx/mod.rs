@@ -122,7 +122,9 @@ pub fn export_onnx(model: &LoadedModel) -> Result<Vec<u8>, ExportError> {
         return Err(ExportError::NameClash(clash.to_owned()));
     }
     let mut b = Builder::default();
-    let features = b.features(pipeline);
+    let features = b.features(pipeline).ok_or_else(|| {
+        ExportError::Shape("a feature cross reads a column that is not a numeric input".into())
+    })?;
     // One arm per family: each gives the margin (a logit, or the
     // standardized regression value).
     let raw = match &model.meta.model {

@@ -1,4 +1,5 @@
-//! Seeded synthetic customers and classroom shapes.
+//! Seeded synthetic customers and classroom shapes: [`Preset`]; the plan
+//! choice of the `segments` preset lives in `segments.rs`.
 //!
 //! Every generator returns a [`Table`], so generated data takes exactly the
 //! path a loaded CSV takes. The random stream is ChaCha8 seeded from the
@@ -17,12 +18,17 @@ use thiserror::Error;
 
 use super::table::{Column, Table};
 
+mod segments;
+pub use segments::PLANS;
+
 /// Label of the positive class in the customer presets.
 pub const YES: &str = "yes";
 pub const NO: &str = "no";
 /// Labels of the classroom shapes (the colours the app draws them in).
 pub const ORANGE: &str = "orange";
 pub const BLUE: &str = "blue";
+/// The third class of `blobs3`.
+pub const GREEN: &str = "green";
 
 pub const MIN_ROWS: usize = 10;
 pub const MAX_ROWS: usize = 10_000_000;
@@ -38,16 +44,22 @@ pub enum Preset {
     Xor,
     Spiral,
     Gaussians,
+    /// Customers choosing one of four plans; a categorical target `plan`.
+    Segments,
+    /// Three gaussian clouds in `x1`, `x2`; a `class` of three labels.
+    Blobs3,
 }
 
 impl Preset {
-    pub const ALL: [Preset; 6] = [
+    pub const ALL: [Preset; 8] = [
         Preset::Visits,
         Preset::Customers,
         Preset::Circle,
         Preset::Xor,
         Preset::Spiral,
         Preset::Gaussians,
+        Preset::Segments,
+        Preset::Blobs3,
     ];
 
     pub fn name(self) -> &'static str {
@@ -58,15 +70,26 @@ impl Preset {
             Preset::Xor => "xor",
             Preset::Spiral => "spiral",
             Preset::Gaussians => "gaussians",
+            Preset::Segments => "segments",
+            Preset::Blobs3 => "blobs3",
         }
     }
 
-    /// The column to predict and its positive label.
+    /// The column to predict and its positive label (for a target of
+    /// more than two labels, the one a one-versus-rest model predicts).
     pub fn target(self) -> (&'static str, &'static str) {
         match self {
             Preset::Visits | Preset::Customers => ("purchased", YES),
+            Preset::Segments => ("plan", "premium"),
             _ => ("class", ORANGE),
         }
+    }
+
+    /// Whether [`SynthSettings::balance`] sets the positive label's share:
+    /// every preset but `segments`, whose plan shares follow from its
+    /// customers (about a quarter each).
+    pub fn uses_balance(self) -> bool {
+        self != Preset::Segments
     }
 
     /// One line for a tooltip or `--help`.
@@ -82,6 +105,12 @@ impl Preset {
             Preset::Xor => "opposite quadrants share a class: no straight line separates them",
             Preset::Spiral => "two interleaved spiral arms: needs a deep, wide network",
             Preset::Gaussians => "two overlapping clouds: a straight line nearly separates them",
+            Preset::Segments => {
+                "customers choosing a plan (basic, plus, premium, family) from age, income, household size, usage and devices; target plan"
+            }
+            Preset::Blobs3 => {
+                "three clouds, orange, blue and green: three classes, each a straight line apart"
+            }
         }
     }
 }
@@ -105,7 +134,7 @@ impl FromStr for Preset {
 #[derive(Debug, Error, PartialEq)]
 pub enum SynthError {
     #[error(
-        "unknown preset `{0}`; choose one of visits, customers, circle, xor, spiral, gaussians"
+        "unknown preset `{0}`; choose one of visits, customers, circle, xor, spiral, gaussians, segments, blobs3"
     )]
     UnknownPreset(String),
     #[error("rows must be between {MIN_ROWS} and {MAX_ROWS}, not {0}")]
@@ -127,7 +156,9 @@ pub struct SynthSettings {
     pub rows: usize,
     pub seed: u64,
     pub noise: f64,
-    /// Share of rows in the positive class.
+    /// Share of rows in the positive class (with three classes, the
+    /// others share the rest equally; `segments` ignores it:
+    /// [`Preset::uses_balance`]).
     pub balance: f64,
     /// Share of feature cells left empty (the `customers` preset only).
     pub missing: f64,
@@ -170,6 +201,8 @@ pub fn generate(settings: &SynthSettings) -> Result<Table, SynthError> {
     let columns = match settings.preset {
         Preset::Visits => visits(settings, &mut rng),
         Preset::Customers => customers(settings, &mut rng),
+        Preset::Segments => segments::segments(settings, &mut rng),
+        Preset::Blobs3 => blobs3(settings, &mut rng),
         shape => shapes(shape, settings, &mut rng),
     };
     // Table::new only fails on ragged or duplicate columns, which the
@@ -398,144 +431,36 @@ fn shapes(shape: Preset, s: &SynthSettings, rng: &mut ChaCha8Rng) -> Vec<Column>
     ]
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::data::table::ColumnKind;
-
-    fn settings(preset: Preset) -> SynthSettings {
-        SynthSettings {
-            preset,
-            rows: 400,
-            ..SynthSettings::default()
-        }
-    }
-
-    fn positive_share(t: &Table, preset: Preset) -> f64 {
-        let (target, positive) = preset.target();
-        let c = t.column(target).unwrap();
-        let n = (0..t.n_rows())
-            .filter(|&r| c.text(r).as_deref() == Some(positive))
-            .count();
-        n as f64 / t.n_rows() as f64
-    }
-
-    #[test]
-    fn every_preset_is_deterministic_per_seed() {
-        for preset in Preset::ALL {
-            let a = generate(&settings(preset)).unwrap();
-            let b = generate(&settings(preset)).unwrap();
-            assert_eq!(a, b, "{preset} differs for the same seed");
-            let c = generate(&SynthSettings {
-                seed: 7,
-                ..settings(preset)
-            })
-            .unwrap();
-            assert_ne!(a, c, "{preset} ignores the seed");
-        }
-    }
-
-    #[test]
-    fn class_balance_is_honoured() {
-        for preset in Preset::ALL {
-            let s = SynthSettings {
-                balance: 0.3,
-                noise: 0.0,
-                ..settings(preset)
+/// Three gaussian clouds around points 3 apart from the origin (at 90°,
+/// 210° and 330°), spread 0.9 × (1 + `noise`): `orange` the `balance`
+/// share of rows, `blue` and `green` half the rest each; shuffled.
+fn blobs3(s: &SynthSettings, rng: &mut ChaCha8Rng) -> Vec<Column> {
+    let n_orange = (((s.rows as f64) * s.balance).round() as usize).clamp(1, s.rows - 2);
+    let n_blue = (s.rows - n_orange).div_ceil(2);
+    let spread = normal(0.0, 0.9 * (1.0 + s.noise));
+    let mut points: Vec<(f64, f64, &'static str)> = (0..s.rows)
+        .map(|i| {
+            let (class, degrees) = if i < n_orange {
+                (ORANGE, 90.0f64)
+            } else if i < n_orange + n_blue {
+                (BLUE, 210.0)
+            } else {
+                (GREEN, 330.0)
             };
-            let share = positive_share(&generate(&s).unwrap(), preset);
-            assert!((share - 0.3).abs() < 0.02, "{preset}: share {share}");
-        }
-    }
-
-    #[test]
-    fn label_noise_flips_about_half_the_noise_share() {
-        let clean = generate(&SynthSettings {
-            noise: 0.0,
-            rows: 4000,
-            ..SynthSettings::default()
+            let (sin, cos) = degrees.to_radians().sin_cos();
+            let x = 3.0 * cos + spread.sample(rng);
+            let y = 3.0 * sin + spread.sample(rng);
+            (round_to(x, 0.001), round_to(y, 0.001), class)
         })
-        .unwrap();
-        let noisy = generate(&SynthSettings {
-            noise: 0.4,
-            rows: 4000,
-            ..SynthSettings::default()
-        })
-        .unwrap();
-        let a = clean.column("purchased").unwrap();
-        let b = noisy.column("purchased").unwrap();
-        let flipped = (0..4000).filter(|&r| a.text(r) != b.text(r)).count() as f64 / 4000.0;
-        assert!((0.15..0.25).contains(&flipped), "flipped {flipped}");
-    }
-
-    #[test]
-    fn generated_numbers_print_short() {
-        assert_eq!(round_to(7.3000001, 0.1).to_string(), "7.3");
-        assert_eq!(round_to(280.7812, 0.01).to_string(), "280.78");
-        assert_eq!(round_to(48_149.0, 100.0).to_string(), "48100");
-        let t = generate(&SynthSettings {
-            preset: Preset::Customers,
-            rows: 300,
-            ..SynthSettings::default()
-        })
-        .unwrap();
-        let mut csv = Vec::new();
-        crate::data::write::write_table(&t, &mut csv).unwrap();
-        let text = String::from_utf8(csv).unwrap();
-        assert!(
-            !text.contains("0000000"),
-            "long float tails in generated data"
-        );
-    }
-
-    #[test]
-    fn visits_boundary_is_curved() {
-        // Without noise, at the same page count, buying is not monotone in
-        // minutes: short and very long visits do not buy, middle ones do.
-        // A straight boundary could not do that.
-        let pages = 8.0;
-        let s: Vec<f64> = [1.0, 10.0, 45.0]
-            .iter()
-            .map(|&m| visit_score(m, pages))
-            .collect();
-        assert!(s[1] > s[0] && s[1] > s[2]);
-    }
-
-    #[test]
-    fn customers_have_every_column_kind_and_missing_cells() {
-        let t = generate(&SynthSettings {
-            preset: Preset::Customers,
-            rows: 2000,
-            missing: 0.1,
-            ..SynthSettings::default()
-        })
-        .unwrap();
-        assert_eq!(t.column("region").unwrap().kind(), ColumnKind::Categorical);
-        assert_eq!(t.column("spend").unwrap().kind(), ColumnKind::Numeric);
-        let income_missing = t.column("income").unwrap().missing_count();
-        assert!((100..300).contains(&income_missing), "{income_missing}");
-        assert_eq!(t.column("purchased").unwrap().missing_count(), 0);
-        assert_eq!(t.column("spend").unwrap().missing_count(), 0);
-    }
-
-    #[test]
-    fn bad_settings_are_refused() {
-        let bad = |s: SynthSettings| generate(&s).unwrap_err().to_string();
-        assert_eq!(
-            bad(SynthSettings {
-                rows: 3,
-                ..SynthSettings::default()
-            }),
-            "rows must be between 10 and 10000000, not 3"
-        );
-        assert!(
-            bad(SynthSettings {
-                noise: 2.0,
-                ..SynthSettings::default()
-            })
-            .contains("noise")
-        );
-        assert!("moons".parse::<Preset>().is_err());
-        assert_eq!("XOR".parse::<Preset>(), Ok(Preset::Xor));
-    }
+        .collect();
+    points.shuffle(rng);
+    let class: Vec<Option<&str>> = points.iter().map(|p| Some(p.2)).collect();
+    vec![
+        Column::numeric("x1", points.iter().map(|p| p.0).collect()),
+        Column::numeric("x2", points.iter().map(|p| p.1).collect()),
+        Column::categorical("class", &class),
+    ]
 }
+
+#[cfg(test)]
+mod tests;
