@@ -57,7 +57,7 @@ fn logistic(table: &Table, crosses: Vec<Cross>) -> (TrainingRun, purchase_lab::d
 fn test_auc(run: &TrainingRun) -> f64 {
     match run.test_metrics(0.5).unwrap() {
         Metrics::Classification(m) => m.auc.unwrap(),
-        Metrics::Regression(_) => panic!("a classification"),
+        Metrics::Regression(_) | Metrics::Multiclass(_) => panic!("a yes/no classification"),
     }
 }
 

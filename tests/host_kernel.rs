@@ -298,6 +298,7 @@ fn softmax_probabilities_sum_to_one_and_weights_are_checked() {
     let spec = NetworkSpec {
         hidden: vec![5],
         activation: Activation::Relu,
+        layer_activations: Vec::new(),
         dropout: 0.0,
     };
     let task = Task::Multiclass { classes: 3 };
