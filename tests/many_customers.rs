@@ -1,6 +1,7 @@
 //! Many customers on the decision surface (issue 21): the user chooses
-//! between dots (fainter past a few thousand, so the heatmap shows) and a
-//! density layer, and the choice is a remembered setting.
+//! between dots (fainter past a few thousand, so the heatmap shows), a
+//! density layer, and `auto` (the default: dots up to 100,000 customers,
+//! density past them), and the choice is a remembered setting.
 
 #![allow(
     clippy::unwrap_used,
@@ -35,7 +36,9 @@ fn the_customers_are_drawn_as_dots_or_as_a_density_layer_as_the_user_chooses() {
     });
     h.get_by_label("Step").click();
     wait_until(&mut h, "a surface", |app| app.run().surface.is_some());
-    assert_eq!(h.state().settings().points, PointStyle::Dots);
+    // Auto by default: dots for 5,000 customers, the density layer only
+    // past 100,000 (crowd.rs's unit test holds the cut).
+    assert_eq!(h.state().settings().points, PointStyle::Auto);
 
     choose(&mut h, "density");
     assert_eq!(h.state().settings().points, PointStyle::Density);

@@ -13,20 +13,39 @@ use serde::{Deserialize, Serialize};
 /// How the surface draws its customers (a persisted setting).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PointStyle {
-    /// One dot per customer, fainter past [`FAINT_FROM`] customers.
+    /// Dots up to [`AUTO_DENSITY_FROM`] customers, the density layer past
+    /// them.
     #[default]
+    Auto,
+    /// One dot per customer, fainter past [`FAINT_FROM`] customers.
     Dots,
     /// Cells shaded by the number of customers of each class in them.
     Density,
 }
 
+/// Customers past which `Auto` draws the density layer: a million dots
+/// would be a grey fog, and even thinned to [`MAX_DOTS`] their mesh is
+/// copied every frame (docs/PERFORMANCE.md, "A million customers").
+pub const AUTO_DENSITY_FROM: usize = 100_000;
+
 impl PointStyle {
-    pub const ALL: [PointStyle; 2] = [PointStyle::Dots, PointStyle::Density];
+    pub const ALL: [PointStyle; 3] = [PointStyle::Auto, PointStyle::Dots, PointStyle::Density];
 
     pub fn label(self) -> &'static str {
         match self {
+            PointStyle::Auto => "auto",
             PointStyle::Dots => "dots",
             PointStyle::Density => "density",
+        }
+    }
+
+    /// The style drawn for `customers` points: `Auto` becomes dots or
+    /// the density layer; the others stay as chosen.
+    pub fn for_customers(self, customers: usize) -> PointStyle {
+        match self {
+            PointStyle::Auto if customers > AUTO_DENSITY_FROM => PointStyle::Density,
+            PointStyle::Auto => PointStyle::Dots,
+            chosen => chosen,
         }
     }
 }
@@ -208,6 +227,23 @@ mod tests {
             [0.0, 10.0, 20.0]
         );
         assert_eq!(thin(&points, 1).len(), 25);
+    }
+
+    #[test]
+    fn auto_draws_dots_for_a_few_customers_and_density_for_very_many() {
+        assert_eq!(PointStyle::default(), PointStyle::Auto);
+        assert_eq!(PointStyle::Auto.for_customers(7_000), PointStyle::Dots);
+        assert_eq!(
+            PointStyle::Auto.for_customers(AUTO_DENSITY_FROM),
+            PointStyle::Dots
+        );
+        assert_eq!(
+            PointStyle::Auto.for_customers(AUTO_DENSITY_FROM + 1),
+            PointStyle::Density
+        );
+        // A choice of the user's stays whatever the count.
+        assert_eq!(PointStyle::Dots.for_customers(1_000_000), PointStyle::Dots);
+        assert_eq!(PointStyle::Density.for_customers(10), PointStyle::Density);
     }
 
     #[test]

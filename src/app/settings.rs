@@ -305,7 +305,7 @@ impl Default for Settings {
             threshold: DEFAULT_THRESHOLD,
             watch_test_rows: false,
             presentation: false,
-            points: super::crowd::PointStyle::Dots,
+            points: super::crowd::PointStyle::Auto,
         }
     }
 }

@@ -103,6 +103,13 @@ struct ScatterKey {
 }
 
 impl Scatter {
+    /// Customers on the plot: the training rows, and the test rows when
+    /// shown (all of them, not only the dots drawn).
+    fn customers(&self, with_test: bool) -> usize {
+        let count = |side: &[Series; 2]| side.iter().map(Series::len).sum::<usize>();
+        count(&self.train) + if with_test { count(&self.test) } else { 0 }
+    }
+
     fn update(&mut self, table: &Arc<Table>, prepared: &Arc<Prepared>, x: &str, y: &str) {
         let fresh = self.key.as_ref().is_some_and(|k| {
             Arc::ptr_eq(&k.table, table)
@@ -203,7 +210,11 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, views: &mut ViewCache)
     views
         .scatter
         .update(&table, &prepared, &x.feature, &y.feature);
-    let density = (cx.settings.points == PointStyle::Density).then(|| {
+    let style = cx
+        .settings
+        .points
+        .for_customers(views.scatter.customers(show_test));
+    let density = (style == PointStyle::Density).then(|| {
         density_texture(
             ui.ctx(),
             &mut views.scatter,
@@ -450,7 +461,8 @@ fn toolbar(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, numeric: &[String]) {
         beside(
             customers,
             Above,
-            "dots: one per customer (fainter past 2,000 so the shading shows); \
+            "auto: dots up to 100,000 customers, density past them; \
+             dots: one per customer (fainter past 2,000 so the shading shows); \
              density: cells shaded by how many customers of each class they hold",
         );
         let discrete = ui.checkbox(&mut cx.settings.discretize, "discretize");
