@@ -210,19 +210,14 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, views: &mut ViewCache)
     views
         .scatter
         .update(&table, &prepared, &x.feature, &y.feature);
-    let style = cx
-        .settings
-        .points
-        .for_customers(views.scatter.customers(show_test));
-    let density = (style == PointStyle::Density).then(|| {
-        density_texture(
-            ui.ctx(),
-            &mut views.scatter,
-            &surface,
-            show_test,
-            regression,
-        )
-    });
+    let density = density_layer(
+        ui.ctx(),
+        cx.settings.points,
+        views,
+        &surface,
+        regression,
+        show_test,
+    );
     let scatter = &views.scatter;
     let [train_dots, test_dots] = &scatter.dots;
     let (alpha, sampled) = dot_style(scatter, show_test);
@@ -299,6 +294,21 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, views: &mut ViewCache)
         cx.settings.discretize,
     );
     caption_line(ui, caption);
+}
+
+/// The density layer's texture when `style` draws one for the customers
+/// on the plot (`Auto` past 100,000 of them); `None` for dots.
+fn density_layer(
+    ctx: &egui::Context,
+    style: PointStyle,
+    views: &mut ViewCache,
+    surface: &Surface,
+    regression: bool,
+    show_test: bool,
+) -> Option<egui::TextureId> {
+    let style = style.for_customers(views.scatter.customers(show_test));
+    (style == PointStyle::Density)
+        .then(|| density_texture(ctx, &mut views.scatter, surface, show_test, regression))
 }
 
 /// The dots' opacity (faint past a few thousand, so the heatmap shows)
