@@ -7,7 +7,9 @@ use eframe::egui;
 
 use super::background::Dialog;
 use super::data_side::DataSide;
-use super::settings::{ProblemChoice, Source, labels, regression_by_default};
+use super::settings::{
+    ProblemChoice, Source, labels, multiclass_by_default, regression_by_default,
+};
 use super::{AppCommand, PanelContext};
 use crate::data::notes::{DataNote, Severity};
 use crate::data::prep::{Cross, Impute, Scale};
@@ -298,10 +300,10 @@ fn target_choice(ui: &mut egui::Ui, problem: &mut ProblemChoice, table: &Table) 
         }
         let found = labels(table, &target);
         problem.positive = found.last().cloned().unwrap_or_default();
-        // The task follows the target (a quantity is a regression); the
-        // radio buttons below override it.
+        // The task follows the target (a quantity is a regression, 3 to 20
+        // labels are multi-class); the radio buttons below override it.
         problem.regression = regression_by_default(table, &target);
-        problem.multiclass = false;
+        problem.multiclass = !problem.regression && multiclass_by_default(table, &target);
     }
 }
 

@@ -93,6 +93,7 @@ impl ProblemChoice {
             }
         };
         let regression = regression_by_default(table, &target);
+        let multiclass = !regression && multiclass_by_default(table, &target);
         ProblemChoice {
             // Identifiers, constants and nearly empty columns unticked (the
             // data notes say why).
@@ -108,7 +109,7 @@ impl ProblemChoice {
             merge_label_variants: true,
             drop_duplicates: false,
             non_negative_target: false,
-            multiclass: false,
+            multiclass,
             crosses: Vec::new(),
         }
     }
@@ -161,6 +162,15 @@ pub fn regression_by_default(table: &Table, target: &str) -> bool {
     table.column(target).is_some_and(|c| {
         c.kind() == ColumnKind::Numeric && labels(table, target).len() > MAX_CLASS_CODES
     })
+}
+
+/// Whether a target that is not a regression is multi-class by default:
+/// 3 to [`MAX_CLASSES`](crate::data::prep::MAX_CLASSES) distinct labels
+/// (which plan, which channel). Two labels are a yes/no question with a
+/// positive label; more than 20 are no classes to learn one by one. The
+/// data panel lets the user override it.
+pub fn multiclass_by_default(table: &Table, target: &str) -> bool {
+    (3..=crate::data::prep::MAX_CLASSES).contains(&labels(table, target).len())
 }
 
 /// The decision threshold a fresh data set or target starts from: 0.5,
@@ -388,5 +398,32 @@ mod tests {
         assert_eq!((p.target.as_str(), p.positive.as_str()), ("Churn", "Yes"));
         let numeric = parse_csv(b"a,b\n1,2\n3,4\n").unwrap();
         assert_eq!(ProblemChoice::for_table(&numeric, None).target, "b");
+    }
+
+    #[test]
+    fn three_to_twenty_labels_are_multi_class_by_default() {
+        let plans = parse_csv(b"age,plan\n30,basic\n40,plus\n50,premium\n35,basic\n").unwrap();
+        let p = ProblemChoice::for_table(&plans, None);
+        assert_eq!(p.target, "plan");
+        assert!(p.multiclass && !p.regression);
+        assert_eq!(p.recipe().problem, Problem::Multiclass);
+        // The generator's preferred target too (segments names `plan`).
+        assert!(ProblemChoice::for_table(&plans, Some(("plan", "premium"))).multiclass);
+        // Two labels stay a yes/no question; a quantity stays a regression.
+        let churn = parse_csv(b"tenure,Churn\n1,Yes\n2,No\n3,No\n").unwrap();
+        assert!(!ProblemChoice::for_table(&churn, None).multiclass);
+        let mut spend = String::from("x,spend\n");
+        for i in 0..30 {
+            spend.push_str(&format!("{i},{}\n", i * 7));
+        }
+        let spend = parse_csv(spend.as_bytes()).unwrap();
+        let p = ProblemChoice::for_table(&spend, None);
+        assert!(p.regression && !p.multiclass);
+        // More than 20 labels are no classes to learn one by one.
+        let mut many = String::from("x,city\n");
+        for i in 0..25 {
+            many.push_str(&format!("{i},c{i}\n"));
+        }
+        assert!(!ProblemChoice::for_table(&parse_csv(many.as_bytes()).unwrap(), None).multiclass);
     }
 }
