@@ -167,10 +167,18 @@ pub fn regression_by_default(table: &Table, target: &str) -> bool {
 /// Whether a target that is not a regression is multi-class by default:
 /// 3 to [`MAX_CLASSES`](crate::data::prep::MAX_CLASSES) distinct labels
 /// (which plan, which channel). Two labels are a yes/no question with a
-/// positive label; more than 20 are no classes to learn one by one. The
-/// data panel lets the user override it.
+/// positive label; more than 20 are no classes to learn one by one.
+/// Labels are counted as the default recipe merges them (case and
+/// surrounding spaces aside), so `Yes`, `yes` and ` YES` are one yes/no
+/// label. The data panel lets the user override it.
 pub fn multiclass_by_default(table: &Table, target: &str) -> bool {
-    (3..=crate::data::prep::MAX_CLASSES).contains(&labels(table, target).len())
+    let mut merged: Vec<String> = labels(table, target)
+        .iter()
+        .map(|l| l.trim().to_lowercase())
+        .collect();
+    merged.sort_unstable();
+    merged.dedup();
+    (3..=crate::data::prep::MAX_CLASSES).contains(&merged.len())
 }
 
 /// The decision threshold a fresh data set or target starts from: 0.5,
@@ -409,8 +417,9 @@ mod tests {
         assert_eq!(p.recipe().problem, Problem::Multiclass);
         // The generator's preferred target too (segments names `plan`).
         assert!(ProblemChoice::for_table(&plans, Some(("plan", "premium"))).multiclass);
-        // Two labels stay a yes/no question; a quantity stays a regression.
-        let churn = parse_csv(b"tenure,Churn\n1,Yes\n2,No\n3,No\n").unwrap();
+        // Two labels stay a yes/no question, however they are spelled; a
+        // quantity stays a regression.
+        let churn = parse_csv(b"tenure,Churn\n1,Yes\n2,No\n3,no\n4, YES\n5,yes\n").unwrap();
         assert!(!ProblemChoice::for_table(&churn, None).multiclass);
         let mut spend = String::from("x,spend\n");
         for i in 0..30 {
