@@ -68,6 +68,11 @@ fn a_three_class_file_trains_with_its_surface_confusion_roc_and_what_if() {
         assert!(h.query_by_label(label).is_some(), "{label} missing");
     }
     assert!(h.query_by_label_contains("macro AUC").is_some());
+    // The diagram has one output per class.
+    assert!(
+        h.query_by_label_contains("3 outputs (one per class, softmax)")
+            .is_some()
+    );
     // The what-if form: one bar per class, the probabilities summing to 1.
     wait_until(&mut h, "a what-if answer", |app| {
         app.windows().what_if.probabilities.len() == 3

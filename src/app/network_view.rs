@@ -23,6 +23,8 @@ const HOVER_SIDE: f32 = 180.0;
 const GAP: f32 = 4.0;
 /// Room on the left for input names.
 const LABEL_WIDTH: f32 = 120.0;
+/// Room for a class's name right of a multi-class network's outputs.
+const CLASS_LABEL_WIDTH: f32 = 70.0;
 pub const HEIGHT: f32 = 250.0;
 
 /// Thumbnails of the units on screen, rebuilt only when a new surface
@@ -162,17 +164,19 @@ pub fn show(ui: &mut egui::Ui, cx: &PanelContext<'_>, views: &mut ViewCache) {
         return;
     };
     let inputs = prepared.pipeline.feature_names();
+    // A multi-class network has one output unit per class (its logit).
+    let classes = prepared.pipeline.encoding.classes().map(<[String]>::to_vec);
     let hidden = cx.settings.spec.hidden.clone();
     let mut sizes = vec![inputs.len()];
     sizes.extend(&hidden);
-    sizes.push(1);
+    sizes.push(classes.as_ref().map_or(1, Vec::len));
     let surface = cx.run.surface.clone();
     let weights = matching_weights(surface.as_deref(), &sizes);
     let units_ready = surface
         .as_ref()
         .is_some_and(|s| weights.is_some() && s.units.len() == hidden.len());
 
-    header(ui, inputs.len(), &cx.settings.spec);
+    header(ui, inputs.len(), &cx.settings.spec, classes.as_deref());
 
     let (rect, _) = ui.allocate_exact_size(
         // The panel starts at its default height and the user may drag it.
@@ -183,7 +187,7 @@ pub fn show(ui: &mut egui::Ui, cx: &PanelContext<'_>, views: &mut ViewCache) {
     );
     let painter = ui.painter_at(rect);
     let n_columns = sizes.len();
-    let geometry = Geometry::new(rect, n_columns);
+    let geometry = Geometry::new(rect, n_columns, classes.is_some());
     let node = geometry.node;
     let columns = layout_columns(&geometry, &sizes, surface.as_deref(), weights);
 
@@ -202,6 +206,18 @@ pub fn show(ui: &mut egui::Ui, cx: &PanelContext<'_>, views: &mut ViewCache) {
                 continue;
             }
             let r = Rect::from_center_size(centre, egui::vec2(node, node));
+            let class = classes
+                .as_ref()
+                .filter(|_| c == n_columns - 1)
+                .and_then(|names| names.get(unit));
+            if hover.is_some_and(|p| r.contains(p)) {
+                hovered = Some((c, unit, r));
+            }
+            if let Some(name) = class {
+                draw_class_output(&painter, r, unit, name, text_color);
+                outline(&painter, r);
+                continue;
+            }
             let texture = if c == n_columns - 1 {
                 views.surface_texture.id()
             } else if units_ready {
@@ -224,15 +240,7 @@ pub fn show(ui: &mut egui::Ui, cx: &PanelContext<'_>, views: &mut ViewCache) {
                     painter.rect_filled(r, 3.0, ui.visuals().faint_bg_color);
                 }
             }
-            painter.rect_stroke(
-                r,
-                2.0,
-                Stroke::new(1.0, NODE_OUTLINE),
-                egui::StrokeKind::Outside,
-            );
-            if hover.is_some_and(|p| r.contains(p)) {
-                hovered = Some((c, unit, r));
-            }
+            outline(&painter, r);
         }
         if column.total > column.shown.len() {
             painter.text(
@@ -246,8 +254,15 @@ pub fn show(ui: &mut egui::Ui, cx: &PanelContext<'_>, views: &mut ViewCache) {
     }
 
     if let Some(hit) = hovered {
-        let output = hit.0 == n_columns - 1;
-        unit_tooltip(ui, hit, output, views, surface.as_ref(), weights);
+        let unit = if hit.0 < n_columns - 1 {
+            Unit::Hidden
+        } else {
+            classes
+                .as_ref()
+                .and_then(|names| names.get(hit.1))
+                .map_or(Unit::Output, |name| Unit::ClassOutput(name))
+        };
+        unit_tooltip(ui, hit, unit, views, surface.as_ref(), weights);
     } else if let Some(pointer) = hover.filter(|p| rect.contains(*p)) {
         use super::network_links::{hover_text, hovered, tooltip};
         if let Some(link) = hovered(&links, pointer) {
@@ -261,7 +276,12 @@ pub fn show(ui: &mut egui::Ui, cx: &PanelContext<'_>, views: &mut ViewCache) {
 
 /// The "Network" title with the layer sizes, and how to read the diagram
 /// on hover.
-fn header(ui: &mut egui::Ui, n_inputs: usize, spec: &crate::model::NetworkSpec) {
+fn header(
+    ui: &mut egui::Ui,
+    n_inputs: usize,
+    spec: &crate::model::NetworkSpec,
+    classes: Option<&[String]>,
+) {
     let hidden = &spec.hidden;
     // Wrapped: at 150 % zoom the caption takes a second line rather than
     // run past the centre's edge.
@@ -274,8 +294,12 @@ fn header(ui: &mut egui::Ui, n_inputs: usize, spec: &crate::model::NetworkSpec) 
             label if label.contains(',') => format!("; activations {label}"),
             label => format!("; activation {label}"),
         };
+        let outputs = classes.map_or_else(
+            || "1 output".to_owned(),
+            |c| format!("{} outputs (one per class, softmax)", c.len()),
+        );
         ui.weak(format!(
-            "{} inputs, {}, 1 output{activations}",
+            "{} inputs, {}, {outputs}{activations}",
             n_inputs,
             if hidden.is_empty() {
                 "no hidden layer (a linear model)".to_owned()
@@ -302,27 +326,36 @@ struct Geometry {
     /// How many units of a column fit.
     keep: usize,
     n_columns: usize,
+    /// Room right of the output column (class names of a multi-class
+    /// network).
+    right_margin: f32,
 }
 
 impl Geometry {
     /// Thumbnails as large as lets [`WANTED`] units of a column fit in `rect`.
-    fn new(rect: Rect, n_columns: usize) -> Self {
+    fn new(rect: Rect, n_columns: usize, class_names: bool) -> Self {
         let usable = rect.height() - 18.0;
         let node = (usable / WANTED - GAP).clamp(NODE_MIN, NODE_MAX);
         let keep = ((usable / (node + GAP)).floor() as usize).max(2);
+        let right_margin = if class_names {
+            node + CLASS_LABEL_WIDTH
+        } else {
+            node
+        };
         Self {
             rect,
             usable,
             node,
             keep,
             n_columns,
+            right_margin,
         }
     }
 
     /// The x of the centres of column `c`'s units.
     fn column_x(&self, c: usize) -> f32 {
         let left = self.rect.left() + LABEL_WIDTH;
-        let right = self.rect.right() - self.node;
+        let right = self.rect.right() - self.right_margin;
         left + (right - left) * c as f32 / (self.n_columns.saturating_sub(1).max(1)) as f32
     }
 }
@@ -366,6 +399,36 @@ fn layout_columns(
 
 /// An input: a small square (orange when it is one of the surface's axes)
 /// with its name on the left.
+/// A multi-class network's output unit `k`: a square in the class's
+/// colour on the surface, its name to the right.
+fn draw_class_output(painter: &egui::Painter, r: Rect, k: usize, name: &str, text_color: Color32) {
+    painter.rect_filled(r, 3.0, super::class_render::class_color(k));
+    let font = egui::FontId::proportional(11.0);
+    let width = |text: &str| {
+        painter
+            .layout_no_wrap(text.to_owned(), font.clone(), text_color)
+            .size()
+            .x
+    };
+    painter.text(
+        r.right_center() + egui::vec2(6.0, 0.0),
+        egui::Align2::LEFT_CENTER,
+        fit_label(name, CLASS_LABEL_WIDTH - 8.0, width),
+        font.clone(),
+        text_color,
+    );
+}
+
+/// The outline every unit's square gets.
+fn outline(painter: &egui::Painter, r: Rect) {
+    painter.rect_stroke(
+        r,
+        2.0,
+        Stroke::new(1.0, NODE_OUTLINE),
+        egui::StrokeKind::Outside,
+    );
+}
+
 fn draw_input(
     painter: &egui::Painter,
     centre: Pos2,
@@ -391,28 +454,42 @@ fn draw_input(
     );
 }
 
+/// What a unit of the diagram is.
+#[derive(Clone, Copy)]
+enum Unit<'a> {
+    Hidden,
+    /// The one output of a yes/no or regression network.
+    Output,
+    /// A multi-class network's output for this class.
+    ClassOutput(&'a str),
+}
+
 /// The hovered unit (`column`, `unit`, its thumbnail's rectangle) large,
 /// with its title, the surface's axes and its bias.
 fn unit_tooltip(
     ui: &egui::Ui,
     (c, unit, r): (usize, usize, Rect),
-    output: bool,
+    kind: Unit<'_>,
     views: &mut ViewCache,
     surface: Option<&Arc<Surface>>,
     weights: Option<&[LayerWeights]>,
 ) {
-    let texture = if output {
-        views.surface_texture.id()
-    } else {
-        surface.and_then(|s| views.unit_textures.get(ui.ctx(), s, c - 1, unit))
+    let texture = match kind {
+        Unit::Output => views.surface_texture.id(),
+        // A class's output has no picture of its own: the surface shows
+        // all classes at once.
+        Unit::ClassOutput(_) => None,
+        Unit::Hidden => surface.and_then(|s| views.unit_textures.get(ui.ctx(), s, c - 1, unit)),
     };
     let bias = weights
         .and_then(|w| w.get(c - 1))
         .and_then(|w| w.bias.get(unit).copied());
-    let title = if output {
-        "Output: the network's prediction".to_owned()
-    } else {
-        format!("Layer {c}, neuron {}", unit + 1)
+    let title = match kind {
+        Unit::Output => "Output: the network's prediction".to_owned(),
+        Unit::ClassOutput(class) => format!(
+            "Output for `{class}`: its logit; the softmax of all outputs gives each class's probability"
+        ),
+        Unit::Hidden => format!("Layer {c}, neuron {}", unit + 1),
     };
     let axes_text = surface.map(|s| format!("over {} (x) and {} (y)", s.x.feature, s.y.feature));
     egui::Tooltip::always_open(
@@ -425,7 +502,7 @@ fn unit_tooltip(
         ui.strong(title);
         if let Some(id) = texture {
             ui.image((id, egui::vec2(HOVER_SIDE, HOVER_SIDE)));
-        } else {
+        } else if !matches!(kind, Unit::ClassOutput(_)) {
             ui.weak("Train a little (Step) to see what it has learned.");
         }
         if let Some(text) = axes_text {
@@ -466,97 +543,4 @@ fn fit_label(name: &str, max_width: f32, width: impl Fn(&str) -> f32) -> String 
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_input_name_is_cut_in_the_middle_to_fit_its_room() {
-        // 6 points a character: 15 characters fit in 90 points.
-        let width = |t: &str| t.chars().count() as f32 * 6.0;
-        assert_eq!(fit_label("tenure", 90.0, width), "tenure");
-        let cut = fit_label("payment_method=Bank transfer (automatic)", 90.0, width);
-        assert_eq!(cut, "payment…omatic)");
-        assert!(width(&cut) <= 90.0);
-        assert_eq!(fit_label("abc", 3.0, width), "…");
-    }
-
-    #[test]
-    fn strongest_units_by_outgoing_weight_in_network_order() {
-        // 4 units feeding 1 output: weights 0.1, -3, 0.5, 2.
-        let w = LayerWeights {
-            weights: vec![0.1, -3.0, 0.5, 2.0],
-            bias: vec![0.0],
-            n_in: 4,
-            n_out: 1,
-        };
-        assert_eq!(strongest(4, 2, Some(&w), None), vec![1, 3]);
-        assert_eq!(strongest(4, 8, Some(&w), None), vec![0, 1, 2, 3]);
-        assert_eq!(strongest(4, 2, None, None), vec![0, 1]);
-    }
-
-    #[test]
-    fn units_silent_on_the_slice_give_way_to_active_ones() {
-        let w = LayerWeights {
-            weights: vec![0.1, -3.0, 0.5, 2.0],
-            bias: vec![0.0],
-            n_in: 4,
-            n_out: 1,
-        };
-        // Unit 1 has the largest weight but never fires on this slice.
-        let activity = vec![
-            vec![0.0, 1.0],
-            vec![0.0, 0.0],
-            vec![0.5, 0.2],
-            vec![0.0, 0.1],
-        ];
-        assert_eq!(strongest(4, 2, Some(&w), Some(&activity)), vec![2, 3]);
-        // Activity of another layer's size is ignored, not misread.
-        assert_eq!(strongest(4, 2, Some(&w), Some(&activity[..3])), vec![1, 3]);
-    }
-
-    #[test]
-    fn stale_weights_are_ignored() {
-        let surface = Surface {
-            x: crate::model::surface::Axis {
-                feature: "a".into(),
-                min: 0.0,
-                max: 1.0,
-            },
-            y: crate::model::surface::Axis {
-                feature: "b".into(),
-                min: 0.0,
-                max: 1.0,
-            },
-            resolution: 2,
-            values: vec![0.5; 4],
-            units: Vec::new(),
-            weights: vec![LayerWeights {
-                weights: vec![0.0; 2],
-                bias: vec![0.0],
-                n_in: 2,
-                n_out: 1,
-            }],
-            held: Vec::new(),
-            importance: Vec::new(),
-        };
-        assert!(matching_weights(Some(&surface), &[2, 1]).is_some());
-        assert!(matching_weights(Some(&surface), &[2, 4, 1]).is_none());
-        assert!(matching_weights(None, &[2, 1]).is_none());
-    }
-
-    #[test]
-    fn unit_image_is_white_when_silent_and_orange_at_its_peak() {
-        let mut values = vec![0.0; UNIT_RESOLUTION * UNIT_RESOLUTION];
-        // Bottom-left cell of the slice fires most: the image's last row.
-        values[0] = 2.0;
-        let image = unit_image(&values);
-        assert_eq!(
-            image.pixels[(UNIT_RESOLUTION - 1) * UNIT_RESOLUTION],
-            POSITIVE
-        );
-        assert_eq!(image.pixels[0], Color32::WHITE);
-        // A dead unit (all zeros) is all white, not NaN-coloured.
-        let dead = unit_image(&vec![0.0; UNIT_RESOLUTION * UNIT_RESOLUTION]);
-        assert!(dead.pixels.iter().all(|&p| p == Color32::WHITE));
-    }
-}
+mod tests;
