@@ -7,298 +7,32 @@
 //! stored in the pipeline, so new customers are transformed identically.
 
 mod cross;
+mod error;
 mod notes;
 mod pipeline;
+mod recipe;
 mod target;
 
 use serde::{Deserialize, Serialize};
-use thiserror::Error;
 
 use super::duplicates::Duplicates;
 use super::notes::{DataNote, format_lines};
 use super::profile::TrainingProfile;
-use super::screen::default_features;
 use super::split::{Split, split_rows, stratified_folds};
 use super::table::{CellFormat, Column, ColumnData, ColumnKind, Table};
 
 pub use self::cross::{Cross, CrossError, CrossStep};
 use self::cross::{check_crosses, fit_crosses};
+pub use self::error::PrepError;
 use self::notes::{duplicate_note, imputation_notes, preparation_notes};
 pub use self::pipeline::{Affine, FeatureStep, Pipeline};
 use self::pipeline::{fit_step, mean_std};
+pub use self::recipe::{DEFAULT_VALID_FRACTION, Impute, MAX_CLASSES, Problem, Recipe, Scale};
 pub use self::target::TargetEncoding;
 use self::target::{encode_target, fit_target_encoding, usable_index};
 
 /// Fewest usable rows a recipe accepts: enough for a training and a test side.
 pub const MIN_ROWS: usize = 5;
-
-/// What the network predicts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Problem {
-    /// Probability that the target equals `positive` (e.g. bought = `yes`).
-    Classification { positive: String },
-    /// The target's numeric value (e.g. spend).
-    Regression,
-    /// Which of 3 to [`MAX_CLASSES`] labels the target holds (e.g. the plan
-    /// a customer chose): a softmax over the classes, each label its own
-    /// class (with `merge_label_variants`, labels that differ only in case
-    /// or surrounding spaces are one class).
-    Multiclass,
-}
-
-/// Most classes a multi-class target may have: past this a column is more
-/// likely an identifier or free text than a choice among options, and the
-/// confusion matrix and per-class tables stop being readable.
-pub const MAX_CLASSES: usize = 20;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Impute {
-    /// Leave out rows with any missing feature (new data to score is filled
-    /// with the median / most frequent value instead, so no row is lost).
-    DropRows,
-    Mean,
-    Median,
-    /// Most frequent value, for numbers and categories alike.
-    MostFrequent,
-    /// Leave missing values missing: NaN in every prepared column they
-    /// feed (a category's level columns all NaN), in training and scoring
-    /// alike. For models that route missing values themselves (boosted
-    /// trees learn a direction per split); a network refuses it.
-    KeepMissing,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Scale {
-    /// Min-max to [0, 1] over the training rows.
-    MinMax,
-    /// Zero mean, unit standard deviation over the training rows.
-    Standardize,
-    None,
-}
-
-macro_rules! named_choices {
-    ($ty:ty, $what:literal, $( $variant:path => $name:literal ),+ $(,)?) => {
-        impl $ty {
-            pub fn name(self) -> &'static str {
-                match self { $( $variant => $name ),+ }
-            }
-        }
-        impl std::fmt::Display for $ty {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.name())
-            }
-        }
-        impl std::str::FromStr for $ty {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
-                match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
-                    $( $name => Ok($variant), )+
-                    _ => Err(format!(
-                        concat!("unknown ", $what, " `{}`; choose one of {}"),
-                        s,
-                        [$( $name ),+].join(", ")
-                    )),
-                }
-            }
-        }
-    };
-}
-
-named_choices!(Impute, "missing-value strategy",
-    Impute::DropRows => "drop_rows",
-    Impute::Mean => "mean",
-    Impute::Median => "median",
-    Impute::MostFrequent => "most_frequent",
-    Impute::KeepMissing => "keep_missing",
-);
-
-named_choices!(Scale, "scaling",
-    Scale::MinMax => "minmax",
-    Scale::Standardize => "standardize",
-    Scale::None => "none",
-);
-
-/// Everything needed to turn a table into training matrices.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Recipe {
-    pub target: String,
-    pub problem: Problem,
-    pub features: Vec<String>,
-    pub impute: Impute,
-    pub scale: Scale,
-    /// Share of usable rows held out for testing, in (0, 1). Nothing
-    /// looks at them until a run ends.
-    pub test_fraction: f64,
-    /// Share of the remaining (development) rows carved out as validation
-    /// rows, in (0, 1): the curves, early stopping, the threshold choice
-    /// and sweep rankings use them. Recipes saved before it existed read
-    /// as the default.
-    #[serde(default = "default_valid_fraction")]
-    pub valid_fraction: f64,
-    pub seed: u64,
-    /// Classification: count target labels that differ from the positive
-    /// label only in case or surrounding spaces (`yes`, `YES`) as positive.
-    #[serde(default)]
-    pub merge_label_variants: bool,
-    /// Leave out rows that repeat an earlier row exactly (features and
-    /// target) before the split, so no test row is a copy of a training row.
-    #[serde(default)]
-    pub drop_duplicates: bool,
-    /// Regression: keep predictions at or above 0, for a target that is
-    /// never negative (spend, counts). Refused when a training value is
-    /// negative; saved with the model so scoring applies it too.
-    #[serde(default)]
-    pub non_negative_target: bool,
-    /// Inputs built from the chosen numeric features (x², x1·x2, sin x),
-    /// after the features in the prepared matrix: [`Cross`]. Recipes saved
-    /// before crosses existed have none.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub crosses: Vec<Cross>,
-}
-
-impl Recipe {
-    /// Every other column fit to be a feature (identifiers, constants and
-    /// nearly empty columns are left out: [`super::screen`]), median fill,
-    /// min-max scaling, an 80/20 split with seed 42.
-    pub fn new(table: &Table, target: &str, problem: Problem) -> Recipe {
-        Recipe {
-            target: target.to_owned(),
-            problem,
-            features: default_features(table, target).0,
-            impute: Impute::Median,
-            scale: Scale::MinMax,
-            test_fraction: 0.2,
-            valid_fraction: DEFAULT_VALID_FRACTION,
-            seed: 42,
-            merge_label_variants: false,
-            drop_duplicates: false,
-            non_negative_target: false,
-            crosses: Vec::new(),
-        }
-    }
-}
-
-/// Default share of the development rows used for validation.
-pub const DEFAULT_VALID_FRACTION: f64 = 0.15;
-
-fn default_valid_fraction() -> f64 {
-    DEFAULT_VALID_FRACTION
-}
-
-#[derive(Debug, Clone, Error, PartialEq)]
-pub enum PrepError {
-    #[error("there is no column `{name}` to predict; the columns are: {available}")]
-    TargetMissing { name: String, available: String },
-    #[error("feature column `{name}` is not in the data{hint}")]
-    FeatureMissing {
-        name: String,
-        /// `; did you mean `PriceDiff`?` when a column differs only in case.
-        hint: String,
-    },
-    #[error("`{0}` is the target, so it cannot also be a feature; untick it")]
-    TargetIsFeature(String),
-    #[error("no feature columns are selected; tick at least one")]
-    NoFeatures,
-    #[error("the target `{target}` has values in no row")]
-    TargetEmpty { target: String },
-    #[error(
-        "the target `{target}` has only one class (`{label}`); a classifier needs at least two"
-    )]
-    SingleClass { target: String, label: String },
-    #[error(
-        "the positive label `{positive}` does not occur in `{target}`; its values are: {labels}{hint}"
-    )]
-    PositiveAbsent {
-        target: String,
-        positive: String,
-        labels: String,
-        /// A pointer to the label that differs only in case, when one does.
-        hint: String,
-    },
-    #[error(
-        "the target `{target}` has {count} classes ({labels}); multi-class needs 3 to {MAX_CLASSES}: with two, choose binary classification with a positive label (--positive)"
-    )]
-    TooFewClasses {
-        target: String,
-        count: usize,
-        labels: String,
-    },
-    #[error(
-        "the target `{target}` has {count} distinct labels (e.g. {labels}); multi-class takes at most {MAX_CLASSES}: group the rare ones into fewer classes, or choose a positive label for yes/no"
-    )]
-    TooManyClasses {
-        target: String,
-        count: usize,
-        labels: String,
-    },
-    #[error(
-        "class `{label}` of `{target}` has {rows} row{} and none fell in the training rows, so the model could never predict it; remove those rows or merge the class into another", if *.rows == 1 { "" } else { "s" }
-    )]
-    ClassNotInTraining {
-        target: String,
-        label: String,
-        rows: usize,
-    },
-    #[error(
-        "the target `{0}` is not numeric, so it cannot be a regression target; choose classification"
-    )]
-    RegressionTargetNotNumeric(String),
-    #[error(
-        "the target `{target}` holds {value:e} in data row {row}, too large for the network's 32-bit numbers; rescale the column (e.g. thousands instead of units)"
-    )]
-    TargetTooLarge {
-        target: String,
-        /// 1-based data row (the header is not counted).
-        row: usize,
-        value: f64,
-    },
-    #[error(
-        "the target `{target}` has the same value ({value}) in every training row; a regression needs it to vary"
-    )]
-    ConstantTarget { target: String, value: f64 },
-    #[error(
-        "the target `{target}` is {value} on line {line}, so predictions cannot be kept at or above 0; turn off the non-negative option"
-    )]
-    NegativeTarget {
-        target: String,
-        line: u64,
-        value: f64,
-    },
-    #[error("the test share must be between 0 and 1 (exclusive), not {0}")]
-    TestFraction(f64),
-    #[error("the validation share must be between 0 and 1 (exclusive), not {0}")]
-    ValidFraction(f64),
-    #[error(
-        "{folds}-fold cross-validation needs 2 to {rows} folds here (the training and validation rows number {rows})"
-    )]
-    Folds { folds: usize, rows: usize },
-    #[error(
-        "only {rows} usable rows ({dropped} dropped for missing values); at least {MIN_ROWS} are needed to split into training and test sets"
-    )]
-    TooFewRows { rows: usize, dropped: usize },
-    #[error("feature `{0}` has no values in the training rows; untick it")]
-    FeatureEmpty(String),
-    #[error(
-        "feature `{feature}` holds {value:e} in data row {row}, too large for 32-bit numbers after scaling by the training rows' range; choose min-max scaling or standardize, or rescale the column"
-    )]
-    NotFinite {
-        feature: String,
-        /// 1-based data row (the header is not counted).
-        row: usize,
-        value: f64,
-    },
-    #[error("the data lacks the column{} the model needs: {}", if .0.len() == 1 { "" } else { "s" }, .0.join(", "))]
-    MissingColumns(Vec<String>),
-    #[error(
-        "column `{column}` was numeric when the model was trained but holds text here (e.g. `{example}`)"
-    )]
-    ExpectedNumeric { column: String, example: String },
-    #[error(transparent)]
-    Cross(#[from] CrossError),
-}
 
 /// A dense row-major `f32` matrix.
 #[derive(Debug, Clone, PartialEq, Default)]
