@@ -176,9 +176,10 @@ pub struct ModelArgs {
     pub class_weight: ClassWeight,
     /// Network: the learning rate over training, as a factor of --lr
     /// applied batch by batch: constant; step:EVERY:FACTOR (times FACTOR
-    /// every EVERY epochs, e.g. step:10:0.5); cosine[:FLOOR[:WARMUP]]
-    /// (cosine annealing to FLOOR times the rate at the last epoch, after
-    /// WARMUP epochs of linear warm-up, e.g. cosine:0.01:5).
+    /// every EVERY epochs, e.g. step:10:0.5); cosine, cosine:FLOOR or
+    /// cosine:FLOOR:WARMUP (cosine annealing to FLOOR times the rate at the
+    /// last epoch, after WARMUP epochs of linear warm-up, e.g.
+    /// cosine:0.01:5).
     #[arg(
         long,
         default_value = "constant",

@@ -137,7 +137,7 @@ pub struct Recipe {
 
 impl Recipe {
     /// Every other column fit to be a feature (identifiers, constants and
-    /// nearly empty columns are left out: [`super::screen`]), median fill,
+    /// nearly empty columns are left out: [`crate::data::screen`]), median fill,
     /// min-max scaling, an 80/20 split with seed 42.
     pub fn new(table: &Table, target: &str, problem: Problem) -> Recipe {
         Recipe {
