@@ -93,8 +93,14 @@ pub fn rows(ui: &mut egui::Ui, run: &RunView) {
     if baselines.is_empty() {
         return;
     }
-    ui.label("Does the network beat simple models? (validation rows, threshold 0.5)");
     let network = run.history.last().map(|r| &r.metrics);
+    // Accuracy at 0.5 for a yes/no target; a multi-class one predicts the
+    // most probable class, with no threshold to name.
+    let basis = match network {
+        Some(Metrics::Multiclass(_)) => "validation rows, most probable class",
+        _ => "validation rows, threshold 0.5",
+    };
+    ui.label(format!("Does the network beat simple models? ({basis})"));
     let mut rows: Vec<(String, &Metrics)> = baselines
         .iter()
         .map(|b| (b.name.to_owned(), &b.valid))
