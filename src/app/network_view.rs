@@ -397,26 +397,15 @@ fn layout_columns(
         .collect()
 }
 
-/// An input: a small square (orange when it is one of the surface's axes)
-/// with its name on the left.
 /// A multi-class network's output unit `k`: a square in the class's
 /// colour on the surface, its name to the right.
 fn draw_class_output(painter: &egui::Painter, r: Rect, k: usize, name: &str, text_color: Color32) {
     painter.rect_filled(r, 3.0, super::class_render::class_color(k));
-    let font = egui::FontId::proportional(11.0);
-    let width = |text: &str| {
-        painter
-            .layout_no_wrap(text.to_owned(), font.clone(), text_color)
-            .size()
-            .x
-    };
-    painter.text(
+    let anchor = (
         r.right_center() + egui::vec2(6.0, 0.0),
         egui::Align2::LEFT_CENTER,
-        fit_label(name, CLASS_LABEL_WIDTH - 8.0, width),
-        font.clone(),
-        text_color,
     );
+    draw_label(painter, anchor, name, CLASS_LABEL_WIDTH - 8.0, text_color);
 }
 
 /// The outline every unit's square gets.
@@ -429,6 +418,8 @@ fn outline(painter: &egui::Painter, r: Rect) {
     );
 }
 
+/// An input: a small square (orange when it is one of the surface's axes)
+/// with its name on the left.
 fn draw_input(
     painter: &egui::Painter,
     centre: Pos2,
@@ -438,6 +429,19 @@ fn draw_input(
 ) {
     let r = Rect::from_center_size(centre, egui::vec2(10.0, 10.0));
     painter.rect_filled(r, 2.0, if on_axis { POSITIVE } else { INPUT_OFF_AXIS });
+    let anchor = (centre - egui::vec2(10.0, 0.0), egui::Align2::RIGHT_CENTER);
+    draw_label(painter, anchor, name, LABEL_WIDTH - 16.0, text_color);
+}
+
+/// `name` at `anchor` (a point and how the text sits on it), cut in the
+/// middle to fit `max_width` points ([`fit_label`]).
+fn draw_label(
+    painter: &egui::Painter,
+    (at, align): (Pos2, egui::Align2),
+    name: &str,
+    max_width: f32,
+    text_color: Color32,
+) {
     let font = egui::FontId::proportional(11.0);
     let width = |text: &str| {
         painter
@@ -446,9 +450,9 @@ fn draw_input(
             .x
     };
     painter.text(
-        centre - egui::vec2(10.0, 0.0),
-        egui::Align2::RIGHT_CENTER,
-        fit_label(name, LABEL_WIDTH - 16.0, width),
+        at,
+        align,
+        fit_label(name, max_width, width),
         font.clone(),
         text_color,
     );
