@@ -16,6 +16,13 @@ step() { printf '\n=== %s (%s)\n' "$1" "$(date +%T)"; }
 step "cargo fmt --check"
 cargo fmt --all --check
 
+# First, the build `cargo run` gives (the README's run command). With the
+# one feature set, clippy and the tests after it compile no dependency again.
+# --timings writes cargo-timings/*.html in the target directory: the
+# per-crate split of a cold build (docs/PERFORMANCE.md, "Cold build").
+step "cargo build --timings (README's run command builds this)"
+cargo build --timings
+
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets -- -D warnings
 
