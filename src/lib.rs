@@ -6,7 +6,8 @@
 //! [`insights`] answers the business questions of a scored set (gains and
 //! lift, profit, calibration, importance, partial dependence);
 //! `app` and [`cli`] are two faces on the same engine; [`fuzzing`] holds the
-//! bodies of the fuzz targets in `fuzz/`.
+//! bodies of the fuzz targets in `fuzz/`; every file is written through
+//! [`save`] (whole or not at all, never over a device).
 //!
 //! Cargo features (both on by default): `app` builds the desktop window
 //! (`app`, eframe), `gpu` Burn's wgpu backend. Without them the library is
@@ -20,6 +21,7 @@ pub mod data;
 pub mod fuzzing;
 pub mod insights;
 pub mod model;
+pub mod save;
 pub mod serve;
 pub mod tune;
 pub mod worker;

@@ -685,7 +685,9 @@ fn scoring_data_without_the_model_s_columns_is_refused() {
 
 fn purchase_lab(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_purchase-lab"));
-    command.args(args);
+    // Not the runner's data directory (as tests/common/cli.rs).
+    let data_home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("data-home");
+    command.env("XDG_DATA_HOME", data_home).args(args);
     for (k, v) in env {
         command.env(k, v);
     }

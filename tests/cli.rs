@@ -316,3 +316,106 @@ fn a_closed_pipe_ends_quietly() {
     reader_goes_away(&["generate", "--preset", "customers", "--rows", "200000"]);
     reader_goes_away(&["inspect", &shipped("customers.csv"), "--head", "2000"]);
 }
+
+/// Runs `purchase-lab ARGS` with a reader on the named pipe `pipe`, and
+/// returns what came through it.
+#[cfg(unix)]
+fn through_pipe(pipe: &Path, args: &[&str]) -> Vec<u8> {
+    let reader = {
+        let pipe = pipe.to_path_buf();
+        std::thread::Builder::new()
+            .name("pipe-reader".into())
+            .spawn(move || std::fs::read(pipe).unwrap())
+            .unwrap()
+    };
+    let o = purchase_lab(args);
+    if !o.status.success() {
+        // Release the reader, which waits for a writer, before failing.
+        drop(std::fs::OpenOptions::new().write(true).open(pipe));
+        panic!("{args:?}: {}", stderr(&o));
+    }
+    reader.join().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn outputs_named_as_pipes_or_devices_are_written_through_not_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let pipe = dir.path().join("out.pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&pipe)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let pipe_text = pipe.to_str().unwrap();
+    let still_a_pipe = || {
+        std::fs::symlink_metadata(&pipe)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    };
+
+    let generated = through_pipe(
+        &pipe,
+        &[
+            "generate",
+            "--preset",
+            "customers",
+            "--rows",
+            "40",
+            "-o",
+            pipe_text,
+        ],
+    );
+    assert_eq!(String::from_utf8_lossy(&generated).lines().count(), 41);
+    assert!(still_a_pipe());
+
+    let visits = shipped("visits.csv");
+    let train = |out: &str| {
+        classify(
+            "train",
+            &visits,
+            ["purchased", "yes"],
+            &[
+                "--hidden",
+                "4",
+                "--epochs",
+                "2",
+                "--backend",
+                "cpu",
+                "--out",
+                out,
+            ],
+        )
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<Vec<_>>()
+    };
+    let args = train(pipe_text);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let model_bytes = through_pipe(&pipe, &args);
+    assert!(model_bytes.len() > 100, "{} bytes", model_bytes.len());
+    assert!(still_a_pipe());
+
+    // The same model, saved to a file, scores into the pipe.
+    let model = dir.path().join("m.plab");
+    let args = train(model.to_str().unwrap());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = purchase_lab(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let scored = through_pipe(
+        &pipe,
+        &predict_args(model.to_str().unwrap(), &visits, pipe_text, &[]),
+    );
+    assert_eq!(String::from_utf8_lossy(&scored).lines().count(), 1001);
+    assert!(still_a_pipe());
+
+    // And /dev/null stays the system's device (where it is one).
+    let is_device = || std::fs::metadata("/dev/null").is_ok_and(|m| !m.is_file());
+    if is_device() {
+        let o = purchase_lab(&["generate", "--rows", "10", "-o", "/dev/null"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(is_device(), "/dev/null was replaced by a plain file");
+    }
+}

@@ -15,7 +15,7 @@ use purchase_lab::model::device::{REQUIRE_WGPU_ENV, wgpu_adapter};
 use purchase_lab::model::probe::timing::GPU_WAIT_MIN;
 use purchase_lab::model::probe::{GpuOutcome, ProbeJob};
 use purchase_lab::model::{BackendChoice, ComputeKind, NetworkSpec, Task, TrainSettings};
-use purchase_lab::tune::device_choice::{CACHE_FILE, choose};
+use purchase_lab::tune::device_choice::{CACHE_FILE, ChoiceStore, choose};
 
 #[path = "common/cli.rs"]
 mod cli;
@@ -60,7 +60,7 @@ fn auto_times_the_job_then_reuses_the_cached_answer() {
     let cache = dir.path().join(CACHE_FILE);
     let job = classroom();
 
-    let first = choose(BackendChoice::Auto, Some(&job), Some(&cache)).unwrap();
+    let first = choose(BackendChoice::Auto, Some(&job), &ChoiceStore::at(&cache)).unwrap();
     let measured = first.measured.as_ref().expect("timed, not cached");
     let description = &first.device.description;
     assert!(description.ends_with(", measured"), "{description}");
@@ -92,7 +92,7 @@ fn auto_times_the_job_then_reuses_the_cached_answer() {
     }
 
     // Same adapter and shape: the cached answer, no timing.
-    let second = choose(BackendChoice::Auto, Some(&job), Some(&cache)).unwrap();
+    let second = choose(BackendChoice::Auto, Some(&job), &ChoiceStore::at(&cache)).unwrap();
     assert!(second.measured.is_none());
     assert_eq!(second.device.kind, first.device.kind);
     assert!(
@@ -105,7 +105,7 @@ fn auto_times_the_job_then_reuses_the_cached_answer() {
     );
 
     // An explicit choice skips the probe and the cache.
-    let cpu = choose(BackendChoice::Cpu, Some(&job), Some(&cache)).unwrap();
+    let cpu = choose(BackendChoice::Cpu, Some(&job), &ChoiceStore::at(&cache)).unwrap();
     assert!(cpu.measured.is_none());
     assert_eq!(cpu.device.description, "CPU (flex)");
 }
@@ -121,12 +121,12 @@ fn a_corrupt_cache_is_ignored_with_a_note() {
     let mut job = classroom();
     job.n_rows = 40;
     job.spec.hidden = vec![4];
-    let chosen = choose(BackendChoice::Auto, Some(&job), Some(&cache)).unwrap();
+    let chosen = choose(BackendChoice::Auto, Some(&job), &ChoiceStore::at(&cache)).unwrap();
     let note = chosen.note.expect("a note about the bad file");
     assert!(note.contains("could not be read"), "{note}");
     assert!(chosen.measured.is_some(), "measured afresh");
     // And rewritten: the next choice comes from it.
-    let again = choose(BackendChoice::Auto, Some(&job), Some(&cache)).unwrap();
+    let again = choose(BackendChoice::Auto, Some(&job), &ChoiceStore::at(&cache)).unwrap();
     assert_eq!(again.note, None);
     assert!(again.measured.is_none());
 }
@@ -172,4 +172,31 @@ fn train_with_auto_says_how_it_chose_and_caches_in_the_data_directory() {
         second[0].ends_with("measured earlier (cached)"),
         "{second:?}"
     );
+}
+
+#[test]
+fn a_store_without_a_file_remembers_for_its_clones_only() {
+    let Some(_) = adapter() else {
+        return;
+    };
+    let mut job = classroom();
+    job.n_rows = 40;
+    job.spec.hidden = vec![3];
+    let store = ChoiceStore::in_memory();
+    assert_eq!(store.file(), None);
+    let first = choose(BackendChoice::Auto, Some(&job), &store).unwrap();
+    assert!(first.measured.is_some(), "timed");
+    let again = choose(BackendChoice::Auto, Some(&job), &store.clone()).unwrap();
+    assert!(again.measured.is_none(), "remembered");
+    assert!(
+        again
+            .device
+            .description
+            .ends_with("measured earlier (cached)"),
+        "{}",
+        again.device.description
+    );
+    // Another store has measured nothing.
+    let other = choose(BackendChoice::Auto, Some(&job), &ChoiceStore::in_memory()).unwrap();
+    assert!(other.measured.is_some());
 }

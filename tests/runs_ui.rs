@@ -271,3 +271,36 @@ fn choose_sweep_metric(h: &mut Window, metric: &str) {
         .click();
     h.run_steps(2);
 }
+
+#[test]
+fn the_window_keeps_its_device_choice_beside_its_history() {
+    // `Auto` on this machine times the network on the CPU and the GPU when
+    // wgpu has an adapter (CI's lavapipe); without one there is nothing to
+    // remember.
+    if purchase_lab::model::device::wgpu_adapter().is_err() {
+        eprintln!("NOTE: no wgpu adapter, Auto measures nothing here");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("history.json");
+    let mut h = egui_kittest::Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_eframe(move |cc| {
+            purchase_lab::app::PurchaseLabApp::with_history(
+                &cc.egui_ctx,
+                None,
+                None,
+                Some(history.clone()),
+            )
+        });
+    wait_until(&mut h, "the data to load", |app| {
+        app.data().prepared().is_some()
+    });
+    h.get_by_label("Step").click();
+    wait_until(&mut h, "an epoch", |app| !app.run().history.is_empty());
+    let kept = dir
+        .path()
+        .join(purchase_lab::tune::device_choice::CACHE_FILE);
+    let text = std::fs::read_to_string(&kept).unwrap();
+    assert!(text.contains("\"entries\""), "{text}");
+}

@@ -112,7 +112,6 @@ pub fn render_classes(surface: &Surface, classes: usize) -> ColorImage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::surface::Axis;
 
     /// A 3-class surface on a 10×10 grid: class 0 on the left third, 2 on
     /// the right third, 1 between, certain at the edges and unsure (all
@@ -131,21 +130,7 @@ mod tests {
                 values.extend(p);
             }
         }
-        let axis = |feature: &str| Axis {
-            feature: feature.into(),
-            min: 0.0,
-            max: 1.0,
-        };
-        Surface {
-            x: axis("x"),
-            y: axis("y"),
-            resolution: grid,
-            values,
-            units: Vec::new(),
-            weights: Vec::new(),
-            held: Vec::new(),
-            importance: Vec::new(),
-        }
+        Surface::on_unit_square(values, grid)
     }
 
     #[test]

@@ -8,9 +8,10 @@
 use std::sync::Arc;
 
 use eframe::egui::{self, TextureHandle, TextureOptions};
-use egui_plot::{MarkerShape, Plot, PlotImage, PlotPoint, Points};
+use egui_plot::{MarkerShape, PlotImage, Points};
 
 use super::class_render::{class_color, render_classes};
+use super::surface_view::{image_placement, surface_plot};
 use crate::data::prep::{Dataset, Prepared};
 use crate::data::table::{ColumnData, Table};
 use crate::model::surface::Surface;
@@ -113,18 +114,11 @@ impl ClassSurface {
                 axes,
             });
         }
-        let (x, y) = (&surface.x, &surface.y);
         let texture = self.texture.as_ref().map(TextureHandle::id);
         let points = self.points.as_ref();
-        Plot::new("class_surface_plot")
-            .height(scene.height)
-            .x_axis_label(x.feature.clone())
-            .y_axis_label(y.feature.clone())
-            .legend(super::curves::small_legend(egui_plot::Corner::RightTop))
-            .allow_scroll(false)
+        surface_plot("class_surface_plot", scene.height, surface)
             .show(ui, |plot| {
-                let size = egui::vec2((x.max - x.min) as f32, (y.max - y.min) as f32);
-                let center = PlotPoint::new((x.min + x.max) / 2.0, (y.min + y.max) / 2.0);
+                let (center, size) = image_placement(surface);
                 if let Some(texture) = texture {
                     plot.image(PlotImage::new("", texture, center, size));
                 }

@@ -3,7 +3,6 @@
 //! cropped to the view with its axes and legend), and the writers the file
 //! dialogs hand their paths to. Encoding and writing run off the UI thread.
 
-use std::io::BufWriter;
 use std::path::Path;
 
 use eframe::egui::{self, ColorImage, Rect};
@@ -86,21 +85,22 @@ pub fn crop(image: &ColorImage, rect: Rect, pixels_per_point: f32) -> Option<Col
 
 /// Writes `image` as an 8-bit RGBA PNG.
 pub fn write_png(image: &ColorImage, path: &Path) -> Result<(), String> {
-    let file = std::fs::File::create(path)
-        .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
     let [w, h] = image.size;
-    let mut encoder = png::Encoder::new(BufWriter::new(file), w as u32, h as u32);
-    encoder.set_color(png::ColorType::Rgba);
-    encoder.set_depth(png::BitDepth::Eight);
     let bytes: Vec<u8> = image
         .pixels
         .iter()
         .flat_map(|c| c.to_srgba_unmultiplied())
         .collect();
-    encoder
-        .write_header()
-        .and_then(|mut writer| writer.write_image_data(&bytes))
-        .map_err(|e| format!("cannot write `{}`: {e}", path.display()))
+    crate::save::save_with(path, |file| {
+        let mut encoder = png::Encoder::new(file, w as u32, h as u32);
+        encoder.set_color(png::ColorType::Rgba);
+        encoder.set_depth(png::BitDepth::Eight);
+        encoder
+            .write_header()
+            .and_then(|mut writer| writer.write_image_data(&bytes))
+            .map_err(std::io::Error::other)
+    })
+    .map_err(|e| format!("cannot write `{}`: {e}", path.display()))
 }
 
 /// Asks the renderer for a screenshot of the next frame; it arrives on the

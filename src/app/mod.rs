@@ -82,6 +82,8 @@ pub use training_link::RunView;
 use training_link::TrainingLink;
 use view_cache::ViewCache;
 
+use crate::tune::device_choice::ChoiceStore;
+
 const STORAGE_KEY: &str = "purchase-lab-settings";
 
 /// The state of the window's secondary views: each is edited only by its
@@ -143,13 +145,34 @@ impl PurchaseLabApp {
     }
 
     /// The app with its run history kept at `history_path` (tests use a
-    /// temporary one; `None` keeps it in memory). `file` is a CSV to open
-    /// or a session file (`.json`).
+    /// temporary one; `None` keeps it in memory), and `Auto`'s device
+    /// measurements in the same folder ([`CACHE_FILE`](crate::tune::device_choice::CACHE_FILE);
+    /// in memory with `None`). `file` is a CSV to open or a session file
+    /// (`.json`).
     pub fn with_history(
         ctx: &egui::Context,
         storage: Option<&dyn eframe::Storage>,
         file: Option<PathBuf>,
         history_path: Option<PathBuf>,
+    ) -> PurchaseLabApp {
+        let device_choices = history_path
+            .as_deref()
+            .and_then(std::path::Path::parent)
+            .map_or_else(ChoiceStore::in_memory, |dir| {
+                ChoiceStore::at(dir.join(crate::tune::device_choice::CACHE_FILE))
+            });
+        Self::with_files(ctx, storage, file, history_path, device_choices)
+    }
+
+    /// [`with_history`](Self::with_history) with `Auto`'s device
+    /// measurements remembered in `device_choices` wherever it keeps them
+    /// (the window tests share one file, so each shape is timed once).
+    pub fn with_files(
+        ctx: &egui::Context,
+        storage: Option<&dyn eframe::Storage>,
+        file: Option<PathBuf>,
+        history_path: Option<PathBuf>,
+        device_choices: ChoiceStore,
     ) -> PurchaseLabApp {
         let mut settings: Settings = storage
             .and_then(|s| eframe::get_value(s, STORAGE_KEY))
@@ -173,14 +196,14 @@ impl PurchaseLabApp {
             }
         }
         let mut app = PurchaseLabApp {
-            training: TrainingLink::spawn(ctx, &settings),
+            training: TrainingLink::spawn(ctx, &settings, device_choices.clone()),
             settings,
             data,
             views: ViewCache::default(),
             tasks: background::BackgroundTasks::default(),
             windows: Windows {
                 runs: runs::RunsState::open(history_path),
-                sweep: sweep_panel::SweepState::default(),
+                sweep: sweep_panel::SweepState::with_device_choices(device_choices),
                 what_if: model_panel::WhatIf::default(),
                 cv: cv_panel::CvState::default(),
                 insights: insights_state::InsightsState::default(),
@@ -262,9 +285,13 @@ impl eframe::App for PurchaseLabApp {
         self.run_commands();
         self.poll();
         self.sync_training();
-        self.views
-            .metrics
-            .refresh(self.data.prepared(), self.training.run(), &self.settings);
+        let repaint = self.ctx.clone();
+        self.views.metrics.refresh(
+            self.data.prepared(),
+            self.training.run(),
+            &self.settings,
+            move || repaint.request_repaint(),
+        );
         self.ask_what_if();
     }
 

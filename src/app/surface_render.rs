@@ -109,24 +109,9 @@ pub fn render(surface: &Surface, regression: bool, discretize: bool) -> ColorIma
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::surface::Axis;
 
     fn surface(values: Vec<f32>, resolution: usize) -> Surface {
-        let axis = |feature: &str| Axis {
-            feature: feature.to_owned(),
-            min: 0.0,
-            max: 1.0,
-        };
-        Surface {
-            x: axis("x"),
-            y: axis("y"),
-            resolution,
-            values,
-            units: Vec::new(),
-            weights: Vec::new(),
-            held: Vec::new(),
-            importance: Vec::new(),
-        }
+        Surface::on_unit_square(values, resolution)
     }
 
     #[test]

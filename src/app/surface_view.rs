@@ -228,63 +228,54 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, views: &mut ViewCache)
         .class_names()
         .map(|(p, n)| (p.to_owned(), n))
         .unwrap_or_default();
-    let plot = Plot::new("surface_plot")
-        .height(plot_height)
-        .x_axis_label(x.feature.clone())
-        .y_axis_label(y.feature.clone())
-        .legend(super::curves::small_legend(egui_plot::Corner::RightTop))
-        .allow_scroll(false)
-        .show(ui, |plot| {
-            let size = egui::vec2((x.max - x.min) as f32, (y.max - y.min) as f32);
-            let center = PlotPoint::new((x.min + x.max) / 2.0, (y.min + y.max) / 2.0);
-            plot.image(PlotImage::new("", texture, center, size));
-            if let Some(density) = density {
-                plot.image(PlotImage::new("customers (density)", density, center, size));
-                return;
-            }
-            if regression {
+    let plot = surface_plot("surface_plot", plot_height, &surface).show(ui, |plot| {
+        let (center, size) = image_placement(&surface);
+        plot.image(PlotImage::new("", texture, center, size));
+        if let Some(density) = density {
+            plot.image(PlotImage::new("customers (density)", density, center, size));
+            return;
+        }
+        if regression {
+            plot.add(
+                PointCloud::new(
+                    format!("training customers{sampled}"),
+                    train_dots[0].clone(),
+                    Marker::Disc,
+                    sprites,
+                    &scatter.meshes,
+                )
+                .color(REGRESSION_POINTS.gamma_multiply(alpha))
+                .radius(2.0),
+            );
+            return;
+        }
+        for (class, name, color) in [(0, &class_names.0, POSITIVE), (1, &class_names.1, NEGATIVE)] {
+            plot.add(
+                PointCloud::new(
+                    format!("{name} (training{sampled})"),
+                    train_dots[class].clone(),
+                    Marker::Disc,
+                    sprites,
+                    &scatter.meshes,
+                )
+                .color(color.gamma_multiply(0.95 * alpha))
+                .radius(2.5),
+            );
+            if show_test {
                 plot.add(
                     PointCloud::new(
-                        format!("training customers{sampled}"),
-                        train_dots[0].clone(),
-                        Marker::Disc,
+                        format!("{name} (test{sampled})"),
+                        test_dots[class].clone(),
+                        Marker::Ring,
                         sprites,
                         &scatter.meshes,
                     )
-                    .color(REGRESSION_POINTS.gamma_multiply(alpha))
-                    .radius(2.0),
+                    .color(color.gamma_multiply(alpha))
+                    .radius(3.5),
                 );
-                return;
             }
-            for (class, name, color) in
-                [(0, &class_names.0, POSITIVE), (1, &class_names.1, NEGATIVE)]
-            {
-                plot.add(
-                    PointCloud::new(
-                        format!("{name} (training{sampled})"),
-                        train_dots[class].clone(),
-                        Marker::Disc,
-                        sprites,
-                        &scatter.meshes,
-                    )
-                    .color(color.gamma_multiply(0.95 * alpha))
-                    .radius(2.5),
-                );
-                if show_test {
-                    plot.add(
-                        PointCloud::new(
-                            format!("{name} (test{sampled})"),
-                            test_dots[class].clone(),
-                            Marker::Ring,
-                            sprites,
-                            &scatter.meshes,
-                        )
-                        .color(color.gamma_multiply(alpha))
-                        .radius(3.5),
-                    );
-                }
-            }
-        });
+        }
+    });
     views.rects.surface_plot = Some(plot.response.rect);
     colour_bar(
         ui,
@@ -294,6 +285,27 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, views: &mut ViewCache)
         cx.settings.discretize,
     );
     caption_line(ui, caption);
+}
+
+/// The plot a surface is drawn in (yes/no, regression and multi-class
+/// alike): axes named after the two features, the legend in the top right
+/// corner, no scroll zoom (the panel scrolls). `height` in points.
+pub(super) fn surface_plot(id: &str, height: f32, surface: &Surface) -> Plot<'static> {
+    Plot::new(id)
+        .height(height)
+        .x_axis_label(surface.x.feature.clone())
+        .y_axis_label(surface.y.feature.clone())
+        .legend(super::curves::small_legend(egui_plot::Corner::RightTop))
+        .allow_scroll(false)
+}
+
+/// Where a surface's texture goes on its plot: the centre of the grid and
+/// its extent, in the features' units.
+pub(super) fn image_placement(surface: &Surface) -> (PlotPoint, egui::Vec2) {
+    let (x, y) = (&surface.x, &surface.y);
+    let size = egui::vec2((x.max - x.min) as f32, (y.max - y.min) as f32);
+    let center = PlotPoint::new((x.min + x.max) / 2.0, (y.min + y.max) / 2.0);
+    (center, size)
 }
 
 /// The density layer's texture when `style` draws one for the customers

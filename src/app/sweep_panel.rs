@@ -13,6 +13,7 @@ use super::settings::Settings;
 use super::{AppCommand, PanelContext};
 use crate::data::prep::Prepared;
 use crate::tune::Metric;
+use crate::tune::device_choice::ChoiceStore;
 use crate::tune::history::RunRecord;
 use crate::tune::sweep::{
     SweepEvent, SweepGrid, SweepHandle, SweepJob, SweepOutcome, heatmap, rank,
@@ -40,6 +41,9 @@ pub struct SweepState {
     started: Option<std::time::Instant>,
     /// The best run's trained network on its way into the window.
     pub adoption: super::sweep_adopt::Adoption,
+    /// Where `Auto`'s device measurement is remembered: the app's store,
+    /// shared with the training thread.
+    pub device_choices: ChoiceStore,
 }
 
 /// How far a sweep has got.
@@ -74,6 +78,7 @@ impl Default for SweepState {
             finished: None,
             started: None,
             adoption: Default::default(),
+            device_choices: ChoiceStore::in_memory(),
         }
     }
 }
@@ -118,6 +123,15 @@ pub fn parse_list<T: std::str::FromStr>(text: &str, what: &str) -> Result<Vec<T>
 }
 
 impl SweepState {
+    /// The form's defaults, with `Auto`'s device measurement remembered in
+    /// `device_choices` (the app's store).
+    pub fn with_device_choices(device_choices: ChoiceStore) -> SweepState {
+        SweepState {
+            device_choices,
+            ..SweepState::default()
+        }
+    }
+
     pub fn grid(&self) -> Result<SweepGrid, String> {
         Ok(SweepGrid {
             learning_rates: parse_list(&self.learning_rates, "learning rates")?,
@@ -187,6 +201,7 @@ impl SweepState {
         if !self.early_stopping {
             job.patience = None;
         }
+        job.device_choices = self.device_choices.clone();
         match SweepHandle::spawn(job, notify) {
             Ok(handle) => {
                 self.progress = Some(SweepProgress {

@@ -17,6 +17,7 @@ use crate::model::run::{EpochReport, RunOutcome};
 use crate::model::surface::{Surface, SurfaceRequest};
 use crate::model::{BackendChoice, Family, NetworkSpec, TrainSettings, TrainingUnit, TreeSettings};
 use crate::tune::baseline::BaselineResult;
+use crate::tune::device_choice::ChoiceStore;
 use crate::worker::{Command, Event, Job, WorkerHandle};
 
 use super::baselines::Baselines;
@@ -256,11 +257,17 @@ pub struct TrainingLink {
 }
 
 impl TrainingLink {
-    /// Starts the training thread; the error, if it cannot start, is shown
-    /// as the run's error.
-    pub fn spawn(ctx: &egui::Context, settings: &Settings) -> TrainingLink {
+    /// Starts the training thread, which remembers `Auto`'s device
+    /// measurements in `device_choices`; the error, if it cannot start, is
+    /// shown as the run's error.
+    pub fn spawn(
+        ctx: &egui::Context,
+        settings: &Settings,
+        device_choices: ChoiceStore,
+    ) -> TrainingLink {
         let repaint = ctx.clone();
-        let (worker, error) = match WorkerHandle::spawn(move || repaint.request_repaint()) {
+        let spawned = WorkerHandle::spawn_with(device_choices, move || repaint.request_repaint());
+        let (worker, error) = match spawned {
             Ok(w) => (Some(w), None),
             Err(e) => (None, Some(format!("cannot start the training thread: {e}"))),
         };

@@ -42,7 +42,7 @@ use crate::model::{
     TrainingEngine,
 };
 use crate::model::{SelectedDevice, Trainer};
-use crate::tune::device_choice::training_device;
+use crate::tune::device_choice::{ChoiceStore, training_device};
 use crate::worker::{Command, Event, Job, WorkerHandle};
 
 pub use self::report::{
@@ -222,7 +222,13 @@ pub fn run_bench(
                 },
                 settings,
             };
-            training_device(options.backend, &model, prepared)?.noted()
+            training_device(
+                options.backend,
+                &model,
+                prepared,
+                &ChoiceStore::in_data_dir(),
+            )?
+            .noted()
         }
         None => select_device(options.backend)?,
     };

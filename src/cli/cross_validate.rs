@@ -150,5 +150,5 @@ pub(super) fn export_split(
         rows,
     };
     let text = serde_json::to_vec(&file)?;
-    std::fs::write(path, text).with_context(|| format!("--export-split {}", path.display()))
+    crate::save::save(path, &text).with_context(|| format!("--export-split {}", path.display()))
 }

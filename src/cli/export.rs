@@ -33,7 +33,7 @@ pub(super) fn export(args: &ExportArgs) -> Result<()> {
     let bytes = match args.format {
         ExportFormatArg::Onnx => export_onnx(&model)?,
     };
-    std::fs::write(&args.output, &bytes)
+    crate::save::save(&args.output, &bytes)
         .with_context(|| format!("cannot write `{}`", args.output.display()))?;
     let inputs: Vec<&str> = model.meta.pipeline.input_columns().collect();
     eprintln!(

@@ -322,10 +322,11 @@ pub(super) fn predict(args: &PredictArgs) -> Result<()> {
     );
     match &args.output {
         Some(path) if !to_stdout => {
-            let file = std::fs::File::create(path)
-                .with_context(|| format!("cannot write `{}`", path.display()))?;
-            raw.write_with(&extra, std::io::BufWriter::new(file))
-                .with_context(|| format!("cannot write `{}`", path.display()))?;
+            // Atomically: a failed write leaves an earlier output whole.
+            crate::save::save_with(path, |w| {
+                raw.write_with(&extra, w).map_err(std::io::Error::other)
+            })
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
             if args.json {
                 let summary = PredictSummary {
                     rows: raw.n_rows(),

@@ -173,6 +173,7 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<()> {
         args.backend.into(),
     );
     job.patience = (!args.no_early_stop).then_some(args.patience);
+    job.device_choices = tune::device_choice::ChoiceStore::in_data_dir();
     if let Some(p) = job.patience {
         // Checked here so the message names the flag.
         TrainSettings {

@@ -317,7 +317,12 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let model = args.model_spec(prepared.train.x.rows)?;
     notes.extend(prepared.notes.iter().cloned());
     // `Auto` times this network on the CPU and the GPU (once per shape).
-    let chosen = tune::device_choice::training_device(args.backend.into(), &model, &prepared)?;
+    let chosen = tune::device_choice::training_device(
+        args.backend.into(),
+        &model,
+        &prepared,
+        &tune::device_choice::ChoiceStore::in_data_dir(),
+    )?;
     let device = chosen.device.clone();
     if !args.json {
         eprintln!("device: {}", device.description);

@@ -65,8 +65,10 @@ pub fn write_csv(table: &Table, path: &Path) -> Result<(), WriteError> {
         path: path.display().to_string(),
         message,
     };
-    let file = std::fs::File::create(path).map_err(|e| err(e.to_string()))?;
-    write_table(table, std::io::BufWriter::new(file)).map_err(|e| err(e.to_string()))
+    crate::save::save_with(path, |w| {
+        write_table(table, w).map_err(std::io::Error::other)
+    })
+    .map_err(|e| err(e.to_string()))
 }
 
 #[cfg(test)]

@@ -249,17 +249,10 @@ impl Bundle {
 
     pub fn save(&self, path: &Path) -> Result<(), BundleError> {
         let bytes = self.to_bytes()?;
-        // Write beside the target and rename, so a failed save never leaves
-        // half a model where a good one was.
-        let tmp = path.with_extension("plab.partial");
-        let write_err = |e: std::io::Error| BundleError::Write {
+        // A failed save never leaves half a model where a good one was.
+        crate::save::save(path, &bytes).map_err(|e| BundleError::Write {
             path: path.display().to_string(),
             message: e.to_string(),
-        };
-        std::fs::write(&tmp, bytes).map_err(write_err)?;
-        std::fs::rename(&tmp, path).map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            write_err(e)
         })
     }
 

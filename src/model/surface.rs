@@ -91,6 +91,30 @@ pub struct Surface {
     pub importance: Vec<(String, f64)>,
 }
 
+impl Surface {
+    /// A surface over features `x` and `y`, both from 0 to 1, with `values`
+    /// on a `resolution`² grid and nothing else: the renderers' tests draw
+    /// from it.
+    #[cfg(test)]
+    pub(crate) fn on_unit_square(values: Vec<f32>, resolution: usize) -> Surface {
+        let axis = |feature: &str| Axis {
+            feature: feature.to_owned(),
+            min: 0.0,
+            max: 1.0,
+        };
+        Surface {
+            x: axis("x"),
+            y: axis("y"),
+            resolution,
+            values,
+            units: Vec::new(),
+            weights: Vec::new(),
+            held: Vec::new(),
+            importance: Vec::new(),
+        }
+    }
+}
+
 /// Numeric features a surface can use as axes, in pipeline order.
 pub fn numeric_features(pipeline: &Pipeline) -> Vec<String> {
     pipeline

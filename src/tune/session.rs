@@ -119,7 +119,7 @@ impl Session {
             message,
         };
         let json = self.to_json(path).map_err(|e| err(e.to_string()))?;
-        super::history::write_atomically(path, json.as_bytes()).map_err(err)
+        crate::save::save(path, json.as_bytes()).map_err(|e| err(e.to_string()))
     }
 
     /// The text [`save`](Self::save) writes to `path` (pretty JSON, a data

@@ -23,6 +23,8 @@ pub use fault::Fault;
 pub use protocol::{Command, Event, Job, WhatIfModel, WorkerError};
 use session::Session;
 
+use crate::tune::device_choice::ChoiceStore;
+
 const COMMAND_CAPACITY: usize = 64;
 const EVENT_CAPACITY: usize = 256;
 
@@ -50,14 +52,25 @@ pub enum SendError {
 }
 
 impl WorkerHandle {
-    /// Starts the named training thread; `notify` is called after every event.
+    /// Starts the named training thread; `notify` is called after every
+    /// event. `Auto`'s device measurements are remembered in memory only
+    /// ([`spawn_with`](Self::spawn_with) names a file).
     pub fn spawn(notify: impl Fn() + Send + 'static) -> std::io::Result<WorkerHandle> {
+        Self::spawn_with(ChoiceStore::in_memory(), notify)
+    }
+
+    /// [`spawn`](Self::spawn), remembering `Auto`'s device measurements in
+    /// `device_choices` (the app: the data directory's file).
+    pub fn spawn_with(
+        device_choices: ChoiceStore,
+        notify: impl Fn() + Send + 'static,
+    ) -> std::io::Result<WorkerHandle> {
         let (command_tx, command_rx) = sync_channel(COMMAND_CAPACITY);
         let (event_tx, event_rx) = sync_channel(EVENT_CAPACITY);
         let thread = std::thread::Builder::new()
             .name("purchase-lab-training".into())
             .spawn(move || {
-                Session::new(command_rx, event_tx, Box::new(notify)).run();
+                Session::new(command_rx, event_tx, Box::new(notify), device_choices).run();
             })?;
         Ok(WorkerHandle {
             commands: Some(command_tx),

@@ -17,7 +17,7 @@ use crate::model::device::{
 };
 use crate::model::run::{RunError, TrainingRun};
 use crate::model::surface::{SurfaceRequest, compute_surface};
-use crate::tune::device_choice::{DeviceChoice, training_device};
+use crate::tune::device_choice::{ChoiceStore, DeviceChoice, training_device};
 
 /// Surfaces are sent at most this often while training (and always after
 /// the last epoch), so the heatmap moves smoothly without costing epochs.
@@ -56,6 +56,8 @@ pub(super) struct Session {
     faults: FaultSlot,
     /// Why the GPU failed in this session; later runs go to the CPU.
     gpu_failed: Option<String>,
+    /// Where `Auto`'s device measurements are remembered.
+    device_choices: ChoiceStore,
     /// Least time from one played epoch to the next (`None`: no pause).
     pace: Option<Duration>,
     /// When the next played epoch may start, under a pace.
@@ -74,6 +76,7 @@ impl Session {
         commands: Receiver<Command>,
         events: SyncSender<Event>,
         notify: Box<dyn Fn() + Send>,
+        device_choices: ChoiceStore,
     ) -> Session {
         Session {
             commands,
@@ -85,6 +88,7 @@ impl Session {
             watch_test: false,
             faults: FaultSlot::default(),
             gpu_failed: None,
+            device_choices,
             pace: None,
             next_epoch: None,
         }
@@ -440,7 +444,7 @@ impl Session {
                 "the GPU failed earlier ({reason}), so training stays on the CPU"
             ));
         }
-        match training_device(job.backend, &job.model, &job.prepared) {
+        match training_device(job.backend, &job.model, &job.prepared, &self.device_choices) {
             Err(DeviceError::NoWgpu { reason }) => cpu_with_reason(format!(
                 "no GPU adapter ({reason}), so training uses the CPU"
             )),

@@ -31,9 +31,21 @@ impl Dir {
     }
 }
 
-/// The binary, ready for arguments (for a test that needs pipes).
+/// The binary, ready for arguments (for a test that needs pipes). Its data
+/// directory (run history, `Auto`'s device choices) is
+/// [`test_data_home`], not the runner's own.
 pub fn command() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_purchase-lab"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_purchase-lab"));
+    command.env("XDG_DATA_HOME", test_data_home());
+    command
+}
+
+/// The data home the tests' binaries use: in cargo's temporary folder for
+/// integration tests (inside the target directory), so no test writes into
+/// the home of whoever runs them, and device choices measured by one test
+/// run are reused by the next, as a user's are.
+pub fn test_data_home() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("data-home")
 }
 
 /// Runs `purchase-lab ARGS`.

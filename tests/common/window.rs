@@ -13,6 +13,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use purchase_lab::app::settings::Settings;
 use purchase_lab::app::{AppCommand, PurchaseLabApp};
+use purchase_lab::tune::device_choice::{CACHE_FILE, ChoiceStore};
 
 pub type Window = Harness<'static, PurchaseLabApp>;
 
@@ -24,7 +25,13 @@ pub fn open(history: Option<&Path>, file: Option<PathBuf>) -> Window {
     let mut h = Harness::builder()
         .with_size([1280.0, 800.0])
         .build_eframe(move |cc| {
-            PurchaseLabApp::with_history(&cc.egui_ctx, None, file.clone(), history.clone())
+            PurchaseLabApp::with_files(
+                &cc.egui_ctx,
+                None,
+                file.clone(),
+                history.clone(),
+                device_choices(),
+            )
         });
     wait_until(&mut h, "the data to load", |app| {
         app.data().table().is_some() && app.data().prepared().is_some()
@@ -140,8 +147,18 @@ pub fn relaunch(h: &mut Window) -> Window {
     Harness::builder()
         .with_size([1280.0, 800.0])
         .build_eframe(move |cc| {
-            PurchaseLabApp::with_history(&cc.egui_ctx, Some(&storage), None, None)
+            PurchaseLabApp::with_files(&cc.egui_ctx, Some(&storage), None, None, device_choices())
         })
+}
+
+/// `Auto`'s device measurements, shared by the window tests in one file in
+/// cargo's temporary folder (not the runner's data directory), so each
+/// network shape is timed once per target directory, as a user's would be
+/// once per machine.
+pub fn device_choices() -> ChoiceStore {
+    // Where the CLI tests' binaries keep it too (XDG_DATA_HOME there).
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("data-home");
+    ChoiceStore::at(dir.join("purchase-lab").join(CACHE_FILE))
 }
 
 /// Steps frames for `span` of wall time (a tooltip waits for a resting

@@ -17,7 +17,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::device::AdapterSummary;
 use crate::model::probe::{ProbeJob, Verdict};
-use crate::tune::history::write_atomically;
 
 /// Version of the cache file this build reads and writes.
 pub const CACHE_VERSION: u64 = 1;
@@ -157,7 +156,7 @@ impl DeviceCache {
             entries: self.entries.clone(),
         };
         let json = serde_json::to_vec_pretty(&file).map_err(|e| e.to_string())?;
-        write_atomically(path, &json)
+        crate::save::save(path, &json).map_err(|e| e.to_string())
     }
 }
 

@@ -2,8 +2,10 @@
 //! `train`, `sweep` and `bench` ask. An explicit choice (`cpu`, `gpu`) is
 //! taken as it is; `Auto` for a network with a GPU adapter present times
 //! the job on both backends ([`crate::model::probe`]) and trains on the
-//! faster, remembering the answer per adapter and job shape in the data
-//! directory ([`cache`]), so later runs of that shape start at once.
+//! faster, remembering the answer per adapter and job shape
+//! ([`ChoiceStore`]: the data directory's file for the app and the CLI,
+//! this process's memory for tests and library callers that name no file),
+//! so later runs of that shape start at once.
 //!
 //! Without an adapter (or for boosted trees, or a job the CPU cannot even
 //! start) `Auto` is [`select_device`]'s: the CPU, saying why, or an error
@@ -14,6 +16,7 @@
 pub mod cache;
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 pub use cache::{CacheKey, DeviceCache};
 
@@ -94,25 +97,92 @@ fn steps(n: usize) -> String {
 
 /// `device-choice.json` in the app's data directory (beside the run
 /// history, e.g. `~/.local/share/purchase-lab/`); `None` without a home
-/// directory, and the probe's answers are then not kept.
+/// directory.
 pub fn default_cache_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "purchase-lab")
         .map(|dirs| dirs.data_dir().join(CACHE_FILE))
 }
 
+/// Where `Auto`'s measured answers are remembered: in a file across runs
+/// (the app and the CLI: the data directory's [`CACHE_FILE`]), or only in
+/// this value's memory, shared by its clones, for as long as they live
+/// (tests, benchmarks and library callers that name no file, so they
+/// never write into a user's data directory). The default is memory only.
+#[derive(Debug, Clone, Default)]
+pub struct ChoiceStore {
+    file: Option<PathBuf>,
+    memory: Arc<Mutex<DeviceCache>>,
+}
+
+impl ChoiceStore {
+    /// The data directory's cache file ([`default_cache_path`]); memory
+    /// only on a system without a home directory.
+    pub fn in_data_dir() -> ChoiceStore {
+        default_cache_path().map_or_else(ChoiceStore::in_memory, ChoiceStore::at)
+    }
+
+    /// The cache file at `path` (created with its folder when an answer is
+    /// first kept).
+    pub fn at(path: impl Into<PathBuf>) -> ChoiceStore {
+        ChoiceStore {
+            file: Some(path.into()),
+            memory: Arc::default(),
+        }
+    }
+
+    /// Nothing written: answers last as long as this store and its clones.
+    pub fn in_memory() -> ChoiceStore {
+        ChoiceStore::default()
+    }
+
+    /// The file the answers are kept in, if any.
+    pub fn file(&self) -> Option<&Path> {
+        self.file.as_deref()
+    }
+
+    /// The answers kept so far, with a note when the file could not be
+    /// read (it is then rewritten by the next [`keep`](Self::keep)).
+    fn load(&self) -> (DeviceCache, Option<String>) {
+        match &self.file {
+            // Read afresh each time: another window or `train` may have
+            // measured meanwhile.
+            Some(path) => DeviceCache::load(path),
+            None => (
+                self.memory.lock().map(|m| m.clone()).unwrap_or_default(),
+                None,
+            ),
+        }
+    }
+
+    /// Keeps `cache` (the loaded answers plus a new one). Errors: the file
+    /// could not be written (as text).
+    fn keep(&self, cache: DeviceCache) -> Result<(), String> {
+        match &self.file {
+            Some(path) => cache.save(path),
+            None => {
+                if let Ok(mut memory) = self.memory.lock() {
+                    *memory = cache;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
 /// The device to train `model` on `prepared`'s training rows, for
-/// `choice`, with the cache in the data directory ([`choose`]).
+/// `choice`, with answers remembered in `store` ([`choose`]).
 pub fn training_device(
     choice: BackendChoice,
     model: &ModelSpec,
     prepared: &Prepared,
+    store: &ChoiceStore,
 ) -> Result<DeviceChoice, DeviceError> {
     let job = ProbeJob::of(model, prepared);
-    choose(choice, job.as_ref(), default_cache_path().as_deref())
+    choose(choice, job.as_ref(), store)
 }
 
 /// The device for `job` (`None`: nothing to time, e.g. trees). `Auto` with
-/// a GPU adapter reuses the answer cached at `cache` for this adapter and
+/// a GPU adapter reuses the answer `store` kept for this adapter and
 /// shape, else times the job on both backends, keeps the answer there and
 /// trains on the faster; the description says which and why ("6.1x faster
 /// than the GPU (llvmpipe) for this network, measured", or "measured
@@ -120,7 +190,7 @@ pub fn training_device(
 pub fn choose(
     choice: BackendChoice,
     job: Option<&ProbeJob>,
-    cache: Option<&Path>,
+    store: &ChoiceStore,
 ) -> Result<DeviceChoice, DeviceError> {
     let unmeasured = |note: Option<String>| {
         select_device(choice).map(|device| DeviceChoice {
@@ -136,10 +206,7 @@ pub fn choose(
         return unmeasured(None);
     };
     let key = CacheKey::new(&adapter, job);
-    let (mut cached, mut note) = match cache {
-        Some(path) => DeviceCache::load(path),
-        None => (DeviceCache::default(), None),
-    };
+    let (mut cached, mut note) = store.load();
     if let Some(verdict) = cached.get(&key) {
         let reason = verdict.reason(&adapter.name, true);
         return Ok(DeviceChoice {
@@ -158,14 +225,15 @@ pub fn choose(
     };
     let reason = measurement.verdict.reason(&adapter.name, false);
     let winner = measurement.verdict.winner();
-    if let Some(path) = cache {
-        cached.insert(key, measurement.verdict.clone());
-        if let Err(e) = cached.save(path) {
-            note = Some(format!(
-                "the device choice could not be saved to `{}` ({e}); it will be measured again next time",
-                path.display()
-            ));
-        }
+    cached.insert(key, measurement.verdict.clone());
+    if let Err(e) = store.keep(cached) {
+        // Only a file can fail to keep an answer.
+        let path = store
+            .file()
+            .map_or_else(String::new, |p| p.display().to_string());
+        note = Some(format!(
+            "the device choice could not be saved to `{path}` ({e}); it will be measured again next time"
+        ));
     }
     Ok(DeviceChoice {
         device: SelectedDevice::measured(winner, (gpu, &adapter), reason),

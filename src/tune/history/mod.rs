@@ -169,7 +169,7 @@ impl History {
             message,
         };
         let json = self.to_json().map_err(|e| err(e.to_string()))?;
-        write_atomically(path, &json).map_err(err)
+        crate::save::save(path, &json).map_err(|e| err(e.to_string()))
     }
 
     /// Adds a finished run and returns its id. An empty name becomes
@@ -379,30 +379,4 @@ fn aside_path(path: &Path) -> PathBuf {
         n += 1;
     }
     candidate
-}
-
-/// Writes `bytes` to a temporary file next to `path`, flushes it to disk and
-/// renames it over `path`: readers see the old file or the new one, never
-/// half of one.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Write;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let name = path
-        .file_name()
-        .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
-    let temp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let written = std::fs::File::create(&temp).and_then(|mut f| {
-        f.write_all(bytes)?;
-        f.sync_all()
-    });
-    let result = written.and_then(|()| std::fs::rename(&temp, path));
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&temp);
-        return Err(e.to_string());
-    }
-    Ok(())
 }

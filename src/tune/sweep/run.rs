@@ -15,7 +15,7 @@ use crate::data::source::Source;
 use crate::model::device::{BackendChoice, select_device};
 use crate::model::family::ModelSpec;
 use crate::model::run::TrainingRun;
-use crate::tune::device_choice::training_device;
+use crate::tune::device_choice::{ChoiceStore, training_device};
 use crate::tune::history::RunRecord;
 use crate::tune::names::Metric;
 
@@ -39,6 +39,9 @@ pub struct SweepJob {
     /// Early-stopping patience for every run (overriding the points'
     /// settings); `None` trains every run for all its epochs.
     pub patience: Option<usize>,
+    /// Where `Auto`'s device measurement is remembered (memory only unless
+    /// the caller names the data directory's file).
+    pub device_choices: ChoiceStore,
 }
 
 impl SweepJob {
@@ -59,6 +62,7 @@ impl SweepJob {
             points,
             backend,
             patience: Some(DEFAULT_SWEEP_PATIENCE),
+            device_choices: ChoiceStore::in_memory(),
         }
     }
 }
@@ -158,7 +162,9 @@ pub fn run_sweep(
             ModelSpec::Trees { .. } => 0,
         });
     let device = match &largest {
-        Some(model) => training_device(job.backend, model, &job.prepared)?.noted(),
+        Some(model) => {
+            training_device(job.backend, model, &job.prepared, &job.device_choices)?.noted()
+        }
         None => select_device(job.backend)?,
     };
     let total = job.points.len();
