@@ -302,7 +302,7 @@ mod tests {
 
     #[test]
     fn a_large_set_is_measured_on_a_thread_showing_the_last_figures_meanwhile() {
-        let (prepared, mut run) = scene(160_000);
+        let (prepared, mut run) = scene(200_000);
         assert!(prepared.valid.y.len() >= BACKGROUND_METRICS_ROWS);
         let mut settings = Settings::default();
         let mut cache = MetricsCache::default();
