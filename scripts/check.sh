@@ -2,7 +2,8 @@
 # The checks CI runs (.ci/run calls this after installing packages), so a
 # developer runs exactly the same ones before pushing:
 #
-#   scripts/check.sh            fmt, clippy, tests, docs, headless build
+#   scripts/check.sh            fmt, build (with timings), clippy, tests, docs,
+#                               headless build
 #
 # Every cargo command uses the one feature set of `cargo test` (default
 # features plus the dev-dependencies), so Burn is compiled once; only the
