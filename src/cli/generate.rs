@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::Args;
 
 use super::choices::PresetArg;
@@ -20,10 +20,11 @@ pub struct GenerateArgs {
     /// 0 (clean) to 1 (very noisy): label noise for customers, jitter for shapes.
     #[arg(long, default_value_t = 0.1)]
     pub noise: f64,
-    /// Share of rows in the positive class (0.05 to 0.95); blobs3: the
-    /// orange share; segments ignores it.
-    #[arg(long, default_value_t = 0.5)]
-    pub balance: f64,
+    /// Share of rows in the positive class (0.05 to 0.95; 0.5 when not
+    /// given); blobs3: the orange share. Refused for segments, whose plan
+    /// shares follow from its customers.
+    #[arg(long)]
+    pub balance: Option<f64>,
     /// Share of feature cells left empty (customers preset only).
     #[arg(long, default_value_t = 0.05)]
     pub missing: f64,
@@ -34,12 +35,20 @@ pub struct GenerateArgs {
 
 pub(super) fn generate(args: &GenerateArgs) -> Result<()> {
     let preset = Preset::from(args.preset);
+    let defaults = SynthSettings::default();
+    // A share the generator would not honour is refused, not dropped: the
+    // file would not be what the user asked for.
+    if let (Some(balance), false) = (args.balance, preset.uses_balance()) {
+        bail!(
+            "--balance {balance} does not apply to `{preset}`: its plan shares follow from its customers (about a quarter each); leave --balance out"
+        );
+    }
     let settings = SynthSettings {
         preset,
         rows: args.rows,
         seed: args.seed,
         noise: args.noise,
-        balance: args.balance,
+        balance: args.balance.unwrap_or(defaults.balance),
         missing: args.missing,
     };
     let table = data::generate(&settings)?;
