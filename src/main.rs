@@ -17,6 +17,9 @@ fn main() -> ExitCode {
         Some(command) => cli::run(command),
         None => open_window(cli.file),
     };
+    // No thread of ours may be inside the GPU driver while the process
+    // exits (`Auto`'s probe may still be warming the GPU up).
+    purchase_lab::model::probe::settle();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         // `purchase-lab inspect big.csv | head`: the reader went away,

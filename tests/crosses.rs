@@ -238,7 +238,13 @@ fn generate_refuses_a_balance_segments_would_not_honour() {
     // segments' plan shares follow from its customers: a --balance there
     // would be dropped, so it is refused with the reason.
     let err = fails(&[
-        "generate", "--preset", "segments", "--rows", "100", "--balance", "0.2",
+        "generate",
+        "--preset",
+        "segments",
+        "--rows",
+        "100",
+        "--balance",
+        "0.2",
     ]);
     assert!(
         err.contains("--balance 0.2 does not apply to `segments`"),
@@ -248,8 +254,18 @@ fn generate_refuses_a_balance_segments_would_not_honour() {
     // sets the positive share.
     ok(&["generate", "--preset", "segments", "--rows", "100"]);
     let (out, _) = ok(&[
-        "generate", "--preset", "circle", "--rows", "100", "--balance", "0.2",
+        "generate",
+        "--preset",
+        "circle",
+        "--rows",
+        "100",
+        "--balance",
+        "0.2",
     ]);
-    let orange = out.lines().skip(1).filter(|l| l.ends_with(",orange")).count();
+    let orange = out
+        .lines()
+        .skip(1)
+        .filter(|l| l.ends_with(",orange"))
+        .count();
     assert_eq!(orange, 20, "{out}");
 }

@@ -13,12 +13,24 @@
 
 use purchase_lab::model::device::{REQUIRE_WGPU_ENV, wgpu_adapter};
 use purchase_lab::model::probe::timing::GPU_WAIT_MIN;
-use purchase_lab::model::probe::{GpuOutcome, ProbeJob};
+use purchase_lab::model::probe::{self, GpuOutcome, ProbeJob};
 use purchase_lab::model::{BackendChoice, ComputeKind, NetworkSpec, Task, TrainSettings};
 use purchase_lab::tune::device_choice::{CACHE_FILE, ChoiceStore, choose};
 
+use std::time::Duration;
+
 #[path = "common/cli.rs"]
 mod cli;
+#[path = "common/threads.rs"]
+mod threads;
+
+/// The tests that probe in this process take turns: one slows the GPU's
+/// warm-up for every probe and counts the probe's threads.
+fn one_probe_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 /// The adapter's name and whether it is a software one; `None` (said on
 /// stderr) where this machine has none and CI does not require one.
@@ -53,6 +65,7 @@ fn classroom() -> ProbeJob {
 
 #[test]
 fn auto_times_the_job_then_reuses_the_cached_answer() {
+    let _turn = one_probe_at_a_time();
     let Some((name, software)) = adapter() else {
         return;
     };
@@ -112,6 +125,7 @@ fn auto_times_the_job_then_reuses_the_cached_answer() {
 
 #[test]
 fn a_corrupt_cache_is_ignored_with_a_note() {
+    let _turn = one_probe_at_a_time();
     let Some(_) = adapter() else {
         return;
     };
@@ -176,6 +190,7 @@ fn train_with_auto_says_how_it_chose_and_caches_in_the_data_directory() {
 
 #[test]
 fn a_store_without_a_file_remembers_for_its_clones_only() {
+    let _turn = one_probe_at_a_time();
     let Some(_) = adapter() else {
         return;
     };
@@ -199,4 +214,31 @@ fn a_store_without_a_file_remembers_for_its_clones_only() {
     // Another store has measured nothing.
     let other = choose(BackendChoice::Auto, Some(&job), &ChoiceStore::in_memory()).unwrap();
     assert!(other.measured.is_some());
+}
+
+#[test]
+fn a_probe_still_warming_the_gpu_up_is_settled_before_the_process_exits() {
+    let _turn = one_probe_at_a_time();
+    let Some(_) = adapter() else {
+        return;
+    };
+    // A GPU slower to warm up than the wait, as lavapipe is on a fresh
+    // machine: the probe gives up waiting and the probe's thread goes on.
+    let _slow = probe::testing::SlowGpuWarmup::new(GPU_WAIT_MIN + Duration::from_secs(1));
+    let mut job = classroom();
+    job.n_rows = 40;
+    job.spec.hidden = vec![5];
+    let chosen = choose(BackendChoice::Auto, Some(&job), &ChoiceStore::in_memory()).unwrap();
+    let measured = chosen.measured.expect("timed");
+    assert!(
+        matches!(measured.gpu, GpuOutcome::NotReady(_)),
+        "{:?}",
+        measured.gpu
+    );
+    assert_eq!(threads::named(threads::DEVICE_PROBE), 1, "still warming up");
+    // What the command line does before it exits, and the worker and a
+    // sweep when they are dropped: no probe is left inside the driver,
+    // whose exit handlers would pull its state away.
+    probe::settle();
+    assert_eq!(threads::named(threads::DEVICE_PROBE), 0);
 }

@@ -125,3 +125,62 @@ fn the_weights_plot_opens_from_the_diagram_and_the_knobs_reach_the_network() {
     assert!(values(0).any(|v| v < -1e-3), "tanh gives negative values");
     assert!(values(1).all(|v| v >= 0.0), "ReLU never does");
 }
+
+#[test]
+fn without_two_numeric_features_the_links_still_show_their_weights() {
+    // One numeric feature beside a categorical one: no decision surface to
+    // draw, but the diagram's links and the weight history follow training.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("one_numeric.csv");
+    let mut csv = String::from("minutes,region,bought\n");
+    for i in 0..200 {
+        let minutes = (i * 37) % 60;
+        let region = ["north", "south", "east"][i % 3];
+        let bought = if minutes > 30 { "yes" } else { "no" };
+        csv.push_str(&format!("{minutes},{region},{bought}\n"));
+    }
+    std::fs::write(&path, csv).unwrap();
+    let mut h = window::open(None, Some(path));
+    wait_until(&mut h, "the file's data", |app| {
+        app.data().prepared().is_some_and(|p| {
+            p.pipeline
+                .feature_names()
+                .iter()
+                .any(|f| f.contains("region"))
+        })
+    });
+    edit_settings(&mut h, |s| {
+        s.spec.hidden = vec![3];
+        s.spec.layer_activations = Vec::new();
+    });
+    wait_until(&mut h, "the new network", |app| {
+        app.run().history.is_empty() && app.run().weight_history.n_layers() == 0
+    });
+    step_epochs(&mut h, 3);
+
+    let app = h.state();
+    assert!(
+        app.run().surface.is_none(),
+        "one numeric feature: no surface"
+    );
+    let bands = app.run().weight_history.bands();
+    assert_eq!(
+        bands.last().map(|b| b.layers.len()),
+        Some(2),
+        "hidden and output"
+    );
+    let link = *app
+        .diagram_links()
+        .iter()
+        .find(|l| l.layer == 0)
+        .expect("the diagram draws the input links");
+    let point = link.start + (link.end - link.start) * 0.3;
+    h.event(egui::Event::PointerMoved(point));
+    keep_drawing(&mut h, Duration::from_millis(600));
+    let text = label_containing(&h, "Weight from input").expect("a tooltip for the link");
+    assert!(!text.contains("not trained yet"), "{text:?}");
+    assert!(
+        text.contains("epochs ") && text.contains(" to 3: "),
+        "{text:?}"
+    );
+}

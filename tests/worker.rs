@@ -9,6 +9,8 @@
 
 #[path = "common/events.rs"]
 mod events;
+#[path = "common/threads.rs"]
+mod threads;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -16,6 +18,8 @@ use std::time::{Duration, Instant};
 
 use purchase_lab::data::prep::Part;
 use purchase_lab::data::{Preset, Problem, Recipe, SynthSettings, generate, prepare};
+use purchase_lab::model::probe;
+use purchase_lab::model::probe::timing::GPU_WAIT_MIN;
 use purchase_lab::model::surface::SurfaceRequest;
 use purchase_lab::model::{BackendChoice, ModelSpec, NetworkSpec, TrainSettings};
 use purchase_lab::worker::{Command, Event, Job, WorkerError, WorkerHandle};
@@ -56,6 +60,69 @@ fn job(epochs: Option<usize>, paused: bool) -> Job {
         }),
         paused,
     }
+}
+
+#[test]
+fn without_a_surface_the_weights_come_alone_and_move_with_training() {
+    // Data with fewer than two numeric features has no surface to draw:
+    // the diagram's links and the weight history still need the weights.
+    let worker = WorkerHandle::spawn(|| {}).unwrap();
+    let mut no_surface = job(Some(6), false);
+    no_surface.surface = None;
+    worker.send(Command::Start(Box::new(no_surface))).unwrap();
+    let events = collect_until(&worker, |e| {
+        matches!(e, Event::Finished { .. } | Event::Failed(_))
+    });
+    assert!(
+        matches!(events.last(), Some(Event::Finished { epoch: 6 })),
+        "{events:?}"
+    );
+    assert!(!events.iter().any(|e| matches!(e, Event::Surface(_))));
+    let sent: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Weights(w) => Some(w.clone()),
+            _ => None,
+        })
+        .collect();
+    let (first, last) = (sent.first().unwrap(), sent.last().unwrap());
+    // Hidden 8-8 on two inputs, one output.
+    let shapes: Vec<(usize, usize)> = last.iter().map(|l| (l.n_in, l.n_out)).collect();
+    assert_eq!(shapes, [(2, 8), (8, 8), (8, 1)]);
+    assert!(
+        sent.len() >= 2,
+        "the final weights follow the first: {}",
+        sent.len()
+    );
+    assert_ne!(first, last, "training moved the weights");
+}
+
+#[test]
+fn dropping_the_worker_waits_for_a_device_probe_still_warming_the_gpu_up() {
+    // Auto times the job on the GPU; on a software adapter (lavapipe) the
+    // GPU is still compiling its shaders when the wait ends, and the probe
+    // goes on in the background. Exiting with it inside the driver crashed
+    // a test binary on its way out: the worker's drop waits for it.
+    let _slow = probe::testing::SlowGpuWarmup::new(GPU_WAIT_MIN + Duration::from_secs(1));
+    let worker = WorkerHandle::spawn(|| {}).unwrap();
+    let mut auto = job(Some(1), true);
+    auto.backend = BackendChoice::Auto;
+    worker.send(Command::Start(Box::new(auto))).unwrap();
+    let events = collect_until(&worker, |e| {
+        matches!(e, Event::Started { .. } | Event::Failed(_))
+    });
+    let Some(Event::Started { device, .. }) = events.last() else {
+        panic!("{events:?}");
+    };
+    if !device.contains("measured") {
+        // No adapter to time (CI requires one and always has it).
+        eprintln!("NOTE: nothing was measured: {device}");
+        return;
+    }
+    assert!(device.contains("had not trained a timed step"), "{device}");
+    assert_eq!(threads::named(threads::DEVICE_PROBE), 1, "still warming up");
+    drop(worker);
+    assert_eq!(threads::named(threads::DEVICE_PROBE), 0);
 }
 
 /// Collects events until `stop` says so, or fails after a generous timeout.

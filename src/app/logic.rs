@@ -88,6 +88,11 @@ impl PurchaseLabApp {
                 run.weight_history.record(epoch, &surface.weights);
                 run.surface = Some(surface);
             }
+            Event::Weights(weights) => {
+                let epoch = run.epoch();
+                run.weight_history.record(epoch, &weights);
+                run.weights = Some(weights);
+            }
             Event::Predictions { part, values } => {
                 run.predictions = Some(values);
                 run.predictions_part = part;

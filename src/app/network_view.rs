@@ -137,19 +137,19 @@ fn strongest(
     shown
 }
 
-/// Weights that match the drawn architecture (a surface from a previous
-/// network is ignored until the new one sends its own).
+/// Weights that match the drawn architecture (those of a previous
+/// network are ignored until the new one sends its own).
 fn matching_weights<'a>(
-    surface: Option<&'a Surface>,
+    weights: Option<&'a [LayerWeights]>,
     sizes: &[usize],
 ) -> Option<&'a [LayerWeights]> {
-    let weights = &surface?.weights;
+    let weights = weights?;
     let fits = weights.len() + 1 == sizes.len()
         && weights
             .iter()
             .zip(sizes.windows(2))
             .all(|(w, pair)| w.n_in == pair[0] && w.n_out == pair[1]);
-    fits.then_some(weights.as_slice())
+    fits.then_some(weights)
 }
 
 pub fn show(ui: &mut egui::Ui, cx: &PanelContext<'_>, views: &mut ViewCache) {
@@ -171,7 +171,7 @@ pub fn show(ui: &mut egui::Ui, cx: &PanelContext<'_>, views: &mut ViewCache) {
     sizes.extend(&hidden);
     sizes.push(classes.as_ref().map_or(1, Vec::len));
     let surface = cx.run.surface.clone();
-    let weights = matching_weights(surface.as_deref(), &sizes);
+    let weights = matching_weights(cx.run.layer_weights(), &sizes);
     let units_ready = surface
         .as_ref()
         .is_some_and(|s| weights.is_some() && s.units.len() == hidden.len());

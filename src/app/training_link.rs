@@ -13,6 +13,7 @@ use eframe::egui;
 use super::settings::{ProblemChoice, Settings};
 use crate::data::prep::Part;
 use crate::data::table::Table;
+use crate::model::family::LayerWeights;
 use crate::model::run::{EpochReport, RunOutcome};
 use crate::model::surface::{Surface, SurfaceRequest};
 use crate::model::{BackendChoice, Family, NetworkSpec, TrainSettings, TrainingUnit, TreeSettings};
@@ -34,6 +35,9 @@ pub struct RunView {
     pub fallback: Option<String>,
     pub history: Vec<EpochReport>,
     pub surface: Option<Arc<Surface>>,
+    /// The network's weights when they come without a surface (the data
+    /// has fewer than two numeric features to draw one over).
+    pub weights: Option<Arc<Vec<LayerWeights>>>,
     pub predictions: Option<Arc<Vec<f32>>>,
     /// Which rows `predictions` are for: validation while training, test
     /// once the run finished or while the user watches them.
@@ -94,6 +98,15 @@ impl RunView {
         let last = self.arrivals.back()?;
         let span = last.0.duration_since(first.0);
         (span >= RATE_MIN_SPAN).then(|| (last.1 - first.1) as f64 / span.as_secs_f64())
+    }
+
+    /// The latest weights of the network, hidden layers then the output:
+    /// the surface's, or those sent without one; `None` before any came.
+    pub fn layer_weights(&self) -> Option<&[LayerWeights]> {
+        match &self.surface {
+            Some(surface) if !surface.weights.is_empty() => Some(&surface.weights),
+            _ => self.weights.as_deref().map(Vec::as_slice),
+        }
     }
 
     /// What the run counts in: epochs, or boosting rounds for trees.
@@ -409,6 +422,7 @@ impl TrainingLink {
         self.run.target_epoch = job.epochs;
         self.run.epochs_per_play = job.epochs;
         self.run.surface = None;
+        self.run.weights = None;
         self.run.finished = false;
         self.run.error = None;
         job.paused = !self.run.playing;
@@ -451,5 +465,36 @@ impl TrainingLink {
     fn take_baselines(&mut self) {
         self.run.baselines.clone_from(&self.baselines.results);
         self.run.baseline_error.clone_from(&self.baselines.error);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layer(value: f32) -> LayerWeights {
+        LayerWeights {
+            weights: vec![value; 2],
+            bias: vec![0.0],
+            n_in: 2,
+            n_out: 1,
+        }
+    }
+
+    #[test]
+    fn the_diagram_takes_the_surface_weights_or_those_sent_alone() {
+        let mut run = RunView::default();
+        assert!(run.layer_weights().is_none());
+        // Data without two numeric features: the weights come alone.
+        run.weights = Some(Arc::new(vec![layer(1.0)]));
+        assert_eq!(run.layer_weights(), Some(&[layer(1.0)][..]));
+        // A surface carrying weights is the newer word.
+        let mut surface = Surface::on_unit_square(vec![0.5; 4], 2);
+        surface.weights = vec![layer(2.0)];
+        run.surface = Some(Arc::new(surface));
+        assert_eq!(run.layer_weights(), Some(&[layer(2.0)][..]));
+        // One without weights (not asked for units) leaves the others.
+        run.surface = Some(Arc::new(Surface::on_unit_square(vec![0.5; 4], 2)));
+        assert_eq!(run.layer_weights(), Some(&[layer(1.0)][..]));
     }
 }

@@ -244,6 +244,13 @@ pub trait Scorer: std::fmt::Debug {
         Ok(None)
     }
 
+    /// Every layer's weights (hidden layers, then the output) without
+    /// scoring any rows: the diagram's links when there is no surface to
+    /// draw activations on. `None` for families without a diagram.
+    fn layer_weights(&self) -> Result<Option<Vec<LayerWeights>>, TrainError> {
+        Ok(None)
+    }
+
     /// Each prepared feature's share of the model's importance (summing to
     /// 1, or all zeros before anything was learned); `None` for families
     /// that do not measure it (the network draws its diagram instead).

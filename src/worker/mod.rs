@@ -108,5 +108,7 @@ impl Drop for WorkerHandle {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+        // A device probe the worker started may still be warming up the GPU.
+        crate::model::probe::settle();
     }
 }

@@ -13,7 +13,7 @@ use crate::data::prep::{Part, PrepError, Prepared, Recipe};
 use crate::data::table::Table;
 use crate::model::bundle::{Bundle, BundleError, BundleMeta};
 use crate::model::device::{BackendChoice, DeviceError};
-use crate::model::family::ModelSpec;
+use crate::model::family::{LayerWeights, ModelSpec};
 use crate::model::run::{EarlyStop, EpochReport, RunError, RunOutcome};
 use crate::model::surface::{Surface, SurfaceError, SurfaceRequest};
 
@@ -98,6 +98,11 @@ pub enum Event {
     },
     Epoch(EpochReport),
     Surface(Arc<Surface>),
+    /// Every layer's weights (hidden layers, then the output), sent in
+    /// place of a surface while none is requested (the data has fewer than
+    /// two numeric features): the diagram's links and the weight history
+    /// follow training without one. Not sent for families without a diagram.
+    Weights(Arc<Vec<LayerWeights>>),
     /// The current network's predictions on one part of the split
     /// (probabilities, or values in target units), sent with each surface:
     /// the app computes metrics at any threshold from them without touching

@@ -15,8 +15,9 @@ use crate::model::bundle::{Bundle, LoadedModel};
 use crate::model::device::{
     BackendChoice, ComputeKind, DeviceError, SelectedDevice, select_device,
 };
+use crate::model::family::LayerWeights;
 use crate::model::run::{RunError, TrainingRun};
-use crate::model::surface::{SurfaceRequest, compute_surface};
+use crate::model::surface::{Surface, SurfaceRequest, compute_surface};
 use crate::tune::device_choice::{ChoiceStore, DeviceChoice, training_device};
 
 /// Surfaces are sent at most this often while training (and always after
@@ -493,10 +494,13 @@ impl Session {
             Part::Validation
         };
         let predictions = guarded(|| run.predict(&run.prepared().part(part).x));
-        let surface = self
-            .surface
-            .as_ref()
-            .map(|request| guarded(|| compute_surface(run, request)));
+        let drawn = match &self.surface {
+            Some(request) => {
+                guarded(|| compute_surface(run, request)).map(|s| Some(Drawn::Surface(s)))
+            }
+            None => guarded(|| run.learner().layer_weights().map_err(RunError::from))
+                .map(|weights| weights.map(Drawn::Weights)),
+        };
         match predictions {
             Ok(p) => self.emit(Event::Predictions {
                 part,
@@ -504,12 +508,20 @@ impl Session {
             })?,
             Err(e) => self.emit(Event::Failed(e))?,
         }
-        match surface {
-            None => Ok(()),
-            Some(Ok(surface)) => self.emit(Event::Surface(Arc::new(surface))),
-            Some(Err(e)) => self.emit(Event::Failed(e)),
+        match drawn {
+            Ok(None) => Ok(()),
+            Ok(Some(Drawn::Surface(surface))) => self.emit(Event::Surface(Arc::new(surface))),
+            Ok(Some(Drawn::Weights(weights))) => self.emit(Event::Weights(Arc::new(weights))),
+            Err(e) => self.emit(Event::Failed(e)),
         }
     }
+}
+
+/// What [`Session::maybe_send_surface`] sends beside the predictions.
+enum Drawn {
+    Surface(Surface),
+    /// No surface was requested: the weights alone.
+    Weights(Vec<LayerWeights>),
 }
 
 /// Reads a model file onto the CPU backend: scoring one customer at a time

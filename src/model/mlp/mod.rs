@@ -26,7 +26,7 @@ pub use network::Mlp;
 pub use train::Trainer;
 
 use super::error::TrainError;
-use super::family::{Diagram, Family, Learner, ModelSpec, Scorer, TrainingUnit};
+use super::family::{Diagram, Family, LayerWeights, Learner, ModelSpec, Scorer, TrainingUnit};
 use super::spec::{NetworkSpec, Task, TrainSettings};
 use crate::data::prep::Matrix;
 
@@ -88,6 +88,10 @@ impl Scorer for Trainer {
             activations: self.hidden_activations(&x.data, x.rows)?,
             weights: self.layer_weights()?,
         }))
+    }
+
+    fn layer_weights(&self) -> Result<Option<Vec<LayerWeights>>, TrainError> {
+        Trainer::layer_weights(self).map(Some)
     }
 }
 
@@ -205,5 +209,9 @@ impl Scorer for MlpScorer {
                 .activations(&x.data, self.n_features, &self.device)?,
             weights: self.model.layer_weights()?,
         }))
+    }
+
+    fn layer_weights(&self) -> Result<Option<Vec<LayerWeights>>, TrainError> {
+        self.model.layer_weights().map(Some)
     }
 }

@@ -12,6 +12,41 @@
 
 pub mod timing;
 
+/// Test hook (`testing` feature only): a GPU that warms up slowly, as
+/// Mesa's lavapipe does on a cold shader cache, so tests can make a probe
+/// outlive its wait on any machine.
+#[cfg(feature = "testing")]
+pub mod testing {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::Duration;
+
+    static GPU_WARMUP_DELAY_MS: AtomicU64 = AtomicU64::new(0);
+
+    /// While alive, every GPU probe sleeps `delay` before it starts; the
+    /// delay is process-wide, so tests that probe must take turns.
+    #[derive(Debug)]
+    pub struct SlowGpuWarmup(());
+
+    impl SlowGpuWarmup {
+        pub fn new(delay: Duration) -> SlowGpuWarmup {
+            let ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+            GPU_WARMUP_DELAY_MS.store(ms, Ordering::Relaxed);
+            SlowGpuWarmup(())
+        }
+    }
+
+    impl Drop for SlowGpuWarmup {
+        fn drop(&mut self) {
+            GPU_WARMUP_DELAY_MS.store(0, Ordering::Relaxed);
+        }
+    }
+
+    /// The delay the probe's thread sleeps first (zero unless a test set it).
+    pub(super) fn delay() -> Duration {
+        Duration::from_millis(GPU_WARMUP_DELAY_MS.load(Ordering::Relaxed))
+    }
+}
+
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{RecvTimeoutError, sync_channel};
@@ -107,8 +142,25 @@ pub fn measure(job: &ProbeJob, gpu: &Device) -> Result<Measurement, String> {
     })
 }
 
-/// A GPU probe whose wait ended before it did; joined by the next probe.
+/// A GPU probe whose wait ended before it did (already told to stop);
+/// joined by the next probe, or by [`settle`].
 static LINGERING: Mutex<Option<JoinHandle<()>>> = Mutex::new(None);
+
+/// Waits for a GPU probe that outlived its wait, so that no thread of ours
+/// is inside the GPU driver when the process exits: the driver's exit
+/// handlers (Mesa's) tear down state such a thread still uses, and the
+/// process then crashes on its way out (seen in CI: a test binary whose
+/// tests had all passed ended with SIGSEGV). The probe stops at its next
+/// epoch, so this waits for at most its warm-up; it returns at once when
+/// none lingers. Called where the threads that probe are joined (the
+/// training worker, a sweep) and before the command line exits.
+pub fn settle() {
+    let lingering = LINGERING.lock().ok().and_then(|mut l| l.take());
+    if let Some(probe) = lingering {
+        // A panic there was already reported as that probe's failure.
+        let _ = probe.join();
+    }
+}
 
 /// Times the GPU on the thread "purchase-lab-device-probe", waiting at most
 /// `wait` for its figures.
@@ -143,6 +195,8 @@ fn time_gpu(
     let spawned = std::thread::Builder::new()
         .name("purchase-lab-device-probe".into())
         .spawn(move || {
+            #[cfg(feature = "testing")]
+            std::thread::sleep(testing::delay());
             let speed = TrainerTimer::new(&job, &gpu, data, Some(thread_stop))
                 .and_then(|mut timer| time_backend(&mut timer, &plan, Some(rival)));
             // The caller may have stopped waiting; then nobody needs it.
