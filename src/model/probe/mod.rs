@@ -143,7 +143,7 @@ pub fn measure(job: &ProbeJob, gpu: &Device) -> Result<Measurement, String> {
 }
 
 /// A GPU probe whose wait ended before it did (already told to stop);
-/// joined by the next probe, or by [`settle`].
+/// joined by the next probe, or by [`settle`] on the way out.
 static LINGERING: Mutex<Option<JoinHandle<()>>> = Mutex::new(None);
 
 /// Waits for a GPU probe that outlived its wait, so that no thread of ours
@@ -151,16 +151,27 @@ static LINGERING: Mutex<Option<JoinHandle<()>>> = Mutex::new(None);
 /// handlers (Mesa's) tear down state such a thread still uses, and the
 /// process then crashes on its way out (seen in CI: a test binary whose
 /// tests had all passed ended with SIGSEGV). The probe stops at its next
-/// epoch, so this waits for at most its warm-up; it returns at once when
-/// none lingers. Called where the threads that probe are joined (the
-/// training worker, a sweep) and before the command line exits.
+/// epoch, so this waits for its warm-up, at most [`SETTLE_LIMIT`] (a GPU
+/// that hangs must not hang the exit); it returns at once when none
+/// lingers. Called on the way out only, never on the UI thread while the
+/// window is open: the training worker's drop (the window closing, a test's
+/// window) and the command line's `main`.
 pub fn settle() {
-    let lingering = LINGERING.lock().ok().and_then(|mut l| l.take());
-    if let Some(probe) = lingering {
+    let Some(probe) = LINGERING.lock().ok().and_then(|mut l| l.take()) else {
+        return;
+    };
+    let deadline = Instant::now() + SETTLE_LIMIT;
+    while !probe.is_finished() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    if probe.is_finished() {
         // A panic there was already reported as that probe's failure.
         let _ = probe.join();
     }
 }
+
+/// The longest [`settle`] waits for a probe to finish its warm-up.
+pub const SETTLE_LIMIT: Duration = Duration::from_secs(30);
 
 /// Times the GPU on the thread "purchase-lab-device-probe", waiting at most
 /// `wait` for its figures.

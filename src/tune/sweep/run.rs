@@ -328,8 +328,6 @@ impl Drop for SweepHandle {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
-        // A device probe the sweep started may still be warming up the GPU.
-        crate::model::probe::settle();
     }
 }
 
