@@ -15,6 +15,7 @@ use eframe::egui::{self, accesskit::Role};
 use egui_kittest::kittest::{NodeT, Queryable};
 mod common;
 use common::window::{self, Window, edit_settings, keep_drawing, wait_until};
+use purchase_lab::app::network_links::Link;
 use purchase_lab::model::{Activation, LrSchedule};
 
 /// Steps the network `epochs` epochs, one Step each, waiting for each
@@ -42,24 +43,44 @@ fn label_containing(h: &Window, text: &str) -> Option<String> {
         .find(|v| v.contains(text))
 }
 
-#[test]
-fn hovering_a_link_shows_its_weight_and_its_last_epochs() {
-    let mut h = window::open(None, None);
-    edit_settings(&mut h, |s| {
+/// A network of one hidden layer of 3 neurons (default activation),
+/// stepped 3 epochs.
+fn train_three_neurons_three_epochs(h: &mut Window) {
+    edit_settings(h, |s| {
         s.spec.hidden = vec![3];
         s.spec.layer_activations = Vec::new();
     });
-    wait_until(&mut h, "the new network", |app| {
+    wait_until(h, "the new network", |app| {
         app.run().history.is_empty() && app.run().weight_history.n_layers() == 0
     });
-    step_epochs(&mut h, 3);
+    step_epochs(h, 3);
+}
 
-    let app = h.state();
-    let link = *app
+/// The first link the diagram draws from an input.
+fn first_input_link(h: &Window) -> Link {
+    *h.state()
         .diagram_links()
         .iter()
         .find(|l| l.layer == 0)
-        .expect("the diagram draws the input links");
+        .expect("the diagram draws the input links")
+}
+
+/// Rests the pointer on `link`, a third of the way along, and returns the
+/// tooltip that shows.
+fn hover(h: &mut Window, link: Link) -> String {
+    let point = link.start + (link.end - link.start) * 0.3;
+    h.event(egui::Event::PointerMoved(point));
+    keep_drawing(h, Duration::from_millis(600));
+    label_containing(h, "Weight from input").expect("a tooltip for the link")
+}
+
+#[test]
+fn hovering_a_link_shows_its_weight_and_its_last_epochs() {
+    let mut h = window::open(None, None);
+    train_three_neurons_three_epochs(&mut h);
+
+    let link = first_input_link(&h);
+    let app = h.state();
     let inputs = app.data().prepared().unwrap().pipeline.feature_names();
     let layer = &app.run().surface.as_ref().unwrap().weights[0];
     let weight = layer.weights[link.to * layer.n_in + link.from];
@@ -79,11 +100,7 @@ fn hovering_a_link_shows_its_weight_and_its_last_epochs() {
     let past: Vec<String> = kept.iter().map(|(_, w)| format!("{w:+.3}")).collect();
     let epochs = format!("epochs {} to 3: {}", kept_epochs[0], past.join(", "));
 
-    // Rest the pointer on the link, a third of the way along.
-    let point = link.start + (link.end - link.start) * 0.3;
-    h.event(egui::Event::PointerMoved(point));
-    keep_drawing(&mut h, Duration::from_millis(600));
-    let text = label_containing(&h, "Weight from input").expect("a tooltip for the link");
+    let text = hover(&mut h, link);
     assert!(text.starts_with(&head), "{text:?} should start {head:?}");
     assert!(text.contains(&epochs), "{text:?} should hold {epochs:?}");
     assert!(text.contains("change "), "{text:?}");
@@ -149,14 +166,7 @@ fn without_two_numeric_features_the_links_still_show_their_weights() {
                 .any(|f| f.contains("region"))
         })
     });
-    edit_settings(&mut h, |s| {
-        s.spec.hidden = vec![3];
-        s.spec.layer_activations = Vec::new();
-    });
-    wait_until(&mut h, "the new network", |app| {
-        app.run().history.is_empty() && app.run().weight_history.n_layers() == 0
-    });
-    step_epochs(&mut h, 3);
+    train_three_neurons_three_epochs(&mut h);
 
     let app = h.state();
     assert!(
@@ -169,15 +179,8 @@ fn without_two_numeric_features_the_links_still_show_their_weights() {
         Some(2),
         "hidden and output"
     );
-    let link = *app
-        .diagram_links()
-        .iter()
-        .find(|l| l.layer == 0)
-        .expect("the diagram draws the input links");
-    let point = link.start + (link.end - link.start) * 0.3;
-    h.event(egui::Event::PointerMoved(point));
-    keep_drawing(&mut h, Duration::from_millis(600));
-    let text = label_containing(&h, "Weight from input").expect("a tooltip for the link");
+    let link = first_input_link(&h);
+    let text = hover(&mut h, link);
     assert!(!text.contains("not trained yet"), "{text:?}");
     assert!(
         text.contains("epochs ") && text.contains(" to 3: "),
