@@ -160,11 +160,7 @@ pub fn settle() {
     let Some(probe) = LINGERING.lock().ok().and_then(|mut l| l.take()) else {
         return;
     };
-    let deadline = Instant::now() + SETTLE_LIMIT;
-    while !probe.is_finished() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    if probe.is_finished() {
+    if ended_by(&probe, Instant::now() + SETTLE_LIMIT) {
         // A panic there was already reported as that probe's failure.
         let _ = probe.join();
     }
@@ -172,6 +168,15 @@ pub fn settle() {
 
 /// The longest [`settle`] waits for a probe to finish its warm-up.
 pub const SETTLE_LIMIT: Duration = Duration::from_secs(30);
+
+/// Waits until `probe`'s thread has ended or `deadline` has passed;
+/// whether it ended (then joining it does not block).
+fn ended_by(probe: &JoinHandle<()>, deadline: Instant) -> bool {
+    while !probe.is_finished() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    probe.is_finished()
+}
 
 /// Times the GPU on the thread "purchase-lab-device-probe", waiting at most
 /// `wait` for its figures.
@@ -188,10 +193,7 @@ fn time_gpu(
     if let Some(earlier) = LINGERING.lock().ok().and_then(|mut l| l.take()) {
         // The GPU is still busy with an earlier probe's warm-up (it stops
         // at its next epoch): within this wait, it is not ready either.
-        while !earlier.is_finished() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        if !earlier.is_finished() {
+        if !ended_by(&earlier, deadline) {
             if let Ok(mut lingering) = LINGERING.lock() {
                 *lingering = Some(earlier);
             }
